@@ -1,0 +1,9 @@
+# Project-wide compiler flags: warnings on, sanitizers on request.
+add_compile_options(-Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
+if(DF_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+# Asio and Beast are compiled once (src/net/asio_impl.cpp) instead of in every translation unit.
+add_compile_definitions(BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION
+                        BOOST_ASIO_NO_DEPRECATED)

@@ -1,0 +1,30 @@
+#pragma once
+// How a task is cut into pieces: the piece size chosen from the content length, and each piece's range.
+
+#include "core/strong_int.hpp"
+
+#include <cstdint>
+
+namespace df {
+
+inline constexpr std::uint64_t min_piece_size = 4ull << 20;   // 4 MiB: the smallest automatic size
+inline constexpr std::uint64_t max_piece_size = 64ull << 20;  // 64 MiB: the largest automatic size
+inline constexpr std::uint64_t target_piece_count = 1024;     // automatic sizes aim at ≤ this many pieces
+
+/// The automatic piece size for a content length: 4 MiB, doubled until the task has ≤ 1024 pieces, ≤ 64 MiB.
+std::uint64_t choose_piece_size(std::uint64_t content_length);
+
+/// The pieces of one task: sizes and offsets. Value type, shared by seed, peers and scheduler.
+struct piece_layout {
+  std::uint64_t content_length = 0;
+  std::uint64_t piece_size = min_piece_size;
+
+  std::uint32_t piece_count() const {
+    return static_cast<std::uint32_t>((content_length + piece_size - 1) / piece_size);
+  }
+  std::uint64_t offset(piece_index i) const { return std::uint64_t{i.value()} * piece_size; }
+  /// Bytes in piece i: piece_size for all but the last piece, which holds the remainder.
+  std::uint64_t length(piece_index i) const;
+};
+
+}  // namespace df

@@ -1,0 +1,122 @@
+#include "core/url.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace df {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool name_matches(std::string_view name, std::string_view pattern) {
+  if (!pattern.empty() && pattern.back() == '*') {
+    pattern.remove_suffix(1);
+    return name.size() >= pattern.size() && iequals(name.substr(0, pattern.size()), pattern);
+  }
+  return iequals(name, pattern);
+}
+
+}  // namespace
+
+std::string url::host_header() const {
+  const bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
+  const std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return default_port ? h : h + ":" + std::to_string(port);
+}
+
+std::string url::to_string() const { return scheme + "://" + host_header() + target; }
+
+result<url> parse_url(std::string_view text) {
+  url u;
+  const auto scheme_end = text.find("://");
+  if (scheme_end == std::string_view::npos) return errc::invalid_url;
+  u.scheme = std::string(text.substr(0, scheme_end));
+  std::transform(u.scheme.begin(), u.scheme.end(), u.scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (u.scheme == "http") u.port = 80;
+  else if (u.scheme == "https") u.port = 443;
+  else return errc::invalid_url;
+
+  std::string_view rest = text.substr(scheme_end + 3);
+  const auto path_start = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, path_start);
+  std::string_view target = path_start == std::string_view::npos ? "/" : rest.substr(path_start);
+  if (const auto hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  if (authority.empty()) return errc::invalid_url;
+
+  std::string_view host = authority, port;
+  if (authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return errc::invalid_url;
+    host = authority.substr(1, close - 1);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return errc::invalid_url;
+      port = after.substr(1);
+    }
+  } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty()) return errc::invalid_url;
+  if (!port.empty()) {
+    unsigned value = 0;
+    const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc{} || ptr != port.data() + port.size() || value == 0 || value > 65535)
+      return errc::invalid_url;
+    u.port = static_cast<std::uint16_t>(value);
+  }
+  for (char c : host)
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '/' || c == '\\') return errc::invalid_url;
+  u.host = std::string(host);
+  u.target = target.empty() || target.front() == '?' ? "/" + std::string(target) : std::string(target);
+  return u;
+}
+
+const std::vector<std::string>& default_filtered_params() {
+  static const std::vector<std::string> params{"Expires", "Signature", "OSSAccessKeyId", "X-Amz-*", "ns"};
+  return params;
+}
+
+std::string filter_query(std::string_view url_text, const std::vector<std::string>& filters) {
+  const auto hash = url_text.find('#');
+  if (hash != std::string_view::npos) url_text = url_text.substr(0, hash);
+  const auto q = url_text.find('?');
+  if (q == std::string_view::npos) return std::string(url_text);
+  std::string out(url_text.substr(0, q));
+  std::string_view query = url_text.substr(q + 1);
+  bool first = true;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const std::string_view name = pair.substr(0, pair.find('='));
+    const auto matches = [&](const std::string& f) { return name_matches(name, f); };
+    if (std::any_of(filters.begin(), filters.end(), matches) ||
+        std::any_of(default_filtered_params().begin(), default_filtered_params().end(), matches))
+      continue;
+    out += first ? '?' : '&';
+    out += pair;
+    first = false;
+  }
+  return out;
+}
+
+std::vector<std::string> split_filter(std::string_view filter) {
+  std::vector<std::string> out;
+  while (!filter.empty()) {
+    const auto amp = filter.find('&');
+    if (const auto part = filter.substr(0, amp); !part.empty()) out.emplace_back(part);
+    filter = amp == std::string_view::npos ? std::string_view{} : filter.substr(amp + 1);
+  }
+  return out;
+}
+
+}  // namespace df

@@ -1,0 +1,38 @@
+#pragma once
+// URL parsing for origin requests and task IDs: scheme, host, port, target, and query filtering.
+
+#include "core/error.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace df {
+
+/// A parsed http(s) URL; a value type.
+struct url {
+  std::string scheme;  // "http" or "https"
+  std::string host;    // without brackets for IPv6
+  std::uint16_t port = 0;
+  std::string target;  // path plus "?query", at least "/"
+
+  /// host, or host:port when the port is not the scheme's default (the Host header's form).
+  std::string host_header() const;
+  std::string to_string() const;
+};
+
+/// Parses an absolute http:// or https:// URL.
+result<url> parse_url(std::string_view text);
+
+/// The query parameters that never take part in a task ID: URL-signing parameters and containerd's `ns`.
+const std::vector<std::string>& default_filtered_params();
+
+/// The URL with every query parameter named in `filters` (or in the defaults) removed; order kept.
+/// Names ending in '*' match by prefix; matching ignores case.
+std::string filter_query(std::string_view url_text, const std::vector<std::string>& filters);
+
+/// Splits an `&`-separated filter list ("Expires&Signature") as the --filter flag takes it.
+std::vector<std::string> split_filter(std::string_view filter);
+
+}  // namespace df

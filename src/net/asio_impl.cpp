@@ -1,0 +1,3 @@
+// Compiles Asio and Beast once for the whole project (BOOST_ASIO_SEPARATE_COMPILATION).
+#include <boost/asio/impl/src.hpp>
+#include <boost/beast/src.hpp>

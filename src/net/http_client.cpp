@@ -1,0 +1,117 @@
+#include "net/http_client.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <optional>
+
+namespace df::net {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct http_connection::impl {
+  explicit impl(asio::any_io_executor ex) : stream(ex) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  std::optional<http::response_parser<http::buffer_body>> parser;
+  bool keep_alive = false;
+};
+
+http_connection::http_connection(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+http_connection::~http_connection() = default;
+
+awaitable<result<std::unique_ptr<http_connection>>> http_connection::connect(std::string host, std::uint16_t port,
+                                                                            std::chrono::milliseconds timeout) {
+  auto ex = co_await asio::this_coro::executor;
+  tcp::resolver resolver(ex);
+  auto [ec, endpoints] = co_await resolver.async_resolve(host, std::to_string(port), use_nothrow);
+  if (ec) co_return ec;
+  auto p = std::make_unique<impl>(ex);
+  p->stream.expires_after(timeout);
+  auto [ec2, ep] = co_await p->stream.async_connect(endpoints, use_nothrow);
+  if (ec2) co_return ec2;
+  p->stream.socket().set_option(tcp::no_delay(true));
+  co_return std::unique_ptr<http_connection>(new http_connection(std::move(p)));
+}
+
+awaitable<result<http_response_head>> http_connection::request(const std::string& method, const std::string& target,
+                                                               const std::string& host_header,
+                                                               const header_map& headers,
+                                                               std::chrono::milliseconds timeout) {
+  auto& s = *impl_;
+  http::request<http::empty_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, host_header);
+  req.set(http::field::user_agent, "dragonfly-cpp/0.1");
+  for (const auto& [name, value] : headers) req.set(name, value);
+  req.keep_alive(true);
+  s.stream.expires_after(timeout);
+  auto [ec, n] = co_await http::async_write(s.stream, req, use_nothrow);
+  if (ec) co_return ec;
+
+  s.parser.emplace();
+  s.parser->body_limit(boost::none);
+  s.parser->header_limit(64 * 1024);
+  if (method == "HEAD") s.parser->skip(true);
+  auto [ec2, n2] = co_await http::async_read_header(s.stream, s.buffer, *s.parser, use_nothrow);
+  if (ec2) co_return ec2;
+  const auto& res = s.parser->get();
+  http_response_head head;
+  head.status = static_cast<int>(res.result_int());
+  head.reason = std::string(res.reason());
+  for (const auto& field : res) {
+    auto [it, inserted] = head.headers.emplace(std::string(field.name_string()), std::string(field.value()));
+    if (!inserted) it->second += ", " + std::string(field.value());
+  }
+  if (const auto len = s.parser->content_length()) head.content_length = *len;
+  s.keep_alive = res.keep_alive();
+  co_return head;
+}
+
+awaitable<result<std::size_t>> http_connection::read_body(std::span<std::byte> out, std::chrono::milliseconds timeout) {
+  auto& s = *impl_;
+  if (!s.parser || s.parser->is_done()) co_return std::size_t{0};
+  std::size_t total = 0;
+  // Loop until some bytes arrive: a read may complete having parsed only chunk framing.
+  while (total == 0 && !s.parser->is_done()) {
+    auto& body = s.parser->get().body();
+    body.data = out.data();
+    body.size = out.size();
+    s.stream.expires_after(timeout);
+    auto [ec, n] = co_await http::async_read(s.stream, s.buffer, *s.parser, use_nothrow);
+    total = out.size() - body.size;
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec == http::error::partial_message || ec == asio::error::eof || ec == http::error::end_of_stream) {
+      s.keep_alive = false;
+      co_return make_error_code(errc::origin_short_body);
+    }
+    if (ec) {
+      s.keep_alive = false;
+      co_return ec;
+    }
+  }
+  co_return total;
+}
+
+awaitable<result<void>> http_connection::discard_body(std::uint64_t limit, std::chrono::milliseconds timeout) {
+  std::array<std::byte, 16 * 1024> scratch{};
+  std::uint64_t seen = 0;
+  for (;;) {
+    auto n = co_await read_body(scratch, timeout);
+    if (!n) co_return n.error();
+    if (*n == 0) co_return result<void>{};
+    seen += *n;
+    if (seen > limit) {
+      impl_->keep_alive = false;
+      co_return make_error_code(errc::message_too_large);
+    }
+  }
+}
+
+bool http_connection::reusable() const {
+  return impl_->keep_alive && impl_->parser && impl_->parser->is_done() && impl_->stream.socket().is_open();
+}
+
+}  // namespace df::net

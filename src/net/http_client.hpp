@@ -1,0 +1,46 @@
+#pragma once
+// An HTTP/1.1 client connection that reads response bodies in caller-sized chunks (never whole
+// blobs in memory). Used for back-to-source and for fetching pieces from parents.
+
+#include "net/asio.hpp"
+#include "net/http_types.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace df::net {
+
+/// One connection to host:port, reusable for several requests when the server keeps it alive.
+/// Owned by one coroutine at a time.
+class http_connection {
+ public:
+  ~http_connection();
+  http_connection(const http_connection&) = delete;
+  http_connection& operator=(const http_connection&) = delete;
+
+  /// Resolves and connects within `timeout`.
+  static awaitable<result<std::unique_ptr<http_connection>>> connect(std::string host, std::uint16_t port,
+                                                                     std::chrono::milliseconds timeout);
+
+  /// Sends a request and reads the response head. `host_header` goes into Host.
+  awaitable<result<http_response_head>> request(const std::string& method, const std::string& target,
+                                                const std::string& host_header, const header_map& headers,
+                                                std::chrono::milliseconds timeout);
+  /// Reads up to out.size() body bytes; 0 means the body is complete. A connection that closes
+  /// before Content-Length bytes gives errc::origin_short_body.
+  awaitable<result<std::size_t>> read_body(std::span<std::byte> out, std::chrono::milliseconds timeout);
+  /// Reads and discards the rest of the body (to reuse the connection), up to `limit` bytes.
+  awaitable<result<void>> discard_body(std::uint64_t limit, std::chrono::milliseconds timeout);
+  /// True when the last response was read completely and the server keeps the connection open.
+  bool reusable() const;
+
+ private:
+  struct impl;
+  explicit http_connection(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace df::net

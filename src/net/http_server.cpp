@@ -1,0 +1,148 @@
+#include "net/http_server.hpp"
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+namespace df::net {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto idle_timeout = std::chrono::seconds(60);
+constexpr auto write_timeout = std::chrono::seconds(60);
+
+class beast_writer final : public response_writer {
+ public:
+  beast_writer(beast::tcp_stream& stream, unsigned version, bool keep_alive, bool head_only)
+      : stream_(stream), version_(version), keep_alive_(keep_alive), head_only_(head_only) {}
+
+  awaitable<result<void>> write_head(int status, const header_map& headers, std::uint64_t content_length) override {
+    http::response<http::empty_body> res{static_cast<http::status>(status), version_};
+    res.set(http::field::server, "dragonfly-cpp");
+    for (const auto& [name, value] : headers) res.set(name, value);
+    res.content_length(content_length);
+    res.keep_alive(keep_alive_);
+    http::response_serializer<http::empty_body> sr{res};
+    stream_.expires_after(write_timeout);
+    auto [ec, n] = co_await http::async_write_header(stream_, sr, use_nothrow);
+    head_written_ = true;
+    if (ec) co_return ec;
+    co_return result<void>{};
+  }
+
+  awaitable<result<void>> write_body(std::span<const std::byte> bytes) override {
+    if (head_only_ || bytes.empty()) co_return result<void>{};
+    stream_.expires_after(write_timeout);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()), use_nothrow);
+    if (ec) co_return ec;
+    co_return result<void>{};
+  }
+
+  bool head_written() const { return head_written_; }
+
+ private:
+  beast::tcp_stream& stream_;
+  unsigned version_;
+  bool keep_alive_;
+  bool head_only_;
+  bool head_written_ = false;
+};
+
+}  // namespace
+
+awaitable<result<void>> write_simple(response_writer& w, int status, std::string_view content_type,
+                                     std::string_view body, header_map extra) {
+  extra["Content-Type"] = std::string(content_type);
+  if (auto r = co_await w.write_head(status, extra, body.size()); !r) co_return r;
+  co_return co_await w.write_body(std::as_bytes(std::span(body.data(), body.size())));
+}
+
+struct http_server::impl : std::enable_shared_from_this<impl> {
+  impl(asio::any_io_executor e, http_handler h) : ex(e), acceptor(e), handler(std::move(h)) {}
+
+  awaitable<void> accept_loop() {
+    auto self = shared_from_this();
+    while (acceptor.is_open()) {
+      auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
+      if (ec) {
+        if (ec == asio::error::operation_aborted) break;
+        spdlog::warn("http server: accept failed: {}", ec.message());
+        continue;
+      }
+      asio::co_spawn(ex, serve(std::move(socket)), asio::detached);
+    }
+  }
+
+  awaitable<void> serve(tcp::socket socket) {
+    auto self = shared_from_this();
+    boost::system::error_code ignored;
+    const std::string remote = socket.remote_endpoint(ignored).address().to_string();
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(16 * 1024);
+      parser.body_limit(64 * 1024);
+      stream.expires_after(idle_timeout);
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+      if (ec) {
+        if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != beast::error::timeout &&
+            ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
+          // Malformed request: answer 400 once, then close.
+          beast_writer w(stream, 11, false, false);
+          co_await write_simple(w, 400, "text/plain", "bad request: " + ec.message() + "\n");
+        }
+        break;
+      }
+      const auto& req = parser.get();
+      http_request request{std::string(req.method_string()), std::string(req.target()), {}, remote};
+      for (const auto& field : req) {
+        auto [it, inserted] = request.headers.emplace(std::string(field.name_string()), std::string(field.value()));
+        if (!inserted) it->second += ", " + std::string(field.value());
+      }
+      const bool keep_alive = req.keep_alive();
+      beast_writer writer(stream, req.version(), keep_alive, req.method() == http::verb::head);
+      co_await handler(request, writer);
+      if (!keep_alive || !writer.head_written()) break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::any_io_executor ex;
+  tcp::acceptor acceptor;
+  http_handler handler;
+};
+
+http_server::http_server(asio::any_io_executor ex, http_handler handler)
+    : impl_(std::make_shared<impl>(ex, std::move(handler))) {}
+
+http_server::~http_server() { stop(); }
+
+result<std::uint16_t> http_server::listen(const std::string& address, std::uint16_t port) {
+  boost::system::error_code ec;
+  const auto addr = asio::ip::make_address(address, ec);
+  if (ec) return errc::invalid_argument;
+  const tcp::endpoint ep(addr, port);
+  impl_->acceptor.open(ep.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(ep, ec);
+  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return ec;
+  return impl_->acceptor.local_endpoint().port();
+}
+
+void http_server::start() {
+  asio::co_spawn(impl_->ex, [self = impl_] { return self->accept_loop(); }, asio::detached);
+}
+
+void http_server::stop() {
+  boost::system::error_code ignored;
+  impl_->acceptor.close(ignored);
+}
+
+}  // namespace df::net

@@ -1,0 +1,51 @@
+#pragma once
+// A small HTTP/1.1 server: accept loop, one coroutine per connection, keep-alive, timeouts.
+
+#include "net/asio.hpp"
+#include "net/http_types.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace df::net {
+
+/// Writes one response: the head, then exactly content_length body bytes in any number of calls.
+class response_writer {
+ public:
+  virtual ~response_writer() = default;
+  /// Sends status and headers; Content-Length is set from `content_length`.
+  virtual awaitable<result<void>> write_head(int status, const header_map& headers, std::uint64_t content_length) = 0;
+  virtual awaitable<result<void>> write_body(std::span<const std::byte> bytes) = 0;
+};
+
+/// Sends a whole small response (error pages, metrics) in one call.
+awaitable<result<void>> write_simple(response_writer& w, int status, std::string_view content_type,
+                                     std::string_view body, header_map extra = {});
+
+/// Handles one request; must write exactly one response through the writer.
+using http_handler = std::function<awaitable<void>(const http_request&, response_writer&)>;
+
+/// Accepts connections on one endpoint and runs the handler for every request. Owned by its
+/// component; runs on that component's executor.
+class http_server {
+ public:
+  http_server(asio::any_io_executor ex, http_handler handler);
+  ~http_server();
+
+  /// Binds and listens; returns the bound port (useful with port 0).
+  result<std::uint16_t> listen(const std::string& address, std::uint16_t port);
+  /// Starts accepting (detached); stop() ends it.
+  void start();
+  void stop();
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace df::net

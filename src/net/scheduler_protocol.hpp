@@ -1,0 +1,106 @@
+#pragma once
+// Messages between dfdaemon and dfscheduler, version 1. Each travels as one JSON frame with a
+// "type" field; docs/protocol.md lists every field.
+
+#include "core/error.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace df::net::proto {
+
+inline constexpr int protocol_version = 1;
+
+/// A host as its daemon describes itself in `hello`.
+struct host_info {
+  std::string host_id;
+  std::string hostname;
+  std::string ip;
+  std::uint16_t upload_port = 0;
+  std::string idc;
+  std::string location;
+  bool seed = false;
+  std::uint64_t upload_rate_limit = 0;  // bytes/s, 0 = unlimited
+};
+
+/// A parent as the scheduler hands it to a child: where to fetch and what it holds.
+struct parent_info {
+  std::string peer_id;
+  std::string host_id;
+  std::string ip;
+  std::uint16_t upload_port = 0;
+  bool seed = false;
+  std::string pieces;  // bitfield hex (core/bitfield.hpp) of the pieces it holds
+};
+
+/// One piece a parent newly holds, with the digest the source computed.
+struct piece_entry {
+  std::uint32_t piece = 0;
+  std::string digest;
+};
+
+// ---- daemon → scheduler -------------------------------------------------------------------
+/// First message on a connection: protocol version and the host.
+struct hello { int version = protocol_version; host_info host; };
+/// Keeps the host alive; sent every keepalive interval.
+struct keepalive {};
+/// A peer starts downloading a task.
+struct register_peer {
+  std::string task_id, peer_id, url;
+  std::map<std::string, std::string> headers;
+  std::string tag, application;
+  std::vector<std::string> filters;
+};
+/// The source peer learnt the layout from the origin (content_length -1 = still unknown).
+struct task_meta { std::string task_id, peer_id; std::int64_t content_length = -1; std::uint64_t piece_size = 0; };
+/// A peer stored and verified a piece; `digest` is set when the peer read it from the origin.
+struct piece_done { std::string task_id, peer_id; std::uint32_t piece = 0; std::string digest; };
+/// A peer holds the whole task.
+struct peer_done { std::string task_id, peer_id; };
+/// A peer gave up; origin_status is the origin's HTTP status when that was the cause.
+struct peer_failed { std::string task_id, peer_id, message; int origin_status = 0; };
+/// A child could not use one of its parents (connection, digest mismatch, missing piece).
+struct parent_failed { std::string task_id, peer_id, parent_peer_id, reason; };
+/// A peer leaves the task (download finished and cache dropped, or cancelled).
+struct leave_peer { std::string task_id, peer_id; };
+
+// ---- scheduler → daemon -------------------------------------------------------------------
+/// To a seed host: fetch this task from the origin (it answers with register_peer).
+struct seed_task {
+  std::string task_id, url;
+  std::map<std::string, std::string> headers;
+  std::string tag, application;
+  std::vector<std::string> filters;
+};
+/// The task's layout, once the source knows it.
+struct task_info { std::string task_id, peer_id; std::int64_t content_length = -1; std::uint64_t piece_size = 0; };
+/// The peer's current parents (replaces the previous set) and every piece digest known so far.
+struct parents {
+  std::string task_id, peer_id;
+  std::vector<parent_info> parents;
+  std::vector<std::string> digests;  // by piece number; "" = not known yet
+};
+/// One of the peer's parents holds new pieces.
+struct have { std::string task_id, peer_id, parent_peer_id; std::vector<piece_entry> pieces; };
+/// The peer must fetch from the origin itself (it is the task's source).
+struct back_to_source { std::string task_id, peer_id, reason; };
+/// The task failed at its source; every waiting peer gets this.
+struct task_failed { std::string task_id, peer_id, message; int origin_status = 0; };
+
+/// Any message of protocol version 1.
+using message = std::variant<hello, keepalive, register_peer, task_meta, piece_done, peer_done, peer_failed,
+                             parent_failed, leave_peer, seed_task, task_info, parents, have, back_to_source,
+                             task_failed>;
+
+/// JSON text of a message (the frame payload).
+std::string encode(const message& m);
+/// Decodes a frame payload; unknown types, missing fields, wrong types and invalid task IDs are errors.
+result<message> decode(std::string_view json);
+/// The message's "type" string, for logs.
+std::string_view type_name(const message& m);
+
+}  // namespace df::net::proto

@@ -1,0 +1,45 @@
+#pragma once
+// The data file of one task: positional reads and writes of whole pieces, with verification on write.
+
+#include "core/error.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace df::storage {
+
+/// An open data file. Thread contract: every method may run on any thread at once for distinct
+/// pieces (pread/pwrite); the owner keeps it alive while any call runs.
+class task_file {
+ public:
+  static result<task_file> open(const std::filesystem::path& path);
+  task_file(task_file&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  task_file& operator=(task_file&& other) noexcept;
+  task_file(const task_file&) = delete;
+  task_file& operator=(const task_file&) = delete;
+  ~task_file();
+
+  /// Hashes `data`; when it matches `expected_hex`, writes it at `offset`. The one place a piece
+  /// received from a peer is verified before it is stored.
+  result<void> write_verified(std::uint64_t offset, std::span<const std::byte> data,
+                              const std::string& expected_hex);
+  /// Writes a piece read from the origin and returns its sha256 hex (the digest the swarm will check).
+  result<std::string> write_new(std::uint64_t offset, std::span<const std::byte> data);
+  /// Reads `length` bytes at `offset`; a short file is an error.
+  result<std::vector<std::byte>> read(std::uint64_t offset, std::uint64_t length) const;
+  /// Reads into `out` (exactly out.size() bytes).
+  result<void> read_into(std::uint64_t offset, std::span<std::byte> out) const;
+  /// Sets the file's length (for 0-byte tasks and the final size).
+  result<void> truncate(std::uint64_t length);
+
+ private:
+  explicit task_file(int fd) : fd_(fd) {}
+  result<void> write_all(std::uint64_t offset, std::span<const std::byte> data);
+  int fd_ = -1;
+};
+
+}  // namespace df::storage

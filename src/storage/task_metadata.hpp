@@ -1,0 +1,35 @@
+#pragma once
+// What a daemon records about one stored task: its layout, verified pieces and their digests.
+
+#include "core/bitfield.hpp"
+#include "core/error.hpp"
+#include "core/piece_layout.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace df::storage {
+
+/// The metadata of one stored task (meta.json beside its data file); owned by the task_store.
+struct task_metadata {
+  std::string task_id;
+  std::string url;
+  std::optional<std::uint64_t> content_length;  // empty until the origin told us
+  std::uint64_t piece_size = 0;
+  std::vector<std::string> piece_digests;  // sha256 hex per piece; empty string = unknown yet
+  bitfield verified;                       // pieces whose bytes are on disk and matched their digest
+  bool complete = false;                   // every piece verified
+  std::int64_t last_access_unix = 0;
+
+  piece_layout layout() const { return {content_length.value_or(0), piece_size}; }
+};
+
+/// JSON text of the metadata (the on-disk format; see docs/protocol.md "Storage").
+std::string encode_metadata(const task_metadata& m);
+/// Parses encode_metadata's output; malformed or inconsistent input is an error, never a crash.
+result<task_metadata> decode_metadata(std::string_view text);
+
+}  // namespace df::storage
