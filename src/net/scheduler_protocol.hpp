@@ -34,7 +34,7 @@ struct parent_info {
   std::string ip;
   std::uint16_t upload_port = 0;
   bool seed = false;
-  std::string pieces;  // bitfield hex (core/bitfield.hpp) of the pieces it holds
+  std::vector<std::uint32_t> pieces;  // the piece numbers it holds
 };
 
 /// One piece a parent newly holds, with the digest the source computed.

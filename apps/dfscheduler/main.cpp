@@ -1,0 +1,61 @@
+// dfscheduler: builds the swarm — keeps tasks, peers and hosts, and picks parents for every peer.
+#include "core/yaml_config.hpp"
+#include "scheduler/config.hpp"
+#include "scheduler/service.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  CLI::App app{"dfscheduler: schedules peers of the P2P swarm"};
+  std::string config_path;
+  bool print_config = false;
+  df::scheduler::config cfg;
+  std::string listen, log_level;
+  int port = -1, metrics_port = -1;
+  app.add_option("-c,--config", config_path, "YAML config file (see configs/dfscheduler.yaml)");
+  app.add_option("--listen", listen, "address for daemon connections (default 0.0.0.0)");
+  app.add_option("--port", port, "port for daemon connections (default 8002)")->check(CLI::Range(0, 65535));
+  app.add_option("--metrics-port", metrics_port, "port for /metrics, 0 disables (default 8000)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_flag("--print-config", print_config, "print the settings in effect and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (!config_path.empty()) cfg = df::scheduler::config::load(config_path);
+    if (!listen.empty()) cfg.listen = listen;
+    if (port >= 0) cfg.port = static_cast<std::uint16_t>(port);
+    if (metrics_port >= 0) cfg.metrics_port = static_cast<std::uint16_t>(metrics_port);
+    if (!log_level.empty()) cfg.log_level = log_level;
+    cfg.validate();
+  } catch (const df::config_error& e) {
+    std::cerr << "dfscheduler: " << e.what() << "\n";
+    return 2;
+  }
+  if (print_config) {
+    std::cout << cfg.to_yaml();
+    return 0;
+  }
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+
+  boost::asio::io_context io(1);
+  df::scheduler::service service(io, cfg);
+  if (auto r = service.start(); !r) {
+    std::cerr << "dfscheduler: cannot listen on " << cfg.listen << ":" << cfg.port << " (metrics port "
+              << cfg.metrics_port << "): " << r.error().message() << "\n";
+    return 1;
+  }
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](auto, int sig) {
+    spdlog::info("dfscheduler: signal {}, shutting down", sig);
+    service.stop();
+    io.stop();
+  });
+  io.run();
+  return 0;
+}

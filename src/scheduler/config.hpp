@@ -1,0 +1,31 @@
+#pragma once
+// dfscheduler's configuration: every setting with its default in one place (configs/dfscheduler.yaml
+// documents them).
+
+#include "scheduler/parent_selector.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace df::scheduler {
+
+/// Everything dfscheduler can be told; loaded from YAML, overridden by flags, validated at start-up.
+struct config {
+  std::string listen = "0.0.0.0";       // address for daemon connections
+  std::uint16_t port = 8002;            // daemon connections (framed protocol)
+  std::string metrics_listen = "127.0.0.1";
+  std::uint16_t metrics_port = 8000;    // Prometheus /metrics and /healthz; 0 disables
+  std::chrono::milliseconds keepalive_timeout{30000};  // drop a host silent this long
+  selection_limits scheduling;          // max_parents, max_children_per_host
+  std::string log_level = "info";
+
+  /// Reads a YAML file over the defaults; throws config_error with the offending key.
+  static config load(const std::string& path);
+  /// Throws config_error when a value is out of range.
+  void validate() const;
+  /// The settings in effect, as YAML (--print-config).
+  std::string to_yaml() const;
+};
+
+}  // namespace df::scheduler

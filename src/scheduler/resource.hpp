@@ -1,0 +1,61 @@
+#pragma once
+// The scheduler's in-memory model: hosts, tasks and the peers of each task with the pieces they hold.
+
+#include "core/bitfield.hpp"
+#include "net/scheduler_protocol.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace df::scheduler {
+
+/// A connected daemon. Tracks (1) what it announced, (2) which peers live on it, (3) how many
+/// children currently download from it (its upload load), (4) when it was last heard from.
+struct host_state {
+  net::proto::host_info info;
+  std::set<std::pair<std::string, std::string>> peers;  // (task_id, peer_id)
+  std::uint32_t children = 0;
+  std::chrono::steady_clock::time_point last_seen;
+};
+
+/// One host's participation in one task. Tracks (1) its pieces, (2) its parents and children in
+/// the task's DAG, (3) parents it must not get again, (4) whether it is the task's source.
+struct peer_state {
+  std::string peer_id;
+  std::string host_id;
+  bitfield pieces;
+  std::set<std::string> parents;
+  std::set<std::string> children;
+  std::set<std::string> blocked_parents;
+  std::uint64_t registered_seq = 0;  // order of arrival, for picking a back-to-source peer
+  bool done = false;
+  bool is_source = false;  // reads the task from the origin
+};
+
+/// One resource being distributed. Tracks (1) the request that created it (to trigger a seed),
+/// (2) the layout and piece digests reported by its source, (3) its peers, (4) its source and
+/// seed-trigger state, (5) failure.
+struct task_state {
+  net::proto::seed_task request;
+  std::int64_t content_length = -1;
+  std::uint64_t piece_size = 0;
+  std::vector<std::string> digests;
+  std::map<std::string, peer_state> peers;
+  std::string source_peer;         // peer reading from the origin (or done having read it)
+  std::string seed_pending_host;   // seed host asked to fetch, not registered yet
+  std::set<std::string> seeds_tried;
+  bool failed = false;
+
+  bool layout_known() const { return piece_size != 0 && content_length >= 0; }
+  std::uint32_t piece_count() const {
+    return layout_known() ? static_cast<std::uint32_t>((static_cast<std::uint64_t>(content_length) + piece_size - 1) /
+                                                       piece_size)
+                          : 0;
+  }
+};
+
+}  // namespace df::scheduler

@@ -1,0 +1,309 @@
+#include "scheduler/swarm.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace df::scheduler {
+
+namespace proto = net::proto;
+
+swarm_stats swarm_stats::create(net::metrics_registry& r) {
+  return swarm_stats{
+      r.gauge("dragonfly_scheduler_hosts", "Connected daemons"),
+      r.gauge("dragonfly_scheduler_tasks", "Tasks known"),
+      r.counter("dragonfly_scheduler_peers_registered_total", "Peers registered"),
+      r.counter("dragonfly_scheduler_seed_triggers_total", "Seed peers asked to fetch a task"),
+      r.counter("dragonfly_scheduler_back_to_source_total", "Peers told to fetch from the origin"),
+      r.counter("dragonfly_scheduler_reschedules_total", "Parent sets sent to peers"),
+      r.counter("dragonfly_scheduler_parent_failures_total", "Parents reported failing by a child"),
+      r.counter("dragonfly_scheduler_tasks_failed_total", "Tasks failed at their source"),
+  };
+}
+
+swarm::swarm(selection_limits limits, outbox out, swarm_stats stats)
+    : limits_(limits), out_(std::move(out)), stats_(stats) {}
+
+void swarm::on_hello(const proto::host_info& host) {
+  if (hosts_.contains(host.host_id)) on_host_gone(host.host_id);
+  auto& h = hosts_[host.host_id];
+  h.info = host;
+  h.last_seen = std::chrono::steady_clock::now();
+  stats_.hosts.set(hosts_.size());
+  spdlog::info("host {} joined ({}:{}{}{})", host.host_id, host.ip, host.upload_port, host.seed ? ", seed" : "",
+               host.idc.empty() ? "" : ", idc " + host.idc);
+}
+
+void swarm::on_message(const std::string& host_id, const proto::message& m) {
+  const auto host = hosts_.find(host_id);
+  if (host == hosts_.end()) return;
+  host->second.last_seen = std::chrono::steady_clock::now();
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, proto::register_peer>) on_register(host_id, v);
+        else if constexpr (std::is_same_v<T, proto::task_meta>) on_task_meta(v);
+        else if constexpr (std::is_same_v<T, proto::piece_done>) on_piece_done(v);
+        else if constexpr (std::is_same_v<T, proto::peer_done>) on_peer_done(v);
+        else if constexpr (std::is_same_v<T, proto::peer_failed>) on_peer_failed(v);
+        else if constexpr (std::is_same_v<T, proto::parent_failed>) on_parent_failed(v);
+        else if constexpr (std::is_same_v<T, proto::leave_peer>) {
+          if (auto t = tasks_.find(v.task_id); t != tasks_.end()) remove_peer(t->second, v.peer_id);
+        } else if constexpr (!std::is_same_v<T, proto::keepalive>) {
+          spdlog::warn("host {} sent {}, which only the scheduler sends; ignored", host_id, proto::type_name(m));
+        }
+      },
+      m);
+}
+
+peer_state* swarm::find_peer(const std::string& task_id, const std::string& peer_id) {
+  const auto t = tasks_.find(task_id);
+  if (t == tasks_.end()) return nullptr;
+  const auto p = t->second.peers.find(peer_id);
+  return p == t->second.peers.end() ? nullptr : &p->second;
+}
+
+void swarm::on_register(const std::string& host_id, const proto::register_peer& m) {
+  auto& host = hosts_.at(host_id);
+  auto t = tasks_.find(m.task_id);
+  if (t != tasks_.end() && t->second.failed) {
+    tasks_.erase(t);
+    t = tasks_.end();
+  }
+  if (t == tasks_.end()) {
+    t = tasks_.emplace(m.task_id, task_state{}).first;
+    t->second.request = proto::seed_task{m.task_id, m.url, m.headers, m.tag, m.application, m.filters};
+    stats_.tasks.set(tasks_.size());
+  }
+  task_state& task = t->second;
+  if (task.peers.contains(m.peer_id)) return;
+  peer_state& peer = task.peers[m.peer_id];
+  peer.peer_id = m.peer_id;
+  peer.host_id = host_id;
+  peer.pieces = bitfield(task.piece_count());
+  peer.registered_seq = next_seq_++;
+  host.peers.emplace(m.task_id, m.peer_id);
+  stats_.peers_registered.add();
+
+  const bool source_missing = task.source_peer.empty();
+  if (host.info.seed && (task.seed_pending_host == host_id || source_missing)) {
+    task.seed_pending_host.clear();
+    make_source(task, peer, "seed peer");
+    return;
+  }
+  if (task.layout_known()) send_task_info(task, peer);
+  ensure_source(task);
+  if (!peer.is_source) schedule(task, peer);
+}
+
+void swarm::ensure_source(task_state& task) {
+  if (!task.source_peer.empty()) return;
+  if (std::any_of(task.peers.begin(), task.peers.end(), [](const auto& p) { return p.second.done; })) return;
+  if (!task.seed_pending_host.empty() && hosts_.contains(task.seed_pending_host)) return;
+  task.seed_pending_host.clear();
+  for (const auto& [id, h] : hosts_) {
+    if (!h.info.seed || task.seeds_tried.contains(id)) continue;
+    task.seeds_tried.insert(id);
+    task.seed_pending_host = id;
+    stats_.seed_triggers.add();
+    spdlog::info("task {}: asking seed {} to fetch {}", task.request.task_id.substr(0, 12), id, task.request.url);
+    out_(id, task.request);
+    return;
+  }
+  peer_state* earliest = nullptr;
+  for (auto& [id, p] : task.peers)
+    if (!earliest || p.registered_seq < earliest->registered_seq) earliest = &p;
+  if (earliest) make_source(task, *earliest, "no seed peer can serve this task");
+}
+
+void swarm::make_source(task_state& task, peer_state& peer, const std::string& reason) {
+  relink(task, peer, {});
+  task.source_peer = peer.peer_id;
+  peer.is_source = true;
+  stats_.back_to_source_orders.add();
+  spdlog::info("task {}: peer {} goes back to source ({})", task.request.task_id.substr(0, 12), peer.peer_id, reason);
+  out_(peer.host_id, proto::back_to_source{task.request.task_id, peer.peer_id, reason});
+  schedule_all(task);
+}
+
+void swarm::on_task_meta(const proto::task_meta& m) {
+  const auto t = tasks_.find(m.task_id);
+  peer_state* peer = find_peer(m.task_id, m.peer_id);
+  if (!peer || !peer->is_source || m.piece_size == 0) return;
+  task_state& task = t->second;
+  task.content_length = m.content_length;
+  task.piece_size = m.piece_size;
+  if (task.layout_known()) {
+    task.digests.resize(task.piece_count());
+    for (auto& [id, p] : task.peers) p.pieces.resize(task.piece_count());
+  }
+  for (const auto& [id, p] : task.peers)
+    if (!p.is_source) send_task_info(task, p);
+}
+
+void swarm::on_piece_done(const proto::piece_done& m) {
+  peer_state* peer = find_peer(m.task_id, m.peer_id);
+  if (!peer) return;
+  task_state& task = tasks_.at(m.task_id);
+  if (task.layout_known() && m.piece >= task.piece_count()) return;
+  if (!peer->pieces.set(piece_index(m.piece))) return;
+  if (peer->is_source && !m.digest.empty()) {
+    if (task.digests.size() <= m.piece) task.digests.resize(m.piece + 1);
+    task.digests[m.piece] = m.digest;
+  }
+  const std::string digest = m.piece < task.digests.size() ? task.digests[m.piece] : std::string{};
+  if (!digest.empty()) {
+    for (const auto& child_id : peer->children) {
+      const auto& child = task.peers.at(child_id);
+      out_(child.host_id, proto::have{m.task_id, child_id, m.peer_id, {proto::piece_entry{m.piece, digest}}});
+    }
+  }
+  if (peer->pieces.count() == 1 && !peer->is_source) schedule_all(task);
+}
+
+void swarm::on_peer_done(const proto::peer_done& m) {
+  peer_state* peer = find_peer(m.task_id, m.peer_id);
+  if (!peer) return;
+  peer->done = true;
+  relink(tasks_.at(m.task_id), *peer, {});  // frees the parents' upload slots
+}
+
+void swarm::on_peer_failed(const proto::peer_failed& m) {
+  const auto t = tasks_.find(m.task_id);
+  peer_state* peer = find_peer(m.task_id, m.peer_id);
+  if (!peer) return;
+  if (peer->is_source && !peer->done) {
+    fail_task(t->second, m.message, m.origin_status);
+    return;
+  }
+  remove_peer(t->second, m.peer_id);
+}
+
+void swarm::on_parent_failed(const proto::parent_failed& m) {
+  peer_state* child = find_peer(m.task_id, m.peer_id);
+  if (!child) return;
+  task_state& task = tasks_.at(m.task_id);
+  stats_.parent_failures.add();
+  spdlog::info("task {}: peer {} reports parent {} failing: {}", m.task_id.substr(0, 12), m.peer_id,
+               m.parent_peer_id, m.reason);
+  child->blocked_parents.insert(m.parent_peer_id);
+  std::vector<std::string> kept;
+  for (const auto& p : child->parents)
+    if (p != m.parent_peer_id) kept.push_back(p);
+  set_parents(task, *child, kept);
+  schedule(task, *child, true);
+  if (child->parents.empty() && !child->blocked_parents.empty()) {
+    // Nobody left: forgive earlier failures (they may have been transient) rather than stall.
+    child->blocked_parents.clear();
+    schedule(task, *child, true);
+  }
+}
+
+void swarm::schedule(task_state& task, peer_state& peer, bool force_send) {
+  if (peer.is_source || peer.done) return;
+  auto chosen = select_parents(task, peer.peer_id, hosts_, limits_);
+  const std::set<std::string> chosen_set(chosen.begin(), chosen.end());
+  if (chosen_set == peer.parents && !force_send) return;
+  set_parents(task, peer, std::move(chosen));
+}
+
+void swarm::schedule_all(task_state& task) {
+  for (auto& [id, p] : task.peers)
+    if (!p.is_source && !p.done && p.parents.size() <= limits_.max_parents) schedule(task, p);
+}
+
+void swarm::relink(task_state& task, peer_state& peer, const std::vector<std::string>& parents) {
+  const std::set<std::string> next(parents.begin(), parents.end());
+  for (const auto& old : std::set<std::string>(peer.parents)) {
+    if (next.contains(old)) continue;
+    auto& parent = task.peers.at(old);
+    parent.children.erase(peer.peer_id);
+    if (auto h = hosts_.find(parent.host_id); h != hosts_.end() && h->second.children > 0) --h->second.children;
+    peer.parents.erase(old);
+  }
+  for (const auto& id : parents) {
+    if (!peer.parents.insert(id).second) continue;
+    auto& parent = task.peers.at(id);
+    parent.children.insert(peer.peer_id);
+    if (auto h = hosts_.find(parent.host_id); h != hosts_.end()) ++h->second.children;
+  }
+}
+
+void swarm::set_parents(task_state& task, peer_state& peer, std::vector<std::string> parents) {
+  relink(task, peer, parents);
+  if (peer.is_source || peer.done) return;
+  proto::parents msg{task.request.task_id, peer.peer_id, {}, task.digests};
+  for (const auto& id : parents) {
+    const auto& parent = task.peers.at(id);
+    const auto& host = hosts_.at(parent.host_id).info;
+    proto::parent_info info{id, host.host_id, host.ip, host.upload_port, parent.is_source, {}};
+    for (std::uint32_t i = 0; i < parent.pieces.size(); ++i)
+      if (parent.pieces.has(piece_index(i))) info.pieces.push_back(i);
+    msg.parents.push_back(std::move(info));
+  }
+  stats_.reschedules.add();
+  out_(peer.host_id, std::move(msg));
+}
+
+void swarm::send_task_info(const task_state& task, const peer_state& peer) {
+  out_(peer.host_id, proto::task_info{task.request.task_id, peer.peer_id, task.content_length, task.piece_size});
+}
+
+void swarm::remove_peer(task_state& task, const std::string& peer_id) {
+  const auto it = task.peers.find(peer_id);
+  if (it == task.peers.end()) return;
+  peer_state& peer = it->second;
+  relink(task, peer, {});
+  const std::set<std::string> orphans = peer.children;
+  for (const auto& c : orphans) {
+    auto& child = task.peers.at(c);
+    std::vector<std::string> kept;
+    for (const auto& p : child.parents)
+      if (p != peer_id) kept.push_back(p);
+    set_parents(task, child, kept);
+  }
+  if (auto h = hosts_.find(peer.host_id); h != hosts_.end()) h->second.peers.erase({task.request.task_id, peer_id});
+  const bool was_source = task.source_peer == peer_id;
+  task.peers.erase(it);
+  if (was_source) task.source_peer.clear();
+  const std::string task_id = task.request.task_id;
+  if (task.peers.empty()) {
+    tasks_.erase(task_id);
+    stats_.tasks.set(tasks_.size());
+    return;
+  }
+  if (was_source) ensure_source(task);
+  for (const auto& c : orphans)
+    if (auto p = task.peers.find(c); p != task.peers.end()) schedule(task, p->second, true);
+}
+
+void swarm::fail_task(task_state& task, const std::string& message, int origin_status) {
+  const std::string task_id = task.request.task_id;
+  spdlog::warn("task {} failed at its source: {}", task_id.substr(0, 12), message);
+  stats_.tasks_failed.add();
+  for (auto& [id, p] : task.peers) {
+    if (!p.is_source) out_(p.host_id, proto::task_failed{task_id, id, message, origin_status});
+    relink(task, p, {});
+    if (auto h = hosts_.find(p.host_id); h != hosts_.end()) h->second.peers.erase({task_id, id});
+  }
+  tasks_.erase(task_id);
+  stats_.tasks.set(tasks_.size());
+}
+
+void swarm::on_host_gone(const std::string& host_id) {
+  const auto h = hosts_.find(host_id);
+  if (h == hosts_.end()) return;
+  const auto peers = h->second.peers;
+  spdlog::info("host {} left ({} peers dropped)", host_id, peers.size());
+  for (const auto& [task_id, peer_id] : peers)
+    if (auto t = tasks_.find(task_id); t != tasks_.end()) remove_peer(t->second, peer_id);
+  hosts_.erase(host_id);
+  for (auto& [id, task] : tasks_)
+    if (task.seed_pending_host == host_id) {
+      task.seed_pending_host.clear();
+      ensure_source(task);
+    }
+  stats_.hosts.set(hosts_.size());
+}
+
+}  // namespace df::scheduler

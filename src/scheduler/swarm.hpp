@@ -1,0 +1,79 @@
+#pragma once
+// The scheduler's decisions: what to do when a daemon says something or goes away. Pure logic over
+// the model; replies leave through an outbox so tests can drive it without sockets.
+
+#include "net/metrics.hpp"
+#include "scheduler/parent_selector.hpp"
+#include "scheduler/resource.hpp"
+
+#include <functional>
+#include <map>
+#include <string>
+
+namespace df::scheduler {
+
+/// Counters the swarm updates (exported at /metrics).
+struct swarm_stats {
+  net::metric& hosts;
+  net::metric& tasks;
+  net::metric& peers_registered;
+  net::metric& seed_triggers;
+  net::metric& back_to_source_orders;
+  net::metric& reschedules;
+  net::metric& parent_failures;
+  net::metric& tasks_failed;
+  static swarm_stats create(net::metrics_registry& r);
+};
+
+/// Every host, task and peer the scheduler knows, and the rules that change them. Owned by the
+/// scheduler service; runs on its single I/O thread.
+class swarm {
+ public:
+  /// Sends one message to a host's daemon.
+  using outbox = std::function<void(const std::string& host_id, net::proto::message)>;
+
+  swarm(selection_limits limits, outbox out, swarm_stats stats);
+
+  /// A daemon connected and said hello (or reconnected: its old peers are dropped first).
+  void on_hello(const net::proto::host_info& host);
+  /// Any later message from that host.
+  void on_message(const std::string& host_id, const net::proto::message& m);
+  /// The host's connection closed or it stopped sending keepalives: drop it and its peers.
+  void on_host_gone(const std::string& host_id);
+
+  const std::map<std::string, host_state>& hosts() const { return hosts_; }
+  const std::map<std::string, task_state>& tasks() const { return tasks_; }
+
+ private:
+  void on_register(const std::string& host_id, const net::proto::register_peer& m);
+  void on_task_meta(const net::proto::task_meta& m);
+  void on_piece_done(const net::proto::piece_done& m);
+  void on_peer_done(const net::proto::peer_done& m);
+  void on_peer_failed(const net::proto::peer_failed& m);
+  void on_parent_failed(const net::proto::parent_failed& m);
+
+  peer_state* find_peer(const std::string& task_id, const std::string& peer_id);
+  /// Makes sure someone reads the task from the origin: a seed host, else one of the peers.
+  void ensure_source(task_state& task);
+  void make_source(task_state& task, peer_state& peer, const std::string& reason);
+  /// Recomputes a peer's parents; sends `parents` when the set changed.
+  void schedule(task_state& task, peer_state& peer, bool force_send = false);
+  /// Reschedules every unfinished peer of the task that has room for more parents.
+  void schedule_all(task_state& task);
+  /// Replaces the peer's parent edges (and the parents' hosts' load) without telling anyone.
+  void relink(task_state& task, peer_state& peer, const std::vector<std::string>& parents);
+  /// relink, then sends the new set to the peer.
+  void set_parents(task_state& task, peer_state& peer, std::vector<std::string> parents);
+  void send_task_info(const task_state& task, const peer_state& peer);
+  void remove_peer(task_state& task, const std::string& peer_id);
+  void fail_task(task_state& task, const std::string& message, int origin_status);
+
+  selection_limits limits_;
+  outbox out_;
+  swarm_stats stats_;
+  std::map<std::string, host_state> hosts_;
+  std::map<std::string, task_state> tasks_;
+  std::uint64_t next_seq_ = 0;
+};
+
+}  // namespace df::scheduler
