@@ -15,7 +15,9 @@ awaitable<bool> async_event::wait_for(std::chrono::steady_clock::duration timeou
 }
 
 awaitable<void> async_event::wait() {
-  while (!co_await wait_for(std::chrono::hours(24))) {
+  for (;;) {
+    const bool notified = co_await wait_for(std::chrono::hours(24));
+    if (notified) break;
   }
 }
 

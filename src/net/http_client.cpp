@@ -23,11 +23,12 @@ struct http_connection::impl {
 http_connection::http_connection(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 http_connection::~http_connection() = default;
 
-awaitable<result<std::unique_ptr<http_connection>>> http_connection::connect(std::string host, std::uint16_t port,
+awaitable<result<std::unique_ptr<http_connection>>> http_connection::connect(const std::string& host, std::uint16_t port,
                                                                             std::chrono::milliseconds timeout) {
   auto ex = co_await asio::this_coro::executor;
   tcp::resolver resolver(ex);
-  auto [ec, endpoints] = co_await resolver.async_resolve(host, std::to_string(port), use_nothrow);
+  const std::string service = std::to_string(port);
+  auto [ec, endpoints] = co_await resolver.async_resolve(host, service, use_nothrow);
   if (ec) co_return ec;
   auto p = std::make_unique<impl>(ex);
   p->stream.expires_after(timeout);

@@ -22,7 +22,7 @@ class http_connection {
   http_connection& operator=(const http_connection&) = delete;
 
   /// Resolves and connects within `timeout`.
-  static awaitable<result<std::unique_ptr<http_connection>>> connect(std::string host, std::uint16_t port,
+  static awaitable<result<std::unique_ptr<http_connection>>> connect(const std::string& host, std::uint16_t port,
                                                                      std::chrono::milliseconds timeout);
 
   /// Sends a request and reads the response head. `host_header` goes into Host.

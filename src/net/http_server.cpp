@@ -56,10 +56,13 @@ class beast_writer final : public response_writer {
 }  // namespace
 
 awaitable<result<void>> write_simple(response_writer& w, int status, std::string_view content_type,
-                                     std::string_view body, header_map extra) {
-  extra["Content-Type"] = std::string(content_type);
-  if (auto r = co_await w.write_head(status, extra, body.size()); !r) co_return r;
-  co_return co_await w.write_body(std::as_bytes(std::span(body.data(), body.size())));
+                                     std::string_view body) {
+  header_map headers;
+  headers["Content-Type"] = std::string(content_type);
+  auto head = co_await w.write_head(status, headers, body.size());
+  if (!head) co_return head;
+  const auto bytes = std::as_bytes(std::span(body.data(), body.size()));
+  co_return co_await w.write_body(bytes);
 }
 
 struct http_server::impl : std::enable_shared_from_this<impl> {
@@ -95,7 +98,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
             ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
           // Malformed request: answer 400 once, then close.
           beast_writer w(stream, 11, false, false);
-          co_await write_simple(w, 400, "text/plain", "bad request: " + ec.message() + "\n");
+          const std::string text = "bad request: " + ec.message() + "\n";
+          co_await write_simple(w, 400, "text/plain", text);
         }
         break;
       }

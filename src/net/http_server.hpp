@@ -24,8 +24,9 @@ class response_writer {
 };
 
 /// Sends a whole small response (error pages, metrics) in one call.
+/// (GCC 12 destroys temporaries inside co_await expressions twice: pass only named values.)
 awaitable<result<void>> write_simple(response_writer& w, int status, std::string_view content_type,
-                                     std::string_view body, header_map extra = {});
+                                     std::string_view body);
 
 /// Handles one request; must write exactly one response through the writer.
 using http_handler = std::function<awaitable<void>(const http_request&, response_writer&)>;

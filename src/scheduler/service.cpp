@@ -42,7 +42,8 @@ struct service::impl : std::enable_shared_from_this<impl> {
   }
 
   awaitable<void> serve_metrics(const net::http_request& r, net::response_writer& w) {
-    if (r.target == "/metrics") co_await net::write_simple(w, 200, "text/plain; version=0.0.4", metrics.render());
+    const std::string text = r.target == "/metrics" ? metrics.render() : std::string();
+    if (r.target == "/metrics") co_await net::write_simple(w, 200, "text/plain; version=0.0.4", text);
     else if (r.target == "/healthz") co_await net::write_simple(w, 200, "text/plain", "ok\n");
     else co_await net::write_simple(w, 404, "text/plain", "not found\n");
   }

@@ -28,7 +28,7 @@ result<task_store> task_store::open(const fs::path& data_dir) {
         fs::remove_all(dir.path(), ec);  // unreadable metadata: the data cannot be trusted
         continue;
       }
-      store.tasks_.emplace(meta->task_id, std::move(*meta));
+      store.loaded_.emplace(meta->task_id, std::move(*meta));
     }
   }
   return store;
@@ -38,22 +38,27 @@ fs::path task_store::task_dir(const std::string& task_id) const {
   return root_ / "tasks" / task_id.substr(0, 3) / task_id;
 }
 
-task_metadata* task_store::find(const std::string& task_id) {
-  const auto it = tasks_.find(task_id);
-  return it == tasks_.end() ? nullptr : &it->second;
+std::optional<task_metadata> task_store::take(const std::string& task_id) {
+  const auto it = loaded_.find(task_id);
+  if (it == loaded_.end()) return std::nullopt;
+  task_metadata m = std::move(it->second);
+  loaded_.erase(it);
+  return m;
 }
 
-result<task_metadata*> task_store::create(const std::string& task_id, const std::string& url) {
+std::vector<std::string> task_store::loaded_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, m] : loaded_) ids.push_back(id);
+  return ids;
+}
+
+result<void> task_store::prepare(const std::string& task_id) {
   if (!is_valid_task_id(task_id)) return errc::invalid_argument;
   remove(task_id);
   std::error_code ec;
   fs::create_directories(task_dir(task_id), ec);
   if (ec) return ec == std::errc::no_space_on_device ? errc::disk_full : errc::storage_io;
-  task_metadata m;
-  m.task_id = task_id;
-  m.url = url;
-  auto [it, inserted] = tasks_.emplace(task_id, std::move(m));
-  return &it->second;
+  return {};
 }
 
 result<task_file> task_store::open_file(const std::string& task_id) const {
@@ -79,7 +84,7 @@ result<void> task_store::save(const task_metadata& m) const {
 }
 
 void task_store::remove(const std::string& task_id) {
-  tasks_.erase(task_id);
+  loaded_.erase(task_id);
   if (!is_valid_task_id(task_id)) return;
   std::error_code ec;
   fs::remove_all(task_dir(task_id), ec);

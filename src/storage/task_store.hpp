@@ -6,12 +6,15 @@
 
 #include <filesystem>
 #include <string>
+#include <optional>
 #include <unordered_map>
+#include <vector>
 
 namespace df::storage {
 
-/// Owns the data directory's layout and every task's metadata. Thread contract: one owning thread
-/// calls every method; task_file handles it returns may be used from any thread.
+/// Owns the data directory's layout; persists and reloads task metadata (the tasks themselves own
+/// their metadata while they run). Thread contract: one owning thread calls every method; the
+/// task_file handles it returns may be used from any thread.
 ///
 /// Layout: <data_dir>/tasks/<first 3 hex of id>/<id>/{data,meta.json}
 class task_store {
@@ -19,18 +22,19 @@ class task_store {
   /// Creates the directory when missing and loads every task whose metadata parses; others are removed.
   static result<task_store> open(const std::filesystem::path& data_dir);
 
-  /// The metadata of a stored task, or nullptr. The pointer stays valid until remove().
-  task_metadata* find(const std::string& task_id);
-  /// Starts a new, empty task (any stale files of that ID are discarded).
-  result<task_metadata*> create(const std::string& task_id, const std::string& url);
+  /// Hands over the metadata found at start-up for a task (once), or nothing.
+  std::optional<task_metadata> take(const std::string& task_id);
+  /// IDs of the tasks found at start-up and not taken yet.
+  std::vector<std::string> loaded_ids() const;
+  /// Prepares an empty folder for a new task (stale files of that ID are discarded).
+  result<void> prepare(const std::string& task_id);
   /// Opens the task's data file for reading and writing.
   result<task_file> open_file(const std::string& task_id) const;
   /// Writes the metadata atomically (temporary file, fsync, rename).
   result<void> save(const task_metadata& m) const;
-  /// Deletes the task's files and metadata.
+  /// Deletes the task's files.
   void remove(const std::string& task_id);
 
-  std::size_t task_count() const { return tasks_.size(); }
   const std::filesystem::path& root() const { return root_; }
 
  private:
@@ -38,7 +42,7 @@ class task_store {
   std::filesystem::path task_dir(const std::string& task_id) const;
 
   std::filesystem::path root_;
-  std::unordered_map<std::string, task_metadata> tasks_;
+  std::unordered_map<std::string, task_metadata> loaded_;
 };
 
 }  // namespace df::storage

@@ -1,0 +1,82 @@
+// dfdaemon: the peer on every host (or, with --seed-peer, the swarm's seed that reads the origin).
+#include "core/units.hpp"
+#include "core/yaml_config.hpp"
+#include "daemon/config.hpp"
+#include "daemon/daemon.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  CLI::App app{"dfdaemon: P2P download daemon (peer or seed peer)"};
+  std::string config_path, data_dir, scheduler, socket, ip, hostname, idc, location, log_level, upload_limit,
+      download_limit, piece_size;
+  int port = -1;
+  bool seed = false, print_config = false;
+  app.add_option("-c,--config", config_path, "YAML config file (see configs/dfdaemon.yaml)");
+  app.add_option("--data-dir", data_dir, "where tasks are stored");
+  app.add_option("--scheduler", scheduler, "scheduler address host:port (overrides scheduler.addresses)");
+  app.add_option("--upload-port", port, "port other peers fetch pieces from (default 65002; 0 = any)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--socket", socket, "unix socket for dfget");
+  app.add_option("--ip", ip, "address other peers reach this host on");
+  app.add_option("--hostname", hostname, "host name reported to the scheduler");
+  app.add_option("--idc", idc, "data centre label");
+  app.add_option("--location", location, "location label, e.g. cn|hangzhou|rack12");
+  app.add_option("--upload-rate-limit", upload_limit, "upload limit, e.g. 30MB (bytes/s); 0 = unlimited");
+  app.add_option("--download-rate-limit", download_limit, "download limit, e.g. 100MB; 0 = unlimited");
+  app.add_option("--piece-size", piece_size, "fixed piece size for tasks this host sources, e.g. 4MiB");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_flag("--seed-peer", seed, "run as a seed peer (fetches from the origin for the swarm)");
+  app.add_flag("--print-config", print_config, "print the settings in effect and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  df::daemon::config cfg;
+  try {
+    if (!config_path.empty()) cfg = df::daemon::config::load(config_path);
+    const auto size_flag = [](const std::string& text, const char* flag) {
+      const auto v = df::parse_size(text);
+      if (!v) throw df::config_error(std::string(flag) + ": '" + text + "' is not a size like 30MB");
+      return *v;
+    };
+    if (!data_dir.empty()) cfg.data_dir = data_dir;
+    if (!scheduler.empty()) cfg.scheduler.addresses = {scheduler};
+    if (port >= 0) cfg.upload.port = static_cast<std::uint16_t>(port);
+    if (!socket.empty()) cfg.local_api.socket = socket;
+    if (!ip.empty()) cfg.host.ip = ip;
+    if (!hostname.empty()) cfg.host.hostname = hostname;
+    if (!idc.empty()) cfg.host.idc = idc;
+    if (!location.empty()) cfg.host.location = location;
+    if (!upload_limit.empty()) cfg.upload.rate_limit = size_flag(upload_limit, "--upload-rate-limit");
+    if (!download_limit.empty()) cfg.download.rate_limit = size_flag(download_limit, "--download-rate-limit");
+    if (!piece_size.empty()) cfg.download.piece_size = size_flag(piece_size, "--piece-size");
+    if (!log_level.empty()) cfg.log_level = log_level;
+    if (seed) cfg.seed_peer = true;
+    cfg.resolve_defaults();
+    cfg.validate();
+  } catch (const df::config_error& e) {
+    std::cerr << "dfdaemon: " << e.what() << "\n";
+    return 2;
+  }
+  if (print_config) {
+    std::cout << cfg.to_yaml();
+    return 0;
+  }
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+
+  boost::asio::io_context io(1);
+  df::daemon::daemon daemon(io, cfg);
+  if (!daemon.start()) return 1;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](auto, int sig) {
+    spdlog::info("dfdaemon: signal {}, shutting down", sig);
+    daemon.stop();
+    io.stop();
+  });
+  io.run();
+  return 0;
+}

@@ -1,0 +1,60 @@
+// dfget: downloads a URL through the local dfdaemon (P2P) to a file.
+#include "cli/download.hpp"
+#include "core/units.hpp"
+
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  using df::cli::exit_code;
+  CLI::App app{"dfget: download a URL through the P2P swarm"};
+  app.footer(df::cli::exit_code_help);
+  df::cli::download_options opts;
+  std::vector<std::string> headers;
+  std::string timeout;
+  bool no_progress = false;
+  opts.socket = ::geteuid() == 0 ? "/var/run/dragonfly/dfdaemon.sock" : "";
+  app.add_option("url", opts.url, "http:// URL to download")->required();
+  app.add_option("-O,--output", opts.output, "file to write (written only after verification)")->required();
+  app.add_option("-H,--header", headers, "request header for the origin, 'Name: value' (repeatable)");
+  app.add_option("--digest", opts.digest, "expected digest of the whole file, sha256:<hex>");
+  app.add_option("--tag", opts.tag, "tag: different tags make different tasks for one URL");
+  app.add_option("--application", opts.application, "application name, part of the task identity");
+  app.add_option("--filter", opts.filter, "query parameters left out of the task ID, '&'-separated");
+  app.add_option("--timeout", timeout, "give up after this long, e.g. 30s or 10m (default: no limit)");
+  app.add_option("--socket", opts.socket, "dfdaemon's unix socket (default /var/run/dragonfly/dfdaemon.sock)");
+  app.add_flag("--disable-back-to-source", opts.disable_back_to_source,
+               "fail instead of fetching from the origin when the swarm cannot deliver");
+  app.add_flag("--no-progress", no_progress, "no progress bar even on a terminal");
+  app.add_flag("--summary", opts.summary, "print where the bytes came from when done (default on a terminal)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : static_cast<int>(exit_code::usage);
+  }
+  for (const auto& h : headers) {
+    if (!df::cli::parse_header(h, opts.headers)) {
+      std::cerr << "dfget: header '" << h << "' must look like 'Name: value'\n";
+      return static_cast<int>(exit_code::usage);
+    }
+  }
+  if (!timeout.empty()) {
+    const auto t = df::parse_duration(timeout);
+    if (!t) {
+      std::cerr << "dfget: --timeout '" << timeout << "' is not a duration like 30s\n";
+      return static_cast<int>(exit_code::usage);
+    }
+    opts.timeout = *t;
+  }
+  if (opts.socket.empty()) {
+    std::cerr << "dfget: --socket is required when not root (the daemon's socket lives in its data dir)\n";
+    return static_cast<int>(exit_code::usage);
+  }
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  opts.progress = tty && !no_progress;
+  opts.summary = opts.summary || tty;
+  return static_cast<int>(df::cli::run_download(opts, std::cerr));
+}

@@ -1,0 +1,279 @@
+#include "cli/download.hpp"
+
+#include "cli/progress_bar.hpp"
+#include "core/digest.hpp"
+#include "core/url.hpp"
+#include "net/frame.hpp"
+#include "net/local_protocol.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+
+namespace df::cli {
+
+namespace local = net::local;
+using clock = std::chrono::steady_clock;
+
+namespace {
+
+// A file written next to the output and renamed over it only on success; removed otherwise.
+class temp_output {
+ public:
+  explicit temp_output(const std::string& output) {
+    const std::filesystem::path out(output);
+    path_ = (out.parent_path().empty() ? std::filesystem::path(".") : out.parent_path()) /
+            fmt::format(".{}.dfget-{}.tmp", out.filename().string(), ::getpid());
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) error_ = std::strerror(errno);
+  }
+  ~temp_output() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(path_.c_str());
+  }
+  const std::string& error() const { return error_; }
+  bool ok() const { return fd_ >= 0; }
+  bool write(const char* data, std::size_t n) {
+    while (n > 0) {
+      const ssize_t w = ::write(fd_, data, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) {
+        error_ = std::strerror(errno);
+        return false;
+      }
+      data += w;
+      n -= static_cast<std::size_t>(w);
+    }
+    return true;
+  }
+  bool commit(const std::string& output) {
+    if (::fsync(fd_) != 0 || ::close(fd_) != 0) {
+      fd_ = -1;
+      error_ = std::strerror(errno);
+      return false;
+    }
+    fd_ = -1;
+    if (::rename(path_.c_str(), output.c_str()) != 0) {
+      error_ = std::strerror(errno);
+      return false;
+    }
+    committed_ = true;
+    return true;
+  }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  bool committed_ = false;
+  std::string error_;
+};
+
+// A blocking unix-socket connection to the daemon with an overall deadline.
+class daemon_connection {
+ public:
+  explicit daemon_connection(std::optional<clock::time_point> deadline) : deadline_(deadline) {}
+  ~daemon_connection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool connect(const std::string& path) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (fd_ < 0 || path.size() >= sizeof addr.sun_path) return false;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    return ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  bool send_frame(net::frame_kind kind, const std::string& payload) {
+    const std::string f = net::encode_frame(kind, payload);
+    return ::send(fd_, f.data(), f.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(f.size());
+  }
+  // Reads exactly n bytes; false on EOF, error or deadline (timed_out() tells which).
+  bool read_exact(char* out, std::size_t n) {
+    while (n > 0) {
+      int wait_ms = -1;
+      if (deadline_) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - clock::now()).count();
+        if (left <= 0) return timed_out_ = true, false;
+        wait_ms = static_cast<int>(std::min<long long>(left, 1000));
+      }
+      pollfd p{fd_, POLLIN, 0};
+      const int r = ::poll(&p, 1, wait_ms);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return false;
+      if (r == 0) continue;
+      const ssize_t got = ::recv(fd_, out, n, 0);
+      if (got <= 0) return false;
+      out += got;
+      n -= static_cast<std::size_t>(got);
+    }
+    return true;
+  }
+  result<std::pair<net::frame_kind, std::string>> read_frame() {
+    char header[net::frame_header_size];
+    if (!read_exact(header, sizeof header)) return errc::daemon_unreachable;
+    auto h = net::decode_frame_header(std::string_view(header, sizeof header));
+    if (!h) return h.error();
+    std::string payload(h->length, '\0');
+    if (h->length && !read_exact(payload.data(), payload.size())) return errc::daemon_unreachable;
+    return std::pair{h->kind, std::move(payload)};
+  }
+  bool timed_out() const { return timed_out_; }
+
+ private:
+  int fd_ = -1;
+  std::optional<clock::time_point> deadline_;
+  bool timed_out_ = false;
+};
+
+int terminal_width() {
+  winsize w{};
+  return ::ioctl(STDERR_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col > 20 ? w.ws_col : 80;
+}
+
+exit_code code_for(const local::download_error& e) {
+  if (e.error_type == "origin") return exit_code::origin_error;
+  if (e.error_type == "daemon") return exit_code::daemon_error;
+  return exit_code::p2p_error;
+}
+
+}  // namespace
+
+bool parse_header(const std::string& text, std::map<std::string, std::string>& headers) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string value = text.substr(colon + 1);
+  value.erase(0, value.find_first_not_of(" \t"));
+  headers[text.substr(0, colon)] = value;
+  return true;
+}
+
+exit_code run_download(const download_options& opts, std::ostream& err) {
+  if (!parse_url(opts.url)) {
+    err << "dfget: invalid URL '" << opts.url << "' (expected http://host[:port]/path)\n";
+    return exit_code::usage;
+  }
+  std::optional<digest_spec> want;
+  if (!opts.digest.empty()) {
+    auto d = parse_digest(opts.digest);
+    if (!d) {
+      err << "dfget: invalid --digest '" << opts.digest << "' (expected sha256:<64 hex digits>)\n";
+      return exit_code::usage;
+    }
+    want = *d;
+  }
+  const auto start = clock::now();
+  std::optional<clock::time_point> deadline;
+  if (opts.timeout.count() > 0) deadline = start + opts.timeout;
+
+  daemon_connection conn(deadline);
+  if (!conn.connect(opts.socket)) {
+    err << "dfget: cannot reach dfdaemon at " << opts.socket << ": " << std::strerror(errno)
+        << " (is dfdaemon running? see --socket)\n";
+    return exit_code::daemon_unreachable;
+  }
+  local::download_request req{1, opts.url, opts.headers, opts.tag, opts.application, split_filter(opts.filter),
+                              opts.disable_back_to_source};
+  if (!conn.send_frame(net::frame_kind::message, local::encode(req))) {
+    err << "dfget: dfdaemon at " << opts.socket << " closed the connection\n";
+    return exit_code::daemon_unreachable;
+  }
+
+  temp_output out(opts.output);
+  if (!out.ok()) {
+    err << "dfget: cannot write next to " << opts.output << ": " << out.error() << "\n";
+    return exit_code::output_error;
+  }
+  sha256_hasher hasher;
+  progress_snapshot snap;
+  auto last_draw = clock::time_point{};
+  const auto draw = [&](bool force) {
+    if (!opts.progress) return;
+    const auto now = clock::now();
+    if (!force && now - last_draw < std::chrono::milliseconds(100)) return;
+    last_draw = now;
+    snap.seconds = std::chrono::duration<double>(now - start).count();
+    err << "\r" << render_progress(snap, terminal_width() - 1) << std::flush;
+  };
+  const auto end_line = [&] {
+    if (opts.progress) err << "\n";
+  };
+
+  for (;;) {
+    auto f = conn.read_frame();
+    if (!f) {
+      end_line();
+      if (conn.timed_out()) {
+        err << "dfget: timed out after " << opts.timeout.count() / 1000.0 << "s; no file written to " << opts.output << "\n";
+        return exit_code::timeout;
+      }
+      err << "dfget: lost the connection to dfdaemon mid-download: " << f.error().message() << "\n";
+      return exit_code::daemon_error;
+    }
+    if (f->first == net::frame_kind::data) {
+      if (!out.write(f->second.data(), f->second.size())) {
+        end_line();
+        err << "dfget: cannot write " << opts.output << ": " << out.error() << "\n";
+        return exit_code::output_error;
+      }
+      if (want) hasher.update(f->second);
+      snap.received += f->second.size();
+      draw(false);
+      continue;
+    }
+    auto m = local::decode(f->second);
+    if (!m) {
+      end_line();
+      err << "dfget: dfdaemon sent a malformed message: " << m.error().message() << "\n";
+      return exit_code::daemon_error;
+    }
+    if (const auto* s = std::get_if<local::download_started>(&*m)) {
+      snap.total = s->content_length;
+    } else if (const auto* p = std::get_if<local::progress>(&*m)) {
+      snap.from_peers = p->from_peers, snap.from_seed = p->from_seed, snap.from_origin = p->from_origin,
+      snap.from_cache = p->from_cache;
+      draw(false);
+    } else if (const auto* n = std::get_if<local::notice>(&*m)) {
+      end_line();
+      err << "dfget: " << n->message << "\n";
+    } else if (const auto* e = std::get_if<local::download_error>(&*m)) {
+      end_line();
+      err << "dfget: download failed (" << e->error_type << " error): " << e->message << "\n";
+      return code_for(*e);
+    } else if (const auto* d = std::get_if<local::download_done>(&*m)) {
+      snap.from_peers = d->sources.from_peers, snap.from_seed = d->sources.from_seed,
+      snap.from_origin = d->sources.from_origin, snap.from_cache = d->sources.from_cache;
+      draw(true);
+      end_line();
+      if (snap.received != d->content_length) {
+        err << "dfget: received " << snap.received << " bytes but the task has " << d->content_length << "\n";
+        return exit_code::daemon_error;
+      }
+      if (want) {
+        const std::string got = hasher.final_hex();
+        if (got != want->hex) {
+          err << "dfget: digest mismatch: expected sha256:" << want->hex << ", got sha256:" << got
+              << "; nothing written to " << opts.output << "\n";
+          return exit_code::digest_mismatch;
+        }
+      }
+      if (!out.commit(opts.output)) {
+        err << "dfget: cannot move the download to " << opts.output << ": " << out.error() << "\n";
+        return exit_code::output_error;
+      }
+      snap.seconds = std::chrono::duration<double>(clock::now() - start).count();
+      if (opts.summary) err << "dfget: " << render_summary(snap, d->back_to_source) << "\n";
+      return exit_code::ok;
+    }
+  }
+}
+
+}  // namespace df::cli

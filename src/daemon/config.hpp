@@ -1,0 +1,61 @@
+#pragma once
+// dfdaemon's configuration: every setting with its default in one place (configs/dfdaemon.yaml
+// documents them).
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace df::daemon {
+
+/// Everything dfdaemon can be told; loaded from YAML, overridden by flags, validated at start-up.
+struct config {
+  std::string data_dir = "/var/lib/dragonfly";
+  std::string log_level = "info";
+  bool seed_peer = false;  // fetch from the origin for the swarm (the CDN role)
+
+  struct host_section {
+    std::string hostname;  // default: the machine's hostname
+    std::string ip;        // address other peers reach this one on; default: first non-loopback IPv4
+    std::string idc;       // data centre label for topology-aware parent choice
+    std::string location;  // "country|city|rack"-style label, '|' separated
+  } host;
+
+  struct scheduler_section {
+    std::vector<std::string> addresses{"127.0.0.1:8002"};
+    std::chrono::milliseconds keepalive_interval{5000};
+    std::chrono::milliseconds connect_timeout{2000};  // how long a request waits for a first connection
+  } scheduler;
+
+  struct download_section {
+    std::uint64_t rate_limit = 0;            // bytes/s for everything this host downloads; 0 = unlimited
+    std::uint64_t piece_size = 0;            // fixed piece size for tasks this host sources; 0 = automatic
+    std::uint32_t concurrent_pieces = 16;    // pieces in flight per task
+    std::uint32_t per_parent_pieces = 4;     // pieces in flight from one parent
+    std::chrono::milliseconds piece_timeout{30000};   // one piece from a parent
+    std::chrono::milliseconds origin_timeout{30000};  // connect / idle limit towards the origin
+    bool disable_back_to_source = false;     // never fetch from the origin unless this host is a seed
+  } download;
+
+  struct upload_section {
+    std::string listen = "0.0.0.0";
+    std::uint16_t port = 65002;
+    std::uint64_t rate_limit = 0;  // bytes/s for everything this host uploads; 0 = unlimited
+  } upload;
+
+  struct local_api_section {
+    std::string socket;  // default: /var/run/dragonfly/dfdaemon.sock as root, <data_dir>/dfdaemon.sock otherwise
+  } local_api;
+
+  /// Reads a YAML file over the defaults; throws config_error naming the offending key.
+  static config load(const std::string& path);
+  /// Fills derived defaults (hostname, ip, socket path).
+  void resolve_defaults();
+  /// Throws config_error when a value is out of range.
+  void validate() const;
+  /// The settings in effect, as YAML (--print-config).
+  std::string to_yaml() const;
+};
+
+}  // namespace df::daemon

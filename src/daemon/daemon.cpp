@@ -1,0 +1,103 @@
+#include "daemon/daemon.hpp"
+
+#include "core/ids.hpp"
+#include "daemon/context.hpp"
+#include "daemon/local_api.hpp"
+#include "daemon/piece_client.hpp"
+#include "daemon/scheduler_client.hpp"
+#include "daemon/task_manager.hpp"
+#include "daemon/upload_server.hpp"
+#include "net/metrics.hpp"
+#include "net/token_bucket.hpp"
+#include "storage/task_store.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <spdlog/spdlog.h>
+
+#include <optional>
+
+namespace df::daemon {
+
+struct daemon::impl {
+  impl(net::asio::io_context& io_, config c)
+      : io(io_),
+        cfg(std::move(c)),
+        pool(2),
+        stats(daemon_stats::create(metrics)),
+        download_limit(io.get_executor(), cfg.download.rate_limit, std::max<std::uint64_t>(cfg.download.rate_limit / 4, 1 << 20)),
+        upload_limit(io.get_executor(), cfg.upload.rate_limit, std::max<std::uint64_t>(cfg.upload.rate_limit / 4, 1 << 20)),
+        pieces(download_limit) {}
+
+  net::asio::io_context& io;
+  config cfg;
+  net::asio::thread_pool pool;
+  net::metrics_registry metrics;
+  daemon_stats stats;
+  net::token_bucket download_limit;
+  net::token_bucket upload_limit;
+  piece_client pieces;
+  std::optional<storage::task_store> store;
+  std::shared_ptr<scheduler_client> scheduler;
+  std::optional<daemon_context> ctx;
+  std::optional<task_manager> tasks;
+  std::optional<upload_server> upload;
+  std::optional<local_api> api;
+};
+
+daemon::daemon(boost::asio::io_context& io, config cfg) : impl_(std::make_unique<impl>(io, std::move(cfg))) {}
+
+daemon::~daemon() {
+  stop();
+  impl_->pool.join();
+}
+
+result<void> daemon::start() {
+  auto& i = *impl_;
+  auto store = storage::task_store::open(i.cfg.data_dir);
+  if (!store) {
+    spdlog::error("cannot open data directory {}: {}", i.cfg.data_dir, store.error().message());
+    return store.error();
+  }
+  i.store.emplace(std::move(*store));
+
+  // The upload port is part of the host's identity, so it is bound before the scheduler hears of us.
+  net::proto::host_info host{"", i.cfg.host.hostname, i.cfg.host.ip, 0, i.cfg.host.idc, i.cfg.host.location,
+                             i.cfg.seed_peer, i.cfg.upload.rate_limit};
+  i.scheduler = std::make_shared<scheduler_client>(i.io.get_executor(), i.cfg.scheduler.addresses, host,
+                                                   i.cfg.scheduler.keepalive_interval);
+  i.ctx.emplace(daemon_context{i.io.get_executor(), i.pool, i.cfg, *i.store, i.stats, *i.scheduler, i.pieces,
+                               i.download_limit, i.upload_limit});
+  i.tasks.emplace(*i.ctx);
+  i.upload.emplace(*i.ctx, *i.tasks, i.metrics);
+  auto port = i.upload->listen(i.cfg.upload.listen, i.cfg.upload.port);
+  if (!port) {
+    spdlog::error("cannot listen for uploads on {}:{}: {}", i.cfg.upload.listen, i.cfg.upload.port,
+                  port.error().message());
+    return port.error();
+  }
+  host.upload_port = *port;
+  host.host_id = make_host_id(i.cfg.host.hostname, *port);
+  i.scheduler->set_host(host);
+  i.scheduler->on_message([&i](const net::proto::message& m) { i.tasks->on_scheduler_message(m); });
+  i.scheduler->on_state([&i](bool connected) { i.tasks->on_scheduler_state(connected); });
+
+  i.api.emplace(*i.ctx, *i.tasks);
+  if (auto r = i.api->listen(i.cfg.local_api.socket); !r) {
+    spdlog::error("cannot listen on unix socket {}: {}", i.cfg.local_api.socket, r.error().message());
+    return r.error();
+  }
+  i.tasks->load_cached();
+  i.scheduler->start();
+  spdlog::info("dfdaemon {} up: upload port {}, socket {}, data {}{}", host.host_id, *port, i.cfg.local_api.socket,
+               i.cfg.data_dir, i.cfg.seed_peer ? " (seed peer)" : "");
+  return {};
+}
+
+void daemon::stop() {
+  auto& i = *impl_;
+  if (i.scheduler) i.scheduler->stop();
+  if (i.upload) i.upload->stop();
+  if (i.api) i.api->stop();
+}
+
+}  // namespace df::daemon

@@ -1,0 +1,188 @@
+#include "daemon/local_api.hpp"
+
+#include "core/ids.hpp"
+#include "core/url.hpp"
+#include "daemon/context.hpp"
+#include "daemon/task_manager.hpp"
+#include "net/frame_stream.hpp"
+#include "net/local_protocol.hpp"
+#include "storage/task_file.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+namespace df::daemon {
+
+namespace local = net::local;
+using net::awaitable;
+
+namespace {
+
+constexpr std::size_t data_chunk = 1 << 20;
+constexpr auto progress_interval = std::chrono::milliseconds(250);
+
+// Every message is built as a named value before it is awaited on (see net/http_server.hpp).
+awaitable<bool> send(net::frame_stream& s, const local::message& m) {
+  const std::string text = local::encode(m);
+  const auto r = co_await s.write(net::frame_kind::message, text);
+  co_return static_cast<bool>(r);
+}
+
+awaitable<void> send_error(net::frame_stream& s, std::string_view type, std::string_view message, int origin_status) {
+  const local::message m = local::download_error{std::string(type), std::string(message), origin_status};
+  co_await send(s, m);
+}
+
+local::progress progress_of(const peer_task& t, bool cache_hit) {
+  if (cache_hit) return {0, 0, 0, t.meta().content_length.value_or(0)};
+  return {t.sources().from_peers, t.sources().from_seed, t.sources().from_origin, 0};
+}
+
+}  // namespace
+
+local_api::local_api(daemon_context& ctx, task_manager& tasks) : ctx_(ctx), tasks_(tasks), acceptor_(ctx.ex) {}
+
+result<void> local_api::listen(const std::string& path) {
+  std::error_code fs_ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), fs_ec);
+  std::filesystem::remove(path, fs_ec);
+  boost::system::error_code ec;
+  const net::asio::local::stream_protocol::endpoint ep(path);
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(net::asio::socket_base::max_listen_connections, ec);
+  if (ec) return ec;
+  ::chmod(path.c_str(), 0660);
+  path_ = path;
+  net::asio::co_spawn(ctx_.ex, accept_loop(), net::asio::detached);
+  return {};
+}
+
+void local_api::stop() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  std::error_code fs_ec;
+  if (!path_.empty()) std::filesystem::remove(path_, fs_ec);
+}
+
+awaitable<void> local_api::accept_loop() {
+  while (acceptor_.is_open()) {
+    auto [ec, socket] = co_await acceptor_.async_accept(net::use_nothrow);
+    if (ec == net::asio::error::operation_aborted) break;
+    if (ec) continue;
+    auto stream = std::make_shared<net::frame_stream>(net::frame_stream::socket_type(std::move(socket)));
+    net::asio::co_spawn(ctx_.ex, session(stream), net::asio::detached);
+  }
+}
+
+awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
+  auto frame = co_await stream->read();
+  if (!frame) co_return;
+  auto decoded = local::decode(frame->payload);
+  const auto* req = decoded ? std::get_if<local::download_request>(&*decoded) : nullptr;
+  if (!req) {
+    co_await send_error(*stream, "daemon", "malformed request: expected download_request", 0);
+    co_return;
+  }
+  ctx_.stats.local_requests.add();
+  if (!parse_url(req->url)) {
+    const std::string text = "invalid URL: " + req->url;
+    co_await send_error(*stream, "daemon", text, 0);
+    co_return;
+  }
+  const std::string task_id = compute_task_id({req->url, req->tag, req->application, req->filters});
+  auto acquired = tasks_.acquire(task_id, {req->url, req->headers, req->tag, req->application, req->filters,
+                                           req->disable_back_to_source}, false);
+  if (!acquired) {
+    const std::string text = "cannot start task: " + acquired.error().message();
+    co_await send_error(*stream, "daemon", text, 0);
+    co_return;
+  }
+  std::shared_ptr<peer_task> task = *acquired;
+  const bool cache_hit = task->state() == peer_task::phase::done;
+  if (cache_hit) ctx_.stats.cache_hits.add();
+
+  std::size_t notices_sent = 0;
+  auto last_progress = std::chrono::steady_clock::now();
+  // Sends pending notices and, at most every progress_interval, a progress message.
+  const auto report = [&](bool force) -> awaitable<bool> {
+    while (notices_sent < task->notices().size()) {
+      const local::message notice = local::notice{task->notices()[notices_sent++]};
+      const bool ok = co_await send(*stream, notice);
+      if (!ok) co_return false;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (force || now - last_progress >= progress_interval) {
+      last_progress = now;
+      const local::message progress = progress_of(*task, cache_hit);
+      const bool ok = co_await send(*stream, progress);
+      if (!ok) co_return false;
+    }
+    co_return true;
+  };
+  const auto failed = [&]() -> awaitable<void> {
+    co_await report(true);
+    const auto& e = task->error();
+    co_await send_error(*stream, e.error_type, e.message, e.origin_status);
+  };
+
+  // Wait for the layout, then stream every piece in order as it is verified.
+  while (!task->meta().content_length && task->state() == peer_task::phase::running) {
+    const bool ok = co_await report(false);
+    if (!ok) co_return;
+    co_await task->changed().wait_for(progress_interval);
+  }
+  if (task->state() == peer_task::phase::failed) {
+    co_await failed();
+    co_return;
+  }
+  const auto length = static_cast<std::int64_t>(*task->meta().content_length);
+  const local::message started = local::download_started{task_id, length};
+  const bool started_sent = co_await send(*stream, started);
+  if (!started_sent) co_return;
+
+  const std::uint32_t count = task->meta().layout().piece_count();
+  for (std::uint32_t i = 0; i < count; ++i) {
+    while (!task->meta().verified.has(piece_index(i))) {
+      if (task->state() == peer_task::phase::failed) {
+        co_await failed();
+        co_return;
+      }
+      const bool ok = co_await report(false);
+      if (!ok) co_return;
+      co_await task->changed().wait_for(progress_interval);
+    }
+    const auto layout = task->meta().layout();
+    auto file = task->file();
+    const std::uint64_t offset = layout.offset(piece_index(i)), len = layout.length(piece_index(i));
+    auto job = [file, offset, len] { return file->read(offset, len); };
+    auto data = co_await run_blocking(ctx_.pool, std::move(job));
+    if (!data) {
+      const std::string text = "cannot read stored piece: " + data.error().message();
+      co_await send_error(*stream, "daemon", text, 0);
+      co_return;
+    }
+    for (std::size_t sent = 0; sent < data->size(); sent += data_chunk) {
+      const std::string_view chunk(reinterpret_cast<const char*>(data->data() + sent),
+                                   std::min(data_chunk, data->size() - sent));
+      const auto written = co_await stream->write(net::frame_kind::data, chunk);
+      if (!written) co_return;  // dfget went away; the task goes on for the cache and other peers
+    }
+    const bool ok = co_await report(false);
+    if (!ok) co_return;
+  }
+  // Every byte is out; wait for the task to be recorded complete (metadata saved) before saying so.
+  while (task->state() == peer_task::phase::running) co_await task->changed().wait_for(progress_interval);
+  if (task->state() == peer_task::phase::failed) {
+    co_await failed();
+    co_return;
+  }
+  co_await report(true);
+  const local::message done = local::download_done{task_id, static_cast<std::uint64_t>(length),
+                                                    progress_of(*task, cache_hit), task->back_to_source()};
+  co_await send(*stream, done);
+}
+
+}  // namespace df::daemon

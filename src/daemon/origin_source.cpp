@@ -1,0 +1,123 @@
+#include "daemon/origin_source.hpp"
+
+#include "core/piece_layout.hpp"
+#include "core/url.hpp"
+#include "daemon/context.hpp"
+#include "net/http_client.hpp"
+#include "net/token_bucket.hpp"
+
+#include <fmt/format.h>
+
+namespace df::daemon {
+
+namespace {
+
+constexpr int max_redirects = 5;
+constexpr std::size_t read_chunk = 256 * 1024;
+
+bool is_redirect(int status) { return status == 301 || status == 302 || status == 303 || status == 307 || status == 308; }
+
+// Resolves a Location header against the URL it came from.
+std::string resolve_location(const url& base, const std::string& location) {
+  if (location.starts_with("http://") || location.starts_with("https://")) return location;
+  if (location.starts_with("/")) return base.scheme + "://" + base.host_header() + location;
+  const auto slash = base.target.rfind('/');
+  return base.scheme + "://" + base.host_header() + base.target.substr(0, slash + 1) + location;
+}
+
+}  // namespace
+
+net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::string& url_text,
+                                                const std::map<std::string, std::string>& headers,
+                                                const origin_callbacks& callbacks) {
+  const auto timeout = ctx.cfg.download.origin_timeout;
+  std::string current = url_text;
+  for (int hop = 0; hop <= max_redirects; ++hop) {
+    auto u = parse_url(current);
+    if (!u) co_return origin_outcome{make_error_code(errc::invalid_url), 0, "invalid URL " + current};
+    if (u->scheme != "http")
+      co_return origin_outcome{make_error_code(errc::invalid_url), 0,
+                               "only http:// origins are supported so far (got " + current + ")"};
+    auto conn = co_await net::http_connection::connect(u->host, u->port, timeout);
+    if (!conn)
+      co_return origin_outcome{make_error_code(errc::origin_unreachable), 0,
+                               fmt::format("cannot connect to origin {}: {}", u->host_header(), conn.error().message())};
+    net::header_map request_headers;
+    for (const auto& [k, v] : headers) request_headers[k] = v;
+    request_headers.erase("Host");
+    const std::string method = "GET", host_header = u->host_header();
+    auto head = co_await (*conn)->request(method, u->target, host_header, request_headers, timeout);
+    if (!head)
+      co_return origin_outcome{make_error_code(errc::origin_unreachable), 0,
+                               fmt::format("origin {} did not answer: {}", u->host_header(), head.error().message())};
+    if (is_redirect(head->status) && !head->header("Location").empty()) {
+      current = resolve_location(*u, head->header("Location"));
+      continue;
+    }
+    if (head->status < 200 || head->status > 299)
+      co_return origin_outcome{make_error_code(errc::origin_status), head->status,
+                               fmt::format("origin returned {} {} for {}", head->status, head->reason, current)};
+
+    const std::uint64_t piece_size =
+        ctx.cfg.download.piece_size ? ctx.cfg.download.piece_size : choose_piece_size(head->content_length.value_or(0));
+    if (auto r = callbacks.on_layout(head->content_length, piece_size); !r)
+      co_return origin_outcome{r.error(), 0, "cannot store the task: " + r.error().message()};
+
+    origin_outcome outcome;
+    std::vector<std::byte> piece(piece_size);
+    std::size_t filled = 0;
+    std::uint32_t index = 0;
+    const auto flush = [&]() -> net::awaitable<result<void>> {
+      piece.resize(filled);
+      const piece_index current(index++);
+      auto r = co_await callbacks.on_piece(current, std::move(piece));
+      piece = std::vector<std::byte>(piece_size);
+      filled = 0;
+      co_return r;
+    };
+    for (;;) {
+      const std::size_t want = std::min(read_chunk, piece.size() - filled);
+      const std::span<std::byte> into(piece.data() + filled, want);
+      auto n = co_await (*conn)->read_body(into, timeout);
+      if (!n) {
+        outcome.error = n.error();
+        outcome.message = n.error() == errc::origin_short_body
+                              ? fmt::format("origin closed the connection after {} of {} bytes", outcome.bytes,
+                                            head->content_length ? std::to_string(*head->content_length) : "?")
+                              : fmt::format("reading from origin failed after {} bytes: {}", outcome.bytes,
+                                            n.error().message());
+        co_return outcome;
+      }
+      if (*n == 0) break;
+      co_await ctx.download_limit.acquire(*n);
+      filled += *n;
+      outcome.bytes += *n;
+      ctx.stats.download_from_origin.add(*n);
+      if (filled == piece.size()) {
+        auto r = co_await flush();
+        if (!r) {
+          outcome.error = r.error();
+          outcome.message = "cannot store piece: " + r.error().message();
+          co_return outcome;
+        }
+      }
+    }
+    if (filled > 0) {
+      auto r = co_await flush();
+      if (!r) {
+        outcome.error = r.error();
+        outcome.message = "cannot store piece: " + r.error().message();
+        co_return outcome;
+      }
+    }
+    if (head->content_length && outcome.bytes != *head->content_length) {
+      outcome.error = make_error_code(errc::origin_short_body);
+      outcome.message = fmt::format("origin sent {} bytes but announced {}", outcome.bytes, *head->content_length);
+    }
+    co_return outcome;
+  }
+  co_return origin_outcome{make_error_code(errc::origin_status), 0,
+                           fmt::format("more than {} redirects from {}", max_redirects, url_text)};
+}
+
+}  // namespace df::daemon

@@ -1,0 +1,41 @@
+#pragma once
+// Back-to-source: reads a URL from the origin and cuts the body into pieces as it arrives.
+
+#include "core/strong_int.hpp"
+#include "net/asio.hpp"
+#include "net/http_types.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace df::daemon {
+
+struct daemon_context;
+
+/// How a back-to-source read ended. `origin_status` is set when the origin refused the request.
+struct origin_outcome {
+  boost::system::error_code error;  // empty on success
+  int origin_status = 0;
+  std::string message;              // for the user: what happened, naming the origin
+  std::uint64_t bytes = 0;          // body bytes read
+};
+
+/// What the reader tells its caller as it goes.
+struct origin_callbacks {
+  /// The response head arrived: content length (when given) and the piece size to cut with.
+  std::function<result<void>(std::optional<std::uint64_t> content_length, std::uint64_t piece_size)> on_layout;
+  /// A whole piece was read (the last one may be short). An error stops the read.
+  std::function<net::awaitable<result<void>>(piece_index, std::vector<std::byte>)> on_piece;
+};
+
+/// GETs `url` with the requester's headers (following up to 5 redirects), reports the layout,
+/// then every piece in order. A short body or a non-2xx status is a failure with a clear message.
+net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::string& url,
+                                                const std::map<std::string, std::string>& headers,
+                                                const origin_callbacks& callbacks);
+
+}  // namespace df::daemon

@@ -1,0 +1,355 @@
+#include "daemon/peer_task.hpp"
+
+#include "core/ids.hpp"
+#include "daemon/context.hpp"
+#include "daemon/origin_source.hpp"
+#include "daemon/piece_client.hpp"
+#include "daemon/scheduler_client.hpp"
+#include "storage/task_file.hpp"
+#include "storage/task_store.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+namespace df::daemon {
+
+namespace proto = net::proto;
+using net::awaitable;
+
+namespace {
+constexpr std::uint32_t save_every_pieces = 16;
+constexpr std::uint32_t seed_requests_with_peer_parents = 2;  // keep the seed for pieces nobody else has
+}  // namespace
+
+peer_task::peer_task(daemon_context& ctx, std::string task_id, task_request request, storage::task_metadata meta,
+                     std::shared_ptr<storage::task_file> file, bool seed_role, finished_handler on_finished)
+    : ctx_(ctx),
+      task_id_(std::move(task_id)),
+      peer_id_(new_peer_id(ctx.cfg.host.hostname)),
+      request_(std::move(request)),
+      meta_(std::move(meta)),
+      file_(std::move(file)),
+      seed_role_(seed_role),
+      on_finished_(std::move(on_finished)),
+      changed_(ctx.ex),
+      seed_pick_offset_(static_cast<std::uint32_t>(std::random_device{}())) {}
+
+void peer_task::start() {
+  net::asio::co_spawn(ctx_.ex, [self = shared_from_this()] { return self->run(); }, net::asio::detached);
+}
+
+awaitable<void> peer_task::run() {
+  auto self = shared_from_this();
+  if (meta_.complete) {
+    phase_ = phase::done;
+    changed_.notify_all();
+    co_return;
+  }
+  const bool may_go_to_origin = seed_role_ || !(request_.disable_back_to_source || ctx_.cfg.download.disable_back_to_source);
+  const bool connected = co_await ctx_.scheduler.wait_connected(ctx_.cfg.scheduler.connect_timeout);
+  if (!connected) {
+    const std::string where = fmt::format("{}", fmt::join(ctx_.cfg.scheduler.addresses, ", "));
+    if (!may_go_to_origin) {
+      fail({"scheduler", "scheduler unreachable (" + where + ") and back-to-source is disabled"});
+      co_return;
+    }
+    notices_.push_back("scheduler unreachable (" + where + "); downloading from the origin directly");
+    spdlog::warn("task {}: {}", task_id_.substr(0, 12), notices_.back());
+    co_await run_back_to_source();
+    co_return;
+  }
+  registered_ = ctx_.scheduler.send(proto::register_peer{task_id_, peer_id_, request_.url, request_.headers,
+                                                         request_.tag, request_.application, request_.filters});
+  co_await run_p2p();
+}
+
+awaitable<void> peer_task::run_p2p() {
+  auto self = shared_from_this();
+  std::optional<std::chrono::steady_clock::time_point> disconnected_since;
+  while (phase_ == phase::running) {
+    if (source_ordered_) {
+      co_await run_back_to_source();
+      co_return;
+    }
+    while (in_flight_.size() < ctx_.cfg.download.concurrent_pieces) {
+      const auto next = pick();
+      if (!next) break;
+      net::asio::co_spawn(ctx_.ex, fetch_piece(next->first, next->second), net::asio::detached);
+    }
+    co_await changed_.wait_for(std::chrono::seconds(1));
+
+    // Without a scheduler nothing new will come: once idle, fetch from the origin (when allowed).
+    if (ctx_.scheduler.connected() || phase_ != phase::running) {
+      disconnected_since.reset();
+      continue;
+    }
+    if (!disconnected_since) disconnected_since = std::chrono::steady_clock::now();
+    if (!in_flight_.empty() || pick() ||
+        std::chrono::steady_clock::now() - *disconnected_since < ctx_.cfg.scheduler.connect_timeout)
+      continue;
+    if (request_.disable_back_to_source || ctx_.cfg.download.disable_back_to_source) {
+      fail({"scheduler", "lost the scheduler mid-download and back-to-source is disabled"});
+      co_return;
+    }
+    notices_.push_back("lost the scheduler mid-download; fetching the rest from the origin");
+    co_await run_back_to_source();
+    co_return;
+  }
+}
+
+awaitable<void> peer_task::run_back_to_source() {
+  auto self = shared_from_this();
+  back_to_source_ = true;
+  ctx_.stats.back_to_source.add();
+  spdlog::info("task {}: back-to-source from {}", task_id_.substr(0, 12), request_.url);
+  origin_callbacks callbacks;
+  callbacks.on_layout = [this](std::optional<std::uint64_t> length, std::uint64_t piece_size) -> result<void> {
+    set_layout(length ? static_cast<std::int64_t>(*length) : -1, piece_size);
+    if (registered_)
+      ctx_.scheduler.send(proto::task_meta{task_id_, peer_id_, length ? static_cast<std::int64_t>(*length) : -1,
+                                           piece_size});
+    return {};
+  };
+  callbacks.on_piece = [this](piece_index i, std::vector<std::byte> data) -> awaitable<result<void>> {
+    const std::uint64_t bytes = data.size();
+    if (meta_.verified.has(i)) co_return result<void>{};
+    auto file = file_;
+    const std::uint64_t offset = std::uint64_t{i.value()} * meta_.piece_size;
+    auto job = [file, offset, d = std::move(data)] { return file->write_new(offset, d); };
+    auto digest = co_await run_blocking(ctx_.pool, std::move(job));
+    if (!digest) co_return digest.error();
+    if (phase_ != phase::running) co_return make_error_code(errc::cancelled);
+    learn_digest(i.value(), *digest);
+    sources_.from_origin += bytes;
+    piece_stored(i.value(), bytes);
+    co_return result<void>{};
+  };
+  const auto outcome = co_await read_from_origin(ctx_, request_.url, request_.headers, callbacks);
+  if (phase_ != phase::running) co_return;
+  if (outcome.error) {
+    const bool local = outcome.error == errc::disk_full || outcome.error == errc::storage_io;
+    fail({local ? "daemon" : "origin", outcome.message, outcome.origin_status});
+    co_return;
+  }
+  if (!meta_.content_length) {  // length learnt only at the end of the body
+    set_layout(static_cast<std::int64_t>(outcome.bytes), meta_.piece_size);
+    if (registered_) {
+      ctx_.scheduler.send(proto::task_meta{task_id_, peer_id_, static_cast<std::int64_t>(outcome.bytes), meta_.piece_size});
+      for (std::uint32_t i = 0; i < meta_.verified.size(); ++i)
+        ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, i, meta_.piece_digests[i]});
+    }
+  }
+  if (all_verified()) complete();
+  else fail({"daemon", "the origin's body did not fill every piece"});
+}
+
+std::optional<std::pair<std::uint32_t, std::string>> peer_task::pick() const {
+  if (!meta_.content_length || phase_ != phase::running) return std::nullopt;
+  const std::uint32_t count = meta_.layout().piece_count();
+  const auto wanted = [&](std::uint32_t i) {
+    return !meta_.verified.has(piece_index(i)) && !in_flight_.contains(i) && i < meta_.piece_digests.size() &&
+           !meta_.piece_digests[i].empty();
+  };
+  const std::uint32_t per_parent = ctx_.cfg.download.per_parent_pieces;
+  bool has_peer_parent = false;
+  for (const auto& [id, p] : parents_) has_peer_parent |= !p.info.seed;
+
+  // Pieces a non-seed parent can give: lowest number first (requesters read in order).
+  for (std::uint32_t i = 0; i < count; ++i) {
+    if (!wanted(i)) continue;
+    const parent_state* best = nullptr;
+    const std::string* best_id = nullptr;
+    for (const auto& [id, p] : parents_) {
+      if (p.info.seed || p.in_flight >= per_parent || !p.pieces.contains(i)) continue;
+      if (!best || p.in_flight < best->in_flight) best = &p, best_id = &id;
+    }
+    if (best) return std::pair{i, *best_id};
+  }
+  // Pieces only a seed has. With other parents around, ask the seed for few at a time and start at
+  // a random place, so peers pull different pieces from it and pass them on to each other.
+  const std::uint32_t seed_limit = has_peer_parent ? seed_requests_with_peer_parents : per_parent;
+  const std::uint32_t start = has_peer_parent && count ? seed_pick_offset_ % count : 0;
+  for (std::uint32_t k = 0; k < count; ++k) {
+    const std::uint32_t i = (start + k) % count;
+    if (!wanted(i)) continue;
+    for (const auto& [id, p] : parents_)
+      if (p.info.seed && p.in_flight < seed_limit && p.pieces.contains(i)) return std::pair{i, id};
+  }
+  return std::nullopt;
+}
+
+awaitable<void> peer_task::fetch_piece(std::uint32_t piece, std::string parent_id) {
+  auto self = shared_from_this();
+  auto& parent = parents_.at(parent_id);
+  const proto::parent_info info = parent.info;
+  ++parent.in_flight;
+  in_flight_.insert(piece);
+  const auto layout = meta_.layout();
+  const std::uint64_t length = layout.length(piece_index(piece));
+  const std::uint64_t offset = layout.offset(piece_index(piece));
+  const std::string expected = meta_.piece_digests[piece];
+
+  std::string failure;
+  auto data = co_await ctx_.pieces.fetch(info.ip, info.upload_port, task_id_, piece_index(piece), length,
+                                         ctx_.cfg.download.piece_timeout);
+  if (!data) {
+    failure = fmt::format("piece {}: {}", piece, data.error().message());
+  } else {
+    auto file = file_;
+    auto job = [file, offset, d = std::move(*data), expected] { return file->write_verified(offset, d, expected); };
+    auto stored = co_await run_blocking(ctx_.pool, std::move(job));
+    if (!stored && stored.error() == errc::piece_digest_mismatch) {
+      ctx_.stats.piece_digest_failures.add();
+      failure = fmt::format("piece {} failed verification", piece);
+    } else if (!stored) {
+      fail({"daemon", fmt::format("cannot store piece {} in {}: {}", piece, ctx_.cfg.data_dir, stored.error().message())});
+    } else if (phase_ == phase::running && !meta_.verified.has(piece_index(piece))) {
+      (info.seed ? sources_.from_seed : sources_.from_peers) += length;
+      (info.seed ? ctx_.stats.download_from_seed : ctx_.stats.download_from_peer).add(length);
+      piece_stored(piece, length);
+    }
+  }
+  in_flight_.erase(piece);
+  if (auto it = parents_.find(parent_id); it != parents_.end() && it->second.in_flight > 0) --it->second.in_flight;
+  if (!failure.empty() && phase_ == phase::running) parent_failed(parent_id, failure);
+  changed_.notify_all();
+}
+
+void peer_task::handle(const proto::message& m) {
+  if (phase_ != phase::running && !std::holds_alternative<proto::back_to_source>(m)) return;
+  if (const auto* info = std::get_if<proto::task_info>(&m)) {
+    if (!back_to_source_ && info->piece_size > 0) set_layout(info->content_length, info->piece_size);
+  } else if (const auto* p = std::get_if<proto::parents>(&m)) {
+    for (std::uint32_t i = 0; i < p->digests.size(); ++i) learn_digest(i, p->digests[i]);
+    std::map<std::string, parent_state> next;
+    for (const auto& info : p->parents) {
+      auto& s = next[info.peer_id];
+      s.info = info;
+      s.pieces.insert(info.pieces.begin(), info.pieces.end());
+      if (auto old = parents_.find(info.peer_id); old != parents_.end()) s.in_flight = old->second.in_flight;
+    }
+    parents_ = std::move(next);
+  } else if (const auto* h = std::get_if<proto::have>(&m)) {
+    for (const auto& e : h->pieces) learn_digest(e.piece, e.digest);
+    if (auto it = parents_.find(h->parent_peer_id); it != parents_.end())
+      for (const auto& e : h->pieces) it->second.pieces.insert(e.piece);
+  } else if (const auto* b = std::get_if<proto::back_to_source>(&m)) {
+    if (meta_.complete) {
+      announce_all();
+    } else if (phase_ == phase::running && !seed_role_ &&
+               (request_.disable_back_to_source || ctx_.cfg.download.disable_back_to_source)) {
+      fail({"p2p", "no seed peer can serve this task (" + b->reason + ") and back-to-source is disabled"});
+    } else if (phase_ == phase::running && !back_to_source_) {
+      source_ordered_ = true;
+      if (!seed_role_) notices_.push_back("scheduler: " + b->reason + "; this peer downloads from the origin");
+    }
+  } else if (const auto* f = std::get_if<proto::task_failed>(&m)) {
+    fail({f->origin_status ? "origin" : "p2p", f->message, f->origin_status});
+  }
+  changed_.notify_all();
+}
+
+void peer_task::on_scheduler_state(bool connected) {
+  if (connected && registered_ && phase_ == phase::running && !back_to_source_)
+    ctx_.scheduler.send(proto::register_peer{task_id_, peer_id_, request_.url, request_.headers, request_.tag,
+                                             request_.application, request_.filters});
+  changed_.notify_all();
+}
+
+void peer_task::set_layout(std::int64_t content_length, std::uint64_t piece_size) {
+  const std::optional<std::uint64_t> length =
+      content_length >= 0 ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(content_length)) : std::nullopt;
+  if (meta_.content_length == length && meta_.piece_size == piece_size) return;
+  if (meta_.content_length || meta_.piece_size != piece_size) {  // a different layout: start over
+    meta_.verified = bitfield();
+    meta_.piece_digests.clear();
+  }
+  meta_.content_length = length;
+  meta_.piece_size = piece_size;
+  if (length) {
+    const std::uint32_t count = meta_.layout().piece_count();
+    meta_.verified.resize(count);
+    meta_.piece_digests.resize(count);
+    if (auto r = file_->truncate(*length); !r)
+      fail({"daemon", fmt::format("cannot size the data file in {}: {}", ctx_.cfg.data_dir, r.error().message())});
+  }
+  save_metadata();
+}
+
+void peer_task::learn_digest(std::uint32_t piece, const std::string& digest) {
+  if (digest.empty()) return;
+  if (meta_.content_length && piece >= meta_.layout().piece_count()) return;
+  if (meta_.piece_digests.size() <= piece) meta_.piece_digests.resize(piece + 1);
+  if (meta_.piece_digests[piece].empty()) meta_.piece_digests[piece] = digest;
+}
+
+void peer_task::piece_stored(std::uint32_t piece, std::uint64_t bytes) {
+  (void)bytes;
+  meta_.verified.set(piece_index(piece));
+  ctx_.stats.pieces_verified.add();
+  if (registered_)
+    ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, piece, back_to_source_ ? meta_.piece_digests[piece] : ""});
+  if (++unsaved_pieces_ >= save_every_pieces) save_metadata();
+  changed_.notify_all();
+  if (all_verified()) complete();
+}
+
+bool peer_task::all_verified() const {
+  return meta_.content_length && meta_.verified.size() == meta_.layout().piece_count() && meta_.verified.all();
+}
+
+void peer_task::announce_all() {
+  if (!meta_.content_length) return;
+  if (!registered_)
+    registered_ = ctx_.scheduler.send(proto::register_peer{task_id_, peer_id_, request_.url, request_.headers,
+                                                           request_.tag, request_.application, request_.filters});
+  ctx_.scheduler.send(proto::task_meta{task_id_, peer_id_, static_cast<std::int64_t>(*meta_.content_length), meta_.piece_size});
+  for (std::uint32_t i = 0; i < meta_.verified.size(); ++i)
+    ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, i, meta_.piece_digests[i]});
+  ctx_.scheduler.send(proto::peer_done{task_id_, peer_id_});
+}
+
+void peer_task::complete() {
+  if (phase_ != phase::running) return;
+  meta_.complete = true;
+  save_metadata();
+  if (phase_ != phase::running) return;  // saving failed
+  phase_ = phase::done;
+  ctx_.stats.tasks_completed.add();
+  if (registered_) ctx_.scheduler.send(proto::peer_done{task_id_, peer_id_});
+  spdlog::info("task {} complete: {} bytes (peers {}, seed {}, origin {})", task_id_.substr(0, 12),
+               meta_.content_length.value_or(0), sources_.from_peers, sources_.from_seed, sources_.from_origin);
+  changed_.notify_all();
+  if (on_finished_) on_finished_(task_id_, true);
+}
+
+void peer_task::fail(task_error e) {
+  if (phase_ != phase::running) return;
+  phase_ = phase::failed;
+  error_ = std::move(e);
+  ctx_.stats.tasks_failed.add();
+  if (registered_)
+    ctx_.scheduler.send(proto::peer_failed{task_id_, peer_id_, error_.message, error_.origin_status});
+  spdlog::warn("task {} failed: {}", task_id_.substr(0, 12), error_.message);
+  changed_.notify_all();
+  if (on_finished_) on_finished_(task_id_, false);
+}
+
+void peer_task::parent_failed(const std::string& parent_id, const std::string& reason) {
+  ctx_.stats.parent_failures.add();
+  spdlog::warn("task {}: dropping parent {}: {}", task_id_.substr(0, 12), parent_id, reason);
+  parents_.erase(parent_id);
+  if (registered_) ctx_.scheduler.send(proto::parent_failed{task_id_, peer_id_, parent_id, reason});
+}
+
+void peer_task::save_metadata() {
+  unsaved_pieces_ = 0;
+  meta_.last_access_unix = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+  if (auto r = ctx_.store.save(meta_); !r)
+    fail({"daemon", fmt::format("cannot save task metadata in {}: {}", ctx_.cfg.data_dir, r.error().message())});
+}
+
+}  // namespace df::daemon

@@ -1,0 +1,129 @@
+#pragma once
+// One task on this host: the peer engine that gets every piece (from parents, or from the origin
+// when this peer is the source), verifies and stores it, and tells readers and the scheduler.
+
+#include "core/strong_int.hpp"
+#include "net/async_event.hpp"
+#include "net/scheduler_protocol.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "storage/task_metadata.hpp"
+
+namespace df::storage {
+class task_file;
+}  // namespace df::storage
+
+namespace df::daemon {
+
+struct daemon_context;
+
+/// What a download request says about its task (from dfget or a seed trigger).
+struct task_request {
+  std::string url;
+  std::map<std::string, std::string> headers;  // passed to the origin on back-to-source
+  std::string tag, application;
+  std::vector<std::string> filters;
+  bool disable_back_to_source = false;
+};
+
+/// Why a task failed, in the words the requester will see.
+struct task_error {
+  std::string error_type;  // "origin", "daemon", "scheduler" or "p2p"
+  std::string message;
+  int origin_status = 0;
+};
+
+/// Bytes this peer received for the task, by where they came from.
+struct source_bytes {
+  std::uint64_t from_peers = 0, from_seed = 0, from_origin = 0;
+};
+
+/// The peer engine for one task. Tracks (1) the task's metadata and data file, (2) its parents and
+/// what each holds, (3) the pieces in flight, (4) where bytes came from, (5) its phase and, when
+/// failed, why. Owned by the task_manager (shared with readers); runs on the daemon's I/O thread.
+class peer_task : public std::enable_shared_from_this<peer_task> {
+ public:
+  enum class phase { running, done, failed };
+  /// Called once when the task ends (done or failed).
+  using finished_handler = std::function<void(const std::string& task_id, bool ok)>;
+
+  peer_task(daemon_context& ctx, std::string task_id, task_request request, storage::task_metadata meta,
+            std::shared_ptr<storage::task_file> file, bool seed_role, finished_handler on_finished);
+
+  /// Starts downloading (or finishes at once when the task is already stored complete).
+  void start();
+  /// A scheduler message addressed to this peer.
+  void handle(const net::proto::message& m);
+  /// The scheduler connection came or went.
+  void on_scheduler_state(bool connected);
+
+  const std::string& task_id() const { return task_id_; }
+  const std::string& peer_id() const { return peer_id_; }
+  phase state() const { return phase_; }
+  const task_error& error() const { return error_; }
+  const storage::task_metadata& meta() const { return meta_; }
+  std::shared_ptr<storage::task_file> file() const { return file_; }
+  /// Notified whenever a piece is stored, the layout is learnt, or the phase changes.
+  net::async_event& changed() { return changed_; }
+  const source_bytes& sources() const { return sources_; }
+  /// Messages for the requester (e.g. "scheduler unreachable; fetching from the origin").
+  const std::vector<std::string>& notices() const { return notices_; }
+  bool back_to_source() const { return back_to_source_; }
+
+ private:
+  struct parent_state {
+    net::proto::parent_info info;
+    std::unordered_set<std::uint32_t> pieces;
+    std::uint32_t in_flight = 0;
+  };
+
+  net::awaitable<void> run();
+  net::awaitable<void> run_p2p();
+  net::awaitable<void> run_back_to_source();
+  net::awaitable<void> fetch_piece(std::uint32_t piece, std::string parent_id);
+  /// The next (piece, parent) to request, or nothing when no request should start now.
+  std::optional<std::pair<std::uint32_t, std::string>> pick() const;
+  void set_layout(std::int64_t content_length, std::uint64_t piece_size);
+  void learn_digest(std::uint32_t piece, const std::string& digest);
+  void piece_stored(std::uint32_t piece, std::uint64_t bytes);
+  void announce_all();
+  void complete();
+  void fail(task_error e);
+  void parent_failed(const std::string& parent_id, const std::string& reason);
+  void save_metadata();
+  bool all_verified() const;
+
+  daemon_context& ctx_;
+  std::string task_id_;
+  std::string peer_id_;
+  task_request request_;
+  storage::task_metadata meta_;
+  std::shared_ptr<storage::task_file> file_;
+  bool seed_role_;
+  finished_handler on_finished_;
+
+  phase phase_ = phase::running;
+  task_error error_;
+  net::async_event changed_;
+  std::map<std::string, parent_state> parents_;
+  std::set<std::uint32_t> in_flight_;
+  source_bytes sources_;
+  std::vector<std::string> notices_;
+  std::uint32_t seed_pick_offset_ = 0;
+  std::uint32_t unsaved_pieces_ = 0;
+  bool registered_ = false;
+  bool back_to_source_ = false;   // fetching (or fetched) from the origin
+  bool source_ordered_ = false;   // the scheduler said back_to_source
+  bool origin_running_ = false;
+};
+
+}  // namespace df::daemon

@@ -1,0 +1,61 @@
+#include "daemon/piece_client.hpp"
+
+#include "net/http_client.hpp"
+#include "net/token_bucket.hpp"
+
+#include <fmt/format.h>
+
+namespace df::daemon {
+
+namespace {
+constexpr std::size_t read_chunk = 256 * 1024;
+constexpr std::size_t max_idle_per_parent = 8;
+}  // namespace
+
+piece_client::piece_client(net::token_bucket& download_limit) : download_limit_(download_limit) {}
+piece_client::~piece_client() = default;
+
+net::awaitable<result<std::vector<std::byte>>> piece_client::fetch(const std::string& ip, std::uint16_t port,
+                                                                   const std::string& task_id, piece_index piece,
+                                                                   std::uint64_t length,
+                                                                   std::chrono::milliseconds timeout) {
+  const std::string key = fmt::format("{}:{}", ip, port);
+  std::unique_ptr<net::http_connection> conn;
+  if (auto& idle = idle_[key]; !idle.empty()) {
+    conn = std::move(idle.back());
+    idle.pop_back();
+  } else {
+    auto c = co_await net::http_connection::connect(ip, port, timeout);
+    if (!c) co_return c.error();
+    conn = std::move(*c);
+  }
+  const std::string target = fmt::format("/v1/tasks/{}/pieces/{}", task_id, piece.value());
+  const std::string method = "GET";
+  const net::header_map no_headers;
+  auto head = co_await conn->request(method, target, key, no_headers, timeout);
+  if (!head) co_return head.error();
+  if (head->status != 200) co_return make_error_code(head->status == 404 ? errc::not_found : errc::malformed_message);
+  if (head->content_length != length) co_return make_error_code(errc::malformed_message);
+
+  std::vector<std::byte> data(length);
+  std::size_t filled = 0;
+  while (filled < length) {
+    const std::size_t want = std::min<std::size_t>(read_chunk, length - filled);
+    const std::span<std::byte> into(data.data() + filled, want);
+    auto n = co_await conn->read_body(into, timeout);
+    if (!n) co_return n.error();
+    if (*n == 0) co_return make_error_code(errc::malformed_message);
+    co_await download_limit_.acquire(*n);
+    filled += *n;
+  }
+  // Reading the (empty) rest completes the parser so the connection can be reused.
+  std::array<std::byte, 1> tail{};
+  auto end = co_await conn->read_body(tail, timeout);
+  if (end && *end == 0 && conn->reusable()) {
+    auto& idle = idle_[key];
+    if (idle.size() < max_idle_per_parent) idle.push_back(std::move(conn));
+  }
+  co_return data;
+}
+
+}  // namespace df::daemon

@@ -1,0 +1,39 @@
+#pragma once
+// Fetches pieces from parents' upload servers over pooled keep-alive connections.
+
+#include "core/strong_int.hpp"
+#include "net/asio.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace df::net {
+class http_connection;
+class token_bucket;
+}  // namespace df::net
+
+namespace df::daemon {
+
+/// Keeps idle connections per parent address and fetches one piece per call. Owned by the daemon;
+/// shared by every task; single-threaded on the daemon's executor.
+class piece_client {
+ public:
+  explicit piece_client(net::token_bucket& download_limit);
+  ~piece_client();
+
+  /// GET /v1/tasks/<task_id>/pieces/<n> from ip:port; the body must be exactly `length` bytes.
+  /// The caller verifies the bytes; this only transports them.
+  net::awaitable<result<std::vector<std::byte>>> fetch(const std::string& ip, std::uint16_t port,
+                                                       const std::string& task_id, piece_index piece,
+                                                       std::uint64_t length, std::chrono::milliseconds timeout);
+
+ private:
+  net::token_bucket& download_limit_;
+  std::map<std::string, std::vector<std::unique_ptr<net::http_connection>>> idle_;
+};
+
+}  // namespace df::daemon

@@ -1,0 +1,26 @@
+#include "daemon/stats.hpp"
+
+namespace df::daemon {
+
+daemon_stats daemon_stats::create(net::metrics_registry& r) {
+  const std::string dl = "dragonfly_dfdaemon_download_bytes_total";
+  const std::string dl_help = "Task bytes received, by where they came from";
+  return daemon_stats{
+      r.counter(dl, dl_help, "source=\"peer\""),
+      r.counter(dl, dl_help, "source=\"seed\""),
+      r.counter(dl, dl_help, "source=\"origin\""),
+      r.counter("dragonfly_dfdaemon_upload_bytes_total", "Piece bytes sent to other peers"),
+      r.counter("dragonfly_dfdaemon_upload_requests_total", "Piece requests served"),
+      r.counter("dragonfly_dfdaemon_upload_rejected_total", "Piece requests refused (not held, malformed)"),
+      r.counter("dragonfly_dfdaemon_pieces_verified_total", "Pieces stored after their digest matched"),
+      r.counter("dragonfly_dfdaemon_piece_digest_failures_total", "Pieces from parents that failed verification"),
+      r.counter("dragonfly_dfdaemon_parent_failures_total", "Parents dropped after an error"),
+      r.counter("dragonfly_dfdaemon_back_to_source_total", "Tasks fetched from the origin by this daemon"),
+      r.counter("dragonfly_dfdaemon_tasks_completed_total", "Tasks completed"),
+      r.counter("dragonfly_dfdaemon_tasks_failed_total", "Tasks failed"),
+      r.counter("dragonfly_dfdaemon_local_requests_total", "Download requests from dfget"),
+      r.counter("dragonfly_dfdaemon_cache_hits_total", "Requests served wholly from the local cache"),
+  };
+}
+
+}  // namespace df::daemon

@@ -1,0 +1,28 @@
+#pragma once
+// The daemon's counters, declared once and exported at /metrics on the upload port.
+
+#include "net/metrics.hpp"
+
+namespace df::daemon {
+
+/// Every counter dfdaemon keeps; references into the daemon's metrics registry.
+struct daemon_stats {
+  net::metric& download_from_peer;    // bytes received from parents that are not seed peers
+  net::metric& download_from_seed;    // bytes received from seed peers
+  net::metric& download_from_origin;  // bytes read from the origin (back-to-source)
+  net::metric& upload_bytes;          // piece bytes sent to other peers
+  net::metric& upload_requests;       // piece requests served
+  net::metric& upload_rejected;       // piece requests for pieces not held / malformed
+  net::metric& pieces_verified;       // pieces stored after passing their digest
+  net::metric& piece_digest_failures; // pieces from a parent that failed their digest
+  net::metric& parent_failures;       // parents dropped for errors
+  net::metric& back_to_source;        // tasks this daemon fetched from the origin
+  net::metric& tasks_completed;
+  net::metric& tasks_failed;
+  net::metric& local_requests;        // dfget requests served
+  net::metric& cache_hits;            // dfget requests served entirely from the local cache
+
+  static daemon_stats create(net::metrics_registry& r);
+};
+
+}  // namespace df::daemon

@@ -1,0 +1,83 @@
+#include "daemon/task_manager.hpp"
+
+#include "daemon/context.hpp"
+#include "storage/task_store.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace df::daemon {
+
+namespace proto = net::proto;
+
+void task_manager::load_cached() {
+  std::size_t kept = 0;
+  for (const auto& id : ctx_.store.loaded_ids()) {
+    auto meta = ctx_.store.take(id);
+    auto file = ctx_.store.open_file(id);
+    if (!meta || !meta->complete || !file) {
+      ctx_.store.remove(id);  // unfinished downloads restart from scratch
+      continue;
+    }
+    task_request request{meta->url, {}, {}, {}, {}, false};
+    auto task = std::make_shared<peer_task>(ctx_, id, std::move(request), std::move(*meta),
+                                            std::make_shared<storage::task_file>(std::move(*file)), false,
+                                            [this](const std::string& t, bool ok) { finished(t, ok); });
+    tasks_.emplace(id, task);
+    task->start();
+    ++kept;
+  }
+  if (kept) spdlog::info("reloaded {} complete tasks from {}", kept, ctx_.cfg.data_dir);
+}
+
+result<std::shared_ptr<peer_task>> task_manager::acquire(const std::string& task_id, task_request request,
+                                                         bool seed_role) {
+  if (auto it = tasks_.find(task_id); it != tasks_.end()) return it->second;
+  if (auto r = ctx_.store.prepare(task_id); !r) return r.error();
+  auto file = ctx_.store.open_file(task_id);
+  if (!file) return file.error();
+  storage::task_metadata meta;
+  meta.task_id = task_id;
+  meta.url = request.url;
+  auto task = std::make_shared<peer_task>(ctx_, task_id, std::move(request), std::move(meta),
+                                          std::make_shared<storage::task_file>(std::move(*file)), seed_role,
+                                          [this](const std::string& t, bool ok) { finished(t, ok); });
+  tasks_.emplace(task_id, task);
+  task->start();
+  return task;
+}
+
+std::shared_ptr<peer_task> task_manager::find(const std::string& task_id) const {
+  const auto it = tasks_.find(task_id);
+  return it == tasks_.end() ? nullptr : it->second;
+}
+
+void task_manager::on_scheduler_message(const proto::message& m) {
+  if (const auto* seed = std::get_if<proto::seed_task>(&m)) {
+    task_request request{seed->url, seed->headers, seed->tag, seed->application, seed->filters, false};
+    auto task = acquire(seed->task_id, std::move(request), true);
+    if (!task) spdlog::error("seed task {}: cannot start: {}", seed->task_id.substr(0, 12), task.error().message());
+    else if ((*task)->state() == peer_task::phase::done)
+      (*task)->handle(proto::back_to_source{seed->task_id, (*task)->peer_id(), "seed"});  // announce what we hold
+    return;
+  }
+  std::visit(
+      [&](const auto& v) {
+        if constexpr (requires { v.task_id; v.peer_id; }) {
+          const auto task = find(v.task_id);
+          if (task && task->peer_id() == v.peer_id) task->handle(m);
+        }
+      },
+      m);
+}
+
+void task_manager::on_scheduler_state(bool connected) {
+  for (const auto& [id, task] : tasks_) task->on_scheduler_state(connected);
+}
+
+void task_manager::finished(const std::string& task_id, bool ok) {
+  if (ok) return;
+  tasks_.erase(task_id);      // the next request starts afresh; readers keep their reference
+  ctx_.store.remove(task_id);  // never keep unverified or partial data
+}
+
+}  // namespace df::daemon

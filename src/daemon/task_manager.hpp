@@ -1,0 +1,38 @@
+#pragma once
+// The tasks this daemon holds or is downloading, keyed by task ID; routes scheduler messages.
+
+#include "daemon/peer_task.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace df::daemon {
+
+struct daemon_context;
+
+/// Every peer_task of the daemon. Starts a task on first request (or again after a failure),
+/// reloads complete tasks from the data directory at start-up. Owned by the daemon; runs on its
+/// I/O thread.
+class task_manager {
+ public:
+  explicit task_manager(daemon_context& ctx) : ctx_(ctx) {}
+
+  /// Makes every complete task found in the data directory servable again; drops partial ones.
+  void load_cached();
+  /// The task for this ID, started now when it is not running or stored.
+  result<std::shared_ptr<peer_task>> acquire(const std::string& task_id, task_request request, bool seed_role);
+  /// The task, or nullptr.
+  std::shared_ptr<peer_task> find(const std::string& task_id) const;
+  void on_scheduler_message(const net::proto::message& m);
+  void on_scheduler_state(bool connected);
+  std::size_t size() const { return tasks_.size(); }
+
+ private:
+  void finished(const std::string& task_id, bool ok);
+
+  daemon_context& ctx_;
+  std::map<std::string, std::shared_ptr<peer_task>> tasks_;
+};
+
+}  // namespace df::daemon

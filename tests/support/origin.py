@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""A small origin HTTP server for tests and the demo.
+
+Serves files from a directory and counts what it sends, so tests can assert how often the origin
+was hit. Paths:
+  GET|HEAD /files/<name>   the file (Range, ETag and Last-Modified supported)
+  GET /status/<code>       answers with that status
+  GET /short/<name>        announces the file's full length, sends half, then closes
+  GET /stats               JSON: {"requests": n, "body_bytes": n, "paths": {path: count}}
+  POST /reset              zeroes the counters
+"""
+import argparse
+import email.utils
+import hashlib
+import http.server
+import json
+import os
+import re
+import sys
+import threading
+
+
+class Counters:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.requests = 0
+        self.body_bytes = 0
+        self.paths = {}
+
+    def hit(self, path):
+        with self.lock:
+            self.requests += 1
+            self.paths[path] = self.paths.get(path, 0) + 1
+
+    def sent(self, n):
+        with self.lock:
+            self.body_bytes += n
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "test-origin/1"
+
+    def log_message(self, fmt, *args):  # quiet unless asked
+        if self.server.verbose:
+            sys.stderr.write("origin: " + fmt % args + "\n")
+
+    def send_plain(self, status, text):
+        body = text.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_POST(self):
+        if self.path == "/reset":
+            with self.server.counters.lock:
+                self.server.counters.reset()
+            return self.send_plain(200, "reset\n")
+        self.send_plain(404, "not found\n")
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        path = self.path.split("?", 1)[0]
+        if path == "/stats":
+            c = self.server.counters
+            with c.lock:
+                body = json.dumps({"requests": c.requests, "body_bytes": c.body_bytes, "paths": c.paths})
+            return self.send_plain(200, body)
+        self.server.counters.hit(path)
+        m = re.fullmatch(r"/status/(\d{3})", path)
+        if m:
+            return self.send_plain(int(m.group(1)), "status %s\n" % m.group(1))
+        m = re.fullmatch(r"/(files|short)/([A-Za-z0-9._-]+)", path)
+        if not m:
+            return self.send_plain(404, "not found\n")
+        full = os.path.join(self.server.root, m.group(2))
+        if not os.path.isfile(full):
+            return self.send_plain(404, "no such file\n")
+        self.serve_file(full, short=m.group(1) == "short")
+
+    def serve_file(self, full, short):
+        st = os.stat(full)
+        size = st.st_size
+        etag = '"%x-%x"' % (int(st.st_mtime), size)
+        start, end, status = 0, size - 1, 200
+        rng = self.headers.get("Range")
+        if rng and not short:
+            m = re.fullmatch(r"bytes=(\d*)-(\d*)", rng.strip())
+            if not m or (m.group(1) == "" and m.group(2) == ""):
+                return self.send_plain(416, "bad range\n")
+            if m.group(1) == "":
+                start, end = max(0, size - int(m.group(2))), size - 1
+            else:
+                start = int(m.group(1))
+                end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
+            if start >= size or start > end:
+                self.send_response(416)
+                self.send_header("Content-Range", "bytes */%d" % size)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            status = 206
+        length = end - start + 1 if size else 0
+        self.send_response(status)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(length))
+        self.send_header("ETag", etag)
+        self.send_header("Last-Modified", email.utils.formatdate(st.st_mtime, usegmt=True))
+        self.send_header("Accept-Ranges", "bytes")
+        if status == 206:
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end, size))
+        if short:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        to_send = length // 2 if short else length
+        with open(full, "rb") as f:
+            f.seek(start)
+            while to_send > 0:
+                chunk = f.read(min(1 << 20, to_send))
+                if not chunk:
+                    break
+                try:
+                    self.wfile.write(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    return
+                self.server.counters.sent(len(chunk))
+                to_send -= len(chunk)
+        if short:
+            self.close_connection = True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--root", required=True, help="directory whose files are served under /files/")
+    ap.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
+    ap.add_argument("--port-file", help="write the bound port here once listening")
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    server.root = args.root
+    server.counters = Counters()
+    server.verbose = args.verbose
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(str(server.server_address[1]))
+        os.replace(tmp, args.port_file)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
