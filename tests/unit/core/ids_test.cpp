@@ -1,0 +1,56 @@
+#include "core/ids.hpp"
+#include "core/url.hpp"
+
+#include <gtest/gtest.h>
+
+namespace df {
+namespace {
+
+std::string id(const std::string& url, const std::string& tag = "", const std::string& app = "",
+               std::vector<std::string> filters = {}) {
+  return compute_task_id({url, tag, app, std::move(filters)});
+}
+
+TEST(task_id, is_64_hex_and_stable) {
+  const auto a = id("http://example.com/a.iso");
+  EXPECT_TRUE(is_valid_task_id(a));
+  EXPECT_EQ(a, id("http://example.com/a.iso"));
+  EXPECT_NE(a, id("http://example.com/b.iso"));
+}
+
+TEST(task_id, signing_params_and_ns_are_ignored) {
+  const auto base = id("http://example.com/a.iso?v=1");
+  EXPECT_EQ(base, id("http://example.com/a.iso?v=1&Expires=123&Signature=abc"));
+  EXPECT_EQ(base, id("http://example.com/a.iso?OSSAccessKeyId=k&v=1"));
+  EXPECT_EQ(base, id("http://example.com/a.iso?v=1&X-Amz-Signature=s&x-amz-date=d"));
+  EXPECT_EQ(base, id("http://example.com/a.iso?v=1&ns=docker.io"));
+  EXPECT_NE(base, id("http://example.com/a.iso?v=2"));
+}
+
+TEST(task_id, user_filters_remove_named_params) {
+  EXPECT_EQ(id("http://e.com/f?token=1&v=1", "", "", {"token"}), id("http://e.com/f?v=1"));
+  EXPECT_NE(id("http://e.com/f?token=1&v=1"), id("http://e.com/f?v=1"));  // not filtered by default
+  EXPECT_EQ(split_filter("a&b&&c"), (std::vector<std::string>{"a", "b", "c"}));
+}
+
+TEST(task_id, tag_and_application_make_distinct_tasks) {
+  const auto plain = id("http://e.com/f");
+  EXPECT_NE(plain, id("http://e.com/f", "t1"));
+  EXPECT_NE(id("http://e.com/f", "t1"), id("http://e.com/f", "t2"));
+  EXPECT_NE(plain, id("http://e.com/f", "", "app"));
+  EXPECT_NE(id("http://e.com/f", "ab", ""), id("http://e.com/f", "a", "b"));  // fields cannot run together
+}
+
+TEST(task_id, validity_guard) {
+  EXPECT_FALSE(is_valid_task_id("../../etc/passwd"));
+  EXPECT_FALSE(is_valid_task_id(std::string(64, 'A')));
+  EXPECT_FALSE(is_valid_task_id(std::string(63, 'a')));
+}
+
+TEST(ids, peer_ids_are_unique) {
+  EXPECT_NE(new_peer_id("h"), new_peer_id("h"));
+  EXPECT_EQ(make_host_id("h", 65002), "h-65002");
+}
+
+}  // namespace
+}  // namespace df

@@ -1,0 +1,40 @@
+#include "core/url.hpp"
+
+#include <gtest/gtest.h>
+
+namespace df {
+namespace {
+
+TEST(url, parses_http_and_https) {
+  auto u = parse_url("http://example.com:8080/a/b?x=1#frag");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->scheme, "http");
+  EXPECT_EQ(u->host, "example.com");
+  EXPECT_EQ(u->port, 8080);
+  EXPECT_EQ(u->target, "/a/b?x=1");
+  EXPECT_EQ(u->host_header(), "example.com:8080");
+  auto s = parse_url("HTTPS://user:pw@[::1]/x");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->host, "::1");
+  EXPECT_EQ(s->port, 443);
+  EXPECT_EQ(s->host_header(), "[::1]");
+  EXPECT_EQ(parse_url("http://h?q=1")->target, "/?q=1");
+  EXPECT_EQ(parse_url("http://h")->target, "/");
+}
+
+TEST(url, rejects_malformed) {
+  for (const char* bad : {"", "example.com/a", "ftp://h/a", "http://", "http://:80/", "http://h:0/", "http://h:99999/",
+                          "http://h:12ab/", "http://[::1/", "http://a b/"})
+    EXPECT_FALSE(parse_url(bad)) << bad;
+}
+
+TEST(url, filter_query_keeps_order_and_drops_filtered) {
+  EXPECT_EQ(filter_query("http://h/p?b=2&Expires=1&a=1", {}), "http://h/p?b=2&a=1");
+  EXPECT_EQ(filter_query("http://h/p?Expires=1", {}), "http://h/p");
+  EXPECT_EQ(filter_query("http://h/p?tok=1&x=2", {"tok"}), "http://h/p?x=2");
+  EXPECT_EQ(filter_query("http://h/p?my-1=a&my-2=b&z=1", {"my-*"}), "http://h/p?z=1");
+  EXPECT_EQ(filter_query("http://h/p#frag", {}), "http://h/p");
+}
+
+}  // namespace
+}  // namespace df

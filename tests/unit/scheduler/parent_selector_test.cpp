@@ -1,0 +1,113 @@
+#include "scheduler/parent_selector.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace df::scheduler {
+namespace {
+
+// A tiny swarm built from a description: each peer "name:pieces[:parent,parent]" lives on host
+// "h-name"; pieces is a string like "11 0" ('1' = held). A peer named "seed" is the source.
+struct swarm_fixture {
+  task_state task;
+  std::map<std::string, host_state> hosts;
+
+  void add(const std::string& name, const std::string& pieces, std::vector<std::string> parents = {},
+           std::string idc = "") {
+    auto& h = hosts["h-" + name];
+    h.info.host_id = "h-" + name;
+    h.info.idc = std::move(idc);
+    auto& p = task.peers[name];
+    p.peer_id = name;
+    p.host_id = "h-" + name;
+    p.is_source = name == "seed";
+    p.pieces = bitfield(static_cast<std::uint32_t>(pieces.size()));
+    for (std::uint32_t i = 0; i < pieces.size(); ++i)
+      if (pieces[i] == '1') p.pieces.set(piece_index(i));
+    for (auto& parent : parents) {
+      p.parents.insert(parent);
+      task.peers[parent].children.insert(name);
+    }
+  }
+  std::vector<std::string> select(const std::string& peer, selection_limits limits = {}) {
+    auto v = select_parents(task, peer, hosts, limits);
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+};
+
+using names = std::vector<std::string>;
+
+TEST(parent_selector, never_itself_and_only_peers_with_pieces) {
+  swarm_fixture s;
+  s.add("seed", "0000");
+  s.add("a", "1100");
+  s.add("b", "0000");  // nothing yet: not a parent
+  s.add("c", "0000");
+  EXPECT_EQ(s.select("c"), (names{"a", "seed"}));
+  EXPECT_EQ(s.select("a"), (names{"seed"}));
+}
+
+TEST(parent_selector, no_cycles_descendants_are_excluded) {
+  swarm_fixture s;
+  s.add("seed", "1111");
+  s.add("a", "1100", {"seed"});
+  s.add("b", "1110", {"a"});
+  s.add("c", "1111", {"b"});  // c descends from a through b
+  EXPECT_TRUE(is_ancestor(s.task, "a", "c"));
+  EXPECT_FALSE(is_ancestor(s.task, "c", "a"));
+  const auto parents_of_a = s.select("a");
+  EXPECT_EQ(std::count(parents_of_a.begin(), parents_of_a.end(), "b"), 0);
+  EXPECT_EQ(std::count(parents_of_a.begin(), parents_of_a.end(), "c"), 0);
+}
+
+TEST(parent_selector, blocked_parents_are_skipped) {
+  swarm_fixture s;
+  s.add("seed", "11");
+  s.add("a", "11");
+  s.add("b", "00");
+  s.task.peers["b"].blocked_parents.insert("a");
+  EXPECT_EQ(s.select("b"), (names{"seed"}));
+}
+
+TEST(parent_selector, hosts_without_free_upload_slots_are_skipped) {
+  swarm_fixture s;
+  s.add("seed", "11");
+  s.add("a", "11");
+  s.add("b", "00");
+  s.hosts["h-a"].children = 2;
+  EXPECT_EQ(s.select("b", {4, 2}), (names{"seed"}));
+  EXPECT_EQ(s.select("b", {4, 3}), (names{"a", "seed"}));
+}
+
+TEST(parent_selector, caps_at_max_parents_plus_the_source_preferring_more_pieces) {
+  swarm_fixture s;
+  s.add("seed", "1111");
+  s.add("a", "1000");
+  s.add("b", "1100");
+  s.add("c", "1110");
+  s.add("d", "0000");
+  EXPECT_EQ(s.select("d", {2, 64}), (names{"b", "c", "seed"}));
+}
+
+TEST(parent_selector, same_idc_wins_over_more_pieces) {
+  swarm_fixture s;
+  s.add("seed", "11");
+  s.add("near", "10", {}, "idc-1");
+  s.add("far", "11", {}, "idc-2");
+  s.add("me", "00", {}, "idc-1");
+  EXPECT_EQ(s.select("me", {1, 64}), (names{"near", "seed"}));
+}
+
+TEST(parent_selector, keeps_current_valid_parents) {
+  swarm_fixture s;
+  s.add("seed", "11");
+  s.add("a", "10");
+  s.add("b", "11");
+  s.add("me", "00", {"a"});
+  EXPECT_EQ(s.select("me", {1, 64}), (names{"a", "seed"}));  // b has more pieces but a stays
+}
+
+}  // namespace
+}  // namespace df::scheduler

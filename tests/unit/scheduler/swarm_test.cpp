@@ -1,0 +1,185 @@
+#include "scheduler/swarm.hpp"
+
+#include <gtest/gtest.h>
+
+namespace df::scheduler {
+namespace {
+
+namespace proto = net::proto;
+const std::string tid(64, 'c');
+
+// Drives the swarm and records every message it sends, per host.
+struct recorder {
+  net::metrics_registry metrics;
+  std::vector<std::pair<std::string, proto::message>> sent;
+  swarm sw{selection_limits{}, [this](const std::string& h, proto::message m) { sent.emplace_back(h, std::move(m)); },
+           swarm_stats::create(metrics)};
+
+  void host(const std::string& id, bool seed = false) {
+    proto::host_info h;
+    h.host_id = id;
+    h.ip = "127.0.0.1";
+    h.upload_port = 1;
+    h.seed = seed;
+    sw.on_hello(h);
+  }
+  void reg(const std::string& host, const std::string& peer) {
+    sw.on_message(host, proto::register_peer{tid, peer, "http://o/f", {{"Authorization", "x"}}, "", "", {}});
+  }
+  template <class T>
+  std::vector<T> to(const std::string& host) {
+    std::vector<T> out;
+    for (const auto& [h, m] : sent)
+      if (h == host)
+        if (const auto* v = std::get_if<T>(&m)) out.push_back(*v);
+    return out;
+  }
+};
+
+TEST(swarm, first_request_triggers_the_seed_with_the_requesters_headers) {
+  recorder r;
+  r.host("seed", true);
+  r.host("a");
+  r.reg("a", "pa");
+  const auto seeds = r.to<proto::seed_task>("seed");
+  ASSERT_EQ(seeds.size(), 1u);
+  EXPECT_EQ(seeds[0].headers.at("Authorization"), "x");
+  r.reg("seed", "ps");
+  ASSERT_EQ(r.to<proto::back_to_source>("seed").size(), 1u);
+  EXPECT_TRUE(r.to<proto::back_to_source>("a").empty());
+  // a gets the seed as its parent as soon as the seed is the source
+  const auto parents = r.to<proto::parents>("a");
+  ASSERT_FALSE(parents.empty());
+  ASSERT_EQ(parents.back().parents.size(), 1u);
+  EXPECT_EQ(parents.back().parents[0].peer_id, "ps");
+  EXPECT_TRUE(parents.back().parents[0].seed);
+}
+
+TEST(swarm, concurrent_requests_trigger_one_seed_fetch) {
+  recorder r;
+  r.host("seed", true);
+  for (const auto* h : {"a", "b", "c"}) {
+    r.host(h);
+    r.reg(h, std::string("p") + h);
+  }
+  EXPECT_EQ(r.to<proto::seed_task>("seed").size(), 1u);
+}
+
+TEST(swarm, without_a_seed_one_peer_goes_back_to_source) {
+  recorder r;
+  r.host("a");
+  r.host("b");
+  r.reg("a", "pa");
+  r.reg("b", "pb");
+  EXPECT_EQ(r.to<proto::back_to_source>("a").size(), 1u);
+  EXPECT_TRUE(r.to<proto::back_to_source>("b").empty());
+}
+
+TEST(swarm, pieces_flow_to_children_with_the_sources_digest) {
+  recorder r;
+  r.host("seed", true);
+  r.host("a");
+  r.reg("a", "pa");
+  r.reg("seed", "ps");
+  r.sw.on_message("seed", proto::task_meta{tid, "ps", 10, 4});
+  ASSERT_FALSE(r.to<proto::task_info>("a").empty());
+  EXPECT_EQ(r.to<proto::task_info>("a").back().content_length, 10);
+  r.sw.on_message("seed", proto::piece_done{tid, "ps", 1, "d1"});
+  const auto have = r.to<proto::have>("a");
+  ASSERT_EQ(have.size(), 1u);
+  EXPECT_EQ(have[0].parent_peer_id, "ps");
+  EXPECT_EQ(have[0].pieces[0].piece, 1u);
+  EXPECT_EQ(have[0].pieces[0].digest, "d1");
+  // A non-source cannot overwrite the digest.
+  r.sw.on_message("a", proto::piece_done{tid, "pa", 1, "forged"});
+  EXPECT_EQ(r.sw.tasks().at(tid).digests[1], "d1");
+  // Out-of-range pieces are ignored.
+  r.sw.on_message("seed", proto::piece_done{tid, "ps", 99, "x"});
+  EXPECT_EQ(r.to<proto::have>("a").size(), 1u);
+}
+
+TEST(swarm, peer_with_a_piece_becomes_a_parent_of_later_peers) {
+  recorder r;
+  r.host("seed", true);
+  r.host("a");
+  r.host("b");
+  r.reg("a", "pa");
+  r.reg("seed", "ps");
+  r.sw.on_message("seed", proto::task_meta{tid, "ps", 10, 4});
+  r.sw.on_message("seed", proto::piece_done{tid, "ps", 0, "d0"});
+  r.sw.on_message("a", proto::piece_done{tid, "pa", 0, ""});
+  r.reg("b", "pb");
+  const auto parents = r.to<proto::parents>("b");
+  ASSERT_FALSE(parents.empty());
+  std::set<std::string> ids;
+  for (const auto& p : parents.back().parents) ids.insert(p.peer_id);
+  EXPECT_EQ(ids, (std::set<std::string>{"pa", "ps"}));
+  // b never becomes a's parent: that would be a cycle.
+  r.sw.on_message("b", proto::piece_done{tid, "pb", 1, ""});
+  for (const auto& p : r.to<proto::parents>("a"))
+    for (const auto& parent : p.parents) EXPECT_NE(parent.peer_id, "pb");
+}
+
+TEST(swarm, source_failure_reaches_every_waiter_with_the_origin_status) {
+  recorder r;
+  r.host("seed", true);
+  r.host("a");
+  r.host("b");
+  r.reg("a", "pa");
+  r.reg("b", "pb");
+  r.reg("seed", "ps");
+  r.sw.on_message("seed", proto::peer_failed{tid, "ps", "origin returned 404 Not Found", 404});
+  for (const auto* h : {"a", "b"}) {
+    const auto f = r.to<proto::task_failed>(h);
+    ASSERT_EQ(f.size(), 1u) << h;
+    EXPECT_EQ(f[0].origin_status, 404);
+  }
+  EXPECT_TRUE(r.sw.tasks().empty());
+  r.reg("a", "pa2");  // a later request starts afresh and triggers the seed again
+  EXPECT_EQ(r.to<proto::seed_task>("seed").size(), 2u);
+}
+
+TEST(swarm, failing_parent_is_replaced_and_not_chosen_again) {
+  recorder r;
+  r.host("seed", true);
+  r.host("a");
+  r.host("b");
+  r.reg("a", "pa");
+  r.reg("seed", "ps");
+  r.sw.on_message("seed", proto::task_meta{tid, "ps", 10, 4});
+  r.sw.on_message("a", proto::piece_done{tid, "pa", 0, ""});
+  r.reg("b", "pb");
+  r.sw.on_message("b", proto::parent_failed{tid, "pb", "pa", "digest mismatch"});
+  const auto last = r.to<proto::parents>("b").back();
+  for (const auto& p : last.parents) EXPECT_NE(p.peer_id, "pa");
+  EXPECT_EQ(r.sw.tasks().at(tid).peers.at("pb").parents, (std::set<std::string>{"ps"}));
+}
+
+TEST(swarm, host_leaving_drops_its_peers_and_reschedules_children) {
+  recorder r;
+  r.host("seed", true);
+  r.host("a");
+  r.host("b");
+  r.reg("a", "pa");
+  r.reg("seed", "ps");
+  r.sw.on_message("seed", proto::task_meta{tid, "ps", 10, 4});
+  r.sw.on_message("a", proto::piece_done{tid, "pa", 0, ""});
+  r.reg("b", "pb");
+  r.sw.on_host_gone("a");
+  EXPECT_FALSE(r.sw.tasks().at(tid).peers.contains("pa"));
+  EXPECT_EQ(r.sw.tasks().at(tid).peers.at("pb").parents, (std::set<std::string>{"ps"}));
+  EXPECT_EQ(r.sw.hosts().size(), 2u);
+}
+
+TEST(swarm, seed_leaving_mid_task_hands_the_source_role_on) {
+  recorder r;
+  r.host("seed", true);
+  r.host("a");
+  r.reg("a", "pa");
+  r.reg("seed", "ps");
+  r.sw.on_host_gone("seed");
+  EXPECT_EQ(r.to<proto::back_to_source>("a").size(), 1u);  // no other seed: the peer fetches itself
+}
+
+}  // namespace
+}  // namespace df::scheduler
