@@ -20,7 +20,10 @@ using net::awaitable;
 
 namespace {
 constexpr std::uint32_t save_every_pieces = 16;
-constexpr std::uint32_t seed_requests_with_peer_parents = 2;  // keep the seed for pieces nobody else has
+// A peer with non-seed parents leaves the seed's upload to peers that have nobody else (the roots
+// of the DAG), and asks the seed itself only when its other parents gave nothing for this long.
+constexpr auto seed_fallback_after = std::chrono::seconds(2);
+constexpr std::uint32_t seed_requests_with_peer_parents = 2;
 }  // namespace
 
 peer_task::peer_task(daemon_context& ctx, std::string task_id, task_request request, storage::task_metadata meta,
@@ -69,6 +72,10 @@ awaitable<void> peer_task::run_p2p() {
   auto self = shared_from_this();
   std::optional<std::chrono::steady_clock::time_point> disconnected_since;
   while (phase_ == phase::running) {
+    if (all_verified()) {  // e.g. a 0-byte task: nothing to fetch once the layout is known
+      complete();
+      co_return;
+    }
     if (source_ordered_) {
       co_await run_back_to_source();
       co_return;
@@ -167,8 +174,9 @@ std::optional<std::pair<std::uint32_t, std::string>> peer_task::pick() const {
     }
     if (best) return std::pair{i, *best_id};
   }
-  // Pieces only a seed has. With other parents around, ask the seed for few at a time and start at
-  // a random place, so peers pull different pieces from it and pass them on to each other.
+  // Pieces only a seed has. With other parents around, wait for them unless they stall; then ask
+  // the seed for few at a time, starting at a random place so stalled peers pull different pieces.
+  if (has_peer_parent && std::chrono::steady_clock::now() - last_peer_piece_ < seed_fallback_after) return std::nullopt;
   const std::uint32_t seed_limit = has_peer_parent ? seed_requests_with_peer_parents : per_parent;
   const std::uint32_t start = has_peer_parent && count ? seed_pick_offset_ % count : 0;
   for (std::uint32_t k = 0; k < count; ++k) {
@@ -206,6 +214,7 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, std::string parent_i
     } else if (!stored) {
       fail({"daemon", fmt::format("cannot store piece {} in {}: {}", piece, ctx_.cfg.data_dir, stored.error().message())});
     } else if (phase_ == phase::running && !meta_.verified.has(piece_index(piece))) {
+      if (!info.seed) last_peer_piece_ = std::chrono::steady_clock::now();
       (info.seed ? sources_.from_seed : sources_.from_peers) += length;
       (info.seed ? ctx_.stats.download_from_seed : ctx_.stats.download_from_peer).add(length);
       piece_stored(piece, length);
@@ -225,6 +234,8 @@ void peer_task::handle(const proto::message& m) {
     for (std::uint32_t i = 0; i < p->digests.size(); ++i) learn_digest(i, p->digests[i]);
     std::map<std::string, parent_state> next;
     for (const auto& info : p->parents) {
+      // A new non-seed parent gets a grace period before the seed is used instead.
+      if (!info.seed && !parents_.contains(info.peer_id)) last_peer_piece_ = std::chrono::steady_clock::now();
       auto& s = next[info.peer_id];
       s.info = info;
       s.pieces.insert(info.pieces.begin(), info.pieces.end());

@@ -6,6 +6,7 @@
 #include "net/async_event.hpp"
 #include "net/scheduler_protocol.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -119,6 +120,7 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   source_bytes sources_;
   std::vector<std::string> notices_;
   std::uint32_t seed_pick_offset_ = 0;
+  std::chrono::steady_clock::time_point last_peer_piece_{};  // last piece from a non-seed parent
   std::uint32_t unsaved_pieces_ = 0;
   bool registered_ = false;
   bool back_to_source_ = false;   // fetching (or fetched) from the origin

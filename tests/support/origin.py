@@ -6,6 +6,7 @@ was hit. Paths:
   GET|HEAD /files/<name>   the file (Range, ETag and Last-Modified supported)
   GET /status/<code>       answers with that status
   GET /short/<name>        announces the file's full length, sends half, then closes
+  GET /auth/<name>         the file, but only with "Authorization: Bearer secret" (401 otherwise)
   GET /stats               JSON: {"requests": n, "body_bytes": n, "paths": {path: count}}
   POST /reset              zeroes the counters
 """
@@ -78,7 +79,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         m = re.fullmatch(r"/status/(\d{3})", path)
         if m:
             return self.send_plain(int(m.group(1)), "status %s\n" % m.group(1))
-        m = re.fullmatch(r"/(files|short)/([A-Za-z0-9._-]+)", path)
+        m = re.fullmatch(r"/(files|short|auth)/([A-Za-z0-9._-]+)", path)
+        if m and m.group(1) == "auth" and self.headers.get("Authorization") != "Bearer secret":
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Bearer realm="test"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if not m:
             return self.send_plain(404, "not found\n")
         full = os.path.join(self.server.root, m.group(2))

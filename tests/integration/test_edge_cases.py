@@ -1,0 +1,155 @@
+"""Edge cases with real processes: tiny files, origin errors, digests, headers, no scheduler, bad input."""
+import os
+import socket
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import swarm as sw  # noqa: E402
+
+PIECE = 4 << 20  # the automatic piece size for small files
+
+
+class EdgeCases(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = sw.Swarm()
+        cls.root = os.path.join(cls.s.workdir, "www")
+        os.makedirs(cls.root)
+        cls.sizes = {"empty.bin": 0, "one.bin": 1, "piece.bin": PIECE, "piece_minus.bin": PIECE - 1,
+                     "piece_plus.bin": PIECE + 1, "small.bin": 300000}
+        for name, size in cls.sizes.items():
+            sw.write_random_file(os.path.join(cls.root, name), size, seed=size)
+        cls.s.start_origin(cls.root)
+        cls.s.start_scheduler()
+        cls.seed = cls.s.start_daemon("seed", seed=True)
+        cls.a = cls.s.start_daemon("a")
+        cls.b = cls.s.start_daemon("b")
+        cls.s.wait_hosts(3)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.stop()
+
+    def out(self, name):
+        return os.path.join(self.s.workdir, "out-" + name)
+
+    def check_ok(self, r):
+        if r.returncode != 0:
+            self.fail("dfget failed (%d): %s\n%s" % (r.returncode, r.stderr, self.s.logs()))
+
+    def test_tiny_and_boundary_sizes(self):
+        for name, size in self.sizes.items():
+            with self.subTest(name=name):
+                for daemon in (self.a, self.b):  # the second one gets it from the swarm
+                    out = self.out(daemon.name + name)
+                    self.check_ok(self.s.dfget(daemon, self.s.origin_url("/files/" + name), out))
+                    self.assertEqual(os.path.getsize(out), size)
+                    self.assertEqual(sw.sha256_file(out), sw.sha256_file(os.path.join(self.root, name)))
+
+    def assert_clean_failure(self, r, out, *needles, started=None):
+        self.assertNotEqual(r.returncode, 0, r.stderr)
+        for n in needles:
+            self.assertIn(n, r.stderr)
+        self.assertFalse(os.path.exists(out), "a file was left at the output path")
+        leftovers = [f for f in os.listdir(os.path.dirname(out)) if ".dfget-" in f]
+        self.assertEqual(leftovers, [], "temporary files left behind")
+        if started is not None:
+            self.assertLess(time.monotonic() - started, 10, "failure took too long")
+
+    def test_origin_404_and_500(self):
+        for status in (404, 500):
+            with self.subTest(status=status):
+                out = self.out("status%d" % status)
+                started = time.monotonic()
+                r = self.s.dfget(self.a, self.s.origin_url("/status/%d" % status), out)
+                self.assert_clean_failure(r, out, str(status), "origin", started=started)
+                self.assertEqual(r.returncode, 4)
+        # The daemon keeps working afterwards.
+        self.check_ok(self.s.dfget(self.a, self.s.origin_url("/files/small.bin"), self.out("after-error")))
+
+    def test_digest_mismatch_and_match(self):
+        url = self.s.origin_url("/files/small.bin")
+        out = self.out("digest")
+        r = self.s.dfget(self.b, url, out, "--digest", "sha256:" + "0" * 64)
+        self.assert_clean_failure(r, out, "digest mismatch")
+        self.assertEqual(r.returncode, 6)
+        good = sw.sha256_file(os.path.join(self.root, "small.bin"))
+        self.check_ok(self.s.dfget(self.b, url, out, "--digest", "sha256:" + good))
+        self.assertEqual(sw.sha256_file(out), good)
+
+    def test_origin_that_sends_less_than_it_announced(self):
+        out = self.out("short")
+        r = self.s.dfget(self.a, self.s.origin_url("/short/piece_plus.bin"), out)
+        self.assert_clean_failure(r, out, "origin")
+
+    def test_headers_reach_the_origin(self):
+        url = self.s.origin_url("/auth/small.bin")
+        out = self.out("auth")
+        r = self.s.dfget(self.a, url, out)
+        self.assert_clean_failure(r, out, "401")
+        self.check_ok(self.s.dfget(self.a, url, out, "-H", "Authorization: Bearer secret", "--tag", "auth"))
+        self.assertEqual(sw.sha256_file(out), sw.sha256_file(os.path.join(self.root, "small.bin")))
+
+    def test_hostile_input_on_every_port(self):
+        garbage = [b"GET /v1/tasks/../../etc/passwd/pieces/0 HTTP/1.1\r\nHost: x\r\n\r\n",
+                   b"GET /v1/tasks/" + b"a" * 64 + b"/pieces/-1 HTTP/1.1\r\nHost: x\r\n\r\n",
+                   b"\x00\xff" * 1000, b"GET / HTTP/1.1\r\n" + b"X: " + b"y" * 100000 + b"\r\n\r\n"]
+        for payload in garbage:
+            with socket.create_connection(("127.0.0.1", self.a.upload_port), timeout=5) as c:
+                c.sendall(payload)
+                c.settimeout(5)
+                try:
+                    reply = c.recv(64)
+                except (ConnectionResetError, socket.timeout):
+                    reply = b""
+                self.assertFalse(reply.startswith(b"HTTP/1.1 200"), payload[:40])
+        for payload in (b"\x01\xff\xff\xff\xff", b"\x01\x00\x00\x00\x05hello", b"\x09garbage"):
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(self.a.socket)
+            s.sendall(payload)
+            s.close()
+        with socket.create_connection(("127.0.0.1", self.s.scheduler_port), timeout=5) as c:
+            c.sendall(b"\x01\x00\x00\x00\x03{x}")
+        for _ in range(200):  # connections opened and dropped
+            socket.create_connection(("127.0.0.1", self.a.upload_port), timeout=5).close()
+        self.assertTrue(self.a.process.alive())
+        self.assertTrue(self.s.scheduler.alive())
+        self.check_ok(self.s.dfget(self.a, self.s.origin_url("/files/small.bin"), self.out("after-garbage")))
+        self.assertGreater(self.a.metrics()["dragonfly_dfdaemon_upload_rejected_total"], 0)
+
+
+class WithoutScheduler(unittest.TestCase):
+    def setUp(self):
+        self.s = sw.Swarm()
+        root = os.path.join(self.s.workdir, "www")
+        os.makedirs(root)
+        self.file = os.path.join(root, "f.bin")
+        sw.write_random_file(self.file, 5 << 20, seed=3)
+        self.s.start_origin(root)
+        self.d = self.s.start_daemon("lonely")  # its scheduler address has nobody listening
+
+    def tearDown(self):
+        self.s.stop()
+
+    def test_falls_back_to_the_origin_and_says_so(self):
+        out = os.path.join(self.s.workdir, "out.bin")
+        r = self.s.dfget(self.d, self.s.origin_url("/files/f.bin"), out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("scheduler unreachable", r.stderr)
+        self.assertIn("origin", r.stderr)
+        self.assertEqual(sw.sha256_file(out), sw.sha256_file(self.file))
+
+    def test_disable_back_to_source_fails_clearly(self):
+        out = os.path.join(self.s.workdir, "out2.bin")
+        r = self.s.dfget(self.d, self.s.origin_url("/files/f.bin"), out, "--disable-back-to-source", "--tag", "x")
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertIn("scheduler unreachable", r.stderr)
+        self.assertIn("back-to-source is disabled", r.stderr)
+        self.assertFalse(os.path.exists(out))
+        self.assertEqual(self.s.origin_stats()["requests"], 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
