@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Configures and builds everything (binaries, tests, benchmarks) into build/ with Ninja, -j2.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_type="${BUILD_TYPE:-RelWithDebInfo}"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
+cmake --build build -j "${JOBS:-2}"
