@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   app.add_flag("--disable-back-to-source", opts.disable_back_to_source,
                "fail instead of fetching from the origin when the swarm cannot deliver");
   app.add_flag("--no-progress", no_progress, "no progress bar even on a terminal");
+  app.add_flag("--stream-over-socket", opts.stream_over_socket,
+               "receive the bytes over the socket instead of handing dfdaemon the output file");
   app.add_flag("--summary", opts.summary, "print where the bytes came from when done (default on a terminal)");
   try {
     app.parse(argc, argv);

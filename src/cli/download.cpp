@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <vector>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -42,6 +43,8 @@ class temp_output {
   }
   const std::string& error() const { return error_; }
   bool ok() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  const std::filesystem::path& path() const { return path_; }
   bool write(const char* data, std::size_t n) {
     while (n > 0) {
       const ssize_t w = ::write(fd_, data, n);
@@ -55,8 +58,9 @@ class temp_output {
     }
     return true;
   }
+  // Renames the finished file over the output (atomic; like curl and wget, no fsync of the data).
   bool commit(const std::string& output) {
-    if (::fsync(fd_) != 0 || ::close(fd_) != 0) {
+    if (::close(fd_) != 0) {
       fd_ = -1;
       error_ = std::strerror(errno);
       return false;
@@ -95,6 +99,23 @@ class daemon_connection {
   bool send_frame(net::frame_kind kind, const std::string& payload) {
     const std::string f = net::encode_frame(kind, payload);
     return ::send(fd_, f.data(), f.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(f.size());
+  }
+  // Hands `file` to the daemon: one byte carrying the descriptor (SCM_RIGHTS).
+  bool send_fd(int file) {
+    char byte = 'F';
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &file, sizeof file);
+    return ::sendmsg(fd_, &msg, MSG_NOSIGNAL) == 1;
   }
   // Reads exactly n bytes; false on EOF, error or deadline (timed_out() tells which).
   bool read_exact(char* out, std::size_t n) {
@@ -139,8 +160,29 @@ int terminal_width() {
   return ::ioctl(STDERR_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col > 20 ? w.ws_col : 80;
 }
 
+// sha256 of a whole file, read back from the page cache.
+result<std::string> hash_file(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errc::storage_io;
+  sha256_hasher h;
+  std::vector<std::byte> buf(1 << 20);
+  for (;;) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return errc::storage_io;
+    }
+    if (n == 0) break;
+    h.update(std::span(buf.data(), static_cast<std::size_t>(n)));
+  }
+  ::close(fd);
+  return h.final_hex();
+}
+
 exit_code code_for(const local::download_error& e) {
   if (e.error_type == "origin") return exit_code::origin_error;
+  if (e.error_type == "output") return exit_code::output_error;
   if (e.error_type == "daemon") return exit_code::daemon_error;
   return exit_code::p2p_error;
 }
@@ -180,17 +222,17 @@ exit_code run_download(const download_options& opts, std::ostream& err) {
         << " (is dfdaemon running? see --socket)\n";
     return exit_code::daemon_unreachable;
   }
-  local::download_request req{1, opts.url, opts.headers, opts.tag, opts.application, split_filter(opts.filter),
-                              opts.disable_back_to_source};
-  if (!conn.send_frame(net::frame_kind::message, local::encode(req))) {
-    err << "dfget: dfdaemon at " << opts.socket << " closed the connection\n";
-    return exit_code::daemon_unreachable;
-  }
-
   temp_output out(opts.output);
   if (!out.ok()) {
     err << "dfget: cannot write next to " << opts.output << ": " << out.error() << "\n";
     return exit_code::output_error;
+  }
+  local::download_request req{1, opts.url, opts.headers, opts.tag, opts.application, split_filter(opts.filter),
+                              opts.disable_back_to_source, !opts.stream_over_socket};
+  if (!conn.send_frame(net::frame_kind::message, local::encode(req)) ||
+      (req.pass_fd && !conn.send_fd(out.fd()))) {
+    err << "dfget: dfdaemon at " << opts.socket << " closed the connection\n";
+    return exit_code::daemon_unreachable;
   }
   sha256_hasher hasher;
   progress_snapshot snap;
@@ -240,6 +282,7 @@ exit_code run_download(const download_options& opts, std::ostream& err) {
     } else if (const auto* p = std::get_if<local::progress>(&*m)) {
       snap.from_peers = p->from_peers, snap.from_seed = p->from_seed, snap.from_origin = p->from_origin,
       snap.from_cache = p->from_cache;
+      if (req.pass_fd) snap.received = p->delivered;
       draw(false);
     } else if (const auto* n = std::get_if<local::notice>(&*m)) {
       end_line();
@@ -251,6 +294,7 @@ exit_code run_download(const download_options& opts, std::ostream& err) {
     } else if (const auto* d = std::get_if<local::download_done>(&*m)) {
       snap.from_peers = d->sources.from_peers, snap.from_seed = d->sources.from_seed,
       snap.from_origin = d->sources.from_origin, snap.from_cache = d->sources.from_cache;
+      if (req.pass_fd) snap.received = d->sources.delivered;
       draw(true);
       end_line();
       if (snap.received != d->content_length) {
@@ -258,7 +302,12 @@ exit_code run_download(const download_options& opts, std::ostream& err) {
         return exit_code::daemon_error;
       }
       if (want) {
-        const std::string got = hasher.final_hex();
+        auto file_digest = req.pass_fd ? hash_file(out.path()) : result<std::string>(hasher.final_hex());
+        if (!file_digest) {
+          err << "dfget: cannot read back " << out.path().string() << " to check its digest\n";
+          return exit_code::output_error;
+        }
+        const std::string got = *file_digest;
         if (got != want->hex) {
           err << "dfget: digest mismatch: expected sha256:" << want->hex << ", got sha256:" << got
               << "; nothing written to " << opts.output << "\n";

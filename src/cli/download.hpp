@@ -20,6 +20,7 @@ struct download_options {
   std::string tag, application, filter;
   std::chrono::milliseconds timeout{0};  // 0 = no limit
   bool disable_back_to_source = false;
+  bool stream_over_socket = false;  // receive data frames instead of handing the daemon the file
   bool progress = false;  // draw the progress bar (a terminal)
   bool summary = false;   // print the one-line summary at the end
 };

@@ -8,8 +8,14 @@
 #include "net/local_protocol.hpp"
 #include "storage/task_file.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <utility>
 
 #include <filesystem>
 
@@ -20,7 +26,7 @@ using net::awaitable;
 
 namespace {
 
-constexpr std::size_t data_chunk = 1 << 20;
+constexpr std::size_t data_chunk = net::max_data_payload;
 constexpr auto progress_interval = std::chrono::milliseconds(250);
 
 // Every message is built as a named value before it is awaited on (see net/http_server.hpp).
@@ -35,9 +41,57 @@ awaitable<void> send_error(net::frame_stream& s, std::string_view type, std::str
   co_await send(s, m);
 }
 
-local::progress progress_of(const peer_task& t, bool cache_hit) {
-  if (cache_hit) return {0, 0, 0, t.meta().content_length.value_or(0)};
-  return {t.sources().from_peers, t.sources().from_seed, t.sources().from_origin, 0};
+local::progress progress_of(const peer_task& t, bool cache_hit, std::uint64_t delivered) {
+  if (cache_hit) return {0, 0, 0, t.meta().content_length.value_or(0), delivered};
+  return {t.sources().from_peers, t.sources().from_seed, t.sources().from_origin, 0, delivered};
+}
+
+// Owns a file descriptor received from the client.
+struct unique_fd {
+  int fd = -1;
+  unique_fd() = default;
+  explicit unique_fd(int f) : fd(f) {}
+  unique_fd(unique_fd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+  unique_fd& operator=(unique_fd&& o) noexcept {
+    std::swap(fd, o.fd);
+    return *this;
+  }
+  ~unique_fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Receives the one byte carrying the client's output file (SCM_RIGHTS) and checks that it is a
+// regular file open for writing.
+awaitable<result<unique_fd>> receive_output_fd(net::frame_stream& stream) {
+  auto& sock = stream.socket();
+  for (;;) {
+    char byte = 0;
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t n = ::recvmsg(sock.native_handle(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      auto [ec] = co_await sock.async_wait(net::frame_stream::socket_type::wait_read, net::use_nothrow);
+      if (ec) co_return ec;
+      continue;
+    }
+    if (n <= 0) co_return make_error_code(errc::malformed_message);
+    const cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) co_return make_error_code(errc::malformed_message);
+    int fd = -1;
+    std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    unique_fd out(fd);
+    struct stat st {};
+    const int mode = ::fcntl(fd, F_GETFL);
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || mode < 0 || (mode & O_ACCMODE) == O_RDONLY)
+      co_return make_error_code(errc::invalid_argument);
+    co_return out;
+  }
 }
 
 }  // namespace
@@ -87,6 +141,15 @@ awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
     co_return;
   }
   ctx_.stats.local_requests.add();
+  unique_fd output;
+  if (req->pass_fd) {
+    auto fd = co_await receive_output_fd(*stream);
+    if (!fd) {
+      co_await send_error(*stream, "daemon", "expected a writable regular file from the client", 0);
+      co_return;
+    }
+    output = std::move(*fd);
+  }
   if (!parse_url(req->url)) {
     const std::string text = "invalid URL: " + req->url;
     co_await send_error(*stream, "daemon", text, 0);
@@ -105,6 +168,7 @@ awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
   if (cache_hit) ctx_.stats.cache_hits.add();
 
   std::size_t notices_sent = 0;
+  std::uint64_t delivered = 0;
   auto last_progress = std::chrono::steady_clock::now();
   // Sends pending notices and, at most every progress_interval, a progress message.
   const auto report = [&](bool force) -> awaitable<bool> {
@@ -116,7 +180,7 @@ awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
     const auto now = std::chrono::steady_clock::now();
     if (force || now - last_progress >= progress_interval) {
       last_progress = now;
-      const local::message progress = progress_of(*task, cache_hit);
+      const local::message progress = progress_of(*task, cache_hit, delivered);
       const bool ok = co_await send(*stream, progress);
       if (!ok) co_return false;
     }
@@ -157,6 +221,20 @@ awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
     const auto layout = task->meta().layout();
     auto file = task->file();
     const std::uint64_t offset = layout.offset(piece_index(i)), len = layout.length(piece_index(i));
+    if (output.fd >= 0) {  // in-kernel copy into the requester's file
+      auto copy = [file, fd = output.fd, offset, len] { return file->copy_to(fd, offset, len); };
+      auto copied = co_await run_blocking(ctx_.pool, std::move(copy));
+      if (!copied) {
+        const std::string text = copied.error() == errc::disk_full ? "no space left for the output file"
+                                                                    : "cannot write the output file: " + copied.error().message();
+        co_await send_error(*stream, "output", text, 0);
+        co_return;
+      }
+      delivered += len;
+      const bool ok = co_await report(false);
+      if (!ok) co_return;
+      continue;
+    }
     auto job = [file, offset, len] { return file->read(offset, len); };
     auto data = co_await run_blocking(ctx_.pool, std::move(job));
     if (!data) {
@@ -170,6 +248,7 @@ awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
       const auto written = co_await stream->write(net::frame_kind::data, chunk);
       if (!written) co_return;  // dfget went away; the task goes on for the cache and other peers
     }
+    delivered += len;
     const bool ok = co_await report(false);
     if (!ok) co_return;
   }
@@ -181,7 +260,7 @@ awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
   }
   co_await report(true);
   const local::message done = local::download_done{task_id, static_cast<std::uint64_t>(length),
-                                                    progress_of(*task, cache_hit), task->back_to_source()};
+                                                    progress_of(*task, cache_hit, delivered), task->back_to_source()};
   co_await send(*stream, done);
 }
 

@@ -13,7 +13,7 @@ namespace df::daemon {
 namespace {
 
 constexpr int max_redirects = 5;
-constexpr std::size_t read_chunk = 256 * 1024;
+constexpr std::size_t read_chunk = 4 << 20;
 
 bool is_redirect(int status) { return status == 301 || status == 302 || status == 303 || status == 307 || status == 308; }
 

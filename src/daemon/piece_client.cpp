@@ -8,7 +8,7 @@
 namespace df::daemon {
 
 namespace {
-constexpr std::size_t read_chunk = 256 * 1024;
+constexpr std::size_t read_chunk = 4 << 20;
 constexpr std::size_t max_idle_per_parent = 8;
 }  // namespace
 
@@ -40,7 +40,7 @@ net::awaitable<result<std::vector<std::byte>>> piece_client::fetch(const std::st
   std::vector<std::byte> data(length);
   std::size_t filled = 0;
   while (filled < length) {
-    const std::size_t want = std::min<std::size_t>(read_chunk, length - filled);
+    const std::size_t want = std::min<std::size_t>(read_chunk, length - filled);  // bounds rate-limit bursts
     const std::span<std::byte> into(data.data() + filled, want);
     auto n = co_await conn->read_body(into, timeout);
     if (!n) co_return n.error();

@@ -13,7 +13,7 @@
 namespace df::daemon {
 
 namespace {
-constexpr std::size_t write_chunk = 256 * 1024;
+constexpr std::uint64_t write_chunk = 256 * 1024;
 constexpr std::string_view piece_prefix = "/v1/tasks/";
 }  // namespace
 
@@ -78,24 +78,18 @@ net::awaitable<void> upload_server::serve_piece(const std::string& task_id, cons
   const auto layout = task->meta().layout();
   const std::uint64_t offset = layout.offset(piece_index(piece)), length = layout.length(piece_index(piece));
   const std::string digest = task->meta().piece_digests[piece];
-  auto file = task->file();
-  auto job = [file, offset, length] { return file->read(offset, length); };
-  auto data = co_await run_blocking(ctx_.pool, std::move(job));
-  if (!data) {
-    const std::string text = "cannot read piece: " + data.error().message() + "\n";
-    co_await net::write_simple(w, 500, "text/plain", text);
-    co_return;
-  }
+  const auto file = task->file();  // kept open until the piece is sent
   ctx_.stats.upload_requests.add();
   const net::header_map headers{{"Content-Type", "application/octet-stream"}, {"X-Dragonfly-Piece-Digest", "sha256:" + digest},
                                 {"X-Dragonfly-Task-ID", task_id}};
   const auto head = co_await w.write_head(200, headers, length);
   if (!head) co_return;
-  for (std::size_t sent = 0; sent < data->size();) {
-    const std::size_t n = std::min(write_chunk, data->size() - sent);
+  // Unlimited: the whole piece in one sendfile loop. Limited: chunks paced by the token bucket.
+  const std::uint64_t chunk = ctx_.upload_limit.rate() == 0 ? length : write_chunk;
+  for (std::uint64_t sent = 0; sent < length;) {
+    const std::uint64_t n = std::min(chunk, length - sent);
     co_await ctx_.upload_limit.acquire(n);
-    const std::span<const std::byte> chunk(data->data() + sent, n);
-    const auto written = co_await w.write_body(chunk);
+    const auto written = co_await w.write_file(file->native_handle(), offset + sent, n);
     if (!written) co_return;
     sent += n;
     ctx_.stats.upload_bytes.add(n);

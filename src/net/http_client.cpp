@@ -18,6 +18,10 @@ struct http_connection::impl {
   beast::flat_buffer buffer;
   std::optional<http::response_parser<http::buffer_body>> parser;
   bool keep_alive = false;
+  // Bodies with a Content-Length bypass the parser: bytes left in `buffer` after the head are
+  // handed out first, then the socket is read directly in large reads.
+  bool direct = false;
+  std::uint64_t remaining = 0;
 };
 
 http_connection::http_connection(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -68,11 +72,33 @@ awaitable<result<http_response_head>> http_connection::request(const std::string
   }
   if (const auto len = s.parser->content_length()) head.content_length = *len;
   s.keep_alive = res.keep_alive();
+  s.direct = head.content_length.has_value() && !s.parser->chunked() && !s.parser->is_done();
+  s.remaining = s.direct ? *head.content_length : 0;
   co_return head;
 }
 
 awaitable<result<std::size_t>> http_connection::read_body(std::span<std::byte> out, std::chrono::milliseconds timeout) {
   auto& s = *impl_;
+  if (s.direct) {
+    if (s.remaining == 0 || out.empty()) co_return std::size_t{0};
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), s.remaining));
+    std::size_t got = 0;
+    if (s.buffer.size() > 0) {
+      got = asio::buffer_copy(asio::buffer(out.data(), want), s.buffer.data());
+      s.buffer.consume(got);
+    } else {
+      s.stream.expires_after(timeout);
+      auto [ec, n] = co_await s.stream.async_read_some(asio::buffer(out.data(), want), use_nothrow);
+      if (ec) {
+        s.keep_alive = false;
+        s.remaining = 0;
+        co_return ec == asio::error::eof ? make_error_code(errc::origin_short_body) : ec;
+      }
+      got = n;
+    }
+    s.remaining -= got;
+    co_return got;
+  }
   if (!s.parser || s.parser->is_done()) co_return std::size_t{0};
   std::size_t total = 0;
   // Loop until some bytes arrive: a read may complete having parsed only chunk framing.
@@ -112,7 +138,8 @@ awaitable<result<void>> http_connection::discard_body(std::uint64_t limit, std::
 }
 
 bool http_connection::reusable() const {
-  return impl_->keep_alive && impl_->parser && impl_->parser->is_done() && impl_->stream.socket().is_open();
+  const bool body_done = impl_->direct ? impl_->remaining == 0 : (impl_->parser && impl_->parser->is_done());
+  return impl_->keep_alive && body_done && impl_->buffer.size() == 0 && impl_->stream.socket().is_open();
 }
 
 }  // namespace df::net

@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
+#include <sys/sendfile.h>
 
 namespace df::net {
 
@@ -43,6 +44,33 @@ class beast_writer final : public response_writer {
     co_return result<void>{};
   }
 
+  awaitable<result<void>> write_file(int fd, std::uint64_t offset, std::uint64_t length) override {
+    if (head_only_) co_return result<void>{};
+    auto& sock = stream_.socket();
+    boost::system::error_code ec;
+    sock.non_blocking(true, ec);
+    if (ec) co_return ec;
+    auto off = static_cast<off_t>(offset);
+    while (length > 0) {
+      const ssize_t sent = ::sendfile(sock.native_handle(), fd, &off, static_cast<std::size_t>(length));
+      if (sent > 0) {
+        length -= static_cast<std::uint64_t>(sent);
+        continue;
+      }
+      if (sent == 0) co_return make_error_code(errc::storage_io);  // the file is shorter than promised
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) co_return boost::system::error_code(errno, boost::system::system_category());
+      // The socket buffer is full: wait until it drains, at most write_timeout.
+      asio::steady_timer guard(stream_.get_executor(), write_timeout);
+      guard.async_wait([&sock](boost::system::error_code e) {
+        if (!e) sock.cancel();
+      });
+      auto [wait_ec] = co_await sock.async_wait(tcp::socket::wait_write, use_nothrow);
+      if (wait_ec) co_return wait_ec;
+    }
+    co_return result<void>{};
+  }
+
   bool head_written() const { return head_written_; }
 
  private:
@@ -77,6 +105,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         spdlog::warn("http server: accept failed: {}", ec.message());
         continue;
       }
+      socket.set_option(tcp::no_delay(true), ec);
       asio::co_spawn(ex, serve(std::move(socket)), asio::detached);
     }
   }

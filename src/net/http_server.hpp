@@ -21,6 +21,8 @@ class response_writer {
   /// Sends status and headers; Content-Length is set from `content_length`.
   virtual awaitable<result<void>> write_head(int status, const header_map& headers, std::uint64_t content_length) = 0;
   virtual awaitable<result<void>> write_body(std::span<const std::byte> bytes) = 0;
+  /// Sends `length` body bytes from a file at `offset` with sendfile(2) (no copy through user space).
+  virtual awaitable<result<void>> write_file(int fd, std::uint64_t offset, std::uint64_t length) = 0;
 };
 
 /// Sends a whole small response (error pages, metrics) in one call.

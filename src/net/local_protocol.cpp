@@ -5,9 +5,9 @@
 namespace df::net::local {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(download_request, version, url, headers, tag, application, filters,
-                                   disable_back_to_source)
+                                   disable_back_to_source, pass_fd)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(download_started, task_id, content_length)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(progress, from_peers, from_seed, from_origin, from_cache)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(progress, from_peers, from_seed, from_origin, from_cache, delivered)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(notice, message)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(download_done, task_id, content_length, sources, back_to_source)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(download_error, error_type, message, origin_status)

@@ -22,11 +22,18 @@ struct download_request {
   std::string tag, application;
   std::vector<std::string> filters;
   bool disable_back_to_source = false;
+  /// true: right after this frame the client sends one byte carrying (SCM_RIGHTS) a writable
+  /// regular file; the daemon copies each verified piece into it at its offset and sends no data
+  /// frames. false: the bytes come back as data frames.
+  bool pass_fd = false;
 };
 /// The task is known: its ID and, when known, its length (-1 otherwise).
 struct download_started { std::string task_id; std::int64_t content_length = -1; };
 /// Where the bytes came from so far (bytes this daemon received for the task, by source).
-struct progress { std::uint64_t from_peers = 0, from_seed = 0, from_origin = 0, from_cache = 0; };
+struct progress {
+  std::uint64_t from_peers = 0, from_seed = 0, from_origin = 0, from_cache = 0;
+  std::uint64_t delivered = 0;  // bytes of the file handed to the requester so far
+};
 /// Something the user should know (printed on dfget's stderr), e.g. "scheduler unreachable".
 struct notice { std::string message; };
 /// Every byte was sent; the final split by source.
@@ -36,7 +43,8 @@ struct download_done {
   progress sources;
   bool back_to_source = false;
 };
-/// The download failed. error_type: "origin" (origin_status is set), "daemon", "scheduler" or "p2p".
+/// The download failed. error_type: "origin" (origin_status is set), "daemon", "scheduler", "p2p",
+/// or "output" (the requester's file could not be written, e.g. its disk is full).
 struct download_error { std::string error_type, message; int origin_status = 0; };
 
 /// Any local API message.

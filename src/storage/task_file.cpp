@@ -79,6 +79,37 @@ result<std::vector<std::byte>> task_file::read(std::uint64_t offset, std::uint64
   return out;
 }
 
+result<void> task_file::copy_to(int out_fd, std::uint64_t offset, std::uint64_t length) const {
+  auto in = static_cast<loff_t>(offset), out = static_cast<loff_t>(offset);
+  while (length > 0) {
+    const ssize_t n = ::copy_file_range(fd_, &in, out_fd, &out, static_cast<std::size_t>(length), 0);
+    if (n > 0) {
+      length -= static_cast<std::uint64_t>(n);
+      continue;
+    }
+    if (n == 0) return errc::storage_io;
+    if (errno == EINTR) continue;
+    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return io_error(errno);
+    // Not supported between these files: copy through a buffer.
+    std::vector<std::byte> buf(std::min<std::uint64_t>(length, 1 << 20));
+    while (length > 0) {
+      const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(length, buf.size()));
+      if (auto r = read_into(static_cast<std::uint64_t>(in), std::span(buf.data(), chunk)); !r) return r;
+      std::size_t done = 0;
+      while (done < chunk) {
+        const ssize_t w = ::pwrite(out_fd, buf.data() + done, chunk - done, out + static_cast<loff_t>(done));
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return io_error(errno);
+        done += static_cast<std::size_t>(w);
+      }
+      in += static_cast<loff_t>(chunk);
+      out += static_cast<loff_t>(chunk);
+      length -= chunk;
+    }
+  }
+  return {};
+}
+
 result<void> task_file::truncate(std::uint64_t length) {
   if (::ftruncate(fd_, static_cast<off_t>(length)) != 0) return io_error(errno);
   return {};

@@ -33,6 +33,11 @@ class task_file {
   result<std::vector<std::byte>> read(std::uint64_t offset, std::uint64_t length) const;
   /// Reads into `out` (exactly out.size() bytes).
   result<void> read_into(std::uint64_t offset, std::span<std::byte> out) const;
+  /// The file descriptor, for zero-copy transfers (sendfile, copy_file_range); owned by this object.
+  int native_handle() const { return fd_; }
+  /// Copies `length` bytes at `offset` into `out_fd` at the same offset, inside the kernel
+  /// (copy_file_range; read/write where that is not supported). ENOSPC → errc::disk_full.
+  result<void> copy_to(int out_fd, std::uint64_t offset, std::uint64_t length) const;
   /// Sets the file's length (for 0-byte tasks and the final size).
   result<void> truncate(std::uint64_t length);
 
