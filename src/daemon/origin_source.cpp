@@ -64,14 +64,14 @@ net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::
       co_return origin_outcome{r.error(), 0, "cannot store the task: " + r.error().message()};
 
     origin_outcome outcome;
-    std::vector<std::byte> piece(piece_size);
+    byte_buffer piece(piece_size);
     std::size_t filled = 0;
     std::uint32_t index = 0;
     const auto flush = [&]() -> net::awaitable<result<void>> {
-      piece.resize(filled);
+      piece.shrink(filled);
       const piece_index current(index++);
       auto r = co_await callbacks.on_piece(current, std::move(piece));
-      piece = std::vector<std::byte>(piece_size);
+      piece = byte_buffer(piece_size);
       filled = 0;
       co_return r;
     };

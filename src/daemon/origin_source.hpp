@@ -1,6 +1,7 @@
 #pragma once
 // Back-to-source: reads a URL from the origin and cuts the body into pieces as it arrives.
 
+#include "core/byte_buffer.hpp"
 #include "core/strong_int.hpp"
 #include "net/asio.hpp"
 #include "net/http_types.hpp"
@@ -29,7 +30,7 @@ struct origin_callbacks {
   /// The response head arrived: content length (when given) and the piece size to cut with.
   std::function<result<void>(std::optional<std::uint64_t> content_length, std::uint64_t piece_size)> on_layout;
   /// A whole piece was read (the last one may be short). An error stops the read.
-  std::function<net::awaitable<result<void>>(piece_index, std::vector<std::byte>)> on_piece;
+  std::function<net::awaitable<result<void>>(piece_index, byte_buffer)> on_piece;
 };
 
 /// GETs `url` with the requester's headers (following up to 5 redirects), reports the layout,

@@ -119,7 +119,7 @@ awaitable<void> peer_task::run_back_to_source() {
                                            piece_size});
     return {};
   };
-  callbacks.on_piece = [this](piece_index i, std::vector<std::byte> data) -> awaitable<result<void>> {
+  callbacks.on_piece = [this](piece_index i, byte_buffer data) -> awaitable<result<void>> {
     const std::uint64_t bytes = data.size();
     if (meta_.verified.has(i)) co_return result<void>{};
     auto file = file_;

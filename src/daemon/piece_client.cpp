@@ -15,7 +15,7 @@ constexpr std::size_t max_idle_per_parent = 8;
 piece_client::piece_client(net::token_bucket& download_limit) : download_limit_(download_limit) {}
 piece_client::~piece_client() = default;
 
-net::awaitable<result<std::vector<std::byte>>> piece_client::fetch(const std::string& ip, std::uint16_t port,
+net::awaitable<result<byte_buffer>> piece_client::fetch(const std::string& ip, std::uint16_t port,
                                                                    const std::string& task_id, piece_index piece,
                                                                    std::uint64_t length,
                                                                    std::chrono::milliseconds timeout) {
@@ -37,7 +37,7 @@ net::awaitable<result<std::vector<std::byte>>> piece_client::fetch(const std::st
   if (head->status != 200) co_return make_error_code(head->status == 404 ? errc::not_found : errc::malformed_message);
   if (head->content_length != length) co_return make_error_code(errc::malformed_message);
 
-  std::vector<std::byte> data(length);
+  byte_buffer data(length);
   std::size_t filled = 0;
   while (filled < length) {
     const std::size_t want = std::min<std::size_t>(read_chunk, length - filled);  // bounds rate-limit bursts

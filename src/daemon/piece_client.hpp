@@ -1,6 +1,7 @@
 #pragma once
 // Fetches pieces from parents' upload servers over pooled keep-alive connections.
 
+#include "core/byte_buffer.hpp"
 #include "core/strong_int.hpp"
 #include "net/asio.hpp"
 
@@ -27,7 +28,7 @@ class piece_client {
 
   /// GET /v1/tasks/<task_id>/pieces/<n> from ip:port; the body must be exactly `length` bytes.
   /// The caller verifies the bytes; this only transports them.
-  net::awaitable<result<std::vector<std::byte>>> fetch(const std::string& ip, std::uint16_t port,
+  net::awaitable<result<byte_buffer>> fetch(const std::string& ip, std::uint16_t port,
                                                        const std::string& task_id, piece_index piece,
                                                        std::uint64_t length, std::chrono::milliseconds timeout);
 

@@ -26,6 +26,7 @@ task_file& task_file::operator=(task_file&& other) noexcept {
     if (fd_ >= 0) ::close(fd_);
     fd_ = other.fd_;
     other.fd_ = -1;
+    write_mutex_ = std::move(other.write_mutex_);
   }
   return *this;
 }
@@ -35,6 +36,7 @@ task_file::~task_file() {
 }
 
 result<void> task_file::write_all(std::uint64_t offset, std::span<const std::byte> data) {
+  const std::lock_guard lock(*write_mutex_);
   std::size_t done = 0;
   while (done < data.size()) {
     const ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -17,7 +19,9 @@ namespace df::storage {
 class task_file {
  public:
   static result<task_file> open(const std::filesystem::path& path);
-  task_file(task_file&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  task_file(task_file&& other) noexcept : fd_(other.fd_), write_mutex_(std::move(other.write_mutex_)) {
+    other.fd_ = -1;
+  }
   task_file& operator=(task_file&& other) noexcept;
   task_file(const task_file&) = delete;
   task_file& operator=(const task_file&) = delete;
@@ -45,6 +49,9 @@ class task_file {
   explicit task_file(int fd) : fd_(fd) {}
   result<void> write_all(std::uint64_t offset, std::span<const std::byte> data);
   int fd_ = -1;
+  // Buffered writes to one file serialise on its inode lock anyway; waiting here sleeps instead
+  // of spinning in the kernel. Hashing stays parallel.
+  std::unique_ptr<std::mutex> write_mutex_ = std::make_unique<std::mutex>();
 };
 
 }  // namespace df::storage
