@@ -326,7 +326,6 @@ void peer_task::complete() {
   if (phase_ != phase::running) return;
   meta_.complete = true;
   save_metadata();
-  if (phase_ != phase::running) return;  // saving failed
   phase_ = phase::done;
   ctx_.stats.tasks_completed.add();
   if (registered_) ctx_.scheduler.send(proto::peer_done{task_id_, peer_id_});
@@ -339,6 +338,7 @@ void peer_task::complete() {
 void peer_task::fail(task_error e) {
   if (phase_ != phase::running) return;
   phase_ = phase::failed;
+  discarded_->store(true);  // before the task manager removes the files: no save may follow
   error_ = std::move(e);
   ctx_.stats.tasks_failed.add();
   if (registered_)
@@ -359,8 +359,32 @@ void peer_task::save_metadata() {
   unsaved_pieces_ = 0;
   meta_.last_access_unix = std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::system_clock::now().time_since_epoch()).count();
-  if (auto r = ctx_.store.save(meta_); !r)
-    fail({"daemon", fmt::format("cannot save task metadata in {}: {}", ctx_.cfg.data_dir, r.error().message())});
+  if (saving_) {  // one save at a time; the running one saves again when it is done
+    save_again_ = true;
+    return;
+  }
+  saving_ = true;
+  net::asio::co_spawn(ctx_.ex, [self = shared_from_this()] { return self->save_loop(); }, net::asio::detached);
+}
+
+awaitable<void> peer_task::save_loop() {
+  do {
+    save_again_ = false;
+    // The data reaches the disk before the metadata that vouches for it (fdatasync, then the
+    // metadata's own write + fsync + rename), on the pool: never on the I/O thread.
+    auto job = [&store = ctx_.store, file = file_, snapshot = meta_, discarded = discarded_]() -> result<void> {
+      if (auto r = file->sync(); !r) return r;
+      return store.save(snapshot, discarded.get());
+    };
+    const auto saved = co_await run_blocking(ctx_.pool, std::move(job));
+    if (!saved) {
+      const std::string message =
+          fmt::format("cannot save task data in {}: {}", ctx_.cfg.data_dir, saved.error().message());
+      if (phase_ == phase::running) fail({"daemon", message});
+      else spdlog::warn("task {}: {}", task_id_.substr(0, 12), message);
+    }
+  } while (save_again_);
+  saving_ = false;
 }
 
 }  // namespace df::daemon

@@ -6,6 +6,7 @@
 #include "net/async_event.hpp"
 #include "net/scheduler_protocol.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -100,7 +101,9 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   void complete();
   void fail(task_error e);
   void parent_failed(const std::string& parent_id, const std::string& reason);
+  /// Schedules a save of the metadata (and of the data it vouches for) on the worker pool.
   void save_metadata();
+  net::awaitable<void> save_loop();
   bool all_verified() const;
 
   daemon_context& ctx_;
@@ -122,6 +125,9 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   std::uint32_t seed_pick_offset_ = 0;
   std::chrono::steady_clock::time_point last_peer_piece_{};  // last piece from a non-seed parent
   std::uint32_t unsaved_pieces_ = 0;
+  bool saving_ = false;
+  std::shared_ptr<std::atomic<bool>> discarded_ = std::make_shared<std::atomic<bool>>(false);
+  bool save_again_ = false;
   bool registered_ = false;
   bool back_to_source_ = false;   // fetching (or fetched) from the origin
   bool source_ordered_ = false;   // the scheduler said back_to_source

@@ -112,6 +112,11 @@ result<void> task_file::copy_to(int out_fd, std::uint64_t offset, std::uint64_t 
   return {};
 }
 
+result<void> task_file::sync() const {
+  if (::fdatasync(fd_) != 0) return io_error(errno);
+  return {};
+}
+
 result<void> task_file::truncate(std::uint64_t length) {
   if (::ftruncate(fd_, static_cast<off_t>(length)) != 0) return io_error(errno);
   return {};

@@ -55,6 +55,7 @@ std::vector<std::string> task_store::loaded_ids() const {
 result<void> task_store::prepare(const std::string& task_id) {
   if (!is_valid_task_id(task_id)) return errc::invalid_argument;
   remove(task_id);
+  const std::lock_guard lock(*fs_mutex_);
   std::error_code ec;
   fs::create_directories(task_dir(task_id), ec);
   if (ec) return ec == std::errc::no_space_on_device ? errc::disk_full : errc::storage_io;
@@ -66,7 +67,9 @@ result<task_file> task_store::open_file(const std::string& task_id) const {
   return task_file::open(task_dir(task_id) / "data");
 }
 
-result<void> task_store::save(const task_metadata& m) const {
+result<void> task_store::save(const task_metadata& m, const std::atomic<bool>* discarded) const {
+  const std::lock_guard lock(*fs_mutex_);
+  if (discarded && discarded->load()) return {};
   const fs::path dir = task_dir(m.task_id);
   const fs::path tmp = dir / "meta.json.tmp";
   const std::string text = encode_metadata(m);
@@ -86,6 +89,7 @@ result<void> task_store::save(const task_metadata& m) const {
 void task_store::remove(const std::string& task_id) {
   loaded_.erase(task_id);
   if (!is_valid_task_id(task_id)) return;
+  const std::lock_guard lock(*fs_mutex_);
   std::error_code ec;
   fs::remove_all(task_dir(task_id), ec);
 }

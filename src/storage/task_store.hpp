@@ -4,7 +4,10 @@
 #include "storage/task_file.hpp"
 #include "storage/task_metadata.hpp"
 
+#include <atomic>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <optional>
 #include <unordered_map>
@@ -13,8 +16,9 @@
 namespace df::storage {
 
 /// Owns the data directory's layout; persists and reloads task metadata (the tasks themselves own
-/// their metadata while they run). Thread contract: one owning thread calls every method; the
-/// task_file handles it returns may be used from any thread.
+/// their metadata while they run). Thread contract: one owning thread calls every method except
+/// save(), which touches only the filesystem and may run on a worker thread (one save per task at
+/// a time); the task_file handles it returns may be used from any thread.
 ///
 /// Layout: <data_dir>/tasks/<first 3 hex of id>/<id>/{data,meta.json}
 class task_store {
@@ -30,8 +34,10 @@ class task_store {
   result<void> prepare(const std::string& task_id);
   /// Opens the task's data file for reading and writing.
   result<task_file> open_file(const std::string& task_id) const;
-  /// Writes the metadata atomically (temporary file, fsync, rename).
-  result<void> save(const task_metadata& m) const;
+  /// Writes the metadata atomically (temporary file, fsync, rename). With `discarded`, does nothing
+  /// once it is set: checked under the same lock as remove() and prepare(), so a late save of a
+  /// failed task can never land in the folder of a newer attempt.
+  result<void> save(const task_metadata& m, const std::atomic<bool>* discarded = nullptr) const;
   /// Deletes the task's files.
   void remove(const std::string& task_id);
 
@@ -42,6 +48,7 @@ class task_store {
   std::filesystem::path task_dir(const std::string& task_id) const;
 
   std::filesystem::path root_;
+  std::unique_ptr<std::mutex> fs_mutex_ = std::make_unique<std::mutex>();  // save vs prepare/remove
   std::unordered_map<std::string, task_metadata> loaded_;
 };
 

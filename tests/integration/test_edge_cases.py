@@ -79,6 +79,17 @@ class EdgeCases(unittest.TestCase):
         self.check_ok(self.s.dfget(self.b, url, out, "--digest", "sha256:" + good))
         self.assertEqual(sw.sha256_file(out), good)
 
+    def test_bytes_over_the_socket_instead_of_file_passing(self):
+        name = "piece_plus.bin"
+        out = self.out("streamed")
+        good = sw.sha256_file(os.path.join(self.root, name))
+        self.check_ok(self.s.dfget(self.b, self.s.origin_url("/files/" + name), out, "--stream-over-socket",
+                                   "--digest", "sha256:" + good))
+        self.assertEqual(sw.sha256_file(out), good)
+        r = self.s.dfget(self.b, self.s.origin_url("/files/" + name), out + "2", "--stream-over-socket",
+                         "--digest", "sha256:" + "1" * 64)
+        self.assert_clean_failure(r, out + "2", "digest mismatch")
+
     def test_origin_that_sends_less_than_it_announced(self):
         out = self.out("short")
         r = self.s.dfget(self.a, self.s.origin_url("/short/piece_plus.bin"), out)
@@ -118,6 +129,34 @@ class EdgeCases(unittest.TestCase):
         self.assertTrue(self.s.scheduler.alive())
         self.check_ok(self.s.dfget(self.a, self.s.origin_url("/files/small.bin"), self.out("after-garbage")))
         self.assertGreater(self.a.metrics()["dragonfly_dfdaemon_upload_rejected_total"], 0)
+
+
+class RateLimits(unittest.TestCase):
+    def test_upload_limit_holds(self):
+        s = sw.Swarm()
+        try:
+            root = os.path.join(s.workdir, "www")
+            os.makedirs(root)
+            size = 24 << 20
+            sw.write_random_file(os.path.join(root, "f.bin"), size, seed=9)
+            s.start_origin(root)
+            s.start_scheduler()
+            holder = s.start_daemon("holder", upload_rate_limit="8MB")
+            s.wait_hosts(1)
+            url = s.origin_url("/files/f.bin")
+            r = s.dfget(holder, url, os.path.join(s.workdir, "h.out"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            taker = s.start_daemon("taker")
+            s.wait_hosts(2)
+            started = time.monotonic()
+            r = s.dfget(taker, url, os.path.join(s.workdir, "t.out"))
+            elapsed = time.monotonic() - started
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(taker.received()["origin"], 0)
+            # 24 MiB at 8 MB/s with a 2 MB burst cannot take less than (25.2 - 2) / 8 = 2.9 s.
+            self.assertGreaterEqual(elapsed, 2.9, "upload limit not enforced")
+        finally:
+            s.stop()
 
 
 class WithoutScheduler(unittest.TestCase):

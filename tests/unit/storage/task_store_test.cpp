@@ -112,6 +112,18 @@ TEST(task_store, reload_finds_saved_tasks_and_drops_corrupt_ones) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "tasks" / other.substr(0, 3) / other));
 }
 
+TEST(task_store, a_discarded_task_is_never_saved) {
+  test::temp_dir dir;
+  auto store = task_store::open(dir.path());
+  ASSERT_TRUE(store->prepare(task));
+  std::atomic<bool> discarded{true};
+  EXPECT_TRUE(store->save(sample(), &discarded));  // not an error, just nothing written
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "tasks" / task.substr(0, 3) / task / "meta.json"));
+  discarded = false;
+  EXPECT_TRUE(store->save(sample(), &discarded));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "tasks" / task.substr(0, 3) / task / "meta.json"));
+}
+
 TEST(task_store, rejects_ids_that_are_not_task_ids) {
   test::temp_dir dir;
   auto store = task_store::open(dir.path());
