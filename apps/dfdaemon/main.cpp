@@ -4,9 +4,10 @@
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
 
+#include "net/signals.hpp"
+
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -71,12 +72,6 @@ int main(int argc, char** argv) {
   boost::asio::io_context io(1);
   df::daemon::daemon daemon(io, cfg);
   if (!daemon.start()) return 1;
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](auto, int sig) {
-    spdlog::info("dfdaemon: signal {}, shutting down", sig);
-    daemon.stop();
-    io.stop();
-  });
-  io.run();
+  df::net::run_until_signal(io, "dfdaemon", [&] { daemon.stop(); });
   return 0;
 }

@@ -3,9 +3,10 @@
 #include "scheduler/config.hpp"
 #include "scheduler/service.hpp"
 
+#include "net/signals.hpp"
+
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -50,12 +51,6 @@ int main(int argc, char** argv) {
               << cfg.metrics_port << "): " << r.error().message() << "\n";
     return 1;
   }
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](auto, int sig) {
-    spdlog::info("dfscheduler: signal {}, shutting down", sig);
-    service.stop();
-    io.stop();
-  });
-  io.run();
+  df::net::run_until_signal(io, "dfscheduler", [&] { service.stop(); });
   return 0;
 }

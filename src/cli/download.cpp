@@ -3,6 +3,7 @@
 #include "cli/progress_bar.hpp"
 #include "core/digest.hpp"
 #include "core/url.hpp"
+#include "net/fd_passing.hpp"
 #include "net/frame.hpp"
 #include "net/local_protocol.hpp"
 
@@ -101,22 +102,7 @@ class daemon_connection {
     return ::send(fd_, f.data(), f.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(f.size());
   }
   // Hands `file` to the daemon: one byte carrying the descriptor (SCM_RIGHTS).
-  bool send_fd(int file) {
-    char byte = 'F';
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &file, sizeof file);
-    return ::sendmsg(fd_, &msg, MSG_NOSIGNAL) == 1;
-  }
+  bool send_fd(int file) { return net::send_fd(fd_, file); }
   // Reads exactly n bytes; false on EOF, error or deadline (timed_out() tells which).
   bool read_exact(char* out, std::size_t n) {
     while (n > 0) {

@@ -4,6 +4,7 @@
 #include "core/url.hpp"
 #include "daemon/context.hpp"
 #include "daemon/task_manager.hpp"
+#include "net/fd_passing.hpp"
 #include "net/frame_stream.hpp"
 #include "net/local_protocol.hpp"
 #include "storage/task_file.hpp"
@@ -66,25 +67,14 @@ struct unique_fd {
 awaitable<result<unique_fd>> receive_output_fd(net::frame_stream& stream) {
   auto& sock = stream.socket();
   for (;;) {
-    char byte = 0;
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    const ssize_t n = ::recvmsg(sock.native_handle(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+    const auto got = net::try_receive_fd(sock.native_handle());
+    if (got.state == net::received_fd::status::would_block) {
       auto [ec] = co_await sock.async_wait(net::frame_stream::socket_type::wait_read, net::use_nothrow);
       if (ec) co_return ec;
       continue;
     }
-    if (n <= 0) co_return make_error_code(errc::malformed_message);
-    const cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) co_return make_error_code(errc::malformed_message);
-    int fd = -1;
-    std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    if (got.state == net::received_fd::status::failed) co_return make_error_code(errc::malformed_message);
+    const int fd = got.fd;
     unique_fd out(fd);
     struct stat st {};
     const int mode = ::fcntl(fd, F_GETFL);

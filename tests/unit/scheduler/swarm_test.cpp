@@ -26,6 +26,15 @@ struct recorder {
   void reg(const std::string& host, const std::string& peer) {
     sw.on_message(host, proto::register_peer{tid, peer, "http://o/f", {{"Authorization", "x"}}, "", "", {}});
   }
+  // A seed, hosts a and b; a registered, the seed fetching a 10-byte task in 4-byte pieces.
+  void seeded_task() {
+    host("seed", true);
+    host("a");
+    host("b");
+    reg("a", "pa");
+    reg("seed", "ps");
+    sw.on_message("seed", proto::task_meta{tid, "ps", 10, 4});
+  }
   template <class T>
   std::vector<T> to(const std::string& host) {
     std::vector<T> out;
@@ -100,12 +109,7 @@ TEST(swarm, pieces_flow_to_children_with_the_sources_digest) {
 
 TEST(swarm, peer_with_a_piece_becomes_a_parent_of_later_peers) {
   recorder r;
-  r.host("seed", true);
-  r.host("a");
-  r.host("b");
-  r.reg("a", "pa");
-  r.reg("seed", "ps");
-  r.sw.on_message("seed", proto::task_meta{tid, "ps", 10, 4});
+  r.seeded_task();
   r.sw.on_message("seed", proto::piece_done{tid, "ps", 0, "d0"});
   r.sw.on_message("a", proto::piece_done{tid, "pa", 0, ""});
   r.reg("b", "pb");
@@ -141,12 +145,7 @@ TEST(swarm, source_failure_reaches_every_waiter_with_the_origin_status) {
 
 TEST(swarm, failing_parent_is_replaced_and_not_chosen_again) {
   recorder r;
-  r.host("seed", true);
-  r.host("a");
-  r.host("b");
-  r.reg("a", "pa");
-  r.reg("seed", "ps");
-  r.sw.on_message("seed", proto::task_meta{tid, "ps", 10, 4});
+  r.seeded_task();
   r.sw.on_message("a", proto::piece_done{tid, "pa", 0, ""});
   r.reg("b", "pb");
   r.sw.on_message("b", proto::parent_failed{tid, "pb", "pa", "digest mismatch"});
@@ -157,12 +156,7 @@ TEST(swarm, failing_parent_is_replaced_and_not_chosen_again) {
 
 TEST(swarm, host_leaving_drops_its_peers_and_reschedules_children) {
   recorder r;
-  r.host("seed", true);
-  r.host("a");
-  r.host("b");
-  r.reg("a", "pa");
-  r.reg("seed", "ps");
-  r.sw.on_message("seed", proto::task_meta{tid, "ps", 10, 4});
+  r.seeded_task();
   r.sw.on_message("a", proto::piece_done{tid, "pa", 0, ""});
   r.reg("b", "pb");
   r.sw.on_host_gone("a");
