@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   app.add_flag("--seed-peer", seed, "run as a seed peer (fetches from the origin for the swarm)");
   app.add_flag("--print-config", print_config, "print the settings in effect and exit");
+  bool corrupt = false;
+  app.add_flag("--test-corrupt-uploads", corrupt, "TESTS ONLY: flip a byte in every piece served")->group("");
   CLI11_PARSE(app, argc, argv);
 
   df::daemon::config cfg;
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
     if (!piece_size.empty()) cfg.download.piece_size = size_flag(piece_size, "--piece-size");
     if (!log_level.empty()) cfg.log_level = log_level;
     if (seed) cfg.seed_peer = true;
+    if (corrupt) cfg.upload.corrupt_for_testing = true;
     cfg.resolve_defaults();
     cfg.validate();
   } catch (const df::config_error& e) {

@@ -42,6 +42,9 @@ struct config {
     std::string listen = "0.0.0.0";
     std::uint16_t port = 65002;
     std::uint64_t rate_limit = 0;  // bytes/s for everything this host uploads; 0 = unlimited
+    // Fault injection for tests only (flag --test-corrupt-uploads, never in YAML): flips one byte
+    // of every piece served, to prove that receivers reject and report a lying peer.
+    bool corrupt_for_testing = false;
   } upload;
 
   struct local_api_section {

@@ -248,7 +248,7 @@ void peer_task::handle(const proto::message& m) {
       for (const auto& e : h->pieces) it->second.pieces.insert(e.piece);
   } else if (const auto* b = std::get_if<proto::back_to_source>(&m)) {
     if (meta_.complete) {
-      announce_all();
+      announce();
     } else if (phase_ == phase::running && !seed_role_ &&
                (request_.disable_back_to_source || ctx_.cfg.download.disable_back_to_source)) {
       fail({"p2p", "no seed peer can serve this task (" + b->reason + ") and back-to-source is disabled"});
@@ -263,9 +263,9 @@ void peer_task::handle(const proto::message& m) {
 }
 
 void peer_task::on_scheduler_state(bool connected) {
-  if (connected && registered_ && phase_ == phase::running && !back_to_source_)
-    ctx_.scheduler.send(proto::register_peer{task_id_, peer_id_, request_.url, request_.headers, request_.tag,
-                                             request_.application, request_.filters});
+  // A (new) scheduler knows nothing of us: tell it what we hold. A task still waiting in run()
+  // registers there by itself.
+  if (connected && phase_ != phase::failed && (registered_ || back_to_source_ || phase_ == phase::done)) announce();
   changed_.notify_all();
 }
 
@@ -311,15 +311,24 @@ bool peer_task::all_verified() const {
   return meta_.content_length && meta_.verified.size() == meta_.layout().piece_count() && meta_.verified.all();
 }
 
-void peer_task::announce_all() {
-  if (!meta_.content_length) return;
-  if (!registered_)
-    registered_ = ctx_.scheduler.send(proto::register_peer{task_id_, peer_id_, request_.url, request_.headers,
-                                                           request_.tag, request_.application, request_.filters});
-  ctx_.scheduler.send(proto::task_meta{task_id_, peer_id_, static_cast<std::int64_t>(*meta_.content_length), meta_.piece_size});
+void peer_task::announce() {
+  const bool complete = phase_ == phase::done;
+  const bool source = back_to_source_ && !complete;
+  registered_ = ctx_.scheduler.send(proto::register_peer{task_id_, peer_id_, request_.url, request_.headers,
+                                                         request_.tag, request_.application, request_.filters,
+                                                         source, complete});
+  if (!registered_) return;
+  // A source or a complete peer vouches for the layout and the digests (it computed or verified
+  // every one); a peer still downloading only says which pieces it holds.
+  const bool vouch = source || complete;
+  if (vouch && meta_.piece_size)
+    ctx_.scheduler.send(proto::task_meta{task_id_, peer_id_,
+                                         meta_.content_length ? static_cast<std::int64_t>(*meta_.content_length) : -1,
+                                         meta_.piece_size});
   for (std::uint32_t i = 0; i < meta_.verified.size(); ++i)
-    ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, i, meta_.piece_digests[i]});
-  ctx_.scheduler.send(proto::peer_done{task_id_, peer_id_});
+    if (meta_.verified.has(piece_index(i)))
+      ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, i, vouch ? meta_.piece_digests[i] : ""});
+  if (complete) ctx_.scheduler.send(proto::peer_done{task_id_, peer_id_});
 }
 
 void peer_task::complete() {

@@ -97,7 +97,9 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   void set_layout(std::int64_t content_length, std::uint64_t piece_size);
   void learn_digest(std::uint32_t piece, const std::string& digest);
   void piece_stored(std::uint32_t piece, std::uint64_t bytes);
-  void announce_all();
+  /// Tells the scheduler everything this peer holds (after a reconnect, or to a seed trigger for
+  /// a task it already has).
+  void announce();
   void complete();
   void fail(task_error e);
   void parent_failed(const std::string& parent_id, const std::string& reason);

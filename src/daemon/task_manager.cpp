@@ -57,7 +57,7 @@ void task_manager::on_scheduler_message(const proto::message& m) {
     auto task = acquire(seed->task_id, std::move(request), true);
     if (!task) spdlog::error("seed task {}: cannot start: {}", seed->task_id.substr(0, 12), task.error().message());
     else if ((*task)->state() == peer_task::phase::done)
-      (*task)->handle(proto::back_to_source{seed->task_id, (*task)->peer_id(), "seed"});  // announce what we hold
+      (*task)->on_scheduler_state(true);  // already held: announce it
     return;
   }
   std::visit(

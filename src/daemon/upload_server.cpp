@@ -84,6 +84,15 @@ net::awaitable<void> upload_server::serve_piece(const std::string& task_id, cons
                                 {"X-Dragonfly-Task-ID", task_id}};
   const auto head = co_await w.write_head(200, headers, length);
   if (!head) co_return;
+  if (ctx_.cfg.upload.corrupt_for_testing) {  // tests only: serve flipped bytes
+    auto job = [file, offset, length] { return file->read(offset, length); };
+    auto data = co_await run_blocking(ctx_.pool, std::move(job));
+    if (!data) co_return;
+    if (!data->empty()) (*data)[0] ^= std::byte{0xff};
+    const std::span<const std::byte> bytes(*data);
+    co_await w.write_body(bytes);
+    co_return;
+  }
   // Unlimited: the whole piece in one sendfile loop. Limited: chunks paced by the token bucket.
   const std::uint64_t chunk = ctx_.upload_limit.rate() == 0 ? length : write_chunk;
   for (std::uint64_t sent = 0; sent < length;) {

@@ -13,7 +13,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(piece_entry, piece, digest)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(hello, version, host)
 inline void to_json(nlohmann::json& j, const keepalive&) { j = nlohmann::json::object(); }
 inline void from_json(const nlohmann::json&, keepalive&) {}
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(register_peer, task_id, peer_id, url, headers, tag, application, filters)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(register_peer, task_id, peer_id, url, headers, tag, application, filters, source,
+                                   complete)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(task_meta, task_id, peer_id, content_length, piece_size)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(piece_done, task_id, peer_id, piece, digest)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(peer_done, task_id, peer_id)

@@ -48,12 +48,15 @@ struct piece_entry {
 struct hello { int version = protocol_version; host_info host; };
 /// Keeps the host alive; sent every keepalive interval.
 struct keepalive {};
-/// A peer starts downloading a task.
+/// A peer starts (or, after a scheduler restart, re-announces) a task. `source`: it is already
+/// reading the task from the origin; `complete`: it already holds every piece.
 struct register_peer {
   std::string task_id, peer_id, url;
   std::map<std::string, std::string> headers;
   std::string tag, application;
   std::vector<std::string> filters;
+  bool source = false;
+  bool complete = false;
 };
 /// The source peer learnt the layout from the origin (content_length -1 = still unknown).
 struct task_meta { std::string task_id, peer_id; std::int64_t content_length = -1; std::uint64_t piece_size = 0; };

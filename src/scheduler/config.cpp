@@ -16,6 +16,7 @@ config config::load(const std::string& path) {
   read_duration(root, "keepalive_timeout", c.keepalive_timeout);
   read_value(root["scheduling"], "max_parents", c.scheduling.max_parents);
   read_value(root["scheduling"], "max_children_per_host", c.scheduling.max_children_per_host);
+  read_duration(root["scheduling"], "source_election_delay", c.scheduling.source_election_delay);
   read_value(root, "log_level", c.log_level);
   return c;
 }
@@ -29,9 +30,9 @@ void config::validate() const {
 std::string config::to_yaml() const {
   return fmt::format(
       "server:\n  listen: {}\n  port: {}\nmetrics:\n  listen: {}\n  port: {}\nkeepalive_timeout: {}ms\n"
-      "scheduling:\n  max_parents: {}\n  max_children_per_host: {}\nlog_level: {}\n",
+      "scheduling:\n  max_parents: {}\n  max_children_per_host: {}\n  source_election_delay: {}ms\nlog_level: {}\n",
       listen, port, metrics_listen, metrics_port, keepalive_timeout.count(), scheduling.max_parents,
-      scheduling.max_children_per_host, log_level);
+      scheduling.max_children_per_host, scheduling.source_election_delay.count(), log_level);
 }
 
 }  // namespace df::scheduler

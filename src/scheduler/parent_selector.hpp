@@ -3,6 +3,7 @@
 
 #include "scheduler/resource.hpp"
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,6 +14,9 @@ namespace df::scheduler {
 struct selection_limits {
   std::size_t max_parents = 4;          // parents per peer
   std::uint32_t max_children_per_host = 64;  // upload slots: children a host serves at once
+  // After a start, how long to wait for daemons to re-announce sources before sending a plain
+  // peer to the origin (seed peers are asked at once).
+  std::chrono::milliseconds source_election_delay{5000};
 };
 
 /// True when `ancestor` is reachable from `peer` by following parent edges (so making `peer` a

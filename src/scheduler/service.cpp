@@ -114,6 +114,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
     while (acceptor.is_open()) {
       reaper.expires_after(std::chrono::seconds(1));
       co_await reaper.async_wait(use_nothrow);
+      sw.tick();
       const auto now = std::chrono::steady_clock::now();
       for (const auto& [id, host] : sw.hosts()) {
         if (now - host.last_seen < cfg.keepalive_timeout) continue;

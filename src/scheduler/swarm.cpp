@@ -21,14 +21,19 @@ swarm_stats swarm_stats::create(net::metrics_registry& r) {
   };
 }
 
-swarm::swarm(selection_limits limits, outbox out, swarm_stats stats)
-    : limits_(limits), out_(std::move(out)), stats_(stats) {}
+swarm::swarm(selection_limits limits, outbox out, swarm_stats stats, clock_fn now)
+    : limits_(limits), out_(std::move(out)), stats_(stats), now_(std::move(now)), started_(now_()) {}
+
+void swarm::tick() {
+  for (auto& [id, task] : tasks_)
+    if (task.source_peer.empty()) ensure_source(task);
+}
 
 void swarm::on_hello(const proto::host_info& host) {
   if (hosts_.contains(host.host_id)) on_host_gone(host.host_id);
   auto& h = hosts_[host.host_id];
   h.info = host;
-  h.last_seen = std::chrono::steady_clock::now();
+  h.last_seen = now_();
   stats_.hosts.set(hosts_.size());
   spdlog::info("host {} joined ({}:{}{}{})", host.host_id, host.ip, host.upload_port, host.seed ? ", seed" : "",
                host.idc.empty() ? "" : ", idc " + host.idc);
@@ -37,7 +42,7 @@ void swarm::on_hello(const proto::host_info& host) {
 void swarm::on_message(const std::string& host_id, const proto::message& m) {
   const auto host = hosts_.find(host_id);
   if (host == hosts_.end()) return;
-  host->second.last_seen = std::chrono::steady_clock::now();
+  host->second.last_seen = now_();
   std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
@@ -86,6 +91,13 @@ void swarm::on_register(const std::string& host_id, const proto::register_peer& 
   stats_.peers_registered.add();
 
   const bool source_missing = task.source_peer.empty();
+  if ((m.source || m.complete) && source_missing) {  // re-announced after a restart: adopt it
+    task.source_peer = m.peer_id;
+    peer.is_source = true;
+    task.seed_pending_host.clear();
+    schedule_all(task);
+    return;
+  }
   if (host.info.seed && (task.seed_pending_host == host_id || source_missing)) {
     task.seed_pending_host.clear();
     make_source(task, peer, "seed peer");
@@ -110,6 +122,9 @@ void swarm::ensure_source(task_state& task) {
     out_(id, task.request);
     return;
   }
+  // Just started: daemons are still reconnecting and re-announcing their sources; wait before
+  // sending a plain peer to the origin (tick() comes back to it).
+  if (now_() - started_ < limits_.source_election_delay) return;
   peer_state* earliest = nullptr;
   for (auto& [id, p] : task.peers)
     if (!earliest || p.registered_seq < earliest->registered_seq) earliest = &p;

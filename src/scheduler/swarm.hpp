@@ -31,8 +31,13 @@ class swarm {
  public:
   /// Sends one message to a host's daemon.
   using outbox = std::function<void(const std::string& host_id, net::proto::message)>;
+  /// The time source (injected so tests control it).
+  using clock_fn = std::function<std::chrono::steady_clock::time_point()>;
 
-  swarm(selection_limits limits, outbox out, swarm_stats stats);
+  swarm(selection_limits limits, outbox out, swarm_stats stats, clock_fn now = std::chrono::steady_clock::now);
+
+  /// Called about once a second: retries decisions that were deferred (electing a source).
+  void tick();
 
   /// A daemon connected and said hello (or reconnected: its old peers are dropped first).
   void on_hello(const net::proto::host_info& host);
@@ -74,6 +79,8 @@ class swarm {
   std::map<std::string, host_state> hosts_;
   std::map<std::string, task_state> tasks_;
   std::uint64_t next_seq_ = 0;
+  clock_fn now_;
+  std::chrono::steady_clock::time_point started_;
 };
 
 }  // namespace df::scheduler

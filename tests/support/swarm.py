@@ -172,8 +172,8 @@ class Swarm:
     def scheduler_metrics(self):
         return parse_metrics(get("http://127.0.0.1:%d/metrics" % self.scheduler_metrics_port))
 
-    def start_daemon(self, name, seed=False, upload_rate_limit=None, extra=()):
-        data = os.path.join(self.workdir, name)
+    def start_daemon(self, name, seed=False, upload_rate_limit=None, extra=(), data_dir=None):
+        data = data_dir or os.path.join(self.workdir, name)
         upload_port = free_port()
         sock = os.path.join(self.workdir, name + ".sock")
         if self.scheduler_port is None:

@@ -15,7 +15,7 @@ std::vector<proto::message> every_scheduler_message() {
   return {
       proto::hello{proto::protocol_version, host},
       proto::keepalive{},
-      proto::register_peer{tid, "p1", "http://o/f", {{"Authorization", "Bearer x"}}, "tag", "app", {"Expires"}},
+      proto::register_peer{tid, "p1", "http://o/f", {{"Authorization", "Bearer x"}}, "tag", "app", {"Expires"}, true, false},
       proto::task_meta{tid, "p1", 123, 4194304},
       proto::piece_done{tid, "p1", 7, std::string(64, 'b')},
       proto::peer_done{tid, "p1"},

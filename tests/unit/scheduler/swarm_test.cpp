@@ -8,12 +8,19 @@ namespace {
 namespace proto = net::proto;
 const std::string tid(64, 'c');
 
-// Drives the swarm and records every message it sends, per host.
+// Drives the swarm on a fake clock and records every message it sends, per host.
 struct recorder {
   net::metrics_registry metrics;
   std::vector<std::pair<std::string, proto::message>> sent;
+  std::chrono::steady_clock::time_point now{std::chrono::hours(1)};
   swarm sw{selection_limits{}, [this](const std::string& h, proto::message m) { sent.emplace_back(h, std::move(m)); },
-           swarm_stats::create(metrics)};
+           swarm_stats::create(metrics), [this] { return now; }};
+
+  // Moves the clock past the start-up grace period and lets the swarm retry deferred decisions.
+  void later() {
+    now += selection_limits{}.source_election_delay + std::chrono::seconds(1);
+    sw.tick();
+  }
 
   void host(const std::string& id, bool seed = false) {
     proto::host_info h;
@@ -74,14 +81,38 @@ TEST(swarm, concurrent_requests_trigger_one_seed_fetch) {
   EXPECT_EQ(r.to<proto::seed_task>("seed").size(), 1u);
 }
 
-TEST(swarm, without_a_seed_one_peer_goes_back_to_source) {
+TEST(swarm, without_a_seed_one_peer_goes_back_to_source_after_the_startup_grace) {
   recorder r;
   r.host("a");
   r.host("b");
   r.reg("a", "pa");
   r.reg("b", "pb");
+  EXPECT_TRUE(r.to<proto::back_to_source>("a").empty());  // sources may still be re-announcing
+  r.later();
   EXPECT_EQ(r.to<proto::back_to_source>("a").size(), 1u);
   EXPECT_TRUE(r.to<proto::back_to_source>("b").empty());
+  r.reg("b", "pb2");  // a running scheduler decides at once; the task already has its source
+  EXPECT_EQ(r.to<proto::back_to_source>("b").size(), 0u);
+}
+
+TEST(swarm, a_restarted_scheduler_adopts_re_announced_sources) {
+  recorder r;
+  r.host("seed", true);
+  r.host("a");
+  r.host("b");
+  // A complete peer re-announces: it becomes the source, no seed is triggered, nobody refetches.
+  r.sw.on_message("a", proto::register_peer{tid, "pa", "http://o/f", {}, "", "", {}, false, true});
+  r.sw.on_message("a", proto::task_meta{tid, "pa", 10, 4});
+  for (std::uint32_t i = 0; i < 3; ++i) r.sw.on_message("a", proto::piece_done{tid, "pa", i, "d"});
+  r.sw.on_message("a", proto::peer_done{tid, "pa"});
+  r.reg("b", "pb");
+  EXPECT_TRUE(r.to<proto::seed_task>("seed").empty());
+  EXPECT_TRUE(r.to<proto::back_to_source>("b").empty());
+  const auto parents = r.to<proto::parents>("b");
+  ASSERT_FALSE(parents.empty());
+  EXPECT_EQ(parents.back().parents[0].peer_id, "pa");
+  EXPECT_EQ(parents.back().parents[0].pieces.size(), 3u);
+  EXPECT_EQ(parents.back().digests, (std::vector<std::string>{"d", "d", "d"}));
 }
 
 TEST(swarm, pieces_flow_to_children_with_the_sources_digest) {
@@ -171,6 +202,7 @@ TEST(swarm, seed_leaving_mid_task_hands_the_source_role_on) {
   r.host("a");
   r.reg("a", "pa");
   r.reg("seed", "ps");
+  r.later();
   r.sw.on_host_gone("seed");
   EXPECT_EQ(r.to<proto::back_to_source>("a").size(), 1u);  // no other seed: the peer fetches itself
 }
