@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   bool corrupt = false;
   app.add_flag("--test-corrupt-uploads", corrupt, "TESTS ONLY: flip a byte in every piece served")->group("");
   CLI11_PARSE(app, argc, argv);
+  df::net::ignore_sigpipe();
 
   df::daemon::config cfg;
   try {

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   app.add_flag("--print-config", print_config, "print the settings in effect and exit");
   CLI11_PARSE(app, argc, argv);
+  df::net::ignore_sigpipe();
 
   try {
     if (!config_path.empty()) cfg = df::scheduler::config::load(config_path);

@@ -10,6 +10,13 @@ bool bitfield::set(piece_index i) {
   return true;
 }
 
+bool bitfield::reset(piece_index i) {
+  if (i.value() >= bits_.size() || !bits_[i.value()]) return false;
+  bits_[i.value()] = false;
+  --count_;
+  return true;
+}
+
 std::string bitfield::to_hex() const {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;

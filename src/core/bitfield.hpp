@@ -23,6 +23,8 @@ class bitfield {
   bool has(piece_index i) const { return i.value() < bits_.size() && bits_[i.value()]; }
   /// Marks piece i; grows the set when i is past its end. Returns false when it was already set.
   bool set(piece_index i);
+  /// Clears piece i; returns false when it was not set.
+  bool reset(piece_index i);
   void resize(std::uint32_t size) { bits_.resize(size, false); }
 
   /// Hex string, most significant bit of each byte first (as BitTorrent does).

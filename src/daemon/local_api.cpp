@@ -198,8 +198,13 @@ awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
   if (!started_sent) co_return;
 
   const std::uint32_t count = task->meta().layout().piece_count();
+  const std::uint32_t generation = task->generation();
   for (std::uint32_t i = 0; i < count; ++i) {
-    while (!task->meta().verified.has(piece_index(i))) {
+    while (!task->meta().verified.has(piece_index(i)) || task->generation() != generation) {
+      if (task->generation() != generation) {
+        co_await send_error(*stream, "origin", "the content changed at the origin during the download; retry", 0);
+        co_return;
+      }
       if (task->state() == peer_task::phase::failed) {
         co_await failed();
         co_return;

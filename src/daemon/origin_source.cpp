@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+
 namespace df::daemon {
 
 namespace {
@@ -27,9 +29,19 @@ std::string resolve_location(const url& base, const std::string& location) {
 
 }  // namespace
 
+// Parses "bytes start-end/total" → (start, total); false when malformed or the total is unknown.
+static bool parse_content_range(const std::string& text, std::uint64_t& start, std::uint64_t& total) {
+  unsigned long long s = 0, e = 0, t = 0;
+  if (std::sscanf(text.c_str(), "bytes %llu-%llu/%llu", &s, &e, &t) != 3 || e < s || e >= t) return false;
+  start = s;
+  total = t;
+  return true;
+}
+
 net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::string& url_text,
                                                 const std::map<std::string, std::string>& headers,
-                                                const origin_callbacks& callbacks) {
+                                                const origin_callbacks& callbacks,
+                                                const std::optional<origin_resume>& resume) {
   const auto timeout = ctx.cfg.download.origin_timeout;
   std::string current = url_text;
   for (int hop = 0; hop <= max_redirects; ++hop) {
@@ -45,6 +57,10 @@ net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::
     net::header_map request_headers;
     for (const auto& [k, v] : headers) request_headers[k] = v;
     request_headers.erase("Host");
+    if (resume) {
+      request_headers["Range"] = fmt::format("bytes={}-", std::uint64_t{resume->first_piece} * resume->piece_size);
+      request_headers["If-Range"] = resume->validator;
+    }
     const std::string method = "GET", host_header = u->host_header();
     auto head = co_await (*conn)->request(method, u->target, host_header, request_headers, timeout);
     if (!head)
@@ -58,15 +74,28 @@ net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::
       co_return origin_outcome{make_error_code(errc::origin_status), head->status,
                                fmt::format("origin returned {} {} for {}", head->status, head->reason, current)};
 
-    const std::uint64_t piece_size =
-        ctx.cfg.download.piece_size ? ctx.cfg.download.piece_size : choose_piece_size(head->content_length.value_or(0));
-    if (auto r = callbacks.on_layout(head->content_length, piece_size); !r)
+    origin_head layout{head->content_length, 0, false, head->header("ETag"), head->header("Last-Modified")};
+    std::uint32_t index = 0;
+    std::optional<std::uint64_t> body_length = head->content_length;
+    if (head->status == 206) {
+      std::uint64_t start = 0, total = 0;
+      if (!resume || !parse_content_range(head->header("Content-Range"), start, total) ||
+          start != std::uint64_t{resume->first_piece} * resume->piece_size)
+        co_return origin_outcome{make_error_code(errc::origin_status), 206,
+                                 "origin answered a range that was not asked for: " + head->header("Content-Range")};
+      layout = origin_head{total, resume->piece_size, true, layout.etag, layout.last_modified};
+      index = resume->first_piece;
+    } else {
+      layout.piece_size =
+          ctx.cfg.download.piece_size ? ctx.cfg.download.piece_size : choose_piece_size(head->content_length.value_or(0));
+    }
+    const std::uint64_t piece_size = layout.piece_size;
+    if (auto r = callbacks.on_layout(layout); !r)
       co_return origin_outcome{r.error(), 0, "cannot store the task: " + r.error().message()};
 
     origin_outcome outcome;
     byte_buffer piece(piece_size);
     std::size_t filled = 0;
-    std::uint32_t index = 0;
     const auto flush = [&]() -> net::awaitable<result<void>> {
       piece.shrink(filled);
       const piece_index current(index++);
@@ -110,9 +139,9 @@ net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::
         co_return outcome;
       }
     }
-    if (head->content_length && outcome.bytes != *head->content_length) {
+    if (body_length && outcome.bytes != *body_length) {
       outcome.error = make_error_code(errc::origin_short_body);
-      outcome.message = fmt::format("origin sent {} bytes but announced {}", outcome.bytes, *head->content_length);
+      outcome.message = fmt::format("origin sent {} bytes but announced {}", outcome.bytes, *body_length);
     }
     co_return outcome;
   }

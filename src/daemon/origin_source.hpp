@@ -25,18 +25,37 @@ struct origin_outcome {
   std::uint64_t bytes = 0;          // body bytes read
 };
 
+/// Where to resume a task already partly stored: from `first_piece` on, if the origin's content
+/// still matches `validator` (an ETag or Last-Modified, sent as If-Range).
+struct origin_resume {
+  std::uint32_t first_piece = 0;
+  std::uint64_t piece_size = 0;
+  std::string validator;
+};
+
+/// The response head as the caller needs it.
+struct origin_head {
+  std::optional<std::uint64_t> content_length;  // of the whole task
+  std::uint64_t piece_size = 0;                  // to cut with
+  bool partial = false;                          // a 206: the body starts at the resumed piece
+  std::string etag, last_modified;
+};
+
 /// What the reader tells its caller as it goes.
 struct origin_callbacks {
-  /// The response head arrived: content length (when given) and the piece size to cut with.
-  std::function<result<void>(std::optional<std::uint64_t> content_length, std::uint64_t piece_size)> on_layout;
+  /// The response head arrived. A full (200) answer to a resume means the content changed or the
+  /// origin ignores ranges: whatever was stored before must be dropped.
+  std::function<result<void>(const origin_head& head)> on_layout;
   /// A whole piece was read (the last one may be short). An error stops the read.
   std::function<net::awaitable<result<void>>(piece_index, byte_buffer)> on_piece;
 };
 
 /// GETs `url` with the requester's headers (following up to 5 redirects), reports the layout,
 /// then every piece in order. A short body or a non-2xx status is a failure with a clear message.
+/// With `resume`, asks only for the rest (Range + If-Range).
 net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::string& url,
                                                 const std::map<std::string, std::string>& headers,
-                                                const origin_callbacks& callbacks);
+                                                const origin_callbacks& callbacks,
+                                                const std::optional<origin_resume>& resume = std::nullopt);
 
 }  // namespace df::daemon

@@ -19,7 +19,10 @@ namespace proto = net::proto;
 using net::awaitable;
 
 namespace {
+// Verified pieces are recorded on disk every 16 pieces or every second, whichever comes first, so a
+// crash loses little work.
 constexpr std::uint32_t save_every_pieces = 16;
+constexpr auto save_at_least_every = std::chrono::seconds(1);
 // A peer with non-seed parents leaves the seed's upload to peers that have nobody else (the roots
 // of the DAG), and asks the seed itself only when its other parents gave nothing for this long.
 constexpr auto seed_fallback_after = std::chrono::seconds(2);
@@ -65,6 +68,9 @@ awaitable<void> peer_task::run() {
   }
   registered_ = ctx_.scheduler.send(proto::register_peer{task_id_, peer_id_, request_.url, request_.headers,
                                                          request_.tag, request_.application, request_.filters});
+  // Resumed after a restart: the pieces verified before are offered at once (and not fetched).
+  for (std::uint32_t i = 0; registered_ && i < meta_.verified.size(); ++i)
+    if (meta_.verified.has(piece_index(i))) ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, i, ""});
   co_await run_p2p();
 }
 
@@ -86,6 +92,7 @@ awaitable<void> peer_task::run_p2p() {
       net::asio::co_spawn(ctx_.ex, fetch_piece(next->first, next->second), net::asio::detached);
     }
     co_await changed_.wait_for(std::chrono::seconds(1));
+    if (unsaved_pieces_ > 0 && std::chrono::steady_clock::now() - last_save_ >= save_at_least_every) save_metadata();
 
     // Without a scheduler nothing new will come: once idle, fetch from the origin (when allowed).
     if (ctx_.scheduler.connected() || phase_ != phase::running) {
@@ -111,12 +118,25 @@ awaitable<void> peer_task::run_back_to_source() {
   back_to_source_ = true;
   ctx_.stats.back_to_source.add();
   spdlog::info("task {}: back-to-source from {}", task_id_.substr(0, 12), request_.url);
+  // Partly stored already (resumed after a restart, or pieces from parents): ask the origin only
+  // for the rest, provided its content has not changed since (If-Range with the stored validator).
+  std::optional<origin_resume> resume;
+  const std::string validator = !meta_.etag.empty() && !meta_.etag.starts_with("W/") ? meta_.etag : meta_.last_modified;
+  if (meta_.content_length && !meta_.verified.none() && !validator.empty()) {
+    std::uint32_t first = 0;
+    while (meta_.verified.has(piece_index(first))) ++first;
+    resume = origin_resume{first, meta_.piece_size, validator};
+  }
   origin_callbacks callbacks;
-  callbacks.on_layout = [this](std::optional<std::uint64_t> length, std::uint64_t piece_size) -> result<void> {
-    set_layout(length ? static_cast<std::int64_t>(*length) : -1, piece_size);
+  callbacks.on_layout = [this](const origin_head& head) -> result<void> {
+    if (!head.partial && !meta_.verified.none()) discard_pieces("the origin sent the whole content again");
+    set_layout(head.content_length ? static_cast<std::int64_t>(*head.content_length) : -1, head.piece_size);
+    meta_.etag = head.etag;
+    meta_.last_modified = head.last_modified;
     if (registered_)
-      ctx_.scheduler.send(proto::task_meta{task_id_, peer_id_, length ? static_cast<std::int64_t>(*length) : -1,
-                                           piece_size});
+      ctx_.scheduler.send(proto::task_meta{task_id_, peer_id_,
+                                           head.content_length ? static_cast<std::int64_t>(*head.content_length) : -1,
+                                           head.piece_size});
     return {};
   };
   callbacks.on_piece = [this](piece_index i, byte_buffer data) -> awaitable<result<void>> {
@@ -133,7 +153,7 @@ awaitable<void> peer_task::run_back_to_source() {
     piece_stored(i.value(), bytes);
     co_return result<void>{};
   };
-  const auto outcome = co_await read_from_origin(ctx_, request_.url, request_.headers, callbacks);
+  const auto outcome = co_await read_from_origin(ctx_, request_.url, request_.headers, callbacks, resume);
   if (phase_ != phase::running) co_return;
   if (outcome.error) {
     const bool local = outcome.error == errc::disk_full || outcome.error == errc::storage_io;
@@ -274,6 +294,7 @@ void peer_task::set_layout(std::int64_t content_length, std::uint64_t piece_size
       content_length >= 0 ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(content_length)) : std::nullopt;
   if (meta_.content_length == length && meta_.piece_size == piece_size) return;
   if (meta_.content_length || meta_.piece_size != piece_size) {  // a different layout: start over
+    if (!meta_.verified.none()) ++generation_;
     meta_.verified = bitfield();
     meta_.piece_digests.clear();
   }
@@ -293,7 +314,22 @@ void peer_task::learn_digest(std::uint32_t piece, const std::string& digest) {
   if (digest.empty()) return;
   if (meta_.content_length && piece >= meta_.layout().piece_count()) return;
   if (meta_.piece_digests.size() <= piece) meta_.piece_digests.resize(piece + 1);
-  if (meta_.piece_digests[piece].empty()) meta_.piece_digests[piece] = digest;
+  auto& known = meta_.piece_digests[piece];
+  if (known == digest) return;
+  // The scheduler relays the current source's digests. A different one means the content changed
+  // since this piece was stored (e.g. before a restart): the old bytes must not be mixed in.
+  if (!known.empty() && meta_.verified.reset(piece_index(piece))) {
+    ++generation_;
+    spdlog::warn("task {}: piece {} changed at the source; fetching it again", task_id_.substr(0, 12), piece);
+  }
+  known = digest;
+}
+
+void peer_task::discard_pieces(const std::string& why) {
+  spdlog::warn("task {}: dropping {} stored pieces: {}", task_id_.substr(0, 12), meta_.verified.count(), why);
+  meta_.verified = bitfield(meta_.verified.size());
+  std::fill(meta_.piece_digests.begin(), meta_.piece_digests.end(), std::string{});
+  ++generation_;
 }
 
 void peer_task::piece_stored(std::uint32_t piece, std::uint64_t bytes) {
@@ -302,7 +338,8 @@ void peer_task::piece_stored(std::uint32_t piece, std::uint64_t bytes) {
   ctx_.stats.pieces_verified.add();
   if (registered_)
     ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, piece, back_to_source_ ? meta_.piece_digests[piece] : ""});
-  if (++unsaved_pieces_ >= save_every_pieces) save_metadata();
+  const auto now = std::chrono::steady_clock::now();
+  if (++unsaved_pieces_ >= save_every_pieces || now - last_save_ >= save_at_least_every) save_metadata();
   changed_.notify_all();
   if (all_verified()) complete();
 }
@@ -366,6 +403,7 @@ void peer_task::parent_failed(const std::string& parent_id, const std::string& r
 
 void peer_task::save_metadata() {
   unsaved_pieces_ = 0;
+  last_save_ = std::chrono::steady_clock::now();
   meta_.last_access_unix = std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::system_clock::now().time_since_epoch()).count();
   if (saving_) {  // one save at a time; the running one saves again when it is done

@@ -80,6 +80,9 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   /// Messages for the requester (e.g. "scheduler unreachable; fetching from the origin").
   const std::vector<std::string>& notices() const { return notices_; }
   bool back_to_source() const { return back_to_source_; }
+  /// Incremented whenever stored pieces are dropped because the content changed; a reader that
+  /// already delivered bytes must fail rather than mix old and new content.
+  std::uint32_t generation() const { return generation_; }
 
  private:
   struct parent_state {
@@ -96,6 +99,7 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   std::optional<std::pair<std::uint32_t, std::string>> pick() const;
   void set_layout(std::int64_t content_length, std::uint64_t piece_size);
   void learn_digest(std::uint32_t piece, const std::string& digest);
+  void discard_pieces(const std::string& why);
   void piece_stored(std::uint32_t piece, std::uint64_t bytes);
   /// Tells the scheduler everything this peer holds (after a reconnect, or to a seed trigger for
   /// a task it already has).
@@ -127,7 +131,9 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   std::uint32_t seed_pick_offset_ = 0;
   std::chrono::steady_clock::time_point last_peer_piece_{};  // last piece from a non-seed parent
   std::uint32_t unsaved_pieces_ = 0;
+  std::chrono::steady_clock::time_point last_save_{};
   bool saving_ = false;
+  std::uint32_t generation_ = 0;
   std::shared_ptr<std::atomic<bool>> discarded_ = std::make_shared<std::atomic<bool>>(false);
   bool save_again_ = false;
   bool registered_ = false;

@@ -12,10 +12,11 @@ namespace proto = net::proto;
 void task_manager::load_cached() {
   std::size_t kept = 0;
   for (const auto& id : ctx_.store.loaded_ids()) {
+    if (const auto* partial = ctx_.store.peek(id); partial && !partial->complete) continue;  // resumed on request
     auto meta = ctx_.store.take(id);
     auto file = ctx_.store.open_file(id);
-    if (!meta || !meta->complete || !file) {
-      ctx_.store.remove(id);  // unfinished downloads restart from scratch
+    if (!meta || !file) {
+      ctx_.store.remove(id);
       continue;
     }
     task_request request{meta->url, {}, {}, {}, {}, false};
@@ -32,10 +33,20 @@ void task_manager::load_cached() {
 result<std::shared_ptr<peer_task>> task_manager::acquire(const std::string& task_id, task_request request,
                                                          bool seed_role) {
   if (auto it = tasks_.find(task_id); it != tasks_.end()) return it->second;
-  if (auto r = ctx_.store.prepare(task_id); !r) return r.error();
+  // A download interrupted by a restart resumes with the pieces it had verified.
+  auto stored = ctx_.store.take(task_id);
+  const bool resume = stored && stored->content_length && stored->piece_size;
+  if (!resume) {
+    if (auto r = ctx_.store.prepare(task_id); !r) return r.error();
+  }
   auto file = ctx_.store.open_file(task_id);
   if (!file) return file.error();
   storage::task_metadata meta;
+  if (resume) {
+    meta = std::move(*stored);
+    spdlog::info("task {}: resuming with {} of {} pieces already verified", task_id.substr(0, 12),
+                 meta.verified.count(), meta.verified.size());
+  }
   meta.task_id = task_id;
   meta.url = request.url;
   auto task = std::make_shared<peer_task>(ctx_, task_id, std::move(request), std::move(meta),

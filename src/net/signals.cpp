@@ -4,7 +4,11 @@
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include <csignal>
+
 namespace df::net {
+
+void ignore_sigpipe() { std::signal(SIGPIPE, SIG_IGN); }
 
 void run_until_signal(boost::asio::io_context& io, const char* process_name, const std::function<void()>& stop) {
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -17,6 +17,8 @@ std::string encode_metadata(const task_metadata& m) {
       {"piece_count", m.verified.size()},
       {"complete", m.complete},
       {"last_access_unix", m.last_access_unix},
+      {"etag", m.etag},
+      {"last_modified", m.last_modified},
   };
   j["content_length"] = m.content_length ? nlohmann::json(*m.content_length) : nlohmann::json(nullptr);
   return j.dump();
@@ -39,6 +41,8 @@ result<task_metadata> decode_metadata(std::string_view text) {
       return errc::malformed_message;
     m.complete = j.at("complete").get<bool>();
     m.last_access_unix = j.value("last_access_unix", std::int64_t{0});
+    m.etag = j.value("etag", std::string{});
+    m.last_modified = j.value("last_modified", std::string{});
     if (m.content_length) {
       if (m.piece_size == 0) return errc::malformed_message;
       if (count != m.layout().piece_count() || m.piece_digests.size() != count) return errc::malformed_message;

@@ -22,6 +22,8 @@ struct task_metadata {
   std::vector<std::string> piece_digests;  // sha256 hex per piece; empty string = unknown yet
   bitfield verified;                       // pieces whose bytes are on disk and matched their digest
   bool complete = false;                   // every piece verified
+  std::string etag;                        // the origin's validators, for resuming with If-Range
+  std::string last_modified;
   std::int64_t last_access_unix = 0;
 
   piece_layout layout() const { return {content_length.value_or(0), piece_size}; }

@@ -46,6 +46,11 @@ std::optional<task_metadata> task_store::take(const std::string& task_id) {
   return m;
 }
 
+const task_metadata* task_store::peek(const std::string& task_id) const {
+  const auto it = loaded_.find(task_id);
+  return it == loaded_.end() ? nullptr : &it->second;
+}
+
 std::vector<std::string> task_store::loaded_ids() const {
   std::vector<std::string> ids;
   for (const auto& [id, m] : loaded_) ids.push_back(id);

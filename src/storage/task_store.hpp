@@ -28,6 +28,8 @@ class task_store {
 
   /// Hands over the metadata found at start-up for a task (once), or nothing.
   std::optional<task_metadata> take(const std::string& task_id);
+  /// The metadata found at start-up for a task, without taking it; nullptr when none.
+  const task_metadata* peek(const std::string& task_id) const;
   /// IDs of the tasks found at start-up and not taken yet.
   std::vector<std::string> loaded_ids() const;
   /// Prepares an empty folder for a new task (stale files of that ID are discarded).

@@ -127,5 +127,45 @@ class Faults(unittest.TestCase):
         self.assertLessEqual(self.s.origin_stats()["body_bytes"], 1.05 * size)  # no second copy
 
 
+    def test_peer_killed_and_restarted_resumes_from_its_parents(self):
+        size = 40 << 20
+        url, digest = self.file("f.bin", size)
+        self.s.start_scheduler()
+        self.s.start_daemon("seed", seed=True, upload_rate_limit="8MB")
+        peer = self.s.start_daemon("peer")
+        self.s.wait_hosts(2)
+        out = os.path.join(self.s.workdir, "peer.out")
+        t, result = self.dfget_in_background(peer, url, out)
+        sw.wait_until(lambda: peer.received()["seed"] >= 16 << 20, 30, "the peer to hold 16 MiB")
+        time.sleep(2.5)  # metadata is saved at least every second
+        peer.process.stop(signal.SIGKILL)
+        t.join(30)
+        self.assertNotEqual(result["r"].returncode, 0)  # that dfget lost its daemon ...
+        self.assertFalse(os.path.exists(out))           # ... and left nothing behind
+        self.s.restart_daemon(peer)
+        self.s.wait_hosts(2)
+        self.ok(self.s.dfget(peer, url, out))
+        self.assertEqual(sw.sha256_file(out), digest)
+        got = peer.received()  # counters restart with the process: only what was fetched again
+        self.assertLessEqual(got["seed"] + got["peer"], size - (12 << 20), got)
+
+    def test_back_to_source_killed_and_restarted_resumes_with_a_range(self):
+        size = 40 << 20
+        url, digest = self.file("f.bin", size)
+        lonely = self.s.start_daemon("lonely", extra=["--download-rate-limit", "8MB"])  # no scheduler
+        out = os.path.join(self.s.workdir, "lonely.out")
+        t, result = self.dfget_in_background(lonely, url, out)
+        sw.wait_until(lambda: lonely.received()["origin"] >= 16 << 20, 30, "16 MiB from the origin")
+        time.sleep(2.5)
+        lonely.process.stop(signal.SIGKILL)
+        t.join(30)
+        self.s.restart_daemon(lonely)
+        self.ok(self.s.dfget(lonely, url, out))
+        self.assertEqual(sw.sha256_file(out), digest)
+        stats = self.s.origin_stats()
+        self.assertEqual(stats["range_requests"], 1, stats)
+        self.assertGreaterEqual(stats["range_starts"][0], 12 << 20, stats)  # only the rest was asked for
+
+
 if __name__ == "__main__":
     unittest.main()

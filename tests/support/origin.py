@@ -7,7 +7,7 @@ was hit. Paths:
   GET /status/<code>       answers with that status
   GET /short/<name>        announces the file's full length, sends half, then closes
   GET /auth/<name>         the file, but only with "Authorization: Bearer secret" (401 otherwise)
-  GET /stats               JSON: {"requests": n, "body_bytes": n, "paths": {path: count}}
+  GET /stats               JSON: {"requests": n, "range_requests": n, "body_bytes": n, "paths": {path: count}}
   POST /reset              zeroes the counters
 """
 import argparse
@@ -28,6 +28,8 @@ class Counters:
 
     def reset(self):
         self.requests = 0
+        self.range_requests = 0
+        self.range_starts = []
         self.body_bytes = 0
         self.paths = {}
 
@@ -35,6 +37,11 @@ class Counters:
         with self.lock:
             self.requests += 1
             self.paths[path] = self.paths.get(path, 0) + 1
+
+    def ranged(self, start):
+        with self.lock:
+            self.range_requests += 1
+            self.range_starts.append(start)
 
     def sent(self, n):
         with self.lock:
@@ -73,7 +80,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/stats":
             c = self.server.counters
             with c.lock:
-                body = json.dumps({"requests": c.requests, "body_bytes": c.body_bytes, "paths": c.paths})
+                body = json.dumps({"requests": c.requests, "range_requests": c.range_requests,
+                                   "range_starts": c.range_starts,
+                                   "body_bytes": c.body_bytes, "paths": c.paths})
             return self.send_plain(200, body)
         self.server.counters.hit(path)
         m = re.fullmatch(r"/status/(\d{3})", path)
@@ -99,6 +108,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         etag = '"%x-%x"' % (int(st.st_mtime), size)
         start, end, status = 0, size - 1, 200
         rng = self.headers.get("Range")
+        if_range = self.headers.get("If-Range")
+        last_modified = email.utils.formatdate(st.st_mtime, usegmt=True)
+        if if_range and if_range not in (etag, last_modified):
+            rng = None  # the client's copy is stale: send everything
+        if rng:
+            m = re.fullmatch(r"bytes=(\d+)-\d*", rng.strip())
+            self.server.counters.ranged(int(m.group(1)) if m else -1)
         if rng and not short:
             m = re.fullmatch(r"bytes=(\d*)-(\d*)", rng.strip())
             if not m or (m.group(1) == "" and m.group(2) == ""):
@@ -120,7 +136,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(length))
         self.send_header("ETag", etag)
-        self.send_header("Last-Modified", email.utils.formatdate(st.st_mtime, usegmt=True))
+        self.send_header("Last-Modified", last_modified)
         self.send_header("Accept-Ranges", "bytes")
         if status == 206:
             self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end, size))

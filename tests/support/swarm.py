@@ -100,6 +100,11 @@ class Process:
                 self.proc.wait()
         self.log.close()
 
+    def restart(self):
+        """Starts the same command again (after stop()), appending to the same log."""
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
     def tail(self, lines=20):
         try:
             with open(self.log_path, "rb") as f:
@@ -191,6 +196,12 @@ class Swarm:
         wait_until(lambda: os.path.exists(sock) and port_open(upload_port), 10, "%s to listen" % name)
         self.daemons[name] = d
         return d
+
+    def restart_daemon(self, daemon):
+        """Starts a stopped daemon again with the same ports, data directory and socket."""
+        daemon.process.restart()
+        wait_until(lambda: os.path.exists(daemon.socket) and port_open(daemon.upload_port), 10,
+                   "%s to listen again" % daemon.name)
 
     def wait_hosts(self, count, timeout=10):
         wait_until(lambda: self.scheduler_metrics().get("dragonfly_scheduler_hosts") == count, timeout,

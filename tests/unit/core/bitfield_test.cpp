@@ -24,6 +24,15 @@ TEST(bitfield, counts_and_membership) {
   EXPECT_FALSE(b.all());
 }
 
+TEST(bitfield, reset_clears_and_counts) {
+  auto b = from_string("111");
+  EXPECT_TRUE(b.reset(piece_index(1)));
+  EXPECT_FALSE(b.reset(piece_index(1)));
+  EXPECT_FALSE(b.reset(piece_index(7)));
+  EXPECT_EQ(b.count(), 2u);
+  EXPECT_FALSE(b.has(piece_index(1)));
+}
+
 TEST(bitfield, set_past_end_grows) {
   bitfield b;
   EXPECT_TRUE(b.set(piece_index(9)));

@@ -62,6 +62,8 @@ task_metadata sample() {
   m.piece_digests = {"a", "b", "c"};
   m.verified = bitfield(3);
   m.verified.set(piece_index(1));
+  m.etag = "\"abc\"";
+  m.last_modified = "Mon, 23 Nov 2026 00:00:00 GMT";
   return m;
 }
 
@@ -75,6 +77,8 @@ TEST(task_metadata, round_trip) {
   EXPECT_TRUE(back->verified.has(piece_index(1)));
   EXPECT_FALSE(back->verified.has(piece_index(0)));
   EXPECT_FALSE(back->complete);
+  EXPECT_EQ(back->etag, m.etag);  // the validators a resume sends as If-Range
+  EXPECT_EQ(back->last_modified, m.last_modified);
 }
 
 TEST(task_metadata, malformed_or_inconsistent_is_rejected) {
