@@ -8,6 +8,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev liblz4-dev libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 curl nginx-light
+  clang libclang-rt-14-dev
 )
 
 missing=()

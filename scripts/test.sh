@@ -1,8 +1,26 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds, and runs the whole test suite (unit + integration) with CTest.
+# Installs what is needed, builds, and runs the whole test suite:
+#   1. unit + integration tests (CTest) on the normal build (build/);
+#   2. the same suite built with ASan + UBSan (build-asan/), halting on the first report;
+#   3. every libFuzzer target for a short time (scripts/fuzz.sh, FUZZ_SECONDS each, default 15).
+# `scripts/test.sh --quick` runs stage 1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
 bash scripts/setup.sh
 bash scripts/build.sh
-cd build
-ctest --output-on-failure --timeout 900 "$@"
+echo "== stage 1: unit + integration tests"
+(cd build && ctest --output-on-failure --timeout 900)
+[ "$quick" = 1 ] && exit 0
+
+echo "== stage 2: the suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDF_SANITIZE=ON >/dev/null
+cmake --build build-asan -j "${JOBS:-2}"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  ctest --output-on-failure --timeout 1200)
+
+echo "== stage 3: fuzzing smoke"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
+echo "== all stages passed"

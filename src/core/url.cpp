@@ -13,6 +13,17 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
+// RFC 3986 host characters: a reg-name (unreserved, sub-delims, '%') or, in brackets, an IP literal.
+bool valid_host(std::string_view host, bool bracketed) {
+  constexpr std::string_view reg_name_extra = "-._~%!$&'()*+,;=";
+  for (const char c : host) {
+    const bool alnum = std::isalnum(static_cast<unsigned char>(c)) != 0;
+    if (bracketed ? !(alnum || c == ':' || c == '.' || c == '%') : !(alnum || reg_name_extra.find(c) != std::string_view::npos))
+      return false;
+  }
+  return !host.empty();
+}
+
 bool name_matches(std::string_view name, std::string_view pattern) {
   if (!pattern.empty() && pattern.back() == '*') {
     pattern.remove_suffix(1);
@@ -51,7 +62,8 @@ result<url> parse_url(std::string_view text) {
   if (authority.empty()) return errc::invalid_url;
 
   std::string_view host = authority, port;
-  if (authority.front() == '[') {
+  const bool bracketed = authority.front() == '[';
+  if (bracketed) {
     const auto close = authority.find(']');
     if (close == std::string_view::npos) return errc::invalid_url;
     host = authority.substr(1, close - 1);
@@ -72,8 +84,7 @@ result<url> parse_url(std::string_view text) {
       return errc::invalid_url;
     u.port = static_cast<std::uint16_t>(value);
   }
-  for (char c : host)
-    if (std::isspace(static_cast<unsigned char>(c)) || c == '/' || c == '\\') return errc::invalid_url;
+  if (!valid_host(host, bracketed)) return errc::invalid_url;
   u.host = std::string(host);
   u.target = target.empty() || target.front() == '?' ? "/" + std::string(target) : std::string(target);
   return u;

@@ -1,5 +1,6 @@
 #include "daemon/origin_source.hpp"
 
+#include "core/http_range.hpp"
 #include "core/piece_layout.hpp"
 #include "core/url.hpp"
 #include "daemon/context.hpp"
@@ -7,8 +8,6 @@
 #include "net/token_bucket.hpp"
 
 #include <fmt/format.h>
-
-#include <cstdio>
 
 namespace df::daemon {
 
@@ -28,15 +27,6 @@ std::string resolve_location(const url& base, const std::string& location) {
 }
 
 }  // namespace
-
-// Parses "bytes start-end/total" → (start, total); false when malformed or the total is unknown.
-static bool parse_content_range(const std::string& text, std::uint64_t& start, std::uint64_t& total) {
-  unsigned long long s = 0, e = 0, t = 0;
-  if (std::sscanf(text.c_str(), "bytes %llu-%llu/%llu", &s, &e, &t) != 3 || e < s || e >= t) return false;
-  start = s;
-  total = t;
-  return true;
-}
 
 net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::string& url_text,
                                                 const std::map<std::string, std::string>& headers,
@@ -78,12 +68,12 @@ net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::
     std::uint32_t index = 0;
     std::optional<std::uint64_t> body_length = head->content_length;
     if (head->status == 206) {
-      std::uint64_t start = 0, total = 0;
-      if (!resume || !parse_content_range(head->header("Content-Range"), start, total) ||
-          start != std::uint64_t{resume->first_piece} * resume->piece_size)
+      content_range range;
+      if (!resume || !parse_content_range(head->header("Content-Range"), range) ||
+          range.first != std::uint64_t{resume->first_piece} * resume->piece_size)
         co_return origin_outcome{make_error_code(errc::origin_status), 206,
                                  "origin answered a range that was not asked for: " + head->header("Content-Range")};
-      layout = origin_head{total, resume->piece_size, true, layout.etag, layout.last_modified};
+      layout = origin_head{range.total, resume->piece_size, true, layout.etag, layout.last_modified};
       index = resume->first_piece;
     } else {
       layout.piece_size =

@@ -167,5 +167,25 @@ class Faults(unittest.TestCase):
         self.assertGreaterEqual(stats["range_starts"][0], 12 << 20, stats)  # only the rest was asked for
 
 
+    def test_seed_killed_mid_back_to_source_with_a_second_seed(self):
+        size = 40 << 20
+        url, digest = self.file("f.bin", size)
+        self.s.start_scheduler()
+        first = self.s.start_daemon("seed1", seed=True, extra=["--download-rate-limit", "8MB"])
+        peers = [self.s.start_daemon("p%d" % i) for i in range(2)]
+        self.s.wait_hosts(3)
+        outs = [os.path.join(self.s.workdir, "p%d.out" % i) for i in range(2)]
+        runs = [self.dfget_in_background(p, url, o) for p, o in zip(peers, outs)]
+        sw.wait_until(lambda: first.received()["origin"] >= 8 << 20, 30, "the first seed to be mid-fetch")
+        self.s.start_daemon("seed2", seed=True)  # joins while the first is still fetching
+        self.s.wait_hosts(4)
+        first.process.stop(signal.SIGKILL)
+        for (t, result), out in zip(runs, outs):
+            t.join(120)
+            self.ok(result["r"])
+            self.assertEqual(sw.sha256_file(out), digest)
+        self.assertLessEqual(self.s.origin_stats()["body_bytes"], 2 * size + (8 << 20))  # at most one extra copy
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -24,7 +24,8 @@ TEST(url, parses_http_and_https) {
 
 TEST(url, rejects_malformed) {
   for (const char* bad : {"", "example.com/a", "ftp://h/a", "http://", "http://:80/", "http://h:0/", "http://h:99999/",
-                          "http://h:12ab/", "http://[::1/", "http://a b/"})
+                          "http://h:12ab/", "http://[::1/", "http://a b/", "http://a:b:80/", "http://x]y/",
+                          "http://h\xff/"})
     EXPECT_FALSE(parse_url(bad)) << bad;
 }
 
