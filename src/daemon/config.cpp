@@ -57,6 +57,12 @@ config config::load(const std::string& path) {
   read_value(up, "listen", c.upload.listen);
   read_value(up, "port", c.upload.port);
   read_size(up, "rate_limit", c.upload.rate_limit);
+  const auto gc = root["gc"];
+  read_duration(gc, "interval", c.gc.interval);
+  read_duration(gc, "task_ttl", c.gc.task_ttl);
+  read_size(gc, "quota", c.gc.quota);
+  read_value(gc, "high_watermark", c.gc.high_watermark);
+  read_value(gc, "low_watermark", c.gc.low_watermark);
   read_value(root["local_api"], "socket", c.local_api.socket);
   return c;
 }
@@ -80,6 +86,9 @@ void config::validate() const {
     if (a.rfind(':') == std::string::npos) throw config_error("scheduler address '" + a + "' must be host:port");
   if (download.concurrent_pieces == 0 || download.per_parent_pieces == 0)
     throw config_error("download.concurrent_pieces and download.per_parent_pieces must be at least 1");
+  if (gc.interval < std::chrono::milliseconds(100)) throw config_error("gc.interval must be at least 100ms");
+  if (!(gc.low_watermark > 0 && gc.low_watermark <= gc.high_watermark && gc.high_watermark <= 1))
+    throw config_error("gc watermarks must satisfy 0 < low_watermark <= high_watermark <= 1");
   if (download.piece_size != 0 && (download.piece_size < 64 * 1024 || download.piece_size > (256u << 20)))
     throw config_error("download.piece_size must be between 64KiB and 256MiB (or 0 for automatic)");
 }
@@ -90,12 +99,15 @@ std::string config::to_yaml() const {
       "  location: \"{}\"\nscheduler:\n  addresses: [{}]\n  keepalive_interval: {}ms\n  connect_timeout: {}ms\n"
       "download:\n  rate_limit: {}\n  piece_size: {}\n  concurrent_pieces: {}\n  per_parent_pieces: {}\n"
       "  piece_timeout: {}ms\n  origin_timeout: {}ms\n  disable_back_to_source: {}\n"
-      "upload:\n  listen: {}\n  port: {}\n  rate_limit: {}\nlocal_api:\n  socket: {}\n",
+      "upload:\n  listen: {}\n  port: {}\n  rate_limit: {}\n"
+      "gc:\n  interval: {}ms\n  task_ttl: {}ms\n  quota: {}\n  high_watermark: {}\n  low_watermark: {}\n"
+      "local_api:\n  socket: {}\n",
       data_dir, log_level, seed_peer, host.hostname, host.ip, host.idc, host.location,
       fmt::join(scheduler.addresses, ", "), scheduler.keepalive_interval.count(), scheduler.connect_timeout.count(),
       download.rate_limit, download.piece_size, download.concurrent_pieces, download.per_parent_pieces,
       download.piece_timeout.count(), download.origin_timeout.count(), download.disable_back_to_source,
-      upload.listen, upload.port, upload.rate_limit, local_api.socket);
+      upload.listen, upload.port, upload.rate_limit, gc.interval.count(), gc.task_ttl.count(), gc.quota,
+      gc.high_watermark, gc.low_watermark, local_api.socket);
 }
 
 }  // namespace df::daemon

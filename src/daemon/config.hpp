@@ -47,6 +47,14 @@ struct config {
     bool corrupt_for_testing = false;
   } upload;
 
+  struct gc_section {
+    std::chrono::milliseconds interval{60000};      // how often the cache is checked
+    std::chrono::milliseconds task_ttl{6 * 3600 * 1000};  // a task unused this long is removed
+    std::uint64_t quota = 0;                        // bytes the cache may use; 0 = no quota
+    double high_watermark = 0.9;                    // above quota × high, evict ...
+    double low_watermark = 0.8;                     // ... least recently used tasks down to quota × low
+  } gc;
+
   struct local_api_section {
     std::string socket;  // default: /var/run/dragonfly/dfdaemon.sock as root, <data_dir>/dfdaemon.sock otherwise
   } local_api;

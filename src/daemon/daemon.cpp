@@ -87,6 +87,7 @@ result<void> daemon::start() {
     return r.error();
   }
   i.tasks->load_cached();
+  i.tasks->start_gc();
   i.scheduler->start();
   spdlog::info("dfdaemon {} up: upload port {}, socket {}, data {}{}", host.host_id, *port, i.cfg.local_api.socket,
                i.cfg.data_dir, i.cfg.seed_peer ? " (seed peer)" : "");

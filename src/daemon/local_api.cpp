@@ -154,6 +154,7 @@ awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
     co_return;
   }
   std::shared_ptr<peer_task> task = *acquired;
+  task->touch();
   const bool cache_hit = task->state() == peer_task::phase::done;
   if (cache_hit) ctx_.stats.cache_hits.add();
 

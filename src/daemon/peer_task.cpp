@@ -401,11 +401,15 @@ void peer_task::parent_failed(const std::string& parent_id, const std::string& r
   if (registered_) ctx_.scheduler.send(proto::parent_failed{task_id_, peer_id_, parent_id, reason});
 }
 
+void peer_task::touch() {
+  meta_.last_access_unix =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 void peer_task::save_metadata() {
   unsaved_pieces_ = 0;
   last_save_ = std::chrono::steady_clock::now();
-  meta_.last_access_unix = std::chrono::duration_cast<std::chrono::seconds>(
-                               std::chrono::system_clock::now().time_since_epoch()).count();
+  touch();
   if (saving_) {  // one save at a time; the running one saves again when it is done
     save_again_ = true;
     return;

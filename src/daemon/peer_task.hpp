@@ -80,6 +80,8 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   /// Messages for the requester (e.g. "scheduler unreachable; fetching from the origin").
   const std::vector<std::string>& notices() const { return notices_; }
   bool back_to_source() const { return back_to_source_; }
+  /// Records a use (a request, an upload) for the cache's least-recently-used order and TTL.
+  void touch();
   /// Incremented whenever stored pieces are dropped because the content changed; a reader that
   /// already delivered bytes must fail rather than mix old and new content.
   std::uint32_t generation() const { return generation_; }

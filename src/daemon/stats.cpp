@@ -20,6 +20,8 @@ daemon_stats daemon_stats::create(net::metrics_registry& r) {
       r.counter("dragonfly_dfdaemon_tasks_failed_total", "Tasks failed"),
       r.counter("dragonfly_dfdaemon_local_requests_total", "Download requests from dfget"),
       r.counter("dragonfly_dfdaemon_cache_hits_total", "Requests served wholly from the local cache"),
+      r.counter("dragonfly_dfdaemon_gc_evictions_total", "Tasks removed by the cache GC", "reason=\"ttl\""),
+      r.counter("dragonfly_dfdaemon_gc_evictions_total", "Tasks removed by the cache GC", "reason=\"quota\""),
   };
 }
 

@@ -21,6 +21,8 @@ struct daemon_stats {
   net::metric& tasks_failed;
   net::metric& local_requests;        // dfget requests served
   net::metric& cache_hits;            // dfget requests served entirely from the local cache
+  net::metric& evicted_ttl;           // tasks removed because unused longer than gc.task_ttl
+  net::metric& evicted_quota;         // tasks removed to bring the cache under gc.quota
 
   static daemon_stats create(net::metrics_registry& r);
 };

@@ -2,6 +2,7 @@
 // The tasks this daemon holds or is downloading, keyed by task ID; routes scheduler messages.
 
 #include "daemon/peer_task.hpp"
+#include "net/metrics.hpp"
 
 #include <map>
 #include <memory>
@@ -28,8 +29,17 @@ class task_manager {
   void on_scheduler_state(bool connected);
   std::size_t size() const { return tasks_.size(); }
 
+  /// Starts the cache GC (task_gc.cpp): every gc.interval, collect_garbage().
+  void start_gc();
+  /// Removes complete tasks nobody uses that are older than gc.task_ttl, then, when the cache is
+  /// above quota × high_watermark, the least recently used idle ones down to quota × low_watermark.
+  /// A task being downloaded, read or uploaded is never removed. `now` is unix seconds.
+  void collect_garbage(std::int64_t now);
+
  private:
   void finished(const std::string& task_id, bool ok);
+  net::awaitable<void> gc_loop();
+  void evict(const std::string& task_id, const char* why, net::metric& counter);
 
   daemon_context& ctx_;
   std::map<std::string, std::shared_ptr<peer_task>> tasks_;

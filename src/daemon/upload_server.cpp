@@ -75,6 +75,7 @@ net::awaitable<void> upload_server::serve_piece(const std::string& task_id, cons
     co_await net::write_simple(w, 404, "text/plain", "piece not held here\n");
     co_return;
   }
+  task->touch();
   const auto layout = task->meta().layout();
   const std::uint64_t offset = layout.offset(piece_index(piece)), length = layout.length(piece_index(piece));
   const std::string digest = task->meta().piece_digests[piece];

@@ -1,0 +1,82 @@
+"""The daemon's cache GC with real processes: TTL expiry and a quota with watermarks (LRU)."""
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import swarm as sw  # noqa: E402
+
+MIB = 1 << 20
+
+
+class CacheGc(unittest.TestCase):
+    def setUp(self):
+        self.s = sw.Swarm()
+        self.root = os.path.join(self.s.workdir, "www")
+        os.makedirs(self.root)
+        self.digests = {}
+        for name in ("a", "b", "c"):
+            path = os.path.join(self.root, name + ".bin")
+            sw.write_random_file(path, 8 * MIB, seed=ord(name))
+            self.digests[name] = sw.sha256_file(path)
+        self.s.start_origin(self.root)
+        self.s.start_scheduler()
+        self.s.start_daemon("seed", seed=True)
+
+    def tearDown(self):
+        self.s.stop()
+
+    def daemon_with_gc(self, gc_yaml):
+        conf = os.path.join(self.s.workdir, "gc.yaml")
+        with open(conf, "w") as f:
+            f.write("gc:\n" + gc_yaml)
+        d = self.s.start_daemon("cached", extra=["-c", conf])
+        self.s.wait_hosts(2)
+        return d
+
+    def get(self, d, name):
+        out = os.path.join(self.s.workdir, "%s-%f.out" % (name, time.monotonic()))
+        r = self.s.dfget(d, self.s.origin_url("/files/%s.bin" % name), out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sw.sha256_file(out), self.digests[name])
+
+    def metric(self, d, name):
+        return d.metrics().get(name, 0)
+
+    def task_dirs(self, d):
+        tasks = os.path.join(self.s.workdir, d.name, "tasks")
+        return [t for shard in os.listdir(tasks) for t in os.listdir(os.path.join(tasks, shard))]
+
+    def test_unused_tasks_expire_after_the_ttl(self):
+        d = self.daemon_with_gc("  interval: 200ms\n  task_ttl: 2s\n")
+        self.get(d, "a")
+        self.assertEqual(len(self.task_dirs(d)), 1)
+        key = 'dragonfly_dfdaemon_gc_evictions_total{reason="ttl"}'
+        sw.wait_until(lambda: self.metric(d, key) >= 1, 15, "the task to expire")
+        self.assertEqual(self.task_dirs(d), [])
+        self.get(d, "a")  # fetched again from the swarm, not a cache hit
+        self.assertEqual(self.metric(d, "dragonfly_dfdaemon_cache_hits_total"), 0)
+
+    def test_quota_evicts_least_recently_used_down_to_the_low_watermark(self):
+        # quota 20 MiB: above 18 MiB (90 %) evict down to 10 MiB (50 %).
+        d = self.daemon_with_gc("  interval: 200ms\n  quota: 20MiB\n  high_watermark: 0.9\n  low_watermark: 0.5\n")
+        for name in ("a", "b"):
+            self.get(d, name)
+            time.sleep(1.1)  # last-access times are in seconds: keep the order unambiguous
+        time.sleep(0.5)
+        self.assertEqual(self.metric(d, 'dragonfly_dfdaemon_gc_evictions_total{reason="quota"}'), 0)  # 16 < 18
+        self.get(d, "c")  # 24 MiB > 18 MiB: a, then b go (oldest first) until 8 MiB <= 10 MiB
+        key = 'dragonfly_dfdaemon_gc_evictions_total{reason="quota"}'
+        sw.wait_until(lambda: self.metric(d, key) >= 2, 15, "two quota evictions")
+        time.sleep(0.5)
+        self.assertEqual(self.metric(d, key), 2)
+        self.assertEqual(len(self.task_dirs(d)), 1)
+        self.get(d, "c")
+        self.assertEqual(self.metric(d, "dragonfly_dfdaemon_cache_hits_total"), 1)  # c stayed
+        self.get(d, "a")
+        self.assertEqual(self.metric(d, "dragonfly_dfdaemon_cache_hits_total"), 1)  # a was evicted
+
+
+if __name__ == "__main__":
+    unittest.main()
