@@ -131,6 +131,34 @@ class EdgeCases(unittest.TestCase):
         self.assertGreater(self.a.metrics()["dragonfly_dfdaemon_upload_rejected_total"], 0)
 
 
+class ConnectionChurn(unittest.TestCase):
+    def rss_kib(self, proc):
+        with open("/proc/%d/status" % proc.pid) as f:
+            return int(next(l for l in f if l.startswith("VmRSS:")).split()[1])
+
+    def test_ten_thousand_connections_opened_and_dropped(self):
+        s = sw.Swarm()
+        try:
+            s.start_scheduler()
+            d = s.start_daemon("churn")
+            s.wait_hosts(1)
+            before = {"daemon": self.rss_kib(d.process.proc), "scheduler": self.rss_kib(s.scheduler.proc)}
+            for i in range(10000):
+                port = d.upload_port if i % 2 else s.scheduler_port
+                c = socket.create_connection(("127.0.0.1", port), timeout=5)
+                if i % 3 == 0:
+                    c.sendall(b"GET /v1/tasks/")  # a request cut short
+                c.close()
+            self.assertTrue(d.process.alive() and s.scheduler.alive())
+            self.assertEqual(sw.get("http://127.0.0.1:%d/healthz" % d.upload_port), "ok\n")
+            # Every connection is gone once its read fails; memory comes back to about where it was.
+            for name, proc in (("daemon", d.process.proc), ("scheduler", s.scheduler.proc)):
+                sw.wait_until(lambda: self.rss_kib(proc) < before[name] + 16 * 1024, 15,
+                              "%s memory to settle (was %d KiB)" % (name, before[name]))
+        finally:
+            s.stop()
+
+
 class RateLimits(unittest.TestCase):
     def test_upload_limit_holds(self):
         s = sw.Swarm()
