@@ -27,6 +27,7 @@ constexpr auto save_at_least_every = std::chrono::seconds(1);
 // of the DAG), and asks the seed itself only when its other parents gave nothing for this long.
 constexpr auto seed_fallback_after = std::chrono::seconds(2);
 constexpr std::uint32_t seed_requests_with_peer_parents = 2;
+constexpr int max_origin_resumes = 3;  // times a broken-off origin body is resumed before failing
 }  // namespace
 
 peer_task::peer_task(daemon_context& ctx, std::string task_id, task_request request, storage::task_metadata meta,
@@ -113,20 +114,21 @@ awaitable<void> peer_task::run_p2p() {
   }
 }
 
+std::optional<origin_resume> peer_task::resume_point() const {
+  // Partly stored already (after a restart, a broken-off body, or pieces from parents): ask the
+  // origin only for the rest, provided its content has not changed since (If-Range).
+  const std::string validator = !meta_.etag.empty() && !meta_.etag.starts_with("W/") ? meta_.etag : meta_.last_modified;
+  if (!meta_.content_length || meta_.verified.none() || meta_.verified.all() || validator.empty()) return std::nullopt;
+  std::uint32_t first = 0;
+  while (meta_.verified.has(piece_index(first))) ++first;
+  return origin_resume{first, meta_.piece_size, validator};
+}
+
 awaitable<void> peer_task::run_back_to_source() {
   auto self = shared_from_this();
   back_to_source_ = true;
   ctx_.stats.back_to_source.add();
   spdlog::info("task {}: back-to-source from {}", task_id_.substr(0, 12), request_.url);
-  // Partly stored already (resumed after a restart, or pieces from parents): ask the origin only
-  // for the rest, provided its content has not changed since (If-Range with the stored validator).
-  std::optional<origin_resume> resume;
-  const std::string validator = !meta_.etag.empty() && !meta_.etag.starts_with("W/") ? meta_.etag : meta_.last_modified;
-  if (meta_.content_length && !meta_.verified.none() && !validator.empty()) {
-    std::uint32_t first = 0;
-    while (meta_.verified.has(piece_index(first))) ++first;
-    resume = origin_resume{first, meta_.piece_size, validator};
-  }
   origin_callbacks callbacks;
   callbacks.on_layout = [this](const origin_head& head) -> result<void> {
     if (!head.partial && !meta_.verified.none()) discard_pieces("the origin sent the whole content again");
@@ -153,8 +155,18 @@ awaitable<void> peer_task::run_back_to_source() {
     piece_stored(i.value(), bytes);
     co_return result<void>{};
   };
-  const auto outcome = co_await read_from_origin(ctx_, request_.url, request_.headers, callbacks, resume);
-  if (phase_ != phase::running) co_return;
+  origin_outcome outcome;
+  for (int attempt = 0;; ++attempt) {
+    outcome = co_await read_from_origin(ctx_, request_.url, request_.headers, callbacks, resume_point());
+    if (phase_ != phase::running) co_return;
+    // The origin broke off mid-body (closed, reset, short): go on from the first missing piece
+    // when the content can be pinned (If-Range), or start over when nothing was stored yet.
+    const bool broken_off = outcome.error && outcome.origin_status == 0 && outcome.bytes > 0 &&
+                            outcome.error != errc::disk_full && outcome.error != errc::storage_io;
+    if (!broken_off || attempt >= max_origin_resumes || (!resume_point() && !meta_.verified.none())) break;
+    spdlog::warn("task {}: {}; resuming ({} of {})", task_id_.substr(0, 12), outcome.message, attempt + 1,
+                 max_origin_resumes);
+  }
   if (outcome.error) {
     const bool local = outcome.error == errc::disk_full || outcome.error == errc::storage_io;
     fail({local ? "daemon" : "origin", outcome.message, outcome.origin_status});

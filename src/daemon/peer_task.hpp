@@ -27,6 +27,7 @@ class task_file;
 namespace df::daemon {
 
 struct daemon_context;
+struct origin_resume;
 
 /// What a download request says about its task (from dfget or a seed trigger).
 struct task_request {
@@ -96,6 +97,8 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   net::awaitable<void> run();
   net::awaitable<void> run_p2p();
   net::awaitable<void> run_back_to_source();
+  /// Where to resume reading the origin (first missing piece + validator), if that is possible.
+  std::optional<origin_resume> resume_point() const;
   net::awaitable<void> fetch_piece(std::uint32_t piece, std::string parent_id);
   /// The next (piece, parent) to request, or nothing when no request should start now.
   std::optional<std::pair<std::uint32_t, std::string>> pick() const;

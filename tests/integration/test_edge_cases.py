@@ -95,6 +95,17 @@ class EdgeCases(unittest.TestCase):
         r = self.s.dfget(self.a, self.s.origin_url("/short/piece_plus.bin"), out)
         self.assert_clean_failure(r, out, "origin")
 
+    def test_origin_breaking_off_mid_body_is_resumed_with_a_range(self):
+        name = "flaky.bin"
+        size = 3 * PIECE + 5
+        sw.write_random_file(os.path.join(self.root, name), size, seed=77)
+        out = self.out("flaky")
+        self.check_ok(self.s.dfget(self.a, self.s.origin_url("/flaky/" + name), out))
+        self.assertEqual(sw.sha256_file(out), sw.sha256_file(os.path.join(self.root, name)))
+        stats = self.s.origin_stats()
+        self.assertEqual(stats["paths"]["/flaky/" + name], 2, stats)  # the broken answer, then the rest
+        self.assertIn(PIECE, stats["range_starts"], stats)  # resumed after the one whole piece it had
+
     def test_headers_reach_the_origin(self):
         url = self.s.origin_url("/auth/small.bin")
         out = self.out("auth")

@@ -7,6 +7,7 @@ was hit. Paths:
   GET /status/<code>       answers with that status
   GET /short/<name>        announces the file's full length, sends half, then closes
   GET /auth/<name>         the file, but only with "Authorization: Bearer secret" (401 otherwise)
+  GET /flaky/<name>        the first answer for each name breaks off halfway; later ones are whole
   GET /stats               JSON: {"requests": n, "range_requests": n, "body_bytes": n, "paths": {path: count}}
   POST /reset              zeroes the counters
 """
@@ -88,7 +89,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         m = re.fullmatch(r"/status/(\d{3})", path)
         if m:
             return self.send_plain(int(m.group(1)), "status %s\n" % m.group(1))
-        m = re.fullmatch(r"/(files|short|auth)/([A-Za-z0-9._-]+)", path)
+        m = re.fullmatch(r"/(files|short|auth|flaky)/([A-Za-z0-9._-]+)", path)
         if m and m.group(1) == "auth" and self.headers.get("Authorization") != "Bearer secret":
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Bearer realm="test"')
@@ -100,7 +101,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         full = os.path.join(self.server.root, m.group(2))
         if not os.path.isfile(full):
             return self.send_plain(404, "no such file\n")
-        self.serve_file(full, short=m.group(1) == "short")
+        short = m.group(1) == "short"
+        if m.group(1) == "flaky":
+            with self.server.counters.lock:
+                short = m.group(2) not in self.server.flaked
+                self.server.flaked.add(m.group(2))
+        self.serve_file(full, short=short)
 
     def serve_file(self, full, short):
         st = os.stat(full)
@@ -174,6 +180,7 @@ def main():
     server.root = args.root
     server.counters = Counters()
     server.verbose = args.verbose
+    server.flaked = set()
     if args.port_file:
         tmp = args.port_file + ".tmp"
         with open(tmp, "w") as f:
