@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   app.add_option("--application", opts.application, "application name, part of the task identity");
   app.add_option("--filter", opts.filter, "query parameters left out of the task ID, '&'-separated");
   app.add_option("--timeout", timeout, "give up after this long, e.g. 30s or 10m (default: no limit)");
+  std::string ratelimit;
+  app.add_option("--ratelimit", ratelimit, "download rate for this task, e.g. 20MB (bytes/s; default: host limits only)");
   app.add_option("--socket", opts.socket, "dfdaemon's unix socket (default /var/run/dragonfly/dfdaemon.sock)");
   app.add_flag("--disable-back-to-source", opts.disable_back_to_source,
                "fail instead of fetching from the origin when the swarm cannot deliver");
@@ -50,6 +52,14 @@ int main(int argc, char** argv) {
       return static_cast<int>(exit_code::usage);
     }
     opts.timeout = *t;
+  }
+  if (!ratelimit.empty()) {
+    const auto r = df::parse_size(ratelimit);
+    if (!r || *r == 0) {
+      std::cerr << "dfget: --ratelimit '" << ratelimit << "' is not a rate like 20MB\n";
+      return static_cast<int>(exit_code::usage);
+    }
+    opts.rate_limit = *r;
   }
   if (opts.socket.empty()) {
     std::cerr << "dfget: --socket is required when not root (the daemon's socket lives in its data dir)\n";

@@ -214,7 +214,7 @@ exit_code run_download(const download_options& opts, std::ostream& err) {
     return exit_code::output_error;
   }
   local::download_request req{1, opts.url, opts.headers, opts.tag, opts.application, split_filter(opts.filter),
-                              opts.disable_back_to_source, !opts.stream_over_socket};
+                              opts.disable_back_to_source, !opts.stream_over_socket, opts.rate_limit};
   if (!conn.send_frame(net::frame_kind::message, local::encode(req)) ||
       (req.pass_fd && !conn.send_fd(out.fd()))) {
     err << "dfget: dfdaemon at " << opts.socket << " closed the connection\n";

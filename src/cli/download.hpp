@@ -21,6 +21,7 @@ struct download_options {
   std::chrono::milliseconds timeout{0};  // 0 = no limit
   bool disable_back_to_source = false;
   bool stream_over_socket = false;  // receive data frames instead of handing the daemon the file
+  std::uint64_t rate_limit = 0;     // bytes/s for this task; 0 = only the daemon's host limits
   bool progress = false;  // draw the progress bar (a terminal)
   bool summary = false;   // print the one-line summary at the end
 };

@@ -147,7 +147,7 @@ awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
   }
   const std::string task_id = compute_task_id({req->url, req->tag, req->application, req->filters});
   auto acquired = tasks_.acquire(task_id, {req->url, req->headers, req->tag, req->application, req->filters,
-                                           req->disable_back_to_source}, false);
+                                           req->disable_back_to_source, req->rate_limit}, false);
   if (!acquired) {
     const std::string text = "cannot start task: " + acquired.error().message();
     co_await send_error(*stream, "daemon", text, 0);

@@ -109,6 +109,7 @@ net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::
       }
       if (*n == 0) break;
       co_await ctx.download_limit.acquire(*n);
+      if (callbacks.task_limit) co_await callbacks.task_limit->acquire(*n);
       filled += *n;
       outcome.bytes += *n;
       ctx.stats.download_from_origin.add(*n);

@@ -13,6 +13,10 @@
 #include <string>
 #include <vector>
 
+namespace df::net {
+class token_bucket;
+}
+
 namespace df::daemon {
 
 struct daemon_context;
@@ -48,6 +52,8 @@ struct origin_callbacks {
   std::function<result<void>(const origin_head& head)> on_layout;
   /// A whole piece was read (the last one may be short). An error stops the read.
   std::function<net::awaitable<result<void>>(piece_index, byte_buffer)> on_piece;
+  /// A per-task limit applied on top of the host's download limit; null = none.
+  net::token_bucket* task_limit = nullptr;
 };
 
 /// GETs `url` with the requester's headers (following up to 5 redirects), reports the layout,

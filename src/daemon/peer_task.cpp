@@ -5,6 +5,7 @@
 #include "daemon/origin_source.hpp"
 #include "daemon/piece_client.hpp"
 #include "daemon/scheduler_client.hpp"
+#include "net/token_bucket.hpp"
 #include "storage/task_file.hpp"
 #include "storage/task_store.hpp"
 
@@ -41,7 +42,13 @@ peer_task::peer_task(daemon_context& ctx, std::string task_id, task_request requ
       seed_role_(seed_role),
       on_finished_(std::move(on_finished)),
       changed_(ctx.ex),
-      seed_pick_offset_(static_cast<std::uint32_t>(std::random_device{}())) {}
+      seed_pick_offset_(static_cast<std::uint32_t>(std::random_device{}())) {
+  if (request_.rate_limit)
+    task_limit_ = std::make_unique<net::token_bucket>(ctx.ex, request_.rate_limit,
+                                                      std::max<std::uint64_t>(request_.rate_limit / 4, 64 * 1024));
+}
+
+peer_task::~peer_task() = default;
 
 void peer_task::start() {
   net::asio::co_spawn(ctx_.ex, [self = shared_from_this()] { return self->run(); }, net::asio::detached);
@@ -130,6 +137,7 @@ awaitable<void> peer_task::run_back_to_source() {
   ctx_.stats.back_to_source.add();
   spdlog::info("task {}: back-to-source from {}", task_id_.substr(0, 12), request_.url);
   origin_callbacks callbacks;
+  callbacks.task_limit = task_limit_.get();
   callbacks.on_layout = [this](const origin_head& head) -> result<void> {
     if (!head.partial && !meta_.verified.none()) discard_pieces("the origin sent the whole content again");
     set_layout(head.content_length ? static_cast<std::int64_t>(*head.content_length) : -1, head.piece_size);
@@ -233,7 +241,7 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, std::string parent_i
 
   std::string failure;
   auto data = co_await ctx_.pieces.fetch(info.ip, info.upload_port, task_id_, piece_index(piece), length,
-                                         ctx_.cfg.download.piece_timeout);
+                                         ctx_.cfg.download.piece_timeout, task_limit_.get());
   if (!data) {
     failure = fmt::format("piece {}: {}", piece, data.error().message());
   } else {

@@ -23,6 +23,9 @@
 namespace df::storage {
 class task_file;
 }  // namespace df::storage
+namespace df::net {
+class token_bucket;
+}  // namespace df::net
 
 namespace df::daemon {
 
@@ -36,6 +39,7 @@ struct task_request {
   std::string tag, application;
   std::vector<std::string> filters;
   bool disable_back_to_source = false;
+  std::uint64_t rate_limit = 0;  // bytes/s for this task, on top of the host limit; 0 = none
 };
 
 /// Why a task failed, in the words the requester will see.
@@ -61,6 +65,7 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
 
   peer_task(daemon_context& ctx, std::string task_id, task_request request, storage::task_metadata meta,
             std::shared_ptr<storage::task_file> file, bool seed_role, finished_handler on_finished);
+  ~peer_task();
 
   /// Starts downloading (or finishes at once when the task is already stored complete).
   void start();
@@ -123,6 +128,7 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   task_request request_;
   storage::task_metadata meta_;
   std::shared_ptr<storage::task_file> file_;
+  std::unique_ptr<net::token_bucket> task_limit_;  // request_.rate_limit, when set
   bool seed_role_;
   finished_handler on_finished_;
 

@@ -18,7 +18,8 @@ piece_client::~piece_client() = default;
 net::awaitable<result<byte_buffer>> piece_client::fetch(const std::string& ip, std::uint16_t port,
                                                                    const std::string& task_id, piece_index piece,
                                                                    std::uint64_t length,
-                                                                   std::chrono::milliseconds timeout) {
+                                                                   std::chrono::milliseconds timeout,
+                                                                   net::token_bucket* task_limit) {
   const std::string key = fmt::format("{}:{}", ip, port);
   std::unique_ptr<net::http_connection> conn;
   if (auto& idle = idle_[key]; !idle.empty()) {
@@ -46,6 +47,7 @@ net::awaitable<result<byte_buffer>> piece_client::fetch(const std::string& ip, s
     if (!n) co_return n.error();
     if (*n == 0) co_return make_error_code(errc::malformed_message);
     co_await download_limit_.acquire(*n);
+    if (task_limit) co_await task_limit->acquire(*n);
     filled += *n;
   }
   // Reading the (empty) rest completes the parser so the connection can be reused.

@@ -30,7 +30,8 @@ class piece_client {
   /// The caller verifies the bytes; this only transports them.
   net::awaitable<result<byte_buffer>> fetch(const std::string& ip, std::uint16_t port,
                                                        const std::string& task_id, piece_index piece,
-                                                       std::uint64_t length, std::chrono::milliseconds timeout);
+                                                       std::uint64_t length, std::chrono::milliseconds timeout,
+                                                       net::token_bucket* task_limit = nullptr);
 
  private:
   net::token_bucket& download_limit_;

@@ -5,7 +5,7 @@
 namespace df::net::local {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(download_request, version, url, headers, tag, application, filters,
-                                   disable_back_to_source, pass_fd)
+                                   disable_back_to_source, pass_fd, rate_limit)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(download_started, task_id, content_length)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(progress, from_peers, from_seed, from_origin, from_cache, delivered)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(notice, message)

@@ -26,6 +26,9 @@ struct download_request {
   /// regular file; the daemon copies each verified piece into it at its offset and sends no data
   /// frames. false: the bytes come back as data frames.
   bool pass_fd = false;
+  /// Bytes/s this task may download at (on top of the host's limit); 0 = no task limit. The first
+  /// request for a task sets it.
+  std::uint64_t rate_limit = 0;
 };
 /// The task is known: its ID and, when known, its length (-1 otherwise).
 struct download_started { std::string task_id; std::int64_t content_length = -1; };

@@ -198,6 +198,27 @@ class RateLimits(unittest.TestCase):
             s.stop()
 
 
+    def test_task_rate_limit(self):
+        s = sw.Swarm()
+        try:
+            root = os.path.join(s.workdir, "www")
+            os.makedirs(root)
+            sw.write_random_file(os.path.join(root, "f.bin"), 24 << 20, seed=10)
+            s.start_origin(root)
+            s.start_scheduler()
+            s.start_daemon("seed", seed=True)
+            d = s.start_daemon("limited")
+            s.wait_hosts(2)
+            started = time.monotonic()
+            r = s.dfget(d, s.origin_url("/files/f.bin"), os.path.join(s.workdir, "o"), "--ratelimit", "8MB")
+            elapsed = time.monotonic() - started
+            self.assertEqual(r.returncode, 0, r.stderr)
+            # 25.2 MB at 8 MB/s with a 2 MB burst: at least 2.9 s (and no faster with the limit off).
+            self.assertGreaterEqual(elapsed, 2.9, "task rate limit not enforced")
+        finally:
+            s.stop()
+
+
 class WithoutScheduler(unittest.TestCase):
     def setUp(self):
         self.s = sw.Swarm()

@@ -74,7 +74,7 @@ TEST(scheduler_protocol, truncated_and_mutated_messages_never_crash) {
 
 TEST(local_protocol, every_message_round_trips) {
   const std::vector<local::message> all{
-      local::download_request{1, "http://o/f", {{"A", "b"}}, "t", "app", {"x"}, true, true},
+      local::download_request{1, "http://o/f", {{"A", "b"}}, "t", "app", {"x"}, true, true, 1000},
       local::download_started{tid, 10},
       local::progress{1, 2, 3, 4, 5},
       local::notice{"scheduler unreachable"},
@@ -94,7 +94,7 @@ TEST(local_protocol, every_message_round_trips) {
 TEST(local_protocol, malformed_input_is_an_error) {
   for (const std::string bad : {"", "{", R"({"type":"download_request"})", R"({"type":"progress","from_peers":"x"})"})
     EXPECT_FALSE(local::decode(bad)) << bad;
-  auto v = local::decode(R"({"type":"download_request","version":2,"url":"u","headers":{},"tag":"","application":"","filters":[],"disable_back_to_source":false,"pass_fd":false})");
+  auto v = local::decode(R"({"type":"download_request","version":2,"url":"u","headers":{},"tag":"","application":"","filters":[],"disable_back_to_source":false,"pass_fd":false,"rate_limit":0})");
   ASSERT_FALSE(v);
   EXPECT_EQ(v.error(), errc::unsupported_version);
 }
