@@ -57,6 +57,8 @@ config config::load(const std::string& path) {
   read_value(up, "listen", c.upload.listen);
   read_value(up, "port", c.upload.port);
   read_size(up, "rate_limit", c.upload.rate_limit);
+  read_value(root["seed"], "revalidate", c.seed.revalidate);
+  read_duration(root["seed"], "max_age", c.seed.max_age);
   const auto gc = root["gc"];
   read_duration(gc, "interval", c.gc.interval);
   read_duration(gc, "task_ttl", c.gc.task_ttl);
@@ -86,6 +88,8 @@ void config::validate() const {
     if (a.rfind(':') == std::string::npos) throw config_error("scheduler address '" + a + "' must be host:port");
   if (download.concurrent_pieces == 0 || download.per_parent_pieces == 0)
     throw config_error("download.concurrent_pieces and download.per_parent_pieces must be at least 1");
+  if (seed.revalidate != "always" && seed.revalidate != "max_age" && seed.revalidate != "never")
+    throw config_error("seed.revalidate must be always, max_age or never (got '" + seed.revalidate + "')");
   if (gc.interval < std::chrono::milliseconds(100)) throw config_error("gc.interval must be at least 100ms");
   if (!(gc.low_watermark > 0 && gc.low_watermark <= gc.high_watermark && gc.high_watermark <= 1))
     throw config_error("gc watermarks must satisfy 0 < low_watermark <= high_watermark <= 1");
@@ -100,13 +104,14 @@ std::string config::to_yaml() const {
       "download:\n  rate_limit: {}\n  piece_size: {}\n  concurrent_pieces: {}\n  per_parent_pieces: {}\n"
       "  piece_timeout: {}ms\n  origin_timeout: {}ms\n  disable_back_to_source: {}\n"
       "upload:\n  listen: {}\n  port: {}\n  rate_limit: {}\n"
+      "seed:\n  revalidate: {}\n  max_age: {}ms\n"
       "gc:\n  interval: {}ms\n  task_ttl: {}ms\n  quota: {}\n  high_watermark: {}\n  low_watermark: {}\n"
       "local_api:\n  socket: {}\n",
       data_dir, log_level, seed_peer, host.hostname, host.ip, host.idc, host.location,
       fmt::join(scheduler.addresses, ", "), scheduler.keepalive_interval.count(), scheduler.connect_timeout.count(),
       download.rate_limit, download.piece_size, download.concurrent_pieces, download.per_parent_pieces,
       download.piece_timeout.count(), download.origin_timeout.count(), download.disable_back_to_source,
-      upload.listen, upload.port, upload.rate_limit, gc.interval.count(), gc.task_ttl.count(), gc.quota,
+      upload.listen, upload.port, upload.rate_limit, seed.revalidate, seed.max_age.count(), gc.interval.count(), gc.task_ttl.count(), gc.quota,
       gc.high_watermark, gc.low_watermark, local_api.socket);
 }
 

@@ -47,6 +47,14 @@ struct config {
     bool corrupt_for_testing = false;
   } upload;
 
+  struct seed_section {
+    // When a seed peer checks a cached task with the origin before it serves it as a source:
+    // "always", "max_age" (when the last check is older than max_age), or "never" (for
+    // content-addressed URLs such as registry blobs).
+    std::string revalidate = "always";
+    std::chrono::milliseconds max_age{600000};
+  } seed;
+
   struct gc_section {
     std::chrono::milliseconds interval{60000};      // how often the cache is checked
     std::chrono::milliseconds task_ttl{6 * 3600 * 1000};  // a task unused this long is removed

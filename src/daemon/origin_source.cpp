@@ -28,6 +28,34 @@ std::string resolve_location(const url& base, const std::string& location) {
 
 }  // namespace
 
+net::awaitable<origin_check> check_origin(daemon_context& ctx, const std::string& url_text,
+                                          const std::map<std::string, std::string>& headers, const std::string& etag,
+                                          const std::string& last_modified) {
+  const auto timeout = ctx.cfg.download.origin_timeout;
+  std::string current = url_text;
+  for (int hop = 0; hop <= max_redirects; ++hop) {
+    auto u = parse_url(current);
+    if (!u || u->scheme != "http") co_return origin_check{0, "", "", "cannot check " + current};
+    auto conn = co_await net::http_connection::connect(u->host, u->port, timeout);
+    if (!conn) co_return origin_check{0, "", "", "cannot connect to origin " + u->host_header()};
+    net::header_map request_headers;
+    for (const auto& [k, v] : headers) request_headers[k] = v;
+    request_headers.erase("Host");
+    if (!etag.empty()) request_headers["If-None-Match"] = etag;
+    if (!last_modified.empty()) request_headers["If-Modified-Since"] = last_modified;
+    const std::string method = "HEAD", host_header = u->host_header();
+    auto head = co_await (*conn)->request(method, u->target, host_header, request_headers, timeout);
+    if (!head) co_return origin_check{0, "", "", "origin " + host_header + " did not answer: " + head.error().message()};
+    if (is_redirect(head->status) && !head->header("Location").empty()) {
+      current = resolve_location(*u, head->header("Location"));
+      continue;
+    }
+    co_return origin_check{head->status, head->header("ETag"), head->header("Last-Modified"),
+                           fmt::format("origin answered {} {}", head->status, head->reason)};
+  }
+  co_return origin_check{0, "", "", "too many redirects from " + url_text};
+}
+
 net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::string& url_text,
                                                 const std::map<std::string, std::string>& headers,
                                                 const origin_callbacks& callbacks,

@@ -56,6 +56,18 @@ struct origin_callbacks {
   net::token_bucket* task_limit = nullptr;
 };
 
+/// The origin's answer to a conditional HEAD for a cached task.
+struct origin_check {
+  int status = 0;  // 304: unchanged; 200: see the validators; 0: no answer
+  std::string etag, last_modified;
+  std::string message;
+};
+
+/// HEAD `url` with If-None-Match / If-Modified-Since from the stored validators (redirects followed).
+net::awaitable<origin_check> check_origin(daemon_context& ctx, const std::string& url,
+                                          const std::map<std::string, std::string>& headers, const std::string& etag,
+                                          const std::string& last_modified);
+
 /// GETs `url` with the requester's headers (following up to 5 redirects), reports the layout,
 /// then every piece in order. A short body or a non-2xx status is a failure with a clear message.
 /// With `resume`, asks only for the rest (Range + If-Range).

@@ -304,9 +304,51 @@ void peer_task::handle(const proto::message& m) {
 
 void peer_task::on_scheduler_state(bool connected) {
   // A (new) scheduler knows nothing of us: tell it what we hold. A task still waiting in run()
-  // registers there by itself.
-  if (connected && phase_ != phase::failed && (registered_ || back_to_source_ || phase_ == phase::done)) announce();
+  // registers there by itself. A seed checks a cached task with the origin before vouching for it.
+  if (connected && phase_ == phase::done && ctx_.cfg.seed_peer && needs_revalidation()) {
+    if (!revalidating_) {
+      revalidating_ = true;
+      net::asio::co_spawn(ctx_.ex, [self = shared_from_this()] { return self->revalidate_then_announce(); },
+                          net::asio::detached);
+    }
+  } else if (connected && phase_ != phase::failed && (registered_ || back_to_source_ || phase_ == phase::done)) {
+    announce();
+  }
   changed_.notify_all();
+}
+
+bool peer_task::needs_revalidation() const {
+  const auto& policy = ctx_.cfg.seed.revalidate;
+  if (policy == "never") return false;
+  if (policy == "max_age" && validated_at_ && std::chrono::steady_clock::now() - *validated_at_ < ctx_.cfg.seed.max_age)
+    return false;
+  return true;
+}
+
+awaitable<void> peer_task::revalidate_then_announce() {
+  auto self = shared_from_this();
+  const auto check = co_await check_origin(ctx_, request_.url, request_.headers, meta_.etag, meta_.last_modified);
+  revalidating_ = false;
+  if (phase_ != phase::done) co_return;
+  // 304, or a 200 whose validators match what we stored: unchanged. Anything else: the cached copy
+  // cannot be vouched for; it is dropped and the next trigger fetches the task afresh.
+  const bool same = check.status == 200 && ((!meta_.etag.empty() && check.etag == meta_.etag) ||
+                                            (meta_.etag.empty() && !meta_.last_modified.empty() &&
+                                             check.last_modified == meta_.last_modified));
+  if (check.status == 304 || same) {
+    validated_at_ = std::chrono::steady_clock::now();
+    ctx_.stats.revalidated_valid.add();
+    announce();
+    co_return;
+  }
+  ctx_.stats.revalidated_stale.add();
+  spdlog::warn("task {}: cached copy of {} dropped: {}", task_id_.substr(0, 12), request_.url,
+               check.status == 200 ? "it changed at the origin" : check.message);
+  phase_ = phase::failed;
+  discarded_->store(true);
+  error_ = {"origin", "the cached copy changed at the origin", check.status == 200 ? 0 : check.status};
+  changed_.notify_all();
+  if (on_finished_) on_finished_(task_id_, false);
 }
 
 void peer_task::set_layout(std::int64_t content_length, std::uint64_t piece_size) {
@@ -393,6 +435,7 @@ void peer_task::complete() {
   meta_.complete = true;
   save_metadata();
   phase_ = phase::done;
+  if (back_to_source_) validated_at_ = std::chrono::steady_clock::now();  // just read from the origin
   ctx_.stats.tasks_completed.add();
   if (registered_) ctx_.scheduler.send(proto::peer_done{task_id_, peer_id_});
   spdlog::info("task {} complete: {} bytes (peers {}, seed {}, origin {})", task_id_.substr(0, 12),

@@ -111,6 +111,10 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   void learn_digest(std::uint32_t piece, const std::string& digest);
   void discard_pieces(const std::string& why);
   void piece_stored(std::uint32_t piece, std::uint64_t bytes);
+  /// Whether a seed must check this cached task with the origin before vouching for it (policy).
+  bool needs_revalidation() const;
+  /// Conditional HEAD to the origin; unchanged → announce, changed or failed → drop the copy.
+  net::awaitable<void> revalidate_then_announce();
   /// Tells the scheduler everything this peer holds (after a reconnect, or to a seed trigger for
   /// a task it already has).
   void announce();
@@ -144,6 +148,8 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   std::uint32_t unsaved_pieces_ = 0;
   std::chrono::steady_clock::time_point last_save_{};
   bool saving_ = false;
+  bool revalidating_ = false;
+  std::optional<std::chrono::steady_clock::time_point> validated_at_;  // last confirmation by the origin
   std::uint32_t generation_ = 0;
   std::shared_ptr<std::atomic<bool>> discarded_ = std::make_shared<std::atomic<bool>>(false);
   bool save_again_ = false;

@@ -23,6 +23,8 @@ struct daemon_stats {
   net::metric& cache_hits;            // dfget requests served entirely from the local cache
   net::metric& evicted_ttl;           // tasks removed because unused longer than gc.task_ttl
   net::metric& evicted_quota;         // tasks removed to bring the cache under gc.quota
+  net::metric& revalidated_valid;     // seed: cached tasks the origin confirmed unchanged
+  net::metric& revalidated_stale;     // seed: cached tasks dropped (changed, or the check failed)
 
   static daemon_stats create(net::metrics_registry& r);
 };

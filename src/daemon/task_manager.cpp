@@ -67,8 +67,13 @@ void task_manager::on_scheduler_message(const proto::message& m) {
     task_request request{seed->url, seed->headers, seed->tag, seed->application, seed->filters, false};
     auto task = acquire(seed->task_id, std::move(request), true);
     if (!task) spdlog::error("seed task {}: cannot start: {}", seed->task_id.substr(0, 12), task.error().message());
-    else if ((*task)->state() == peer_task::phase::done)
-      (*task)->on_scheduler_state(true);  // already held: announce it
+    else if ((*task)->state() == peer_task::phase::done) {
+      // Already held: announce it (after the revalidation policy). Should the copy turn out stale,
+      // finished() fetches it afresh, as the scheduler asked.
+      pending_seed_[seed->task_id] = task_request{seed->url, seed->headers, seed->tag, seed->application,
+                                                  seed->filters, false};
+      (*task)->on_scheduler_state(true);
+    }
     return;
   }
   std::visit(
@@ -86,9 +91,14 @@ void task_manager::on_scheduler_state(bool connected) {
 }
 
 void task_manager::finished(const std::string& task_id, bool ok) {
+  const auto pending = pending_seed_.extract(task_id);
   if (ok) return;
   tasks_.erase(task_id);      // the next request starts afresh; readers keep their reference
   ctx_.store.remove(task_id);  // never keep unverified or partial data
+  if (pending) {
+    if (auto fresh = acquire(task_id, pending.mapped(), true); !fresh)
+      spdlog::error("seed task {}: cannot start again: {}", task_id.substr(0, 12), fresh.error().message());
+  }
 }
 
 }  // namespace df::daemon

@@ -43,6 +43,7 @@ class task_manager {
 
   daemon_context& ctx_;
   std::map<std::string, std::shared_ptr<peer_task>> tasks_;
+  std::map<std::string, task_request> pending_seed_;  // seed triggers for held tasks under revalidation
 };
 
 }  // namespace df::daemon

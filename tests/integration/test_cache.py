@@ -1,5 +1,6 @@
 """The daemon's cache GC with real processes: TTL expiry and a quota with watermarks (LRU)."""
 import os
+import signal
 import sys
 import time
 import unittest
@@ -76,6 +77,54 @@ class CacheGc(unittest.TestCase):
         self.assertEqual(self.metric(d, "dragonfly_dfdaemon_cache_hits_total"), 1)  # c stayed
         self.get(d, "a")
         self.assertEqual(self.metric(d, "dragonfly_dfdaemon_cache_hits_total"), 1)  # a was evicted
+
+
+class SeedRevalidation(unittest.TestCase):
+    def test_seed_checks_its_cache_with_the_origin_before_serving_it(self):
+        s = sw.Swarm()
+        try:
+            root = os.path.join(s.workdir, "www")
+            os.makedirs(root)
+            path = os.path.join(root, "f.bin")
+            sw.write_random_file(path, 6 * MIB, seed=1)
+            s.start_origin(root)
+            s.start_scheduler()
+            seed = s.start_daemon("seed", seed=True)
+            a = s.start_daemon("a")
+            s.wait_hosts(2)
+            url = s.origin_url("/files/f.bin")
+            self.assertEqual(s.dfget(a, url, os.path.join(s.workdir, "a.out")).returncode, 0)
+
+            def restart_seed_alone():
+                for d in (a, seed):
+                    if d.process.alive():
+                        d.process.stop(signal.SIGKILL)
+                sw.wait_until(lambda: s.scheduler_metrics().get("dragonfly_scheduler_tasks") == 0, 10,
+                              "the scheduler to forget the task")
+                s.restart_daemon(seed)
+
+            valid = 'dragonfly_dfdaemon_revalidations_total{result="valid"}'
+            stale = 'dragonfly_dfdaemon_revalidations_total{result="stale"}'
+            # Unchanged at the origin: a conditional HEAD (304), and the seed vouches for its copy.
+            body_before = s.origin_stats()["body_bytes"]
+            restart_seed_alone()
+            sw.wait_until(lambda: seed.metrics().get(valid) == 1, 15, "the seed to revalidate")
+            self.assertEqual(s.origin_stats()["body_bytes"], body_before)
+
+            # Changed at the origin: the seed drops its copy; the next download gets the new bytes.
+            seed.process.stop(signal.SIGKILL)
+            sw.write_random_file(path, 6 * MIB, seed=2)
+            new_digest = sw.sha256_file(path)
+            restart_seed_alone()
+            sw.wait_until(lambda: seed.metrics().get(stale) == 1, 15, "the seed to find its copy stale")
+            b = s.start_daemon("b")
+            s.wait_hosts(2)
+            out = os.path.join(s.workdir, "b.out")
+            r = s.dfget(b, url, out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(sw.sha256_file(out), new_digest)
+        finally:
+            s.stop()
 
 
 if __name__ == "__main__":

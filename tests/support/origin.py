@@ -111,11 +111,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def serve_file(self, full, short):
         st = os.stat(full)
         size = st.st_size
-        etag = '"%x-%x"' % (int(st.st_mtime), size)
+        etag = '"%x-%x"' % (st.st_mtime_ns, size)
         start, end, status = 0, size - 1, 200
         rng = self.headers.get("Range")
         if_range = self.headers.get("If-Range")
         last_modified = email.utils.formatdate(st.st_mtime, usegmt=True)
+        inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+        if (inm and inm == etag) or (not inm and ims and ims == last_modified):
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", last_modified)
+            self.end_headers()
+            return
         if if_range and if_range not in (etag, last_modified):
             rng = None  # the client's copy is stale: send everything
         if rng:
