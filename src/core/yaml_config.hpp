@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
+#include <initializer_list>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -20,7 +21,7 @@ struct config_error : std::runtime_error {
 /// Reads node[key] into `out` when present; a value of the wrong type is a config_error naming the key.
 template <class T>
 void read_value(const YAML::Node& node, const char* key, T& out) {
-  if (!node || !node[key]) return;
+  if (!node || !node.IsMap() || !node[key]) return;
   try {
     out = node[key].as<T>();
   } catch (const YAML::Exception& e) {
@@ -31,6 +32,9 @@ void read_value(const YAML::Node& node, const char* key, T& out) {
 void read_size(const YAML::Node& node, const char* key, std::uint64_t& out);
 /// Reads a duration ("30s", "500ms") when present.
 void read_duration(const YAML::Node& node, const char* key, std::chrono::milliseconds& out);
+/// Checks that `node` (the section named `where`, "" for the top level) is a mapping, when present,
+/// whose keys are all in `known`; a typo or a misplaced value is a config_error that lists them.
+void check_keys(const YAML::Node& node, const std::string& where, std::initializer_list<const char*> known);
 /// Loads a YAML file; an unreadable or malformed file is a config_error.
 YAML::Node load_yaml_file(const std::string& path);
 

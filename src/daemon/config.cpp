@@ -3,8 +3,6 @@
 #include "core/yaml_config.hpp"
 
 #include <arpa/inet.h>
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -30,9 +28,29 @@ std::string first_ipv4() {
 
 }  // namespace
 
-config config::load(const std::string& path) {
+config config::load(const std::string& path) { return from_yaml(load_yaml_file(path)); }
+
+config config::parse(const std::string& yaml_text) {
+  try {
+    return from_yaml(YAML::Load(yaml_text));
+  } catch (const YAML::Exception& e) {
+    throw config_error(std::string("malformed YAML: ") + e.what());
+  }
+}
+
+config config::from_yaml(const YAML::Node& root) {
   config c;
-  const YAML::Node root = load_yaml_file(path);
+  check_keys(root, "", {"data_dir", "log_level", "seed_peer", "host", "scheduler", "download", "upload", "seed", "gc",
+                        "local_api"});
+  if (!root || root.IsNull()) return c;
+  check_keys(root["host"], "host", {"hostname", "ip", "idc", "location"});
+  check_keys(root["scheduler"], "scheduler", {"addresses", "keepalive_interval", "connect_timeout"});
+  check_keys(root["download"], "download", {"rate_limit", "piece_size", "concurrent_pieces", "per_parent_pieces",
+                                            "piece_timeout", "origin_timeout", "disable_back_to_source"});
+  check_keys(root["upload"], "upload", {"listen", "port", "rate_limit"});
+  check_keys(root["seed"], "seed", {"revalidate", "max_age"});
+  check_keys(root["gc"], "gc", {"interval", "task_ttl", "quota", "high_watermark", "low_watermark"});
+  check_keys(root["local_api"], "local_api", {"socket"});
   read_value(root, "data_dir", c.data_dir);
   read_value(root, "log_level", c.log_level);
   read_value(root, "seed_peer", c.seed_peer);
@@ -98,21 +116,49 @@ void config::validate() const {
 }
 
 std::string config::to_yaml() const {
-  return fmt::format(
-      "data_dir: {}\nlog_level: {}\nseed_peer: {}\nhost:\n  hostname: {}\n  ip: {}\n  idc: \"{}\"\n"
-      "  location: \"{}\"\nscheduler:\n  addresses: [{}]\n  keepalive_interval: {}ms\n  connect_timeout: {}ms\n"
-      "download:\n  rate_limit: {}\n  piece_size: {}\n  concurrent_pieces: {}\n  per_parent_pieces: {}\n"
-      "  piece_timeout: {}ms\n  origin_timeout: {}ms\n  disable_back_to_source: {}\n"
-      "upload:\n  listen: {}\n  port: {}\n  rate_limit: {}\n"
-      "seed:\n  revalidate: {}\n  max_age: {}ms\n"
-      "gc:\n  interval: {}ms\n  task_ttl: {}ms\n  quota: {}\n  high_watermark: {}\n  low_watermark: {}\n"
-      "local_api:\n  socket: {}\n",
-      data_dir, log_level, seed_peer, host.hostname, host.ip, host.idc, host.location,
-      fmt::join(scheduler.addresses, ", "), scheduler.keepalive_interval.count(), scheduler.connect_timeout.count(),
-      download.rate_limit, download.piece_size, download.concurrent_pieces, download.per_parent_pieces,
-      download.piece_timeout.count(), download.origin_timeout.count(), download.disable_back_to_source,
-      upload.listen, upload.port, upload.rate_limit, seed.revalidate, seed.max_age.count(), gc.interval.count(), gc.task_ttl.count(), gc.quota,
-      gc.high_watermark, gc.low_watermark, local_api.socket);
+  const auto ms = [](std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; };
+  YAML::Emitter out;
+  out.SetDoublePrecision(6);
+  out << YAML::BeginMap;
+  out << YAML::Key << "data_dir" << YAML::Value << YAML::DoubleQuoted << data_dir;
+  out << YAML::Key << "log_level" << YAML::Value << YAML::DoubleQuoted << log_level;
+  out << YAML::Key << "seed_peer" << YAML::Value << seed_peer;
+  out << YAML::Key << "host" << YAML::Value << YAML::BeginMap;
+  for (const auto& [k, v] : {std::pair{"hostname", &host.hostname}, {"ip", &host.ip}, {"idc", &host.idc},
+                             {"location", &host.location}})
+    out << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << *v;
+  out << YAML::EndMap;
+  out << YAML::Key << "scheduler" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "addresses" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const auto& a : scheduler.addresses) out << YAML::DoubleQuoted << a;
+  out << YAML::EndSeq;
+  out << YAML::Key << "keepalive_interval" << YAML::Value << ms(scheduler.keepalive_interval);
+  out << YAML::Key << "connect_timeout" << YAML::Value << ms(scheduler.connect_timeout) << YAML::EndMap;
+  out << YAML::Key << "download" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "rate_limit" << YAML::Value << download.rate_limit;
+  out << YAML::Key << "piece_size" << YAML::Value << download.piece_size;
+  out << YAML::Key << "concurrent_pieces" << YAML::Value << download.concurrent_pieces;
+  out << YAML::Key << "per_parent_pieces" << YAML::Value << download.per_parent_pieces;
+  out << YAML::Key << "piece_timeout" << YAML::Value << ms(download.piece_timeout);
+  out << YAML::Key << "origin_timeout" << YAML::Value << ms(download.origin_timeout);
+  out << YAML::Key << "disable_back_to_source" << YAML::Value << download.disable_back_to_source << YAML::EndMap;
+  out << YAML::Key << "upload" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "listen" << YAML::Value << YAML::DoubleQuoted << upload.listen;
+  out << YAML::Key << "port" << YAML::Value << upload.port;
+  out << YAML::Key << "rate_limit" << YAML::Value << upload.rate_limit << YAML::EndMap;
+  out << YAML::Key << "seed" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "revalidate" << YAML::Value << YAML::DoubleQuoted << seed.revalidate;
+  out << YAML::Key << "max_age" << YAML::Value << ms(seed.max_age) << YAML::EndMap;
+  out << YAML::Key << "gc" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "interval" << YAML::Value << ms(gc.interval);
+  out << YAML::Key << "task_ttl" << YAML::Value << ms(gc.task_ttl);
+  out << YAML::Key << "quota" << YAML::Value << gc.quota;
+  out << YAML::Key << "high_watermark" << YAML::Value << gc.high_watermark;
+  out << YAML::Key << "low_watermark" << YAML::Value << gc.low_watermark << YAML::EndMap;
+  out << YAML::Key << "local_api" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "socket" << YAML::Value << YAML::DoubleQuoted << local_api.socket << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
 }
 
 }  // namespace df::daemon

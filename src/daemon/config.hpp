@@ -2,6 +2,8 @@
 // dfdaemon's configuration: every setting with its default in one place (configs/dfdaemon.yaml
 // documents them).
 
+#include <yaml-cpp/node/node.h>
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -69,6 +71,10 @@ struct config {
 
   /// Reads a YAML file over the defaults; throws config_error naming the offending key.
   static config load(const std::string& path);
+  /// The same from YAML text (tests, fuzzing).
+  static config parse(const std::string& yaml_text);
+  /// Reads a parsed document over the defaults.
+  static config from_yaml(const YAML::Node& root);
   /// Fills derived defaults (hostname, ip, socket path).
   void resolve_defaults();
   /// Throws config_error when a value is out of range.

@@ -9,6 +9,11 @@ namespace df::scheduler {
 config config::load(const std::string& path) {
   config c;
   const YAML::Node root = load_yaml_file(path);
+  check_keys(root, "", {"server", "metrics", "keepalive_timeout", "scheduling", "log_level"});
+  if (!root || root.IsNull()) return c;
+  check_keys(root["server"], "server", {"listen", "port"});
+  check_keys(root["metrics"], "metrics", {"listen", "port"});
+  check_keys(root["scheduling"], "scheduling", {"max_parents", "max_children_per_host", "source_election_delay"});
   read_value(root["server"], "listen", c.listen);
   read_value(root["server"], "port", c.port);
   read_value(root["metrics"], "listen", c.metrics_listen);
