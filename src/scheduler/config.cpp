@@ -2,13 +2,13 @@
 
 #include "core/yaml_config.hpp"
 
-#include <fmt/format.h>
 
 namespace df::scheduler {
 
-config config::load(const std::string& path) {
+namespace {
+
+config from_yaml(const YAML::Node& root) {
   config c;
-  const YAML::Node root = load_yaml_file(path);
   check_keys(root, "", {"server", "metrics", "keepalive_timeout", "scheduling", "log_level"});
   if (!root || root.IsNull()) return c;
   check_keys(root["server"], "server", {"listen", "port"});
@@ -26,6 +26,18 @@ config config::load(const std::string& path) {
   return c;
 }
 
+}  // namespace
+
+config config::load(const std::string& path) { return from_yaml(load_yaml_file(path)); }
+
+config config::parse(const std::string& yaml_text) {
+  try {
+    return from_yaml(YAML::Load(yaml_text));
+  } catch (const YAML::Exception& e) {
+    throw config_error(std::string("malformed YAML: ") + e.what());
+  }
+}
+
 void config::validate() const {
   if (scheduling.max_parents == 0) throw config_error("scheduling.max_parents must be at least 1");
   if (scheduling.max_children_per_host == 0) throw config_error("scheduling.max_children_per_host must be at least 1");
@@ -33,11 +45,23 @@ void config::validate() const {
 }
 
 std::string config::to_yaml() const {
-  return fmt::format(
-      "server:\n  listen: {}\n  port: {}\nmetrics:\n  listen: {}\n  port: {}\nkeepalive_timeout: {}ms\n"
-      "scheduling:\n  max_parents: {}\n  max_children_per_host: {}\n  source_election_delay: {}ms\nlog_level: {}\n",
-      listen, port, metrics_listen, metrics_port, keepalive_timeout.count(), scheduling.max_parents,
-      scheduling.max_children_per_host, scheduling.source_election_delay.count(), log_level);
+  const auto ms = [](std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; };
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "server" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "listen" << YAML::Value << YAML::DoubleQuoted << listen;
+  out << YAML::Key << "port" << YAML::Value << port << YAML::EndMap;
+  out << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "listen" << YAML::Value << YAML::DoubleQuoted << metrics_listen;
+  out << YAML::Key << "port" << YAML::Value << metrics_port << YAML::EndMap;
+  out << YAML::Key << "keepalive_timeout" << YAML::Value << ms(keepalive_timeout);
+  out << YAML::Key << "scheduling" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "max_parents" << YAML::Value << scheduling.max_parents;
+  out << YAML::Key << "max_children_per_host" << YAML::Value << scheduling.max_children_per_host;
+  out << YAML::Key << "source_election_delay" << YAML::Value << ms(scheduling.source_election_delay) << YAML::EndMap;
+  out << YAML::Key << "log_level" << YAML::Value << YAML::DoubleQuoted << log_level;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
 }
 
 }  // namespace df::scheduler

@@ -22,6 +22,8 @@ struct config {
 
   /// Reads a YAML file over the defaults; throws config_error with the offending key.
   static config load(const std::string& path);
+  /// The same from YAML text (tests, fuzzing).
+  static config parse(const std::string& yaml_text);
   /// Throws config_error when a value is out of range.
   void validate() const;
   /// The settings in effect, as YAML (--print-config).
