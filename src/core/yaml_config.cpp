@@ -54,6 +54,14 @@ void check_keys(const YAML::Node& node, const std::string& where, std::initializ
   }
 }
 
+YAML::Node parse_yaml_text(const std::string& text) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw config_error(std::string("malformed YAML: ") + e.what());
+  }
+}
+
 YAML::Node load_yaml_file(const std::string& path) {
   try {
     return YAML::LoadFile(path);

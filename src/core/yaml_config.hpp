@@ -35,6 +35,8 @@ void read_duration(const YAML::Node& node, const char* key, std::chrono::millise
 /// Checks that `node` (the section named `where`, "" for the top level) is a mapping, when present,
 /// whose keys are all in `known`; a typo or a misplaced value is a config_error that lists them.
 void check_keys(const YAML::Node& node, const std::string& where, std::initializer_list<const char*> known);
+/// Parses YAML text; malformed text is a config_error.
+YAML::Node parse_yaml_text(const std::string& text);
 /// Loads a YAML file; an unreadable or malformed file is a config_error.
 YAML::Node load_yaml_file(const std::string& path);
 

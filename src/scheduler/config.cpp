@@ -31,11 +31,7 @@ config from_yaml(const YAML::Node& root) {
 config config::load(const std::string& path) { return from_yaml(load_yaml_file(path)); }
 
 config config::parse(const std::string& yaml_text) {
-  try {
-    return from_yaml(YAML::Load(yaml_text));
-  } catch (const YAML::Exception& e) {
-    throw config_error(std::string("malformed YAML: ") + e.what());
-  }
+  return from_yaml(parse_yaml_text(yaml_text));
 }
 
 void config::validate() const {
