@@ -2,6 +2,7 @@
 import os
 import signal
 import sys
+import threading
 import time
 import unittest
 
@@ -58,6 +59,25 @@ class CacheGc(unittest.TestCase):
         self.assertEqual(self.task_dirs(d), [])
         self.get(d, "a")  # fetched again from the swarm, not a cache hit
         self.assertEqual(self.metric(d, "dragonfly_dfdaemon_cache_hits_total"), 0)
+
+    def test_a_task_being_downloaded_is_never_evicted(self):
+        d = self.daemon_with_gc("  interval: 200ms\n  task_ttl: 1s\n  quota: 1MiB\n")
+        evictions = lambda: (self.metric(d, 'dragonfly_dfdaemon_gc_evictions_total{reason="ttl"}') +
+                             self.metric(d, 'dragonfly_dfdaemon_gc_evictions_total{reason="quota"}'))
+        out = os.path.join(self.s.workdir, "slow.out")
+        result = {}
+        # ~2 s at 4 MB/s: longer than the TTL, and over the quota the whole time.
+        t = threading.Thread(target=lambda: result.update(
+            r=self.s.dfget(d, self.s.origin_url("/files/a.bin"), out, "--ratelimit", "4MB")))
+        t.start()
+        time.sleep(1.5)  # past the TTL, several GC rounds, the download still running
+        self.assertTrue(t.is_alive(), "the download finished too early to prove anything")
+        self.assertEqual(evictions(), 0)
+        self.assertEqual(len(self.task_dirs(d)), 1)
+        t.join(60)
+        self.assertEqual(result["r"].returncode, 0, result["r"].stderr)
+        self.assertEqual(sw.sha256_file(out), self.digests["a"])
+        sw.wait_until(lambda: evictions() >= 1, 15, "the finished, unused task to be evicted")
 
     def test_quota_evicts_least_recently_used_down_to_the_low_watermark(self):
         # quota 20 MiB: above 18 MiB (90 %) evict down to 10 MiB (50 %).
