@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <vector>
 #include <cstring>
 #include <filesystem>
@@ -28,19 +29,34 @@ using clock = std::chrono::steady_clock;
 
 namespace {
 
-// A file written next to the output and renamed over it only on success; removed otherwise.
+// The temporary file's path for the signal handler (SIGINT/SIGTERM remove it before exiting).
+char interrupted_path[4096] = {};
+
+extern "C" void remove_temp_and_exit(int sig) {
+  if (interrupted_path[0] != '\0') ::unlink(interrupted_path);  // async-signal-safe
+  ::_exit(128 + sig);
+}
+
+// A file written next to the output and renamed over it only on success; removed otherwise,
+// also when dfget is interrupted.
 class temp_output {
  public:
   explicit temp_output(const std::string& output) {
     const std::filesystem::path out(output);
     path_ = (out.parent_path().empty() ? std::filesystem::path(".") : out.parent_path()) /
             fmt::format(".{}.dfget-{}.tmp", out.filename().string(), ::getpid());
+    if (path_.native().size() < sizeof interrupted_path) {
+      std::memcpy(interrupted_path, path_.c_str(), path_.native().size() + 1);
+      std::signal(SIGINT, remove_temp_and_exit);
+      std::signal(SIGTERM, remove_temp_and_exit);
+    }
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) error_ = std::strerror(errno);
   }
   ~temp_output() {
     if (fd_ >= 0) ::close(fd_);
     if (!committed_) ::unlink(path_.c_str());
+    interrupted_path[0] = '\0';
   }
   const std::string& error() const { return error_; }
   bool ok() const { return fd_ >= 0; }
@@ -72,6 +88,7 @@ class temp_output {
       return false;
     }
     committed_ = true;
+    interrupted_path[0] = '\0';
     return true;
   }
 

@@ -1,6 +1,8 @@
 """Edge cases with real processes: tiny files, origin errors, digests, headers, no scheduler, bad input."""
 import os
+import signal
 import socket
+import subprocess
 import sys
 import time
 import unittest
@@ -57,6 +59,21 @@ class EdgeCases(unittest.TestCase):
         self.assertEqual(leftovers, [], "temporary files left behind")
         if started is not None:
             self.assertLess(time.monotonic() - started, 10, "failure took too long")
+
+    def test_interrupted_dfget_leaves_nothing_behind(self):
+        out = self.out("interrupted")
+        args = self.s.dfget_args(self.b, self.s.origin_url("/files/piece_plus.bin"), out, "--ratelimit", "1MB",
+                                 "--tag", "interrupted")
+        p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        tmp_prefix = ".out-interrupted.dfget-"
+        sw.wait_until(lambda: any(f.startswith(tmp_prefix) for f in os.listdir(self.s.workdir)), 10,
+                      "dfget to create its temporary file")
+        time.sleep(0.5)
+        p.send_signal(signal.SIGINT)
+        p.wait(10)
+        self.assertEqual(p.returncode, 128 + signal.SIGINT)
+        self.assertFalse(os.path.exists(out))
+        self.assertEqual([f for f in os.listdir(self.s.workdir) if f.startswith(tmp_prefix)], [])
 
     def test_origin_404_and_500(self):
         for status in (404, 500):
