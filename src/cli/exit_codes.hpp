@@ -19,6 +19,6 @@ enum class exit_code : int {
 /// One line per code for --help.
 inline constexpr const char* exit_code_help =
     "Exit codes: 0 ok, 2 usage, 3 daemon unreachable, 4 origin error, 5 P2P error, 6 digest mismatch,\n"
-    "            7 output not writable, 8 timeout, 9 daemon error";
+    "            7 output not writable, 8 timeout, 9 daemon error, 128+N killed by signal N (nothing left behind)";
 
 }  // namespace df::cli
