@@ -160,7 +160,7 @@ awaitable<void> peer_task::run_back_to_source() {
     if (phase_ != phase::running) co_return make_error_code(errc::cancelled);
     learn_digest(i.value(), *digest);
     sources_.from_origin += bytes;
-    piece_stored(i.value(), bytes);
+    piece_stored(i.value());
     co_return result<void>{};
   };
   origin_outcome outcome;
@@ -257,7 +257,7 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, std::string parent_i
       if (!info.seed) last_peer_piece_ = std::chrono::steady_clock::now();
       (info.seed ? sources_.from_seed : sources_.from_peers) += length;
       (info.seed ? ctx_.stats.download_from_seed : ctx_.stats.download_from_peer).add(length);
-      piece_stored(piece, length);
+      piece_stored(piece);
     }
   }
   in_flight_.erase(piece);
@@ -394,8 +394,7 @@ void peer_task::discard_pieces(const std::string& why) {
   ++generation_;
 }
 
-void peer_task::piece_stored(std::uint32_t piece, std::uint64_t bytes) {
-  (void)bytes;
+void peer_task::piece_stored(std::uint32_t piece) {
   meta_.verified.set(piece_index(piece));
   ctx_.stats.pieces_verified.add();
   if (registered_)

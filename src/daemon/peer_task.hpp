@@ -110,7 +110,7 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   void set_layout(std::int64_t content_length, std::uint64_t piece_size);
   void learn_digest(std::uint32_t piece, const std::string& digest);
   void discard_pieces(const std::string& why);
-  void piece_stored(std::uint32_t piece, std::uint64_t bytes);
+  void piece_stored(std::uint32_t piece);
   /// Whether a seed must check this cached task with the origin before vouching for it (policy).
   bool needs_revalidation() const;
   /// Conditional HEAD to the origin; unchanged → announce, changed or failed → drop the copy.

@@ -14,13 +14,6 @@ awaitable<bool> async_event::wait_for(std::chrono::steady_clock::duration timeou
   co_return it->notified;
 }
 
-awaitable<void> async_event::wait() {
-  for (;;) {
-    const bool notified = co_await wait_for(std::chrono::hours(24));
-    if (notified) break;
-  }
-}
-
 void async_event::notify_all() {
   for (auto& w : waiters_) {
     if (w.notified) continue;

@@ -18,8 +18,6 @@ class async_event {
 
   /// Waits until notified or `timeout` passes; true when notified.
   awaitable<bool> wait_for(std::chrono::steady_clock::duration timeout);
-  /// Waits until notified (or the executor shuts down).
-  awaitable<void> wait();
   /// Wakes every current waiter.
   void notify_all();
 

@@ -36,7 +36,6 @@ class frame_stream : public std::enable_shared_from_this<frame_stream> {
   void close();
   bool is_open() const { return socket_.is_open(); }
   socket_type& socket() { return socket_; }
-  std::size_t queued() const { return queue_.size(); }
 
  private:
   awaitable<void> drain();

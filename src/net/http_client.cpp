@@ -122,21 +122,6 @@ awaitable<result<std::size_t>> http_connection::read_body(std::span<std::byte> o
   co_return total;
 }
 
-awaitable<result<void>> http_connection::discard_body(std::uint64_t limit, std::chrono::milliseconds timeout) {
-  std::array<std::byte, 16 * 1024> scratch{};
-  std::uint64_t seen = 0;
-  for (;;) {
-    auto n = co_await read_body(scratch, timeout);
-    if (!n) co_return n.error();
-    if (*n == 0) co_return result<void>{};
-    seen += *n;
-    if (seen > limit) {
-      impl_->keep_alive = false;
-      co_return make_error_code(errc::message_too_large);
-    }
-  }
-}
-
 bool http_connection::reusable() const {
   const bool body_done = impl_->direct ? impl_->remaining == 0 : (impl_->parser && impl_->parser->is_done());
   return impl_->keep_alive && body_done && impl_->buffer.size() == 0 && impl_->stream.socket().is_open();

@@ -32,8 +32,6 @@ class http_connection {
   /// Reads up to out.size() body bytes; 0 means the body is complete. A connection that closes
   /// before Content-Length bytes gives errc::origin_short_body.
   awaitable<result<std::size_t>> read_body(std::span<std::byte> out, std::chrono::milliseconds timeout);
-  /// Reads and discards the rest of the body (to reuse the connection), up to `limit` bytes.
-  awaitable<result<void>> discard_body(std::uint64_t limit, std::chrono::milliseconds timeout);
   /// True when the last response was read completely and the server keeps the connection open.
   bool reusable() const;
 
