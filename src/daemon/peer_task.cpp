@@ -97,7 +97,11 @@ awaitable<void> peer_task::run_p2p() {
     while (in_flight_.size() < ctx_.cfg.download.concurrent_pieces) {
       const auto next = pick();
       if (!next) break;
-      net::asio::co_spawn(ctx_.ex, fetch_piece(next->first, next->second), net::asio::detached);
+      // Booked here, before the fetch starts, so the next pick() sees it whenever that runs.
+      auto& parent = parents_.at(next->second);
+      ++parent.in_flight;
+      in_flight_.insert(next->first);
+      net::asio::co_spawn(ctx_.ex, fetch_piece(next->first, parent.info), net::asio::detached);
     }
     co_await changed_.wait_for(std::chrono::seconds(1));
     if (unsaved_pieces_ > 0 && std::chrono::steady_clock::now() - last_save_ >= save_at_least_every) save_metadata();
@@ -228,12 +232,9 @@ std::optional<std::pair<std::uint32_t, std::string>> peer_task::pick() const {
   return std::nullopt;
 }
 
-awaitable<void> peer_task::fetch_piece(std::uint32_t piece, std::string parent_id) {
+awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info info) {
   auto self = shared_from_this();
-  auto& parent = parents_.at(parent_id);
-  const proto::parent_info info = parent.info;
-  ++parent.in_flight;
-  in_flight_.insert(piece);
+  const std::string& parent_id = info.peer_id;
   const auto layout = meta_.layout();
   const std::uint64_t length = layout.length(piece_index(piece));
   const std::uint64_t offset = layout.offset(piece_index(piece));

@@ -104,7 +104,8 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   net::awaitable<void> run_back_to_source();
   /// Where to resume reading the origin (first missing piece + validator), if that is possible.
   std::optional<origin_resume> resume_point() const;
-  net::awaitable<void> fetch_piece(std::uint32_t piece, std::string parent_id);
+  /// Fetches one piece from a parent; the caller has booked it in in_flight_ and the parent's count.
+  net::awaitable<void> fetch_piece(std::uint32_t piece, net::proto::parent_info info);
   /// The next (piece, parent) to request, or nothing when no request should start now.
   std::optional<std::pair<std::uint32_t, std::string>> pick() const;
   void set_layout(std::int64_t content_length, std::uint64_t piece_size);
