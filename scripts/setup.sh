@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 curl nginx-light
   clang libclang-rt-14-dev
+  docker-registry containerd skopeo umoci apache2-utils ca-certificates
 )
 
 missing=()

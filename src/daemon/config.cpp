@@ -1,11 +1,16 @@
 #include "daemon/config.hpp"
 
+#include "core/url.hpp"
 #include "core/yaml_config.hpp"
+
+#include <yaml-cpp/yaml.h>
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <unistd.h>
+
+#include <regex>
 
 namespace df::daemon {
 namespace {
@@ -37,7 +42,7 @@ config config::parse(const std::string& yaml_text) {
 config config::from_yaml(const YAML::Node& root) {
   config c;
   check_keys(root, "", {"data_dir", "log_level", "seed_peer", "host", "scheduler", "download", "upload", "seed", "gc",
-                        "local_api"});
+                        "local_api", "origin_tls", "proxy"});
   if (!root || root.IsNull()) return c;
   check_keys(root["host"], "host", {"hostname", "ip", "idc", "location"});
   check_keys(root["scheduler"], "scheduler", {"addresses", "keepalive_interval", "connect_timeout"});
@@ -47,6 +52,8 @@ config config::from_yaml(const YAML::Node& root) {
   check_keys(root["seed"], "seed", {"revalidate", "max_age"});
   check_keys(root["gc"], "gc", {"interval", "task_ttl", "quota", "high_watermark", "low_watermark"});
   check_keys(root["local_api"], "local_api", {"socket"});
+  check_keys(root["origin_tls"], "origin_tls", {"ca_file", "insecure_hosts"});
+  check_keys(root["proxy"], "proxy", {"enabled", "listen", "port", "default_registry", "registries", "p2p_rules"});
   read_value(root, "data_dir", c.data_dir);
   read_value(root, "log_level", c.log_level);
   read_value(root, "seed_peer", c.seed_peer);
@@ -80,6 +87,28 @@ config config::from_yaml(const YAML::Node& root) {
   read_value(gc, "high_watermark", c.gc.high_watermark);
   read_value(gc, "low_watermark", c.gc.low_watermark);
   read_value(root["local_api"], "socket", c.local_api.socket);
+  read_value(root["origin_tls"], "ca_file", c.origin_tls.ca_file);
+  read_value(root["origin_tls"], "insecure_hosts", c.origin_tls.insecure_hosts);
+  const auto proxy = root["proxy"];
+  read_value(proxy, "enabled", c.proxy.enabled);
+  read_value(proxy, "listen", c.proxy.listen);
+  read_value(proxy, "port", c.proxy.port);
+  read_value(proxy, "default_registry", c.proxy.default_registry);
+  read_value(proxy, "p2p_rules", c.proxy.p2p_rules);
+  if (const auto regs = proxy["registries"]) {
+    if (!regs.IsMap()) throw config_error("proxy.registries must map a registry host to its base URL");
+    c.proxy.registries.clear();
+    for (const auto& entry : regs) {
+      std::string host, base;
+      try {
+        host = entry.first.as<std::string>();
+        base = entry.second.as<std::string>();
+      } catch (const YAML::Exception&) {
+        throw config_error("proxy.registries: every entry must be \"host[:port]\": \"http(s)://host[:port]\"");
+      }
+      c.proxy.registries.emplace_back(host, base);
+    }
+  }
   return c;
 }
 
@@ -109,6 +138,20 @@ void config::validate() const {
     throw config_error("gc watermarks must satisfy 0 < low_watermark <= high_watermark <= 1");
   if (download.piece_size != 0 && (download.piece_size < 64 * 1024 || download.piece_size > (256u << 20)))
     throw config_error("download.piece_size must be between 64KiB and 256MiB (or 0 for automatic)");
+  const auto check_base = [](const std::string& what, const std::string& base) {
+    const auto u = parse_url(base);
+    if (!u || u->target != "/")
+      throw config_error(what + " must be a base URL such as https://registry.example:5000 (got '" + base + "')");
+  };
+  check_base("proxy.default_registry", proxy.default_registry);
+  for (const auto& [host, base] : proxy.registries) check_base("proxy.registries[" + host + "]", base);
+  for (const auto& rule : proxy.p2p_rules) {
+    try {
+      std::regex check(rule);
+    } catch (const std::regex_error& e) {
+      throw config_error("proxy.p2p_rules: '" + rule + "' is not a valid regular expression: " + e.what());
+    }
+  }
 }
 
 std::string config::to_yaml() const {
@@ -153,6 +196,23 @@ std::string config::to_yaml() const {
   out << YAML::Key << "low_watermark" << YAML::Value << gc.low_watermark << YAML::EndMap;
   out << YAML::Key << "local_api" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "socket" << YAML::Value << YAML::DoubleQuoted << local_api.socket << YAML::EndMap;
+  out << YAML::Key << "origin_tls" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "ca_file" << YAML::Value << YAML::DoubleQuoted << origin_tls.ca_file;
+  out << YAML::Key << "insecure_hosts" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const auto& h : origin_tls.insecure_hosts) out << YAML::DoubleQuoted << h;
+  out << YAML::EndSeq << YAML::EndMap;
+  out << YAML::Key << "proxy" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << proxy.enabled;
+  out << YAML::Key << "listen" << YAML::Value << YAML::DoubleQuoted << proxy.listen;
+  out << YAML::Key << "port" << YAML::Value << proxy.port;
+  out << YAML::Key << "default_registry" << YAML::Value << YAML::DoubleQuoted << proxy.default_registry;
+  out << YAML::Key << "registries" << YAML::Value << YAML::BeginMap;
+  for (const auto& [host, base] : proxy.registries)
+    out << YAML::Key << YAML::DoubleQuoted << host << YAML::Value << YAML::DoubleQuoted << base;
+  out << YAML::EndMap;
+  out << YAML::Key << "p2p_rules" << YAML::Value << YAML::BeginSeq;
+  for (const auto& r : proxy.p2p_rules) out << YAML::SingleQuoted << r;
+  out << YAML::EndSeq << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

@@ -40,6 +40,23 @@ struct config {
     bool disable_back_to_source = false;     // never fetch from the origin unless this host is a seed
   } download;
 
+  struct origin_tls_section {
+    std::string ca_file;                      // extra PEM bundle trusted for https origins, besides the system CAs
+    std::vector<std::string> insecure_hosts;  // host or host:port whose certificate is not checked (test registries)
+  } origin_tls;
+
+  struct proxy_section {
+    std::string listen = "127.0.0.1";  // the registry mirror / HTTP proxy; 0.0.0.0 exposes it to the network
+    std::uint16_t port = 65001;        // 0 = any free port
+    bool enabled = true;
+    // Upstream for a mirror request that names none (no ?ns=, no X-Dragonfly-Registry).
+    std::string default_registry = "https://index.docker.io";
+    // Registry host (as in ?ns= or X-Dragonfly-Registry) → base URL to reach it, e.g.
+    // "127.0.0.1:5000" → "http://127.0.0.1:5000". Hosts not listed are reached over https.
+    std::vector<std::pair<std::string, std::string>> registries;
+    // HTTP proxy mode: a URL matching one of these goes through P2P; the rest is proxied directly.
+    std::vector<std::string> p2p_rules{"/v2/.+/blobs/sha256:[0-9a-f]{64}$"};
+  } proxy;
   struct upload_section {
     std::string listen = "0.0.0.0";
     std::uint16_t port = 65002;

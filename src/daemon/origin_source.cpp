@@ -28,6 +28,16 @@ std::string resolve_location(const url& base, const std::string& location) {
 
 }  // namespace
 
+net::tls_options origin_tls(const config& cfg, const url& u) {
+  net::tls_options tls;
+  if (u.scheme != "https") return tls;
+  tls.enabled = true;
+  tls.ca_file = cfg.origin_tls.ca_file;
+  for (const auto& h : cfg.origin_tls.insecure_hosts)
+    if (h == u.host || h == u.host_header() || h == u.host + ":" + std::to_string(u.port)) tls.verify = false;
+  return tls;
+}
+
 net::awaitable<origin_check> check_origin(daemon_context& ctx, const std::string& url_text,
                                           const std::map<std::string, std::string>& headers, const std::string& etag,
                                           const std::string& last_modified) {
@@ -35,9 +45,12 @@ net::awaitable<origin_check> check_origin(daemon_context& ctx, const std::string
   std::string current = url_text;
   for (int hop = 0; hop <= max_redirects; ++hop) {
     auto u = parse_url(current);
-    if (!u || u->scheme != "http") co_return origin_check{0, "", "", "cannot check " + current};
-    auto conn = co_await net::http_connection::connect(u->host, u->port, timeout);
-    if (!conn) co_return origin_check{0, "", "", "cannot connect to origin " + u->host_header()};
+    if (!u) co_return origin_check{0, "", "", "cannot check " + current};
+    const auto tls = origin_tls(ctx.cfg, *u);
+    auto conn = co_await net::http_connection::connect(u->host, u->port, timeout, tls);
+    if (!conn)
+      co_return origin_check{0, "", "",
+                             fmt::format("cannot connect to origin {}: {}", u->host_header(), conn.error().message())};
     net::header_map request_headers;
     for (const auto& [k, v] : headers) request_headers[k] = v;
     request_headers.erase("Host");
@@ -65,10 +78,8 @@ net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::
   for (int hop = 0; hop <= max_redirects; ++hop) {
     auto u = parse_url(current);
     if (!u) co_return origin_outcome{make_error_code(errc::invalid_url), 0, "invalid URL " + current};
-    if (u->scheme != "http")
-      co_return origin_outcome{make_error_code(errc::invalid_url), 0,
-                               "only http:// origins are supported so far (got " + current + ")"};
-    auto conn = co_await net::http_connection::connect(u->host, u->port, timeout);
+    const auto tls = origin_tls(ctx.cfg, *u);
+    auto conn = co_await net::http_connection::connect(u->host, u->port, timeout, tls);
     if (!conn)
       co_return origin_outcome{make_error_code(errc::origin_unreachable), 0,
                                fmt::format("cannot connect to origin {}: {}", u->host_header(), conn.error().message())};

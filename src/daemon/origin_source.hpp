@@ -15,11 +15,20 @@
 
 namespace df::net {
 class token_bucket;
+struct tls_options;
+}
+namespace df {
+struct url;
 }
 
 namespace df::daemon {
 
 struct daemon_context;
+struct config;
+
+/// How to reach an origin URL: plain for http://; for https://, TLS checked against the system CAs
+/// and origin_tls.ca_file, unchecked only for a host listed in origin_tls.insecure_hosts.
+net::tls_options origin_tls(const config& cfg, const url& u);
 
 /// How a back-to-source read ended. `origin_status` is set when the origin refused the request.
 struct origin_outcome {

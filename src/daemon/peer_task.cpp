@@ -75,7 +75,8 @@ awaitable<void> peer_task::run() {
     co_return;
   }
   registered_ = ctx_.scheduler.send(proto::register_peer{task_id_, peer_id_, request_.url, request_.headers,
-                                                         request_.tag, request_.application, request_.filters});
+                                                         request_.tag, request_.application, request_.filters,
+                                                         false, false, meta_.digest});
   // Resumed after a restart: the pieces verified before are offered at once (and not fetched).
   for (std::uint32_t i = 0; registered_ && i < meta_.verified.size(); ++i)
     if (meta_.verified.has(piece_index(i))) ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, i, ""});
@@ -320,7 +321,7 @@ void peer_task::on_scheduler_state(bool connected) {
 
 bool peer_task::needs_revalidation() const {
   const auto& policy = ctx_.cfg.seed.revalidate;
-  if (policy == "never") return false;
+  if (policy == "never" || !meta_.digest.empty()) return false;  // content-addressed: cannot go stale
   if (policy == "max_age" && validated_at_ && std::chrono::steady_clock::now() - *validated_at_ < ctx_.cfg.seed.max_age)
     return false;
   return true;
@@ -415,7 +416,7 @@ void peer_task::announce() {
   const bool source = back_to_source_ && !complete;
   registered_ = ctx_.scheduler.send(proto::register_peer{task_id_, peer_id_, request_.url, request_.headers,
                                                          request_.tag, request_.application, request_.filters,
-                                                         source, complete});
+                                                         source, complete, meta_.digest});
   if (!registered_) return;
   // A source or a complete peer vouches for the layout and the digests (it computed or verified
   // every one); a peer still downloading only says which pieces it holds.
@@ -432,6 +433,16 @@ void peer_task::announce() {
 
 void peer_task::complete() {
   if (phase_ != phase::running) return;
+  if (!meta_.digest.empty() && !content_checked_) {
+    // Content-addressed: every piece matched its piece digest, now the whole must match the
+    // address before anyone is told it is complete.
+    if (!checking_content_) {
+      checking_content_ = true;
+      net::asio::co_spawn(ctx_.ex, [self = shared_from_this()] { return self->check_content(); },
+                          net::asio::detached);
+    }
+    return;
+  }
   meta_.complete = true;
   save_metadata();
   phase_ = phase::done;
@@ -442,6 +453,25 @@ void peer_task::complete() {
                meta_.content_length.value_or(0), sources_.from_peers, sources_.from_seed, sources_.from_origin);
   changed_.notify_all();
   if (on_finished_) on_finished_(task_id_, true);
+}
+
+awaitable<void> peer_task::check_content() {
+  auto file = file_;
+  const std::uint64_t length = meta_.content_length.value_or(0);
+  auto job = [file, length] { return file->sha256(length); };
+  const auto got = co_await run_blocking(ctx_.pool, std::move(job));
+  checking_content_ = false;
+  if (phase_ != phase::running) co_return;
+  if (got && "sha256:" + *got == meta_.digest) {
+    content_checked_ = true;
+    complete();
+    co_return;
+  }
+  const std::string why = got ? fmt::format("content does not match its digest {} (got sha256:{})", meta_.digest, *got)
+                              : "cannot read the content back to check its digest: " + got.error().message();
+  ctx_.stats.digest_mismatches.add();
+  discard_pieces(why);
+  fail({back_to_source_ ? "origin" : "p2p", why});
 }
 
 void peer_task::fail(task_error e) {

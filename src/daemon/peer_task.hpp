@@ -40,6 +40,7 @@ struct task_request {
   std::vector<std::string> filters;
   bool disable_back_to_source = false;
   std::uint64_t rate_limit = 0;  // bytes/s for this task, on top of the host limit; 0 = none
+  std::string digest;            // "sha256:<hex>" the whole content must match; "" = none
 };
 
 /// Why a task failed, in the words the requester will see.
@@ -119,7 +120,9 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   /// Tells the scheduler everything this peer holds (after a reconnect, or to a seed trigger for
   /// a task it already has).
   void announce();
+  /// Marks the task done, after checking the whole content against its digest when it has one.
   void complete();
+  net::awaitable<void> check_content();
   void fail(task_error e);
   void parent_failed(const std::string& parent_id, const std::string& reason);
   /// Schedules a save of the metadata (and of the data it vouches for) on the worker pool.
@@ -150,6 +153,8 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   std::chrono::steady_clock::time_point last_save_{};
   bool saving_ = false;
   bool revalidating_ = false;
+  bool checking_content_ = false;
+  bool content_checked_ = false;
   std::optional<std::chrono::steady_clock::time_point> validated_at_;  // last confirmation by the origin
   std::uint32_t generation_ = 0;
   std::shared_ptr<std::atomic<bool>> discarded_ = std::make_shared<std::atomic<bool>>(false);

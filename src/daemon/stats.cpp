@@ -24,6 +24,10 @@ daemon_stats daemon_stats::create(net::metrics_registry& r) {
       r.counter("dragonfly_dfdaemon_gc_evictions_total", "Tasks removed by the cache GC", "reason=\"quota\""),
       r.counter("dragonfly_dfdaemon_revalidations_total", "Seed checks of cached tasks with the origin", "result=\"valid\""),
       r.counter("dragonfly_dfdaemon_revalidations_total", "Seed checks of cached tasks with the origin", "result=\"stale\""),
+      r.counter("dragonfly_dfdaemon_content_digest_mismatches_total", "Blobs whose content did not match their digest"),
+      r.counter("dragonfly_dfdaemon_proxy_requests_total", "Requests on the registry mirror / proxy port"),
+      r.counter("dragonfly_dfdaemon_proxy_p2p_requests_total", "Proxy requests served through the swarm"),
+      r.counter("dragonfly_dfdaemon_proxy_fallbacks_total", "Proxy requests fetched directly because P2P could not serve them"),
   };
 }
 

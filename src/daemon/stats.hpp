@@ -25,6 +25,10 @@ struct daemon_stats {
   net::metric& evicted_quota;         // tasks removed to bring the cache under gc.quota
   net::metric& revalidated_valid;     // seed: cached tasks the origin confirmed unchanged
   net::metric& revalidated_stale;     // seed: cached tasks dropped (changed, or the check failed)
+  net::metric& digest_mismatches;     // content-addressed tasks whose whole content failed its digest
+  net::metric& proxy_requests;        // requests on the proxy port
+  net::metric& proxy_p2p_blobs;       // blob requests served through the swarm
+  net::metric& proxy_fallbacks;       // blob requests fetched directly because P2P could not start
 
   static daemon_stats create(net::metrics_registry& r);
 };

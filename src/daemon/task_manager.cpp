@@ -20,6 +20,7 @@ void task_manager::load_cached() {
       continue;
     }
     task_request request{meta->url, {}, {}, {}, {}, false};
+    request.digest = meta->digest;
     auto task = std::make_shared<peer_task>(ctx_, id, std::move(request), std::move(*meta),
                                             std::make_shared<storage::task_file>(std::move(*file)), false,
                                             [this](const std::string& t, bool ok) { finished(t, ok); });
@@ -49,6 +50,7 @@ result<std::shared_ptr<peer_task>> task_manager::acquire(const std::string& task
   }
   meta.task_id = task_id;
   meta.url = request.url;
+  meta.digest = request.digest;
   auto task = std::make_shared<peer_task>(ctx_, task_id, std::move(request), std::move(meta),
                                           std::make_shared<storage::task_file>(std::move(*file)), seed_role,
                                           [this](const std::string& t, bool ok) { finished(t, ok); });
@@ -65,13 +67,13 @@ std::shared_ptr<peer_task> task_manager::find(const std::string& task_id) const 
 void task_manager::on_scheduler_message(const proto::message& m) {
   if (const auto* seed = std::get_if<proto::seed_task>(&m)) {
     task_request request{seed->url, seed->headers, seed->tag, seed->application, seed->filters, false};
+    request.digest = seed->digest;
     auto task = acquire(seed->task_id, std::move(request), true);
     if (!task) spdlog::error("seed task {}: cannot start: {}", seed->task_id.substr(0, 12), task.error().message());
     else if ((*task)->state() == peer_task::phase::done) {
       // Already held: announce it (after the revalidation policy). Should the copy turn out stale,
       // finished() fetches it afresh, as the scheduler asked.
-      pending_seed_[seed->task_id] = task_request{seed->url, seed->headers, seed->tag, seed->application,
-                                                  seed->filters, false};
+      pending_seed_[seed->task_id] = request;
       (*task)->on_scheduler_state(true);
     }
     return;

@@ -13,6 +13,14 @@
 
 namespace df::net {
 
+/// How to secure a connection: plain TCP, or TLS checked against the system CAs (plus `ca_file`),
+/// or TLS without checking the certificate (an explicit, per-host operator choice).
+struct tls_options {
+  bool enabled = false;
+  bool verify = true;
+  std::string ca_file;  // extra PEM bundle to trust; empty = system CAs only
+};
+
 /// One connection to host:port, reusable for several requests when the server keeps it alive.
 /// Owned by one coroutine at a time.
 class http_connection {
@@ -21,9 +29,11 @@ class http_connection {
   http_connection(const http_connection&) = delete;
   http_connection& operator=(const http_connection&) = delete;
 
-  /// Resolves and connects within `timeout`.
+  /// Resolves and connects within `timeout` (and, with TLS, completes the handshake, checking the
+  /// certificate against `host` unless verification is off).
   static awaitable<result<std::unique_ptr<http_connection>>> connect(const std::string& host, std::uint16_t port,
-                                                                     std::chrono::milliseconds timeout);
+                                                                     std::chrono::milliseconds timeout,
+                                                                     const tls_options& tls = {});
 
   /// Sends a request and reads the response head. `host_header` goes into Host.
   awaitable<result<http_response_head>> request(const std::string& method, const std::string& target,
@@ -37,6 +47,8 @@ class http_connection {
 
  private:
   struct impl;
+  template <class Stream>
+  struct stream_impl;
   explicit http_connection(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
 };

@@ -13,15 +13,16 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(piece_entry, piece, digest)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(hello, version, host)
 inline void to_json(nlohmann::json& j, const keepalive&) { j = nlohmann::json::object(); }
 inline void from_json(const nlohmann::json&, keepalive&) {}
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(register_peer, task_id, peer_id, url, headers, tag, application, filters, source,
-                                   complete)
+// `digest` came later in version 1: a message without it decodes with the default.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(register_peer, task_id, peer_id, url, headers, tag, application,
+                                                filters, source, complete, digest)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(task_meta, task_id, peer_id, content_length, piece_size)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(piece_done, task_id, peer_id, piece, digest)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(peer_done, task_id, peer_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(peer_failed, task_id, peer_id, message, origin_status)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(parent_failed, task_id, peer_id, parent_peer_id, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(leave_peer, task_id, peer_id)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(seed_task, task_id, url, headers, tag, application, filters)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(seed_task, task_id, url, headers, tag, application, filters, digest)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(task_info, task_id, peer_id, content_length, piece_size)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(parents, task_id, peer_id, parents, digests)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(have, task_id, peer_id, parent_peer_id, pieces)

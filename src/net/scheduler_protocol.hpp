@@ -57,6 +57,7 @@ struct register_peer {
   std::vector<std::string> filters;
   bool source = false;
   bool complete = false;
+  std::string digest;  // "sha256:<hex>" the whole content must match (registry blobs); "" = none
 };
 /// The source peer learnt the layout from the origin (content_length -1 = still unknown).
 struct task_meta { std::string task_id, peer_id; std::int64_t content_length = -1; std::uint64_t piece_size = 0; };
@@ -78,6 +79,7 @@ struct seed_task {
   std::map<std::string, std::string> headers;
   std::string tag, application;
   std::vector<std::string> filters;
+  std::string digest;  // as in register_peer
 };
 /// The task's layout, once the source knows it.
 struct task_info { std::string task_id, peer_id; std::int64_t content_length = -1; std::uint64_t piece_size = 0; };

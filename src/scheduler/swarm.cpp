@@ -77,7 +77,7 @@ void swarm::on_register(const std::string& host_id, const proto::register_peer& 
   }
   if (t == tasks_.end()) {
     t = tasks_.emplace(m.task_id, task_state{}).first;
-    t->second.request = proto::seed_task{m.task_id, m.url, m.headers, m.tag, m.application, m.filters};
+    t->second.request = proto::seed_task{m.task_id, m.url, m.headers, m.tag, m.application, m.filters, m.digest};
     stats_.tasks.set(tasks_.size());
   }
   task_state& task = t->second;

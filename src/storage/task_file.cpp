@@ -81,6 +81,18 @@ result<std::vector<std::byte>> task_file::read(std::uint64_t offset, std::uint64
   return out;
 }
 
+result<std::string> task_file::sha256(std::uint64_t length) const {
+  sha256_hasher hasher;
+  std::vector<std::byte> chunk(std::min<std::uint64_t>(length, 4 << 20));
+  for (std::uint64_t done = 0; done < length;) {
+    const std::span<std::byte> part(chunk.data(), static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length - done)));
+    if (auto r = read_into(done, part); !r) return r.error();
+    hasher.update(part);
+    done += part.size();
+  }
+  return hasher.final_hex();
+}
+
 result<void> task_file::copy_to(int out_fd, std::uint64_t offset, std::uint64_t length) const {
   auto in = static_cast<loff_t>(offset), out = static_cast<loff_t>(offset);
   while (length > 0) {

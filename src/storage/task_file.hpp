@@ -35,6 +35,8 @@ class task_file {
   result<std::string> write_new(std::uint64_t offset, std::span<const std::byte> data);
   /// Reads `length` bytes at `offset`; a short file is an error.
   result<std::vector<std::byte>> read(std::uint64_t offset, std::uint64_t length) const;
+  /// The sha256 hex of the first `length` bytes (checks a whole blob against its digest).
+  result<std::string> sha256(std::uint64_t length) const;
   /// Reads into `out` (exactly out.size() bytes).
   result<void> read_into(std::uint64_t offset, std::span<std::byte> out) const;
   /// The file descriptor, for zero-copy transfers (sendfile, copy_file_range); owned by this object.

@@ -19,6 +19,7 @@ std::string encode_metadata(const task_metadata& m) {
       {"last_access_unix", m.last_access_unix},
       {"etag", m.etag},
       {"last_modified", m.last_modified},
+      {"digest", m.digest},
   };
   j["content_length"] = m.content_length ? nlohmann::json(*m.content_length) : nlohmann::json(nullptr);
   return j.dump();
@@ -43,6 +44,7 @@ result<task_metadata> decode_metadata(std::string_view text) {
     m.last_access_unix = j.value("last_access_unix", std::int64_t{0});
     m.etag = j.value("etag", std::string{});
     m.last_modified = j.value("last_modified", std::string{});
+    m.digest = j.value("digest", std::string{});
     if (m.content_length) {
       if (m.piece_size == 0) return errc::malformed_message;
       if (count != m.layout().piece_count() || m.piece_digests.size() != count) return errc::malformed_message;

@@ -24,6 +24,7 @@ struct task_metadata {
   bool complete = false;                   // every piece verified
   std::string etag;                        // the origin's validators, for resuming with If-Range
   std::string last_modified;
+  std::string digest;  // "sha256:<hex>" the whole content was checked against (registry blobs); "" = none
   std::int64_t last_access_unix = 0;
 
   piece_layout layout() const { return {content_length.value_or(0), piece_size}; }
