@@ -95,7 +95,8 @@ config config::from_yaml(const YAML::Node& root) {
   read_value(proxy, "port", c.proxy.port);
   read_value(proxy, "default_registry", c.proxy.default_registry);
   read_value(proxy, "p2p_rules", c.proxy.p2p_rules);
-  if (const auto regs = proxy["registries"]) {
+  if (proxy && proxy.IsMap() && proxy["registries"] && !proxy["registries"].IsNull()) {
+    const auto regs = proxy["registries"];
     if (!regs.IsMap()) throw config_error("proxy.registries must map a registry host to its base URL");
     c.proxy.registries.clear();
     for (const auto& entry : regs) {

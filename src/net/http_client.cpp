@@ -181,7 +181,10 @@ awaitable<result<std::unique_ptr<http_connection>>> http_connection::connect(con
     auto [ec2, ep] = co_await p->stream.async_connect(endpoints, use_nothrow);
     if (ec2) co_return ec2;
     p->stream.socket().set_option(tcp::no_delay(true));
-    co_return std::unique_ptr<http_connection>(new http_connection(std::move(p)));
+    // (GCC 12: no temporaries with destructors in a co_return expression; name the value.)
+    std::unique_ptr<impl> base = std::move(p);
+    std::unique_ptr<http_connection> conn(new http_connection(std::move(base)));
+    co_return conn;
   }
   auto ctx = context_for(tls);
   if (!ctx) co_return ctx.error();
@@ -204,7 +207,15 @@ awaitable<result<std::unique_ptr<http_connection>>> http_connection::connect(con
   if (tls.verify) p->stream.set_verify_callback(ssl::host_name_verification(host));
   auto [ec3] = co_await p->stream.async_handshake(ssl::stream_base::client, use_nothrow);
   if (ec3) co_return ec3;
-  co_return std::unique_ptr<http_connection>(new http_connection(std::move(p)));
+  std::unique_ptr<impl> base = std::move(p);
+  std::unique_ptr<http_connection> conn(new http_connection(std::move(base)));
+  co_return conn;
+}
+
+awaitable<result<std::unique_ptr<http_connection>>> http_connection::connect(const std::string& host, std::uint16_t port,
+                                                                            std::chrono::milliseconds timeout) {
+  static const tls_options plain;
+  co_return co_await connect(host, port, timeout, plain);
 }
 
 awaitable<result<http_response_head>> http_connection::request(const std::string& method, const std::string& target,

@@ -33,7 +33,11 @@ class http_connection {
   /// certificate against `host` unless verification is off).
   static awaitable<result<std::unique_ptr<http_connection>>> connect(const std::string& host, std::uint16_t port,
                                                                      std::chrono::milliseconds timeout,
-                                                                     const tls_options& tls = {});
+                                                                     const tls_options& tls);
+  /// A plain TCP connection. (No defaulted tls argument: GCC 12 mishandles a temporary built for
+  /// a default argument inside co_await.)
+  static awaitable<result<std::unique_ptr<http_connection>>> connect(const std::string& host, std::uint16_t port,
+                                                                     std::chrono::milliseconds timeout);
 
   /// Sends a request and reads the response head. `host_header` goes into Host.
   awaitable<result<http_response_head>> request(const std::string& method, const std::string& target,
