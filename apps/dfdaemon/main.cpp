@@ -34,6 +34,20 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   app.add_flag("--seed-peer", seed, "run as a seed peer (fetches from the origin for the swarm)");
   app.add_flag("--print-config", print_config, "print the settings in effect and exit");
+  int proxy_port = -1;
+  std::string proxy_listen, default_registry, ca_file;
+  std::vector<std::string> registries, insecure;
+  bool no_proxy = false;
+  app.add_option("--proxy-port", proxy_port, "registry mirror / HTTP proxy port (default 65001; 0 = any)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--proxy-listen", proxy_listen, "address the proxy listens on (default 127.0.0.1)");
+  app.add_flag("--no-proxy", no_proxy, "do not open the registry mirror / proxy port");
+  app.add_option("--registry", registries,
+                 "how to reach a registry named by ?ns= or X-Dragonfly-Registry, as HOST=URL, e.g. "
+                 "127.0.0.1:5000=http://127.0.0.1:5000 (repeatable)");
+  app.add_option("--default-registry", default_registry, "upstream for mirror requests that name none");
+  app.add_option("--insecure-registry", insecure, "host[:port] whose TLS certificate is not checked (repeatable)");
+  app.add_option("--ca-file", ca_file, "extra PEM CA bundle trusted for https origins and registries");
   bool corrupt = false;
   app.add_flag("--test-corrupt-uploads", corrupt, "TESTS ONLY: flip a byte in every piece served")->group("");
   CLI11_PARSE(app, argc, argv);
@@ -61,6 +75,18 @@ int main(int argc, char** argv) {
     if (!log_level.empty()) cfg.log_level = log_level;
     if (seed) cfg.seed_peer = true;
     if (corrupt) cfg.upload.corrupt_for_testing = true;
+    if (proxy_port >= 0) cfg.proxy.port = static_cast<std::uint16_t>(proxy_port);
+    if (!proxy_listen.empty()) cfg.proxy.listen = proxy_listen;
+    if (no_proxy) cfg.proxy.enabled = false;
+    for (const auto& r : registries) {
+      const auto eq = r.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw df::config_error("--registry: expected HOST=URL, got '" + r + "'");
+      cfg.proxy.registries.emplace_back(r.substr(0, eq), r.substr(eq + 1));
+    }
+    if (!default_registry.empty()) cfg.proxy.default_registry = default_registry;
+    for (const auto& h : insecure) cfg.origin_tls.insecure_hosts.push_back(h);
+    if (!ca_file.empty()) cfg.origin_tls.ca_file = ca_file;
     cfg.resolve_defaults();
     cfg.validate();
   } catch (const df::config_error& e) {

@@ -20,6 +20,12 @@ std::string compute_task_id(const task_id_inputs& in) {
   return h.final_hex();
 }
 
+std::string content_task_id(std::string_view digest) {
+  sha256_hasher h;
+  h.update(fmt::format("content:{}", digest));
+  return h.final_hex();
+}
+
 bool is_valid_task_id(std::string_view id) {
   return id.size() == 64 && std::all_of(id.begin(), id.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');

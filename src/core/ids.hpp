@@ -18,6 +18,10 @@ struct task_id_inputs {
 /// sha256 hex over the filtered URL, the tag and the application.
 std::string compute_task_id(const task_id_inputs& in);
 
+/// The task ID of content addressed by its digest ("sha256:<hex>"): the same for every registry,
+/// repository and URL that serves it, so a layer shared by many images travels once.
+std::string content_task_id(std::string_view digest);
+
 /// True when `id` looks like a task ID (64 lower-case hex): guards paths built from IDs.
 bool is_valid_task_id(std::string_view id);
 

@@ -4,6 +4,7 @@
 #include "daemon/context.hpp"
 #include "daemon/local_api.hpp"
 #include "daemon/piece_client.hpp"
+#include "daemon/proxy_server.hpp"
 #include "daemon/scheduler_client.hpp"
 #include "daemon/task_manager.hpp"
 #include "daemon/upload_server.hpp"
@@ -42,6 +43,7 @@ struct daemon::impl {
   std::optional<task_manager> tasks;
   std::optional<upload_server> upload;
   std::optional<local_api> api;
+  std::optional<proxy_server> proxy;
 };
 
 daemon::daemon(boost::asio::io_context& io, config cfg) : impl_(std::make_unique<impl>(io, std::move(cfg))) {}
@@ -86,11 +88,22 @@ result<void> daemon::start() {
     spdlog::error("cannot listen on unix socket {}: {}", i.cfg.local_api.socket, r.error().message());
     return r.error();
   }
+  std::string proxy_note = " (proxy off)";
+  if (i.cfg.proxy.enabled) {
+    i.proxy.emplace(*i.ctx, *i.tasks);
+    auto proxy_port = i.proxy->listen(i.cfg.proxy.listen, i.cfg.proxy.port);
+    if (!proxy_port) {
+      spdlog::error("cannot listen for the registry mirror / proxy on {}:{}: {}", i.cfg.proxy.listen,
+                    i.cfg.proxy.port, proxy_port.error().message());
+      return proxy_port.error();
+    }
+    proxy_note = fmt::format(", proxy {}:{}", i.cfg.proxy.listen, *proxy_port);
+  }
   i.tasks->load_cached();
   i.tasks->start_gc();
   i.scheduler->start();
-  spdlog::info("dfdaemon {} up: upload port {}, socket {}, data {}{}", host.host_id, *port, i.cfg.local_api.socket,
-               i.cfg.data_dir, i.cfg.seed_peer ? " (seed peer)" : "");
+  spdlog::info("dfdaemon {} up: upload port {}{}, socket {}, data {}{}", host.host_id, *port, proxy_note,
+               i.cfg.local_api.socket, i.cfg.data_dir, i.cfg.seed_peer ? " (seed peer)" : "");
   return {};
 }
 
@@ -99,6 +112,7 @@ void daemon::stop() {
   if (i.scheduler) i.scheduler->stop();
   if (i.upload) i.upload->stop();
   if (i.api) i.api->stop();
+  if (i.proxy) i.proxy->stop();
 }
 
 }  // namespace df::daemon

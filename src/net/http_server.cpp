@@ -28,12 +28,18 @@ class beast_writer final : public response_writer {
     for (const auto& [name, value] : headers) res.set(name, value);
     res.content_length(content_length);
     res.keep_alive(keep_alive_);
-    http::response_serializer<http::empty_body> sr{res};
-    stream_.expires_after(write_timeout);
-    auto [ec, n] = co_await http::async_write_header(stream_, sr, use_nothrow);
-    head_written_ = true;
-    if (ec) co_return ec;
-    co_return result<void>{};
+    body_left_ = head_only_ ? 0 : content_length;
+    co_return co_await send_head(res);
+  }
+
+  awaitable<result<void>> write_head_until_close(int status, const header_map& headers) override {
+    http::response<http::empty_body> res{static_cast<http::status>(status), version_};
+    res.set(http::field::server, "dragonfly-cpp");
+    for (const auto& [name, value] : headers) res.set(name, value);
+    keep_alive_ = false;
+    res.keep_alive(false);
+    close_delimited_ = !head_only_;
+    co_return co_await send_head(res);
   }
 
   awaitable<result<void>> write_body(std::span<const std::byte> bytes) override {
@@ -41,6 +47,7 @@ class beast_writer final : public response_writer {
     stream_.expires_after(write_timeout);
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()), use_nothrow);
     if (ec) co_return ec;
+    body_left_ -= std::min<std::uint64_t>(body_left_, n);
     co_return result<void>{};
   }
 
@@ -55,6 +62,7 @@ class beast_writer final : public response_writer {
       const ssize_t sent = ::sendfile(sock.native_handle(), fd, &off, static_cast<std::size_t>(length));
       if (sent > 0) {
         length -= static_cast<std::uint64_t>(sent);
+        body_left_ -= std::min<std::uint64_t>(body_left_, static_cast<std::uint64_t>(sent));
         continue;
       }
       if (sent == 0) co_return make_error_code(errc::storage_io);  // the file is shorter than promised
@@ -72,13 +80,26 @@ class beast_writer final : public response_writer {
   }
 
   bool head_written() const { return head_written_; }
+  /// The connection can carry another request: the head went out and the body is complete.
+  bool reusable() const { return head_written_ && keep_alive_ && !close_delimited_ && body_left_ == 0; }
 
  private:
+  awaitable<result<void>> send_head(http::response<http::empty_body>& res) {
+    http::response_serializer<http::empty_body> sr{res};
+    stream_.expires_after(write_timeout);
+    auto [ec, n] = co_await http::async_write_header(stream_, sr, use_nothrow);
+    head_written_ = true;
+    if (ec) co_return ec;
+    co_return result<void>{};
+  }
+
   beast::tcp_stream& stream_;
   unsigned version_;
   bool keep_alive_;
   bool head_only_;
   bool head_written_ = false;
+  bool close_delimited_ = false;
+  std::uint64_t body_left_ = 0;
 };
 
 }  // namespace
@@ -141,7 +162,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
       const bool keep_alive = req.keep_alive();
       beast_writer writer(stream, req.version(), keep_alive, req.method() == http::verb::head);
       co_await handler(request, writer);
-      if (!keep_alive || !writer.head_written()) break;
+      if (!keep_alive || !writer.reusable()) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }

@@ -20,6 +20,9 @@ class response_writer {
   virtual ~response_writer() = default;
   /// Sends status and headers; Content-Length is set from `content_length`.
   virtual awaitable<result<void>> write_head(int status, const header_map& headers, std::uint64_t content_length) = 0;
+  /// Sends status and headers for a body of unknown length: the body ends when the connection
+  /// closes (the server closes it after the handler returns).
+  virtual awaitable<result<void>> write_head_until_close(int status, const header_map& headers) = 0;
   virtual awaitable<result<void>> write_body(std::span<const std::byte> bytes) = 0;
   /// Sends `length` body bytes from a file at `offset` with sendfile(2) (no copy through user space).
   virtual awaitable<result<void>> write_file(int fd, std::uint64_t offset, std::uint64_t length) = 0;
@@ -30,7 +33,9 @@ class response_writer {
 awaitable<result<void>> write_simple(response_writer& w, int status, std::string_view content_type,
                                      std::string_view body);
 
-/// Handles one request; must write exactly one response through the writer.
+/// Handles one request; must write exactly one response through the writer. A handler that
+/// returns before sending the whole announced body makes the server close the connection, so the
+/// client sees a truncated response rather than a wrong one.
 using http_handler = std::function<awaitable<void>(const http_request&, response_writer&)>;
 
 /// Accepts connections on one endpoint and runs the handler for every request. Owned by its

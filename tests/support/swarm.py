@@ -114,8 +114,12 @@ class Process:
 
 
 class Daemon:
-    def __init__(self, name, process, socket_path, upload_port):
+    def __init__(self, name, process, socket_path, upload_port, proxy_port):
         self.name, self.process, self.socket, self.upload_port = name, process, socket_path, upload_port
+        self.proxy_port = proxy_port
+
+    def proxy_url(self, path=""):
+        return "http://127.0.0.1:%d%s" % (self.proxy_port, path)
 
     def metrics(self):
         return parse_metrics(get("http://127.0.0.1:%d/metrics" % self.upload_port))
@@ -179,12 +183,12 @@ class Swarm:
 
     def start_daemon(self, name, seed=False, upload_rate_limit=None, extra=(), data_dir=None):
         data = data_dir or os.path.join(self.workdir, name)
-        upload_port = free_port()
+        upload_port, proxy_port = free_port(), free_port()
         sock = os.path.join(self.workdir, name + ".sock")
         if self.scheduler_port is None:
             self.scheduler_port = free_port()  # nothing listens: the daemon retries in the background
         args = [self._bin("dfdaemon"), "--data-dir", data, "--scheduler", "127.0.0.1:%d" % self.scheduler_port,
-                "--upload-port", str(upload_port), "--socket", sock, "--ip", "127.0.0.1", "--hostname", name]
+                "--upload-port", str(upload_port), "--proxy-port", str(proxy_port), "--socket", sock, "--ip", "127.0.0.1", "--hostname", name]
         if seed:
             args.append("--seed-peer")
         if upload_rate_limit:
@@ -192,8 +196,9 @@ class Swarm:
         if self.piece_size:
             args += ["--piece-size", self.piece_size]
         args += list(extra)
-        d = Daemon(name, self._spawn(name, args), sock, upload_port)
-        wait_until(lambda: os.path.exists(sock) and port_open(upload_port), 10, "%s to listen" % name)
+        d = Daemon(name, self._spawn(name, args), sock, upload_port, proxy_port)
+        wait_until(lambda: os.path.exists(sock) and port_open(upload_port) and port_open(proxy_port), 10,
+                   "%s to listen" % name)
         self.daemons[name] = d
         return d
 
