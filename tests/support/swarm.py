@@ -181,13 +181,14 @@ class Swarm:
     def scheduler_metrics(self):
         return parse_metrics(get("http://127.0.0.1:%d/metrics" % self.scheduler_metrics_port))
 
-    def start_daemon(self, name, seed=False, upload_rate_limit=None, extra=(), data_dir=None):
+    def start_daemon(self, name, seed=False, upload_rate_limit=None, extra=(), data_dir=None, scheduler_port=None):
         data = data_dir or os.path.join(self.workdir, name)
         upload_port, proxy_port = free_port(), free_port()
         sock = os.path.join(self.workdir, name + ".sock")
         if self.scheduler_port is None:
             self.scheduler_port = free_port()  # nothing listens: the daemon retries in the background
-        args = [self._bin("dfdaemon"), "--data-dir", data, "--scheduler", "127.0.0.1:%d" % self.scheduler_port,
+        args = [self._bin("dfdaemon"), "--data-dir", data,
+                "--scheduler", "127.0.0.1:%d" % (scheduler_port or self.scheduler_port),
                 "--upload-port", str(upload_port), "--proxy-port", str(proxy_port), "--socket", sock, "--ip", "127.0.0.1", "--hostname", name]
         if seed:
             args.append("--seed-peer")
