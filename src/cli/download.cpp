@@ -187,6 +187,7 @@ exit_code code_for(const local::download_error& e) {
   if (e.error_type == "origin") return exit_code::origin_error;
   if (e.error_type == "output") return exit_code::output_error;
   if (e.error_type == "daemon") return exit_code::daemon_error;
+  if (e.error_type == "digest") return exit_code::digest_mismatch;
   return exit_code::p2p_error;
 }
 

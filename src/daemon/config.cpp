@@ -53,7 +53,8 @@ config config::from_yaml(const YAML::Node& root) {
   check_keys(root["gc"], "gc", {"interval", "task_ttl", "quota", "high_watermark", "low_watermark"});
   check_keys(root["local_api"], "local_api", {"socket"});
   check_keys(root["origin_tls"], "origin_tls", {"ca_file", "insecure_hosts"});
-  check_keys(root["proxy"], "proxy", {"enabled", "listen", "port", "default_registry", "registries", "p2p_rules"});
+  check_keys(root["proxy"], "proxy", {"enabled", "listen", "port", "default_registry", "registries", "p2p_rules",
+                                      "connect_tunnel"});
   read_value(root, "data_dir", c.data_dir);
   read_value(root, "log_level", c.log_level);
   read_value(root, "seed_peer", c.seed_peer);
@@ -95,6 +96,7 @@ config config::from_yaml(const YAML::Node& root) {
   read_value(proxy, "port", c.proxy.port);
   read_value(proxy, "default_registry", c.proxy.default_registry);
   read_value(proxy, "p2p_rules", c.proxy.p2p_rules);
+  read_value(proxy, "connect_tunnel", c.proxy.connect_tunnel);
   if (proxy && proxy.IsMap() && proxy["registries"] && !proxy["registries"].IsNull()) {
     const auto regs = proxy["registries"];
     if (!regs.IsMap()) throw config_error("proxy.registries must map a registry host to its base URL");
@@ -213,7 +215,8 @@ std::string config::to_yaml() const {
   out << YAML::EndMap;
   out << YAML::Key << "p2p_rules" << YAML::Value << YAML::BeginSeq;
   for (const auto& r : proxy.p2p_rules) out << YAML::SingleQuoted << r;
-  out << YAML::EndSeq << YAML::EndMap;
+  out << YAML::EndSeq;
+  out << YAML::Key << "connect_tunnel" << YAML::Value << proxy.connect_tunnel << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

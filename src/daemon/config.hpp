@@ -56,6 +56,8 @@ struct config {
     std::vector<std::pair<std::string, std::string>> registries;
     // HTTP proxy mode: a URL matching one of these goes through P2P; the rest is proxied directly.
     std::vector<std::string> p2p_rules{"/v2/.+/blobs/sha256:[0-9a-f]{64}$"};
+    // HTTP proxy mode: answer CONNECT host:port with a TCP tunnel (HTTPS passes through unread).
+    bool connect_tunnel = true;
   } proxy;
   struct upload_section {
     std::string listen = "0.0.0.0";

@@ -299,7 +299,7 @@ void peer_task::handle(const proto::message& m) {
       if (!seed_role_) notices_.push_back("scheduler: " + b->reason + "; this peer downloads from the origin");
     }
   } else if (const auto* f = std::get_if<proto::task_failed>(&m)) {
-    fail({f->origin_status ? "origin" : "p2p", f->message, f->origin_status});
+    fail({f->error_type == "digest" ? "digest" : f->origin_status ? "origin" : "p2p", f->message, f->origin_status});
   }
   changed_.notify_all();
 }
@@ -471,7 +471,7 @@ awaitable<void> peer_task::check_content() {
                               : "cannot read the content back to check its digest: " + got.error().message();
   ctx_.stats.digest_mismatches.add();
   discard_pieces(why);
-  fail({back_to_source_ ? "origin" : "p2p", why});
+  fail({"digest", why});
 }
 
 void peer_task::fail(task_error e) {
@@ -481,7 +481,8 @@ void peer_task::fail(task_error e) {
   error_ = std::move(e);
   ctx_.stats.tasks_failed.add();
   if (registered_)
-    ctx_.scheduler.send(proto::peer_failed{task_id_, peer_id_, error_.message, error_.origin_status});
+    ctx_.scheduler.send(proto::peer_failed{task_id_, peer_id_, error_.message, error_.origin_status,
+                                           error_.error_type == "digest" ? "digest" : ""});
   spdlog::warn("task {} failed: {}", task_id_.substr(0, 12), error_.message);
   changed_.notify_all();
   if (on_finished_) on_finished_(task_id_, false);

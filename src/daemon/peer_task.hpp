@@ -45,7 +45,7 @@ struct task_request {
 
 /// Why a task failed, in the words the requester will see.
 struct task_error {
-  std::string error_type;  // "origin", "daemon", "scheduler" or "p2p"
+  std::string error_type;  // "origin", "daemon", "scheduler", "p2p" or "digest" (content failed its digest)
   std::string message;
   int origin_status = 0;
 };

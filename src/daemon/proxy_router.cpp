@@ -112,7 +112,7 @@ proxy_route proxy_router::route(const proxy_request_view& r) const {
   if (r.method == "CONNECT") {
     out.what = proxy_route::action::reject;
     out.status = 501;
-    out.message = "CONNECT tunnelling is not supported by this proxy yet; use it for http:// URLs and as a registry mirror";
+    out.message = "CONNECT tunnelling is switched off (proxy.connect_tunnel)";
     return out;
   }
   const bool forced_off = iequals(r.use_p2p_header, "false");

@@ -79,6 +79,12 @@ proxy_server::proxy_server(daemon_context& ctx, task_manager& tasks)
     : ctx_(ctx), tasks_(tasks), router_(std::make_unique<proxy_router>(ctx.cfg.proxy)) {
   server_ = std::make_unique<net::http_server>(
       ctx_.ex, [this](const net::http_request& req, net::response_writer& w) { return handle(req, w); });
+  if (ctx_.cfg.proxy.connect_tunnel)
+    server_->enable_tunnel([this](const std::string& host, std::uint16_t port) {
+      ctx_.stats.proxy_requests.add();
+      spdlog::debug("proxy: CONNECT {}:{}", host, port);
+      return std::string{};
+    });
 }
 
 proxy_server::~proxy_server() = default;
@@ -147,6 +153,11 @@ awaitable<bool> proxy_server::serve_p2p(const net::http_request& req, net::respo
   while (!task->meta().content_length && task->state() == peer_task::phase::running)
     co_await task->changed().wait_for(std::chrono::seconds(1));
   if (task->state() == peer_task::phase::failed) {
+    if (task->error().error_type == "digest") {  // the upstream's content is wrong: never hand it out
+      const std::string text = "blob " + route.digest + " failed verification: " + task->error().message;
+      co_await answer_error(w, 502, "origin", text);
+      co_return true;
+    }
     why_not = task->error().message;
     co_return false;
   }

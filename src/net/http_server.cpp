@@ -154,6 +154,11 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         break;
       }
       const auto& req = parser.get();
+      if (req.method() == http::verb::connect && tunnel) {
+        const std::string authority(req.target());
+        co_await open_tunnel(authority, stream, buffer);
+        co_return;
+      }
       http_request request{std::string(req.method_string()), std::string(req.target()), {}, remote};
       for (const auto& field : req) {
         auto [it, inserted] = request.headers.emplace(std::string(field.name_string()), std::string(field.value()));
@@ -167,9 +172,98 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
+  // CONNECT: checks the policy, connects, answers 200 and relays bytes both ways until both sides
+  // are done. Bytes the client sent after its request head go upstream first.
+  awaitable<void> open_tunnel(const std::string& authority, beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+    const auto refuse = [&](int status, const std::string& why) -> awaitable<void> {
+      beast_writer w(stream, 11, false, false);
+      header_map headers;
+      headers["Content-Type"] = "text/plain";
+      headers["X-Dragonfly-Error-Type"] = "proxy";
+      const std::string body = why + "\n";
+      auto head = co_await w.write_head(status, headers, body.size());
+      if (head) co_await w.write_body(std::as_bytes(std::span(body.data(), body.size())));
+    };
+    const auto colon = authority.rfind(':');
+    unsigned long port = 0;
+    std::string host = authority.substr(0, colon == std::string::npos ? 0 : colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    try {
+      if (colon != std::string::npos) port = std::stoul(authority.substr(colon + 1));
+    } catch (const std::exception&) {
+      port = 0;
+    }
+    if (host.empty() || port == 0 || port > 65535) {
+      const std::string why = "CONNECT needs host:port, got '" + authority + "'";
+      co_await refuse(400, why);
+      co_return;
+    }
+    if (const std::string why = tunnel(host, static_cast<std::uint16_t>(port)); !why.empty()) {
+      co_await refuse(403, why);
+      co_return;
+    }
+    tcp::resolver resolver(ex);
+    const std::string service = std::to_string(port);
+    auto [rec, endpoints] = co_await resolver.async_resolve(host, service, use_nothrow);
+    beast::tcp_stream upstream(ex);
+    upstream.expires_after(std::chrono::seconds(10));
+    boost::system::error_code cec = rec;
+    if (!cec) {
+      auto [ec, ep] = co_await upstream.async_connect(endpoints, use_nothrow);
+      cec = ec;
+    }
+    if (cec) {
+      const std::string why = "cannot connect to " + authority + ": " + cec.message();
+      co_await refuse(502, why);
+      co_return;
+    }
+    upstream.expires_never();
+    stream.expires_never();
+    const std::string established = "HTTP/1.1 200 Connection Established\r\n\r\n";
+    auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(established), use_nothrow);
+    if (wec) co_return;
+    if (buffer.size() > 0) {
+      auto [fec, fn] = co_await asio::async_write(upstream, buffer.data(), use_nothrow);
+      if (fec) co_return;
+      buffer.consume(buffer.size());
+    }
+    struct pair {
+      tcp::socket client, server;
+    };
+    auto sockets = std::make_shared<pair>(pair{stream.release_socket(), upstream.release_socket()});
+    const auto relay = [](std::shared_ptr<pair> p, bool upward) -> awaitable<void> {
+      tcp::socket& from = upward ? p->client : p->server;
+      tcp::socket& to = upward ? p->server : p->client;
+      std::vector<char> chunk(64 * 1024);
+      for (;;) {
+        auto [ec, n] = co_await from.async_read_some(asio::buffer(chunk), use_nothrow);
+        if (ec) {
+          boost::system::error_code ignored;
+          if (ec == asio::error::eof) {
+            to.shutdown(tcp::socket::shutdown_send, ignored);  // half-close: the other way goes on
+          } else {
+            from.close(ignored);
+            to.close(ignored);
+          }
+          co_return;
+        }
+        auto [wec2, m] = co_await asio::async_write(to, asio::buffer(chunk.data(), n), use_nothrow);
+        if (wec2) {
+          boost::system::error_code ignored;
+          from.close(ignored);
+          to.close(ignored);
+          co_return;
+        }
+      }
+    };
+    asio::co_spawn(ex, relay(sockets, true), asio::detached);
+    asio::co_spawn(ex, relay(sockets, false), asio::detached);
+  }
+
   asio::any_io_executor ex;
   tcp::acceptor acceptor;
   http_handler handler;
+  tunnel_policy tunnel;
 };
 
 http_server::http_server(asio::any_io_executor ex, http_handler handler)
@@ -189,6 +283,8 @@ result<std::uint16_t> http_server::listen(const std::string& address, std::uint1
   if (ec) return ec;
   return impl_->acceptor.local_endpoint().port();
 }
+
+void http_server::enable_tunnel(tunnel_policy policy) { impl_->tunnel = std::move(policy); }
 
 void http_server::start() {
   asio::co_spawn(impl_->ex, [self = impl_] { return self->accept_loop(); }, asio::detached);

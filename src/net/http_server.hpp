@@ -38,6 +38,9 @@ awaitable<result<void>> write_simple(response_writer& w, int status, std::string
 /// client sees a truncated response rather than a wrong one.
 using http_handler = std::function<awaitable<void>(const http_request&, response_writer&)>;
 
+/// Decides whether a CONNECT to host:port may be tunnelled: empty to allow, else why not.
+using tunnel_policy = std::function<std::string(const std::string& host, std::uint16_t port)>;
+
 /// Accepts connections on one endpoint and runs the handler for every request. Owned by its
 /// component; runs on that component's executor.
 class http_server {
@@ -47,6 +50,9 @@ class http_server {
 
   /// Binds and listens; returns the bound port (useful with port 0).
   result<std::uint16_t> listen(const std::string& address, std::uint16_t port);
+  /// Answers CONNECT host:port by opening a TCP tunnel (HTTPS through an HTTP proxy), when the
+  /// policy allows it. Without this, CONNECT goes to the handler like any request.
+  void enable_tunnel(tunnel_policy policy);
   /// Starts accepting (detached); stop() ends it.
   void start();
   void stop();

@@ -47,7 +47,8 @@ struct download_done {
   bool back_to_source = false;
 };
 /// The download failed. error_type: "origin" (origin_status is set), "daemon", "scheduler", "p2p",
-/// or "output" (the requester's file could not be written, e.g. its disk is full).
+/// "digest" (the content failed its content digest), or "output" (the requester's file could not
+/// be written, e.g. its disk is full).
 struct download_error { std::string error_type, message; int origin_status = 0; };
 
 /// Any local API message.

@@ -19,7 +19,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(register_peer, task_id, peer_id,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(task_meta, task_id, peer_id, content_length, piece_size)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(piece_done, task_id, peer_id, piece, digest)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(peer_done, task_id, peer_id)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(peer_failed, task_id, peer_id, message, origin_status)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(peer_failed, task_id, peer_id, message, origin_status, error_type)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(parent_failed, task_id, peer_id, parent_peer_id, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(leave_peer, task_id, peer_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(seed_task, task_id, url, headers, tag, application, filters, digest)
@@ -27,7 +27,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(task_info, task_id, peer_id, content_length, 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(parents, task_id, peer_id, parents, digests)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(have, task_id, peer_id, parent_peer_id, pieces)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(back_to_source, task_id, peer_id, reason)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(task_failed, task_id, peer_id, message, origin_status)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(task_failed, task_id, peer_id, message, origin_status, error_type)
 
 namespace {
 

@@ -66,7 +66,9 @@ struct piece_done { std::string task_id, peer_id; std::uint32_t piece = 0; std::
 /// A peer holds the whole task.
 struct peer_done { std::string task_id, peer_id; };
 /// A peer gave up; origin_status is the origin's HTTP status when that was the cause.
-struct peer_failed { std::string task_id, peer_id, message; int origin_status = 0; };
+/// `error_type` "digest" says the content itself failed its digest (nobody should fetch it
+/// again directly); "" for any other cause.
+struct peer_failed { std::string task_id, peer_id, message; int origin_status = 0; std::string error_type; };
 /// A child could not use one of its parents (connection, digest mismatch, missing piece).
 struct parent_failed { std::string task_id, peer_id, parent_peer_id, reason; };
 /// A peer leaves the task (download finished and cache dropped, or cancelled).
@@ -94,7 +96,7 @@ struct have { std::string task_id, peer_id, parent_peer_id; std::vector<piece_en
 /// The peer must fetch from the origin itself (it is the task's source).
 struct back_to_source { std::string task_id, peer_id, reason; };
 /// The task failed at its source; every waiting peer gets this.
-struct task_failed { std::string task_id, peer_id, message; int origin_status = 0; };
+struct task_failed { std::string task_id, peer_id, message; int origin_status = 0; std::string error_type; };
 
 /// Any message of protocol version 1.
 using message = std::variant<hello, keepalive, register_peer, task_meta, piece_done, peer_done, peer_failed,

@@ -188,7 +188,7 @@ void swarm::on_peer_failed(const proto::peer_failed& m) {
   peer_state* peer = find_peer(m.task_id, m.peer_id);
   if (!peer) return;
   if (peer->is_source && !peer->done) {
-    fail_task(t->second, m.message, m.origin_status);
+    fail_task(t->second, m.message, m.origin_status, m.error_type);
     return;
   }
   remove_peer(t->second, m.peer_id);
@@ -292,12 +292,13 @@ void swarm::remove_peer(task_state& task, const std::string& peer_id) {
     if (auto p = task.peers.find(c); p != task.peers.end()) schedule(task, p->second, true);
 }
 
-void swarm::fail_task(task_state& task, const std::string& message, int origin_status) {
+void swarm::fail_task(task_state& task, const std::string& message, int origin_status,
+                      const std::string& error_type) {
   const std::string task_id = task.request.task_id;
   spdlog::warn("task {} failed at its source: {}", task_id.substr(0, 12), message);
   stats_.tasks_failed.add();
   for (auto& [id, p] : task.peers) {
-    if (!p.is_source) out_(p.host_id, proto::task_failed{task_id, id, message, origin_status});
+    if (!p.is_source) out_(p.host_id, proto::task_failed{task_id, id, message, origin_status, error_type});
     relink(task, p, {});
     if (auto h = hosts_.find(p.host_id); h != hosts_.end()) h->second.peers.erase({task_id, id});
   }

@@ -71,7 +71,8 @@ class swarm {
   void set_parents(task_state& task, peer_state& peer, std::vector<std::string> parents);
   void send_task_info(const task_state& task, const peer_state& peer);
   void remove_peer(task_state& task, const std::string& peer_id);
-  void fail_task(task_state& task, const std::string& message, int origin_status);
+  void fail_task(task_state& task, const std::string& message, int origin_status,
+                 const std::string& error_type = {});
 
   selection_limits limits_;
   outbox out_;

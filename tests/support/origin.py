@@ -8,6 +8,7 @@ was hit. Paths:
   GET /short/<name>        announces the file's full length, sends half, then closes
   GET /auth/<name>         the file, but only with "Authorization: Bearer secret" (401 otherwise)
   GET /flaky/<name>        the first answer for each name breaks off halfway; later ones are whole
+  GET /v2/<name>/blobs/<digest>  the file <name>.blob, whatever the digest says (a registry that lies)
   GET /stats               JSON: {"requests": n, "range_requests": n, "body_bytes": n, "paths": {path: count}}
   POST /reset              zeroes the counters
 """
@@ -89,6 +90,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         m = re.fullmatch(r"/status/(\d{3})", path)
         if m:
             return self.send_plain(int(m.group(1)), "status %s\n" % m.group(1))
+        m = re.fullmatch(r"/v2/([A-Za-z0-9._-]+)/blobs/sha256:[0-9a-f]{64}", path)
+        if m:
+            full = os.path.join(self.server.root, m.group(1) + ".blob")
+            if not os.path.isfile(full):
+                return self.send_plain(404, "no such blob\n")
+            return self.serve_file(full, short=False)
         m = re.fullmatch(r"/(files|short|auth|flaky)/([A-Za-z0-9._-]+)", path)
         if m and m.group(1) == "auth" and self.headers.get("Authorization") != "Bearer secret":
             self.send_response(401)
@@ -181,6 +188,8 @@ def main():
     ap.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
     ap.add_argument("--port-file", help="write the bound port here once listening")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--tls-cert", help="serve https with this PEM certificate (and --tls-key)")
+    ap.add_argument("--tls-key")
     args = ap.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
@@ -188,6 +197,11 @@ def main():
     server.counters = Counters()
     server.verbose = args.verbose
     server.flaked = set()
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     if args.port_file:
         tmp = args.port_file + ".tmp"
         with open(tmp, "w") as f:

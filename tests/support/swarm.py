@@ -151,14 +151,20 @@ class Swarm:
         self.processes.append(p)
         return p
 
-    def start_origin(self, root):
-        port_file = os.path.join(self.workdir, "origin.port")
-        self.origin_process = self._spawn("origin", [sys.executable, os.path.join(HERE, "origin.py"),
-                                                     "--root", root, "--port-file", port_file])
+    def start_origin(self, root, name="origin", tls=None):
+        """Starts tests/support/origin.py; `tls` = (cert, key) serves https. Returns its port (the
+        first origin started is the one origin_url() names)."""
+        port_file = os.path.join(self.workdir, name + ".port")
+        args = [sys.executable, os.path.join(HERE, "origin.py"), "--root", root, "--port-file", port_file]
+        if tls:
+            args += ["--tls-cert", tls[0], "--tls-key", tls[1]]
+        process = self._spawn(name, args)
         wait_until(lambda: os.path.exists(port_file), 10, "the origin to listen")
         with open(port_file) as f:
-            self.origin_port = int(f.read())
-        return self.origin_port
+            port = int(f.read())
+        if self.origin_port is None:
+            self.origin_process, self.origin_port = process, port
+        return port
 
     def origin_url(self, path):
         return "http://127.0.0.1:%d%s" % (self.origin_port, path)
