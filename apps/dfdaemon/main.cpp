@@ -1,4 +1,5 @@
 // dfdaemon: the peer on every host (or, with --seed-peer, the swarm's seed that reads the origin).
+#include "cli/runtime_config.hpp"
 #include "core/units.hpp"
 #include "core/yaml_config.hpp"
 #include "daemon/config.hpp"
@@ -49,8 +50,25 @@ int main(int argc, char** argv) {
   app.add_option("--insecure-registry", insecure, "host[:port] whose TLS certificate is not checked (repeatable)");
   app.add_option("--ca-file", ca_file, "extra PEM CA bundle trusted for https origins and registries");
   bool corrupt = false;
+  // dfdaemon init <runtime>: point a container runtime at this daemon's registry mirror.
+  df::cli::runtime_init_options init;
+  std::string init_runtime;
+  auto* init_cmd = app.add_subcommand("init", "write a container runtime's config to pull through this daemon");
+  init_cmd->add_option("runtime", init_runtime, "containerd, docker, podman or crio")->required();
+  init_cmd->add_option("--registry", init.registries, "registry to mirror, e.g. https://registry.example:5000 "
+                                                       "or docker.io (repeatable)");
+  init_cmd->add_option("--mirror", init.mirror, "the daemon's proxy URL")->capture_default_str();
+  init_cmd->add_flag("--all-registries", init.all_registries, "containerd: also mirror every other registry "
+                                                              "(_default)");
+  init_cmd->add_option("--hosts-dir", init.hosts_dir, "containerd hosts directory")->capture_default_str();
+  init_cmd->add_option("--containerd-config", init.containerd_config, "containerd config.toml")
+      ->capture_default_str();
+  init_cmd->add_option("--daemon-json", init.docker_daemon_json, "docker daemon.json")->capture_default_str();
+  init_cmd->add_option("--registries-conf-dir", init.registries_conf_dir, "podman/CRI-O registries.conf.d")
+      ->capture_default_str();
   app.add_flag("--test-corrupt-uploads", corrupt, "TESTS ONLY: flip a byte in every piece served")->group("");
   CLI11_PARSE(app, argc, argv);
+  if (init_cmd->parsed()) return df::cli::run_runtime_init(init_runtime, init);
   df::net::ignore_sigpipe();
 
   df::daemon::config cfg;

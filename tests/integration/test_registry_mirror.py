@@ -69,7 +69,7 @@ class RegistryMirror(unittest.TestCase):
         for i, d in enumerate(cls.peers):
             c = reg.Containerd(s, "containerd-%d" % i)
             for r in (cls.open, cls.private):
-                c.mirror(r.host, d.proxy_url(), "http://" + r.host)
+                c.init_mirror(s._bin("dfdaemon"), "http://" + r.host, d.proxy_url())
             cls.runtimes.append(c)
 
     @classmethod

@@ -183,6 +183,11 @@ class Containerd:
         sw.wait_until(lambda: os.path.exists(self.address) and self.ctr("version").returncode == 0, 20,
                       "%s to serve" % name)
 
+    def init_mirror(self, dfdaemon, registry_url, proxy_url):
+        """Points this containerd at a daemon with `dfdaemon init containerd` (the user's way)."""
+        run([dfdaemon, "init", "containerd", "--registry", registry_url, "--mirror", proxy_url,
+             "--hosts-dir", self.hosts_dir, "--containerd-config", os.path.join(self.dir, "cri-config.toml")])
+
     def mirror(self, registry_host, proxy_url, server_url):
         """Writes hosts.toml: pull and resolve through the daemon, the registry itself after it."""
         d = os.path.join(self.hosts_dir, registry_host)
