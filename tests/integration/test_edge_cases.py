@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import swarm as sw  # noqa: E402
@@ -199,7 +200,7 @@ class RateLimits(unittest.TestCase):
     LIMIT = 8_000_000
     SIZE = 80 << 20
 
-    def transfer(self, holder_extra=(), taker_extra=(), dfget_extra=()):
+    def transfer(self, holder_extra=(), taker_extra=(), dfget_extra=(), proxy_headers=None):
         s = sw.Swarm()
         try:
             root = os.path.join(s.workdir, "www")
@@ -215,9 +216,14 @@ class RateLimits(unittest.TestCase):
             taker = s.start_daemon("taker", extra=list(taker_extra))
             s.wait_hosts(2)
             started = time.monotonic()
-            r = s.dfget(taker, url, os.path.join(s.workdir, "t.out"), *dfget_extra)
+            if proxy_headers:  # through the taker's HTTP proxy port instead of dfget
+                opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": taker.proxy_url()}))
+                with opener.open(urllib.request.Request(url, headers=proxy_headers), timeout=120) as resp:
+                    self.assertEqual(len(resp.read()), self.SIZE)
+            else:
+                r = s.dfget(taker, url, os.path.join(s.workdir, "t.out"), *dfget_extra)
+                self.assertEqual(r.returncode, 0, r.stderr)
             elapsed = time.monotonic() - started
-            self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(taker.received()["origin"], 0)
             rate = self.SIZE / elapsed
             print("\n%s: %.2f MB/s over %.1f s (limit %.1f MB/s)" %
@@ -235,6 +241,9 @@ class RateLimits(unittest.TestCase):
 
     def test_task_rate_limit(self):
         self.transfer(dfget_extra=["--ratelimit", "8MB"])
+
+    def test_task_rate_limit_header_on_the_proxy(self):
+        self.transfer(proxy_headers={"X-Dragonfly-Use-P2P": "true", "X-Dragonfly-Rate-Limit": "8MB"})
 
 
 class WithoutScheduler(unittest.TestCase):
