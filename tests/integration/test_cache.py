@@ -143,6 +143,20 @@ class SeedRevalidation(unittest.TestCase):
             r = s.dfget(b, url, out)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(sw.sha256_file(out), new_digest)
+
+            # Gone at the origin (404): the copy is dropped, and a requester sees the origin's status.
+            b.process.stop(signal.SIGKILL)
+            seed.process.stop(signal.SIGKILL)
+            os.remove(path)
+            restart_seed_alone()
+            sw.wait_until(lambda: seed.metrics().get(stale) == 1, 15, "the seed to find its copy gone")
+            c = s.start_daemon("c")
+            s.wait_hosts(2)
+            out = os.path.join(s.workdir, "c.out")
+            r = s.dfget(c, url, out)
+            self.assertEqual(r.returncode, 4, r.stderr)
+            self.assertIn("404", r.stderr)
+            self.assertFalse(os.path.exists(out))
         finally:
             s.stop()
 
