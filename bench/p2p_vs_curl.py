@@ -14,23 +14,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "support"))
+import nginx_origin  # noqa: E402
 import swarm as sw  # noqa: E402
-
-NGINX_CONF = """
-daemon off;
-worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/nginx-error.log;
-events {{ worker_connections 64; }}
-http {{
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  client_body_temp_path {dir}/tmp; proxy_temp_path {dir}/tmp; fastcgi_temp_path {dir}/tmp;
-  uwsgi_temp_path {dir}/tmp; scgi_temp_path {dir}/tmp;
-  server {{ listen 127.0.0.1:{port}; root {root}; }}
-}}
-"""
 
 
 def timed(args):
@@ -55,17 +40,11 @@ def main():
     try:
         root = os.path.join(s.workdir, "www")
         os.makedirs(root)
-        os.makedirs(os.path.join(s.workdir, "tmp"))
-        os.chmod(s.workdir, 0o755)  # nginx workers run as an unprivileged user
         size = args.size_mib << 20
         path = os.path.join(root, "big.bin")
         sw.write_random_file(path, size, seed=5)
         port = sw.free_port()
-        conf = os.path.join(s.workdir, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(NGINX_CONF.format(dir=s.workdir, port=port, root=root))
-        nginx = subprocess.Popen(["nginx", "-c", conf, "-p", s.workdir], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+        nginx = nginx_origin.start(s.workdir, root, "127.0.0.1", port)
         sw.wait_until(lambda: sw.port_open(port), 10, "nginx")
         url = "http://127.0.0.1:%d/big.bin" % port
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package the build, the tests and the demo need. Idempotent; needs root.
+# `scripts/setup.sh --bench` also installs what bench/swarm_bench.py compares against (aria2c,
+# opentracker) and plots with (matplotlib).
 set -euo pipefail
 
 packages=(
@@ -10,7 +12,11 @@ packages=(
   python3 curl nginx-light
   clang libclang-rt-14-dev
   docker-registry containerd skopeo umoci apache2-utils ca-certificates
+  iproute2
 )
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(aria2 opentracker python3-matplotlib)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,104 @@
+"""The product deployed on a simulated network (netns.Network): dfscheduler on one host, a seed
+peer on another, a dfdaemon on every other host, and dfget run on all of them at once.
+
+Used by the namespace swarm test and by bench/swarm_bench.py. Every daemon uses the default
+ports inside its own namespace; sockets, data and logs live under one work directory.
+"""
+import os
+import subprocess
+import threading
+import time
+
+from swarm import parse_metrics, wait_until
+
+SCHEDULER_PORT = 8002
+METRICS_PORT = 8000
+UPLOAD_PORT = 65002
+
+
+def fetch_inside(host, url, timeout=5):
+    """GETs `url` from inside `host` (the root namespace cannot reach the hosts); "" on failure."""
+    r = host.run(["curl", "-fsS", "--max-time", str(timeout), url], capture_output=True, text=True)
+    return r.stdout if r.returncode == 0 else ""
+
+
+def run_everywhere(jobs, timeout):
+    """Starts every (name, argv) at the same moment, each in its own thread. Returns
+    {name: (seconds from the common start, returncode, stderr)} once all have ended."""
+    results, threads = {}, []
+    start = time.monotonic()
+
+    def one(name, argv):
+        try:
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+            results[name] = (time.monotonic() - start, r.returncode, r.stderr)
+        except subprocess.TimeoutExpired:
+            results[name] = (time.monotonic() - start, -1, "timed out after %ds" % timeout)
+
+    for name, argv in jobs:
+        t = threading.Thread(target=one, args=(name, argv))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+    return results
+
+
+class Fleet:
+    """dfscheduler + seed peer + one dfdaemon per host. Tracks (1) where each runs, (2) their
+    sockets and data directories, (3) the scheduler host, for metrics."""
+
+    def __init__(self, network, bin_dir, workdir, scheduler_host, seed_host, hosts, daemon_args=()):
+        self.network, self.bin_dir, self.workdir = network, bin_dir, workdir
+        self.scheduler_host, self.seed_host, self.hosts = scheduler_host, seed_host, list(hosts)
+        self.daemon_args = list(daemon_args)
+
+    def _bin(self, name):
+        return os.path.join(self.bin_dir, name)
+
+    def socket(self, host):
+        return os.path.join(self.workdir, host.name + ".sock")
+
+    def start(self):
+        """Starts every process and waits until every daemon has joined the scheduler."""
+        sched = self.scheduler_host
+        sched.popen([self._bin("dfscheduler"), "--listen", "0.0.0.0", "--port", str(SCHEDULER_PORT),
+                     "--metrics-port", str(METRICS_PORT)], os.path.join(self.workdir, "dfscheduler.log"))
+        wait_until(lambda: fetch_inside(sched, self._metrics_url()), 10, "dfscheduler to listen")
+        for host in [self.seed_host] + self.hosts:
+            args = [self._bin("dfdaemon"), "--data-dir", os.path.join(self.workdir, host.name),
+                    "--scheduler", "%s:%d" % (sched.ip, SCHEDULER_PORT), "--ip", host.ip,
+                    "--hostname", host.name, "--idc", host.idc, "--socket", self.socket(host),
+                    "--no-proxy"] + self.daemon_args
+            if host is self.seed_host:
+                args.append("--seed-peer")
+            host.popen(args, os.path.join(self.workdir, host.name + ".log"))
+        total = len(self.hosts) + 1
+        wait_until(lambda: self.scheduler_metrics().get("dragonfly_scheduler_hosts") == total, 30,
+                   "%d daemons to join the scheduler" % total)
+
+    def _metrics_url(self):
+        return "http://127.0.0.1:%d/metrics" % METRICS_PORT
+
+    def scheduler_metrics(self):
+        return parse_metrics(fetch_inside(self.scheduler_host, self._metrics_url()))
+
+    def daemon_metrics(self, host):
+        return parse_metrics(fetch_inside(host, "http://%s:%d/metrics" % (host.ip, UPLOAD_PORT)))
+
+    def dfget_argv(self, host, url, output, digest):
+        argv = host.prefix() + [self._bin("dfget"), url, "-O", output, "--socket", self.socket(host),
+                                "--no-progress"]
+        return argv + (["--digest", digest] if digest else [])
+
+    def download_all(self, url, outputs, digest=None, timeout=1800):
+        """dfget on every host at once; `outputs` maps host name → output path. Returns
+        run_everywhere's results."""
+        jobs = [(h.name, self.dfget_argv(h, url, outputs[h.name], digest)) for h in self.hosts]
+        return run_everywhere(jobs, timeout)
+
+    def received(self, host):
+        """Bytes `host`'s daemon received, by source (its own counters)."""
+        m = self.daemon_metrics(host)
+        key = 'dragonfly_dfdaemon_download_bytes_total{source="%s"}'
+        return {s: m.get(key % s, 0) for s in ("peer", "seed", "origin")}
