@@ -11,7 +11,8 @@ cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DDF_FUZZ=ON -DDF
 cmake --build build-fuzz -j "${JOBS:-2}"
 mkdir -p build-fuzz/artifacts
 status=0
-for target in scheduler_protocol local_protocol frame_header task_metadata url text_values daemon_config scheduler_config; do
+for target in scheduler_protocol local_protocol frame_header task_metadata url text_values daemon_config scheduler_config \
+    proxy_request; do
   work="build-fuzz/corpus/$target"
   mkdir -p "$work"
   echo "fuzz: $target for ${seconds}s"
