@@ -21,11 +21,14 @@ import argparse
 import datetime
 import os
 import resource
+import shlex
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "support"))
@@ -71,12 +74,42 @@ def lower_bound(size, kind, n):
     return max(terms)
 
 
+class UploadSampler:
+    """Samples what the seed and the hosts upload, every half second, in a thread: shows whether
+    the swarm keeps every uplink busy (the bound assumes it does)."""
+
+    def __init__(self, hosts, period=0.5):
+        self.hosts, self.period = hosts, period
+        self.samples = []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run)
+        self.thread.start()
+
+    def _run(self):
+        start = time.monotonic()
+        last = {h.name: h.counters()[1] for h in self.hosts}
+        while not self.done.wait(self.period):
+            now = {h.name: h.counters()[1] for h in self.hosts}
+            seed = self.hosts[0].name
+            self.samples.append((round(time.monotonic() - start, 2),
+                                 round((now[seed] - last[seed]) * 8 / self.period / 1e6),
+                                 round(sum(now[n] - last[n] for n in now if n != seed) * 8 / self.period / 1e6)))
+            last = now
+
+    def stop(self):
+        """[(seconds, seed Mbit/s, all hosts' Mbit/s)]."""
+        self.done.set()
+        self.thread.join()
+        return self.samples
+
+
 class Bench:
     """One profile's network and file. Tracks (1) the namespaces and roles, (2) the file and its
     digest, (3) the work directory of the current method."""
 
-    def __init__(self, profile, bin_dir, workdir):
-        self.profile = profile
+    def __init__(self, profile, bin_dir, workdir, keep=False, daemon_args=(), scheduler_args=()):
+        self.profile, self.keep = profile, keep
+        self.daemon_args, self.scheduler_args = daemon_args, scheduler_args
         self.n, size_mib, self.kind = PROFILES[profile]
         self.size = size_mib << 20
         self.bin_dir, self.workdir = bin_dir, workdir
@@ -115,14 +148,19 @@ class Bench:
             self.start_origin(run_dir)
             origin_before = self.origin.counters()[1]
             link_before = self.net.idc_link_bytes()
+            sampler = UploadSampler([self.seed] + self.hosts)
             times, outputs = getattr(self, "run_" + method)(run_dir)
+            timeline = sampler.stop()
             origin_tx = self.origin.counters()[1] - origin_before
             link = self.net.idc_link_bytes() - link_before
         finally:
             self.net.stop_processes()
         cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         bad = [name for name, path in outputs.items() if sw.sha256_file(path) != self.digest[7:]]
-        shutil.rmtree(run_dir, ignore_errors=True)
+        for path in outputs.values():
+            os.remove(path)
+        if not self.keep:
+            shutil.rmtree(run_dir, ignore_errors=True)
         if bad:
             raise SystemExit("%s/%s: wrong content on %s" % (self.profile, method, ", ".join(bad)))
         ordered = sorted(times.values())
@@ -133,11 +171,13 @@ class Bench:
             "origin_egress": origin_tx / self.size, "idc_link": link / self.size if self.kind == "idc2" else None,
             "cpu_s": (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime),
             "bound": lower_bound(self.size, self.kind, self.n),
+            "upload_timeline": timeline,
             "date": datetime.date.today().isoformat(),
         }
 
     def run_p2p(self, run_dir):
-        fleet = netns_fleet.Fleet(self.net, self.bin_dir, run_dir, self.scheduler, self.seed, self.hosts)
+        fleet = netns_fleet.Fleet(self.net, self.bin_dir, run_dir, self.scheduler, self.seed, self.hosts,
+                                  self.daemon_args, self.scheduler_args)
         fleet.start()
         outputs = {h.name: os.path.join(run_dir, h.name + ".out") for h in self.hosts}
         results = fleet.download_all(self.url, outputs, digest=self.digest)
@@ -169,6 +209,10 @@ def main():
     ap.add_argument("--bin-dir", default=os.path.join(HERE, "..", "build", "apps"))
     ap.add_argument("--results", default=os.path.join(HERE, "results"))
     ap.add_argument("--no-save", action="store_true", help="print only; leave bench/results alone")
+    ap.add_argument("--daemon-args", default="", help="extra dfdaemon flags, e.g. '--piece-size 1MiB'")
+    ap.add_argument("--scheduler-args", default="", help="extra dfscheduler flags, e.g. '-c my.yaml'")
+    ap.add_argument("--timeline", action="store_true", help="print upload rates every half second")
+    ap.add_argument("--keep", action="store_true", help="keep each run's logs and data (the path is printed)")
     args = ap.parse_args()
     netns.require_root()
     for tool in ("nginx", "curl") + (("aria2c", "opentracker") if "bt" in args.methods else ()):
@@ -179,16 +223,22 @@ def main():
         workdir = tempfile.mkdtemp(prefix="df-bench-")
         bench = None
         try:
-            bench = Bench(profile, os.path.abspath(args.bin_dir), workdir)
+            bench = Bench(profile, os.path.abspath(args.bin_dir), workdir, args.keep, shlex.split(args.daemon_args),
+                          shlex.split(args.scheduler_args))
             for method in methods:
                 record = bench.measure(method)
                 print(swarm_report.one_line(record), flush=True)
+                if args.timeline:
+                    print(swarm_report.timeline(record), flush=True)
                 if not args.no_save:
                     swarm_report.save(args.results, record)
         finally:
             if bench:
                 bench.net.destroy()
-            shutil.rmtree(workdir, ignore_errors=True)
+            if args.keep:
+                print("logs and data kept in %s" % workdir)
+            else:
+                shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,11 @@ METHODS = ["p2p", "bt", "direct"]
 LABELS = {"p2p": "dragonfly-cpp (p2p)", "bt": "BitTorrent (aria2c)", "direct": "direct from nginx"}
 
 
+def timeline(r):
+    """The upload timeline of a record: one line per sample."""
+    return "\n".join("  t=%5.1fs seed %4d Mbit/s  hosts %5d Mbit/s" % s for s in r.get("upload_timeline", []))
+
+
 def one_line(r):
     """A one-line summary of a result record, for the console."""
     ratio = " (%.2fx T_min %.1fs)" % (r["last"] / r["bound"], r["bound"]) if r["bound"] else ""

@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <limits>
 #include <random>
 
 namespace df::daemon {
@@ -24,9 +26,7 @@ namespace {
 // crash loses little work.
 constexpr std::uint32_t save_every_pieces = 16;
 constexpr auto save_at_least_every = std::chrono::seconds(1);
-// A peer with non-seed parents leaves the seed's upload to peers that have nobody else (the roots
-// of the DAG), and asks the seed itself only when its other parents gave nothing for this long.
-constexpr auto seed_fallback_after = std::chrono::seconds(2);
+// A peer with other parents keeps few requests at the seed, whose upload is shared by the swarm.
 constexpr std::uint32_t seed_requests_with_peer_parents = 2;
 constexpr int max_origin_resumes = 3;  // times a broken-off origin body is resumed before failing
 }  // namespace
@@ -42,7 +42,8 @@ peer_task::peer_task(daemon_context& ctx, std::string task_id, task_request requ
       seed_role_(seed_role),
       on_finished_(std::move(on_finished)),
       changed_(ctx.ex),
-      seed_pick_offset_(static_cast<std::uint32_t>(std::random_device{}())) {
+      rng_(std::random_device{}()),
+      pick_offset_(static_cast<std::uint32_t>(rng_())) {
   if (request_.rate_limit)
     task_limit_ = std::make_unique<net::token_bucket>(ctx.ex, request_.rate_limit,
                                                       std::max<std::uint64_t>(request_.rate_limit / 4, 64 * 1024));
@@ -101,7 +102,7 @@ awaitable<void> peer_task::run_p2p() {
       // Booked here, before the fetch starts, so the next pick() sees it whenever that runs.
       auto& parent = parents_.at(next->second);
       ++parent.in_flight;
-      in_flight_.insert(next->first);
+      in_flight_[next->first].insert(next->second);
       net::asio::co_spawn(ctx_.ex, fetch_piece(next->first, parent.info), net::asio::detached);
     }
     co_await changed_.wait_for(std::chrono::seconds(1));
@@ -200,37 +201,59 @@ awaitable<void> peer_task::run_back_to_source() {
 std::optional<std::pair<std::uint32_t, std::string>> peer_task::pick() const {
   if (!meta_.content_length || phase_ != phase::running) return std::nullopt;
   const std::uint32_t count = meta_.layout().piece_count();
+  const auto have_digest = [&](std::uint32_t i) {
+    return i < meta_.piece_digests.size() && !meta_.piece_digests[i].empty();
+  };
+  std::uint32_t missing = 0;
+  for (std::uint32_t i = 0; i < count; ++i) missing += !meta_.verified.has(piece_index(i));
+  // Endgame: everything left is already requested. A piece may then be asked of a second parent
+  // too (the first copy to arrive is kept), so one slow parent cannot hold up the end.
+  const bool endgame = missing > 0 && missing <= in_flight_.size();
   const auto wanted = [&](std::uint32_t i) {
-    return !meta_.verified.has(piece_index(i)) && !in_flight_.contains(i) && i < meta_.piece_digests.size() &&
-           !meta_.piece_digests[i].empty();
+    if (meta_.verified.has(piece_index(i)) || !have_digest(i)) return false;
+    const auto it = in_flight_.find(i);
+    return it == in_flight_.end() || (endgame && it->second.size() < 2);
   };
   const std::uint32_t per_parent = ctx_.cfg.download.per_parent_pieces;
-  bool has_peer_parent = false;
-  for (const auto& [id, p] : parents_) has_peer_parent |= !p.info.seed;
+  const auto seed = std::find_if(parents_.begin(), parents_.end(), [](const auto& p) { return p.second.info.seed; });
+  const std::uint32_t seed_limit = parents_.size() > 1 ? seed_requests_with_peer_parents : per_parent;
+  const bool seed_free = seed != parents_.end() && seed->second.in_flight < seed_limit;
+  const auto asked_of = [&](std::uint32_t i, const std::string& parent) {
+    const auto it = in_flight_.find(i);
+    return it != in_flight_.end() && it->second.contains(parent);
+  };
 
-  // Pieces a non-seed parent can give: lowest number first (requesters read in order).
-  for (std::uint32_t i = 0; i < count; ++i) {
-    if (!wanted(i)) continue;
-    const parent_state* best = nullptr;
-    const std::string* best_id = nullptr;
-    for (const auto& [id, p] : parents_) {
-      if (p.info.seed || p.in_flight >= per_parent || !p.pieces.contains(i)) continue;
-      if (!best || p.in_flight < best->in_flight) best = &p, best_id = &id;
-    }
-    if (best) return std::pair{i, *best_id};
-  }
-  // Pieces only a seed has. With other parents around, wait for them unless they stall; then ask
-  // the seed for few at a time, starting at a random place so stalled peers pull different pieces.
-  if (has_peer_parent && std::chrono::steady_clock::now() - last_peer_piece_ < seed_fallback_after) return std::nullopt;
-  const std::uint32_t seed_limit = has_peer_parent ? seed_requests_with_peer_parents : per_parent;
-  const std::uint32_t start = has_peer_parent && count ? seed_pick_offset_ % count : 0;
+  // Rarest first among the non-seed parents, so every peer soon holds pieces the others lack and
+  // all of them upload; ties go to the piece nearest this peer's own starting point (peers start
+  // at different places). A piece goes to its least busy peer holder, or to the seed when every
+  // holder is busy (the seed then works on whatever is rarest, never idles while wanted).
+  std::optional<std::pair<std::uint32_t, std::string>> best;
+  std::uint32_t best_holders = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::uint32_t> seed_only;  // wanted pieces no non-seed parent holds, the seed does
   for (std::uint32_t k = 0; k < count; ++k) {
-    const std::uint32_t i = (start + k) % count;
+    const std::uint32_t i = (pick_offset_ + k) % count;
     if (!wanted(i)) continue;
-    for (const auto& [id, p] : parents_)
-      if (p.info.seed && p.in_flight < seed_limit && p.pieces.contains(i)) return std::pair{i, id};
+    std::uint32_t holders = 0;
+    const std::string* least_busy = nullptr;
+    std::uint32_t least_busy_load = per_parent;
+    for (const auto& [id, p] : parents_) {
+      if (p.info.seed || !p.pieces.contains(i)) continue;
+      ++holders;
+      if (p.in_flight < least_busy_load && !asked_of(i, id)) least_busy = &id, least_busy_load = p.in_flight;
+    }
+    const bool from_seed = seed_free && seed->second.pieces.contains(i) && !asked_of(i, seed->first);
+    if (holders == 0 && from_seed) seed_only.push_back(i);
+    if (holders >= best_holders || (!least_busy && !from_seed)) continue;
+    best = std::pair{i, least_busy ? *least_busy : seed->first};
+    best_holders = holders;
   }
-  return std::nullopt;
+  // What only the seed holds: a random such piece, so that peers asking at the same time mostly
+  // ask for different pieces and the seed's upload brings new pieces into the swarm.
+  if (!seed_only.empty()) {
+    std::uniform_int_distribution<std::size_t> any(0, seed_only.size() - 1);
+    return std::pair{seed_only[any(rng_)], seed->first};
+  }
+  return best;
 }
 
 awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info info) {
@@ -256,13 +279,13 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
     } else if (!stored) {
       fail({"daemon", fmt::format("cannot store piece {} in {}: {}", piece, ctx_.cfg.data_dir, stored.error().message())});
     } else if (phase_ == phase::running && !meta_.verified.has(piece_index(piece))) {
-      if (!info.seed) last_peer_piece_ = std::chrono::steady_clock::now();
       (info.seed ? sources_.from_seed : sources_.from_peers) += length;
       (info.seed ? ctx_.stats.download_from_seed : ctx_.stats.download_from_peer).add(length);
       piece_stored(piece);
     }
   }
-  in_flight_.erase(piece);
+  if (auto it = in_flight_.find(piece); it != in_flight_.end() && it->second.erase(parent_id) && it->second.empty())
+    in_flight_.erase(it);
   if (auto it = parents_.find(parent_id); it != parents_.end() && it->second.in_flight > 0) --it->second.in_flight;
   if (!failure.empty() && phase_ == phase::running) parent_failed(parent_id, failure);
   changed_.notify_all();
@@ -276,8 +299,6 @@ void peer_task::handle(const proto::message& m) {
     for (std::uint32_t i = 0; i < p->digests.size(); ++i) learn_digest(i, p->digests[i]);
     std::map<std::string, parent_state> next;
     for (const auto& info : p->parents) {
-      // A new non-seed parent gets a grace period before the seed is used instead.
-      if (!info.seed && !parents_.contains(info.peer_id)) last_peer_piece_ = std::chrono::steady_clock::now();
       auto& s = next[info.peer_id];
       s.info = info;
       s.pieces.insert(info.pieces.begin(), info.pieces.end());

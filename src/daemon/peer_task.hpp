@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <unordered_set>
@@ -144,11 +145,11 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   task_error error_;
   net::async_event changed_;
   std::map<std::string, parent_state> parents_;
-  std::set<std::uint32_t> in_flight_;
+  std::map<std::uint32_t, std::set<std::string>> in_flight_;  // piece → parents asked for it
   source_bytes sources_;
   std::vector<std::string> notices_;
-  std::uint32_t seed_pick_offset_ = 0;
-  std::chrono::steady_clock::time_point last_peer_piece_{};  // last piece from a non-seed parent
+  mutable std::mt19937 rng_;     // spreads peers' choices of pieces from the seed
+  std::uint32_t pick_offset_ = 0;  // where this peer starts among equally rare pieces
   std::uint32_t unsaved_pieces_ = 0;
   std::chrono::steady_clock::time_point last_save_{};
   bool saving_ = false;

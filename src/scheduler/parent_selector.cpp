@@ -1,26 +1,9 @@
 #include "scheduler/parent_selector.hpp"
 
 #include <algorithm>
-#include <deque>
-#include <set>
 #include <tuple>
 
 namespace df::scheduler {
-
-bool is_ancestor(const task_state& task, const std::string& ancestor, const std::string& peer) {
-  std::deque<std::string> todo{peer};
-  std::set<std::string> seen{peer};
-  while (!todo.empty()) {
-    const auto it = task.peers.find(todo.front());
-    todo.pop_front();
-    if (it == task.peers.end()) continue;
-    for (const auto& p : it->second.parents) {
-      if (p == ancestor) return true;
-      if (seen.insert(p).second) todo.push_back(p);
-    }
-  }
-  return false;
-}
 
 namespace {
 
@@ -49,13 +32,11 @@ std::vector<std::string> select_parents(const task_state& task, const std::strin
   const auto self_host = hosts.find(self.host_id);
 
   const auto eligible = [&](const peer_state& c) {
-    if (c.peer_id == peer_id || self.blocked_parents.contains(c.peer_id)) return false;
-    if (!c.is_source && !c.done && c.pieces.none()) return false;
+    if (c.peer_id == peer_id || c.host_id == self.host_id || self.blocked_parents.contains(c.peer_id)) return false;
     const auto host = hosts.find(c.host_id);
     if (host == hosts.end()) return false;
     // A host already serving this peer through another of its peers counts once.
-    if (!self.parents.contains(c.peer_id) && host->second.children >= limits.max_children_per_host) return false;
-    return !is_ancestor(task, peer_id, c.peer_id);
+    return self.parents.contains(c.peer_id) || host->second.children < limits.max_children_per_host;
   };
 
   std::vector<std::string> chosen;
@@ -65,7 +46,7 @@ std::vector<std::string> select_parents(const task_state& task, const std::strin
   }
 
   // Rank the other candidates: lower tuple = better.
-  using rank = std::tuple<int, int, int, std::int64_t, std::uint32_t, std::string>;
+  using rank = std::tuple<int, int, int, std::uint32_t, std::int64_t, std::string>;
   std::vector<rank> ranked;
   for (const auto& [id, c] : task.peers) {
     if (self.parents.contains(id) || !eligible(c)) continue;
@@ -76,8 +57,8 @@ std::vector<std::string> select_parents(const task_state& task, const std::strin
       same_idc = !mine.idc.empty() && mine.idc == host.info.idc;
       affinity = location_affinity(mine.location, host.info.location);
     }
-    ranked.emplace_back(c.is_source ? 0 : 1, -same_idc, -affinity, -static_cast<std::int64_t>(c.pieces.count()),
-                        host.children, id);
+    ranked.emplace_back(c.is_source ? 0 : 1, -same_idc, -affinity, host.children,
+                        -static_cast<std::int64_t>(c.pieces.count()), id);
   }
   std::sort(ranked.begin(), ranked.end());
   // The source never counts against max_parents: a peer must always be able to reach every piece.

@@ -19,15 +19,12 @@ struct selection_limits {
   std::chrono::milliseconds source_election_delay{5000};
 };
 
-/// True when `ancestor` is reachable from `peer` by following parent edges (so making `peer` a
-/// parent of `ancestor` would close a cycle).
-bool is_ancestor(const task_state& task, const std::string& ancestor, const std::string& peer);
-
 /// The parents `peer` should have: its still-valid current parents, topped up with the best other
-/// candidates. Candidates hold pieces (or are the source), are not the peer, not blocked for it,
-/// not its descendants, and live on a host with free upload slots. The source is always included
-/// and does not count against max_parents; other candidates rank by same idc, shared location
-/// prefix, more pieces held, then fewer children on their host.
+/// candidates. A candidate is any other peer of the task, not blocked for this peer, on a host with
+/// a free upload slot; it need not hold pieces yet (it is then already connected when it gets its
+/// first). Parent edges may go both ways: peers trade pieces, as in a mesh. The source is always
+/// included and does not count against max_parents; other candidates rank by same idc, shared
+/// location prefix, fewer children on their host (free upload capacity), then more pieces held.
 std::vector<std::string> select_parents(const task_state& task, const std::string& peer_id,
                                         const std::map<std::string, host_state>& hosts,
                                         const selection_limits& limits);

@@ -23,7 +23,8 @@ struct host_state {
 };
 
 /// One host's participation in one task. Tracks (1) its pieces, (2) its parents and children in
-/// the task's DAG, (3) parents it must not get again, (4) whether it is the task's source.
+/// the task's mesh, (3) parents it must not get again, (4) whether it is the task's source, (5) which
+/// of the source's pieces it has been told of and which it was given to bring into the swarm.
 struct peer_state {
   std::string peer_id;
   std::string host_id;
@@ -31,6 +32,8 @@ struct peer_state {
   std::set<std::string> parents;
   std::set<std::string> children;
   std::set<std::string> blocked_parents;
+  std::vector<bool> told_by_source;          // source pieces this peer knows it may fetch from the source
+  std::set<std::uint32_t> source_assigned;   // told, not yet fetched: this peer's share of new pieces
   std::uint64_t registered_seq = 0;  // order of arrival, for picking a back-to-source peer
   bool done = false;
   bool is_source = false;  // reads the task from the origin
@@ -38,7 +41,8 @@ struct peer_state {
 
 /// One resource being distributed. Tracks (1) the request that created it (to trigger a seed),
 /// (2) the layout and piece digests reported by its source, (3) its peers, (4) its source and
-/// seed-trigger state, (5) failure.
+/// seed-trigger state, (5) whether the source's pieces are still handed out one peer per piece,
+/// (6) failure.
 struct task_state {
   net::proto::seed_task request;
   std::int64_t content_length = -1;
@@ -48,6 +52,10 @@ struct task_state {
   std::string source_peer;         // peer reading from the origin (or done having read it)
   std::string seed_pending_host;   // seed host asked to fetch, not registered yet
   std::set<std::string> seeds_tried;
+  // Until the source holds every piece, each new source piece is told to one peer only, which
+  // passes it on; afterwards every peer may ask the source for anything (source_revealed).
+  bool source_revealed = false;
+  std::vector<std::uint32_t> unassigned_source_pieces;  // held by the source, no peer to give them to yet
   bool failed = false;
 
   bool layout_known() const { return piece_size != 0 && content_length >= 0; }

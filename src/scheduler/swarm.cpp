@@ -92,6 +92,7 @@ void swarm::on_register(const std::string& host_id, const proto::register_peer& 
 
   const bool source_missing = task.source_peer.empty();
   if ((m.source || m.complete) && source_missing) {  // re-announced after a restart: adopt it
+    reset_source_tracking(task);
     task.source_peer = m.peer_id;
     peer.is_source = true;
     task.seed_pending_host.clear();
@@ -105,7 +106,31 @@ void swarm::on_register(const std::string& host_id, const proto::register_peer& 
   }
   if (task.layout_known()) send_task_info(task, peer);
   ensure_source(task);
-  if (!peer.is_source) schedule(task, peer);
+  if (!peer.is_source) {
+    schedule(task, peer);
+    offer_as_parent(task, peer);
+  }
+}
+
+void swarm::offer_as_parent(task_state& task, peer_state& peer) {
+  std::vector<std::pair<std::size_t, peer_state*>> short_of_parents;
+  for (auto& [id, p] : task.peers) {
+    if (p.is_source || p.done || id == peer.peer_id || p.host_id == peer.host_id || p.parents.contains(peer.peer_id) ||
+        p.blocked_parents.contains(peer.peer_id))
+      continue;
+    const std::size_t others = p.parents.size() - (task.source_peer.empty() ? 0 : p.parents.count(task.source_peer));
+    if (others < limits_.max_parents) short_of_parents.emplace_back(others, &p);
+  }
+  std::sort(short_of_parents.begin(), short_of_parents.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  const auto host = hosts_.find(peer.host_id);
+  for (std::size_t i = 0; i < short_of_parents.size() && i < limits_.max_parents; ++i) {
+    if (host == hosts_.end() || host->second.children >= limits_.max_children_per_host) return;
+    peer_state& child = *short_of_parents[i].second;
+    std::vector<std::string> parents(child.parents.begin(), child.parents.end());
+    parents.push_back(peer.peer_id);
+    set_parents(task, child, std::move(parents));
+  }
 }
 
 void swarm::ensure_source(task_state& task) {
@@ -133,6 +158,7 @@ void swarm::ensure_source(task_state& task) {
 
 void swarm::make_source(task_state& task, peer_state& peer, const std::string& reason) {
   relink(task, peer, {});
+  reset_source_tracking(task);
   task.source_peer = peer.peer_id;
   peer.is_source = true;
   stats_.back_to_source_orders.add();
@@ -162,25 +188,30 @@ void swarm::on_piece_done(const proto::piece_done& m) {
   task_state& task = tasks_.at(m.task_id);
   if (task.layout_known() && m.piece >= task.piece_count()) return;
   if (!peer->pieces.set(piece_index(m.piece))) return;
-  if (peer->is_source && !m.digest.empty()) {
-    if (task.digests.size() <= m.piece) task.digests.resize(m.piece + 1);
-    task.digests[m.piece] = m.digest;
-  }
-  const std::string digest = m.piece < task.digests.size() ? task.digests[m.piece] : std::string{};
-  if (!digest.empty()) {
-    for (const auto& child_id : peer->children) {
-      const auto& child = task.peers.at(child_id);
-      out_(child.host_id, proto::have{m.task_id, child_id, m.peer_id, {proto::piece_entry{m.piece, digest}}});
+  if (peer->is_source) {
+    if (!m.digest.empty()) {
+      if (task.digests.size() <= m.piece) task.digests.resize(m.piece + 1);
+      task.digests[m.piece] = m.digest;
     }
+    on_source_piece(task, m.piece);
+    return;
   }
-  if (peer->pieces.count() == 1 && !peer->is_source) schedule_all(task);
+  peer->source_assigned.erase(m.piece);
+  const std::string digest = m.piece < task.digests.size() ? task.digests[m.piece] : std::string{};
+  if (digest.empty()) return;
+  for (const auto& child_id : peer->children) {
+    const auto& child = task.peers.at(child_id);
+    out_(child.host_id, proto::have{m.task_id, child_id, m.peer_id, {proto::piece_entry{m.piece, digest}}});
+  }
 }
 
 void swarm::on_peer_done(const proto::peer_done& m) {
   peer_state* peer = find_peer(m.task_id, m.peer_id);
   if (!peer) return;
   peer->done = true;
-  relink(tasks_.at(m.task_id), *peer, {});  // frees the parents' upload slots
+  task_state& task = tasks_.at(m.task_id);
+  relink(task, *peer, {});  // frees the parents' upload slots
+  if (peer->is_source) reveal_source(task);
 }
 
 void swarm::on_peer_failed(const proto::peer_failed& m) {
@@ -252,8 +283,12 @@ void swarm::set_parents(task_state& task, peer_state& peer, std::vector<std::str
     const auto& parent = task.peers.at(id);
     const auto& host = hosts_.at(parent.host_id).info;
     proto::parent_info info{id, host.host_id, host.ip, host.upload_port, parent.is_source, {}};
-    for (std::uint32_t i = 0; i < parent.pieces.size(); ++i)
-      if (parent.pieces.has(piece_index(i))) info.pieces.push_back(i);
+    if (parent.is_source) {
+      info.pieces = source_pieces_for(task, peer);
+    } else {
+      for (std::uint32_t i = 0; i < parent.pieces.size(); ++i)
+        if (parent.pieces.has(piece_index(i))) info.pieces.push_back(i);
+    }
     msg.parents.push_back(std::move(info));
   }
   stats_.reschedules.add();
@@ -279,6 +314,7 @@ void swarm::remove_peer(task_state& task, const std::string& peer_id) {
   }
   if (auto h = hosts_.find(peer.host_id); h != hosts_.end()) h->second.peers.erase({task.request.task_id, peer_id});
   const bool was_source = task.source_peer == peer_id;
+  const std::set<std::uint32_t> share = peer.source_assigned;
   task.peers.erase(it);
   if (was_source) task.source_peer.clear();
   const std::string task_id = task.request.task_id;
@@ -288,6 +324,7 @@ void swarm::remove_peer(task_state& task, const std::string& peer_id) {
     return;
   }
   if (was_source) ensure_source(task);
+  else reassign_source_pieces(task, share);
   for (const auto& c : orphans)
     if (auto p = task.peers.find(c); p != task.peers.end()) schedule(task, p->second, true);
 }

@@ -65,11 +65,30 @@ class swarm {
   void schedule(task_state& task, peer_state& peer, bool force_send = false);
   /// Reschedules every unfinished peer of the task that has room for more parents.
   void schedule_all(task_state& task);
+  /// Called when `peer` joins: it becomes a parent of up to max_parents peers that still have room
+  /// for one, those with the fewest parents first, so the mesh is complete before pieces flow.
+  void offer_as_parent(task_state& task, peer_state& peer);
   /// Replaces the peer's parent edges (and the parents' hosts' load) without telling anyone.
   void relink(task_state& task, peer_state& peer, const std::vector<std::string>& parents);
   /// relink, then sends the new set to the peer.
   void set_parents(task_state& task, peer_state& peer, std::vector<std::string> parents);
   void send_task_info(const task_state& task, const peer_state& peer);
+
+  // Bringing the source's pieces into the swarm once each (source_pieces.cpp).
+  /// The source stored `piece`: tell one peer (the one with the least outstanding share), or
+  /// everyone once the source is revealed.
+  void on_source_piece(task_state& task, std::uint32_t piece);
+  /// Gives `piece` to the child of the source that has the fewest source pieces outstanding;
+  /// false when there is no such child.
+  bool assign_source_piece(task_state& task, std::uint32_t piece);
+  /// The source holds everything: every peer may now fetch any piece from it.
+  void reveal_source(task_state& task);
+  /// A new source (or none): forget who was told what.
+  void reset_source_tracking(task_state& task);
+  /// The source's pieces that `child` knows of, for its `parents` message (and marks them told).
+  std::vector<std::uint32_t> source_pieces_for(task_state& task, peer_state& child);
+  /// A peer leaves: its outstanding share goes to others.
+  void reassign_source_pieces(task_state& task, const std::set<std::uint32_t>& pieces);
   void remove_peer(task_state& task, const std::string& peer_id);
   void fail_task(task_state& task, const std::string& message, int origin_status,
                  const std::string& error_type = {});

@@ -48,10 +48,11 @@ class Fleet:
     """dfscheduler + seed peer + one dfdaemon per host. Tracks (1) where each runs, (2) their
     sockets and data directories, (3) the scheduler host, for metrics."""
 
-    def __init__(self, network, bin_dir, workdir, scheduler_host, seed_host, hosts, daemon_args=()):
+    def __init__(self, network, bin_dir, workdir, scheduler_host, seed_host, hosts, daemon_args=(),
+                 scheduler_args=()):
         self.network, self.bin_dir, self.workdir = network, bin_dir, workdir
         self.scheduler_host, self.seed_host, self.hosts = scheduler_host, seed_host, list(hosts)
-        self.daemon_args = list(daemon_args)
+        self.daemon_args, self.scheduler_args = list(daemon_args), list(scheduler_args)
 
     def _bin(self, name):
         return os.path.join(self.bin_dir, name)
@@ -63,7 +64,7 @@ class Fleet:
         """Starts every process and waits until every daemon has joined the scheduler."""
         sched = self.scheduler_host
         sched.popen([self._bin("dfscheduler"), "--listen", "0.0.0.0", "--port", str(SCHEDULER_PORT),
-                     "--metrics-port", str(METRICS_PORT)], os.path.join(self.workdir, "dfscheduler.log"))
+                     "--metrics-port", str(METRICS_PORT)] + self.scheduler_args, os.path.join(self.workdir, "dfscheduler.log"))
         wait_until(lambda: fetch_inside(sched, self._metrics_url()), 10, "dfscheduler to listen")
         for host in [self.seed_host] + self.hosts:
             args = [self._bin("dfdaemon"), "--data-dir", os.path.join(self.workdir, host.name),

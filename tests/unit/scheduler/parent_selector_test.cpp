@@ -39,27 +39,32 @@ struct swarm_fixture {
 
 using names = std::vector<std::string>;
 
-TEST(parent_selector, never_itself_and_only_peers_with_pieces) {
+TEST(parent_selector, never_itself_and_peers_without_pieces_yet_are_candidates) {
   swarm_fixture s;
   s.add("seed", "0000");
   s.add("a", "1100");
-  s.add("b", "0000");  // nothing yet: not a parent
+  s.add("b", "0000");  // nothing yet, but connected already when its first piece arrives
   s.add("c", "0000");
-  EXPECT_EQ(s.select("c"), (names{"a", "seed"}));
-  EXPECT_EQ(s.select("a"), (names{"seed"}));
+  EXPECT_EQ(s.select("c"), (names{"a", "b", "seed"}));
+  EXPECT_EQ(s.select("a"), (names{"b", "c", "seed"}));
 }
 
-TEST(parent_selector, no_cycles_descendants_are_excluded) {
+TEST(parent_selector, parents_may_be_mutual_peers_trade_pieces) {
   swarm_fixture s;
   s.add("seed", "1111");
   s.add("a", "1100", {"seed"});
-  s.add("b", "1110", {"a"});
-  s.add("c", "1111", {"b"});  // c descends from a through b
-  EXPECT_TRUE(is_ancestor(s.task, "a", "c"));
-  EXPECT_FALSE(is_ancestor(s.task, "c", "a"));
-  const auto parents_of_a = s.select("a");
-  EXPECT_EQ(std::count(parents_of_a.begin(), parents_of_a.end(), "b"), 0);
-  EXPECT_EQ(std::count(parents_of_a.begin(), parents_of_a.end(), "c"), 0);
+  s.add("b", "0011", {"a"});
+  s.add("c", "1010", {"b"});  // c descends from a through b: still a parent for a
+  EXPECT_EQ(s.select("a"), (names{"b", "c", "seed"}));
+}
+
+TEST(parent_selector, a_peer_on_the_same_host_is_not_a_parent) {
+  swarm_fixture s;
+  s.add("seed", "11");
+  s.add("a", "11");
+  s.add("b", "00");
+  s.task.peers["a"].host_id = "h-b";
+  EXPECT_EQ(s.select("b"), (names{"seed"}));
 }
 
 TEST(parent_selector, blocked_parents_are_skipped) {
@@ -89,6 +94,16 @@ TEST(parent_selector, caps_at_max_parents_plus_the_source_preferring_more_pieces
   s.add("c", "1110");
   s.add("d", "0000");
   EXPECT_EQ(s.select("d", {2, 64}), (names{"b", "c", "seed"}));
+}
+
+TEST(parent_selector, free_upload_capacity_wins_over_more_pieces) {
+  swarm_fixture s;
+  s.add("seed", "1111");
+  s.add("busy", "1111");
+  s.add("idle", "1000");
+  s.add("me", "0000");
+  s.hosts["h-busy"].children = 3;
+  EXPECT_EQ(s.select("me", {1, 64}), (names{"idle", "seed"}));
 }
 
 TEST(parent_selector, same_idc_wins_over_more_pieces) {

@@ -138,7 +138,7 @@ TEST(swarm, pieces_flow_to_children_with_the_sources_digest) {
   EXPECT_EQ(r.to<proto::have>("a").size(), 1u);
 }
 
-TEST(swarm, peer_with_a_piece_becomes_a_parent_of_later_peers) {
+TEST(swarm, peers_become_each_others_parents) {
   recorder r;
   r.seeded_task();
   r.sw.on_message("seed", proto::piece_done{tid, "ps", 0, "d0"});
@@ -149,10 +149,18 @@ TEST(swarm, peer_with_a_piece_becomes_a_parent_of_later_peers) {
   std::set<std::string> ids;
   for (const auto& p : parents.back().parents) ids.insert(p.peer_id);
   EXPECT_EQ(ids, (std::set<std::string>{"pa", "ps"}));
-  // b never becomes a's parent: that would be a cycle.
+  // a, short of parents, gets b as soon as b joins: peers trade pieces both ways.
+  const auto for_a = r.to<proto::parents>("a");
+  ASSERT_FALSE(for_a.empty());
+  std::set<std::string> ids_a;
+  for (const auto& p : for_a.back().parents) ids_a.insert(p.peer_id);
+  EXPECT_EQ(ids_a, (std::set<std::string>{"pb", "ps"}));
+  // b's pieces then reach a as `have`.
+  r.sw.on_message("seed", proto::piece_done{tid, "ps", 1, "d1"});
   r.sw.on_message("b", proto::piece_done{tid, "pb", 1, ""});
-  for (const auto& p : r.to<proto::parents>("a"))
-    for (const auto& parent : p.parents) EXPECT_NE(parent.peer_id, "pb");
+  const auto have = r.to<proto::have>("a");
+  ASSERT_FALSE(have.empty());
+  EXPECT_EQ(have.back().parent_peer_id, "pb");
 }
 
 TEST(swarm, source_failure_reaches_every_waiter_with_the_origin_status) {
@@ -205,6 +213,77 @@ TEST(swarm, seed_leaving_mid_task_hands_the_source_role_on) {
   r.later();
   r.sw.on_host_gone("seed");
   EXPECT_EQ(r.to<proto::back_to_source>("a").size(), 1u);  // no other seed: the peer fetches itself
+}
+
+// Which of the source's pieces each host was told of, from `have` and `parents` messages.
+std::map<std::string, std::set<std::uint32_t>> told_by_source(recorder& r, const std::vector<std::string>& hosts) {
+  std::map<std::string, std::set<std::uint32_t>> out;
+  for (const auto& h : hosts) {
+    for (const auto& m : r.to<proto::have>(h))
+      if (m.parent_peer_id == "ps")
+        for (const auto& e : m.pieces) out[h].insert(e.piece);
+    for (const auto& m : r.to<proto::parents>(h))
+      for (const auto& p : m.parents)
+        if (p.peer_id == "ps") out[h].insert(p.pieces.begin(), p.pieces.end());
+  }
+  return out;
+}
+
+TEST(swarm, each_new_source_piece_is_told_to_one_peer_until_the_source_is_done) {
+  recorder r;
+  r.host("seed", true);
+  for (const auto* h : {"a", "b", "c"}) r.host(h);
+  r.reg("a", "pa");
+  r.reg("b", "pb");
+  r.reg("c", "pc");
+  r.reg("seed", "ps");
+  r.sw.on_message("seed", proto::task_meta{tid, "ps", 6 * 4, 4});  // 6 pieces
+  for (std::uint32_t i = 0; i < 6; ++i) r.sw.on_message("seed", proto::piece_done{tid, "ps", i, "d"});
+  auto told = told_by_source(r, {"a", "b", "c"});
+  // Every piece went to exactly one peer, two each (the least loaded share first).
+  std::multiset<std::uint32_t> all;
+  for (const auto& [h, pieces] : told) all.insert(pieces.begin(), pieces.end());
+  EXPECT_EQ(all, (std::multiset<std::uint32_t>{0, 1, 2, 3, 4, 5}));
+  for (const auto* h : {"a", "b", "c"}) EXPECT_EQ(told[h].size(), 2u) << h;
+
+  // Once the source holds everything, every peer may ask it for any piece.
+  r.sw.on_message("seed", proto::peer_done{tid, "ps"});
+  told = told_by_source(r, {"a", "b", "c"});
+  for (const auto* h : {"a", "b", "c"}) EXPECT_EQ(told[h].size(), 6u) << h;
+}
+
+TEST(swarm, a_leaving_peers_share_of_source_pieces_goes_to_another) {
+  recorder r;
+  r.host("seed", true);
+  r.host("a");
+  r.host("b");
+  r.reg("a", "pa");
+  r.reg("b", "pb");
+  r.reg("seed", "ps");
+  r.sw.on_message("seed", proto::task_meta{tid, "ps", 2 * 4, 4});
+  r.sw.on_message("seed", proto::piece_done{tid, "ps", 0, "d0"});
+  r.sw.on_message("seed", proto::piece_done{tid, "ps", 1, "d1"});
+  auto told = told_by_source(r, {"a", "b"});
+  ASSERT_EQ(told["a"].size(), 1u);
+  ASSERT_EQ(told["b"].size(), 1u);
+  r.sw.on_host_gone("a");  // a never fetched its piece
+  told = told_by_source(r, {"b"});
+  EXPECT_EQ(told["b"], (std::set<std::uint32_t>{0, 1}));
+}
+
+TEST(swarm, source_pieces_with_nobody_to_take_them_go_to_the_next_peer) {
+  recorder r;
+  r.host("seed", true);
+  r.host("a");
+  r.host("b");
+  r.reg("a", "pa");
+  r.reg("seed", "ps");
+  r.sw.on_message("seed", proto::task_meta{tid, "ps", 2 * 4, 4});
+  r.sw.on_message("a", proto::leave_peer{tid, "pa"});  // the only requester went away
+  r.sw.on_message("seed", proto::piece_done{tid, "ps", 0, "d0"});  // nobody to tell
+  EXPECT_TRUE(told_by_source(r, {"b"})["b"].empty());
+  r.reg("b", "pb");
+  EXPECT_EQ(told_by_source(r, {"b"})["b"], (std::set<std::uint32_t>{0}));
 }
 
 }  // namespace
