@@ -74,27 +74,34 @@ def lower_bound(size, kind, n):
     return max(terms)
 
 
-class UploadSampler:
-    """Samples what the seed and the hosts upload, every half second, in a thread: shows whether
-    the swarm keeps every uplink busy (the bound assumes it does)."""
+def cpu_busy_jiffies():
+    """(busy, total) jiffies of the whole machine from /proc/stat: every process and the kernel's
+    network processing (softirq), which the per-process CPU time does not show."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
 
-    def __init__(self, hosts, period=0.5):
-        self.hosts, self.period = hosts, period
+
+class UploadSampler:
+    """Samples what the seed and the hosts upload, about every half second, in a thread: shows
+    whether the swarm keeps every uplink busy (the bound assumes it does)."""
+
+    def __init__(self, network, seed, hosts, period=0.5):
+        self.network, self.seed, self.hosts, self.period = network, seed.name, [h.name for h in hosts], period
         self.samples = []
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._run)
         self.thread.start()
 
     def _run(self):
-        start = time.monotonic()
-        last = {h.name: h.counters()[1] for h in self.hosts}
+        start = last_t = time.monotonic()
+        last = self.network.uploads()
         while not self.done.wait(self.period):
-            now = {h.name: h.counters()[1] for h in self.hosts}
-            seed = self.hosts[0].name
-            self.samples.append((round(time.monotonic() - start, 2),
-                                 round((now[seed] - last[seed]) * 8 / self.period / 1e6),
-                                 round(sum(now[n] - last[n] for n in now if n != seed) * 8 / self.period / 1e6)))
-            last = now
+            now, t = self.network.uploads(), time.monotonic()
+            mbit = lambda names: round(sum(now[n] - last[n] for n in names) * 8 / (t - last_t) / 1e6)  # noqa: E731
+            self.samples.append((round(t - start, 2), mbit([self.seed]), mbit(self.hosts)))
+            last, last_t = now, t
 
     def stop(self):
         """[(seconds, seed Mbit/s, all hosts' Mbit/s)]."""
@@ -148,8 +155,10 @@ class Bench:
             self.start_origin(run_dir)
             origin_before = self.origin.counters()[1]
             link_before = self.net.idc_link_bytes()
-            sampler = UploadSampler([self.seed] + self.hosts)
+            sampler = UploadSampler(self.net, self.seed, self.hosts)
+            busy_before = cpu_busy_jiffies()
             times, outputs = getattr(self, "run_" + method)(run_dir)
+            busy_after = cpu_busy_jiffies()
             timeline = sampler.stop()
             origin_tx = self.origin.counters()[1] - origin_before
             link = self.net.idc_link_bytes() - link_before
@@ -172,6 +181,7 @@ class Bench:
             "cpu_s": (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime),
             "bound": lower_bound(self.size, self.kind, self.n),
             "upload_timeline": timeline,
+            "machine_busy": (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1]),
             "date": datetime.date.today().isoformat(),
         }
 

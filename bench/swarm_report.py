@@ -15,8 +15,9 @@ def one_line(r):
     """A one-line summary of a result record, for the console."""
     ratio = " (%.2fx T_min %.1fs)" % (r["last"] / r["bound"], r["bound"]) if r["bound"] else ""
     link = ", inter-IDC %.2f copies" % r["idc_link"] if r["idc_link"] is not None else ""
-    return "%-16s %-6s last host %7.1fs%s p50 %.1fs p99 %.1fs, origin egress %.2f copies%s, CPU %.0fs" % (
-        r["profile"], r["method"], r["last"], ratio, r["p50"], r["p99"], r["origin_egress"], link, r["cpu_s"])
+    return ("%-16s %-6s last host %7.1fs%s p50 %.1fs p99 %.1fs, origin egress %.2f copies%s, CPU %.0fs "
+            "(machine %.0f%% busy)") % (r["profile"], r["method"], r["last"], ratio, r["p50"], r["p99"],
+                                        r["origin_egress"], link, r["cpu_s"], 100 * r.get("machine_busy", 0))
 
 
 def load(results_dir):
@@ -44,14 +45,14 @@ def save(results_dir, record):
 def table(records):
     """Markdown: one row per (profile, method)."""
     lines = ["| profile | hosts | file | method | last host (s) | vs T_min | p50 (s) | p99 (s) | origin egress "
-             "(files) | inter-IDC (files) | CPU (s) | date |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "(files) | inter-IDC (files) | CPU (s) | machine busy | date |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in records:
-        lines.append("| %s | %d | %d MiB | %s | %.1f | %s | %.1f | %.1f | %.2f | %s | %.0f | %s |" % (
+        lines.append("| %s | %d | %d MiB | %s | %.1f | %s | %.1f | %.1f | %.2f | %s | %.0f | %.0f%% | %s |" % (
             r["profile"], r["hosts"], r["size"] >> 20, r["method"], r["last"],
             "%.2f× (%.1f s)" % (r["last"] / r["bound"], r["bound"]) if r["bound"] else "–",
             r["p50"], r["p99"], r["origin_egress"], "%.2f" % r["idc_link"] if r["idc_link"] is not None else "–",
-            r["cpu_s"], r["date"]))
+            r["cpu_s"], 100 * r.get("machine_busy", 0), r["date"]))
     return "\n".join(lines) + "\n"
 
 

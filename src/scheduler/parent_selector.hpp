@@ -12,7 +12,7 @@ namespace df::scheduler {
 
 /// Tunables of parent choice (scheduler config).
 struct selection_limits {
-  std::size_t max_parents = 4;          // parents per peer
+  std::size_t max_parents = 8;          // parents per peer
   std::uint32_t max_children_per_host = 64;  // upload slots: children a host serves at once
   // After a start, how long to wait for daemons to re-announce sources before sending a plain
   // peer to the origin (seed peers are asked at once).

@@ -11,7 +11,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import swarm as sw  # noqa: E402
 
-PIECE = 4 << 20  # the automatic piece size for small files
+PIECE = 1 << 20  # the automatic piece size for small files
 
 
 class EdgeCases(unittest.TestCase):

@@ -157,6 +157,7 @@ class Network:
         if down_mbit:
             shape(self.switch, outer, down_mbit)
         host = Host(self, name, ns, ip, idc, up_mbit, down_mbit)
+        host.switch_port = outer
         self.hosts[name] = host
         return host
 
@@ -165,6 +166,13 @@ class Network:
         out = run("ip", "-j", "-s", "-n", ns, "link", "show", "dev", dev).stdout
         stats = json.loads(out)[0]["stats64"]
         return stats["rx"]["bytes"], stats["tx"]["bytes"]
+
+    def uploads(self):
+        """{host name: bytes it has sent so far}, read in one call from the switch side of every
+        host's link (what the switch received from it)."""
+        out = run("ip", "-j", "-s", "-n", self.switch, "link", "show").stdout
+        by_port = {entry["ifname"]: entry["stats64"]["rx"]["bytes"] for entry in json.loads(out)}
+        return {name: by_port.get(h.switch_port, 0) for name, h in self.hosts.items()}
 
     def idc_link_bytes(self):
         """Bytes that crossed the inter-IDC link so far, both directions (0 without one)."""
