@@ -1,6 +1,8 @@
 """Results of bench/swarm_bench.py: the JSON store, the Markdown table and the PNG plot."""
 import json
 import os
+import subprocess
+import sys
 
 METHODS = ["p2p", "bt", "direct"]
 LABELS = {"p2p": "dragonfly-cpp (p2p)", "bt": "BitTorrent (aria2c)", "direct": "direct from nginx"}
@@ -64,7 +66,13 @@ def plot(records, path):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("swarm_report: python3-matplotlib is not installed; no plot written")
+        # Debian's python3-matplotlib belongs to /usr/bin/python3; another interpreter may be first
+        # on PATH.
+        system = "/usr/bin/python3"
+        if os.path.exists(system) and os.path.realpath(sys.executable) != os.path.realpath(system):
+            subprocess.run([system, os.path.abspath(__file__), "--plot", path], input=json.dumps(records), text=True)
+        else:
+            print("swarm_report: python3-matplotlib is not installed (scripts/setup.sh --bench); no plot written")
         return
     uniform = [r for r in records if r["kind"] == "uniform"]
     sizes = sorted({r["size"] for r in uniform})
@@ -89,3 +97,8 @@ def plot(records, path):
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--plot":  # records as JSON on stdin
+        plot(json.load(sys.stdin), sys.argv[2])

@@ -214,44 +214,54 @@ std::optional<std::pair<std::uint32_t, std::string>> peer_task::pick() const {
     const auto it = in_flight_.find(i);
     return it == in_flight_.end() || (endgame && it->second.size() < 2);
   };
-  const std::uint32_t per_parent = ctx_.cfg.download.per_parent_pieces;
-  const auto seed = std::find_if(parents_.begin(), parents_.end(), [](const auto& p) { return p.second.info.seed; });
-  const std::uint32_t seed_limit = parents_.size() > 1 ? seed_requests_with_peer_parents : per_parent;
-  const bool seed_free = seed != parents_.end() && seed->second.in_flight < seed_limit;
-  const auto asked_of = [&](std::uint32_t i, const std::string& parent) {
-    const auto it = in_flight_.find(i);
-    return it != in_flight_.end() && it->second.contains(parent);
-  };
+  double fastest = 0;  // an untried parent is assumed as fast as the fastest known one
+  for (const auto& [id, p] : parents_) fastest = std::max(fastest, p.throughput);
 
-  // Rarest first among the non-seed parents, so every peer soon holds pieces the others lack and
-  // all of them upload; ties go to the piece nearest this peer's own starting point (peers start
-  // at different places). A piece goes to its least busy peer holder, or to the seed when every
-  // holder is busy (the seed then works on whatever is rarest, never idles while wanted).
+  // Rarest first among the non-seed parents (the seed holds everything, so it says nothing about
+  // rarity), so every peer soon holds pieces the others lack and all of them upload; ties go to
+  // the piece nearest this peer's own starting point (peers start at different places).
   std::optional<std::pair<std::uint32_t, std::string>> best;
   std::uint32_t best_holders = std::numeric_limits<std::uint32_t>::max();
-  std::vector<std::uint32_t> seed_only;  // wanted pieces no non-seed parent holds, the seed does
+  std::vector<std::uint32_t> seed_only;  // wanted pieces that only the seed can give now
   for (std::uint32_t k = 0; k < count; ++k) {
     const std::uint32_t i = (pick_offset_ + k) % count;
     if (!wanted(i)) continue;
     std::uint32_t holders = 0;
-    const std::string* least_busy = nullptr;
-    std::uint32_t least_busy_load = per_parent;
-    for (const auto& [id, p] : parents_) {
-      if (p.info.seed || !p.pieces.contains(i)) continue;
-      ++holders;
-      if (p.in_flight < least_busy_load && !asked_of(i, id)) least_busy = &id, least_busy_load = p.in_flight;
+    for (const auto& [id, p] : parents_) holders += !p.info.seed && p.pieces.contains(i);
+    if (holders >= best_holders && holders > 0) continue;
+    const std::string* from = best_holder(i, fastest);
+    if (!from) continue;
+    if (holders == 0) {
+      seed_only.push_back(i);
+    } else {
+      best = std::pair{i, *from};
+      best_holders = holders;
     }
-    const bool from_seed = seed_free && seed->second.pieces.contains(i) && !asked_of(i, seed->first);
-    if (holders == 0 && from_seed) seed_only.push_back(i);
-    if (holders >= best_holders || (!least_busy && !from_seed)) continue;
-    best = std::pair{i, least_busy ? *least_busy : seed->first};
-    best_holders = holders;
   }
   // What only the seed holds: a random such piece, so that peers asking at the same time mostly
   // ask for different pieces and the seed's upload brings new pieces into the swarm.
   if (!seed_only.empty()) {
     std::uniform_int_distribution<std::size_t> any(0, seed_only.size() - 1);
-    return std::pair{seed_only[any(rng_)], seed->first};
+    const std::uint32_t i = seed_only[any(rng_)];
+    return std::pair{i, *best_holder(i, fastest)};
+  }
+  return best;
+}
+
+const std::string* peer_task::best_holder(std::uint32_t i, double fallback_throughput) const {
+  const std::uint32_t per_parent = ctx_.cfg.download.per_parent_pieces;
+  const std::uint32_t seed_limit = parents_.size() > 1 ? seed_requests_with_peer_parents : per_parent;
+  const auto asked = in_flight_.find(i);
+  const std::string* best = nullptr;
+  double best_eta = std::numeric_limits<double>::max();
+  for (const auto& [id, p] : parents_) {
+    if (!p.pieces.contains(i) || p.in_flight >= (p.info.seed ? seed_limit : per_parent)) continue;
+    if (asked != in_flight_.end() && asked->second.contains(id)) continue;
+    const double rate = p.throughput > 0 ? p.throughput : (fallback_throughput > 0 ? fallback_throughput : 1.0);
+    // Time until it would have sent this piece too (it shares itself among our requests); a
+    // non-seed parent wins a tie, leaving the seed's upload to what only it holds.
+    const double eta = (p.in_flight + 1) / rate * (p.info.seed ? 1.0001 : 1.0);
+    if (eta < best_eta) best = &id, best_eta = eta;
   }
   return best;
 }
@@ -265,6 +275,8 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
   const std::string expected = meta_.piece_digests[piece];
 
   std::string failure;
+  const auto asked_at = std::chrono::steady_clock::now();
+  const std::uint32_t sharing = parents_.contains(parent_id) ? parents_.at(parent_id).in_flight : 1;
   auto data = co_await ctx_.pieces.fetch(info.ip, info.upload_port, task_id_, piece_index(piece), length,
                                          ctx_.cfg.download.piece_timeout, task_limit_.get());
   if (!data) {
@@ -279,6 +291,7 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
     } else if (!stored) {
       fail({"daemon", fmt::format("cannot store piece {} in {}: {}", piece, ctx_.cfg.data_dir, stored.error().message())});
     } else if (phase_ == phase::running && !meta_.verified.has(piece_index(piece))) {
+      record_throughput(parent_id, length, std::chrono::steady_clock::now() - asked_at, sharing);
       (info.seed ? sources_.from_seed : sources_.from_peers) += length;
       (info.seed ? ctx_.stats.download_from_seed : ctx_.stats.download_from_peer).add(length);
       piece_stored(piece);
@@ -289,6 +302,17 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
   if (auto it = parents_.find(parent_id); it != parents_.end() && it->second.in_flight > 0) --it->second.in_flight;
   if (!failure.empty() && phase_ == phase::running) parent_failed(parent_id, failure);
   changed_.notify_all();
+}
+
+void peer_task::record_throughput(const std::string& parent_id, std::uint64_t bytes,
+                                  std::chrono::steady_clock::duration took, std::uint32_t sharing) {
+  const auto it = parents_.find(parent_id);
+  const double seconds = std::chrono::duration<double>(took).count();
+  if (it == parents_.end() || seconds <= 0) return;
+  // This request shared the parent's upload to us with `sharing` - 1 others.
+  const double sample = static_cast<double>(bytes) * std::max<std::uint32_t>(sharing, 1) / seconds;
+  double& t = it->second.throughput;
+  t = t > 0 ? 0.7 * t + 0.3 * sample : sample;
 }
 
 void peer_task::handle(const proto::message& m) {
@@ -302,7 +326,10 @@ void peer_task::handle(const proto::message& m) {
       auto& s = next[info.peer_id];
       s.info = info;
       s.pieces.insert(info.pieces.begin(), info.pieces.end());
-      if (auto old = parents_.find(info.peer_id); old != parents_.end()) s.in_flight = old->second.in_flight;
+      if (auto old = parents_.find(info.peer_id); old != parents_.end()) {
+        s.in_flight = old->second.in_flight;
+        s.throughput = old->second.throughput;
+      }
     }
     parents_ = std::move(next);
   } else if (const auto* h = std::get_if<proto::have>(&m)) {

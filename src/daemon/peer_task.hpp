@@ -99,6 +99,7 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
     net::proto::parent_info info;
     std::unordered_set<std::uint32_t> pieces;
     std::uint32_t in_flight = 0;
+    double throughput = 0;  // bytes/s it has delivered to us lately (moving average); 0 = not known yet
   };
 
   net::awaitable<void> run();
@@ -106,6 +107,13 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   net::awaitable<void> run_back_to_source();
   /// Where to resume reading the origin (first missing piece + validator), if that is possible.
   std::optional<origin_resume> resume_point() const;
+  /// The parent to ask for piece `i`: the holder that should deliver it soonest given what it is
+  /// already sending us and how fast it has been; the seed counts like any holder. Nothing when
+  /// every holder is at its request limit (or already asked for `i`).
+  const std::string* best_holder(std::uint32_t i, double fallback_throughput) const;
+  /// Folds one delivered piece into the parent's throughput estimate.
+  void record_throughput(const std::string& parent_id, std::uint64_t bytes, std::chrono::steady_clock::duration took,
+                         std::uint32_t sharing);
   /// Fetches one piece from a parent; the caller has booked it in in_flight_ and the parent's count.
   net::awaitable<void> fetch_piece(std::uint32_t piece, net::proto::parent_info info);
   /// The next (piece, parent) to request, or nothing when no request should start now.

@@ -1,5 +1,6 @@
 #include "scheduler/swarm.hpp"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -292,6 +293,8 @@ void swarm::set_parents(task_state& task, peer_state& peer, std::vector<std::str
     msg.parents.push_back(std::move(info));
   }
   stats_.reschedules.add();
+  spdlog::debug("task {}: peer {} gets {} parents: {}", task.request.task_id.substr(0, 12), peer.peer_id,
+                parents.size(), fmt::join(parents, ", "));
   out_(peer.host_id, std::move(msg));
 }
 
