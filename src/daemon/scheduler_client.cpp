@@ -62,7 +62,7 @@ awaitable<bool> scheduler_client::connect_once(const std::string& address) {
   guard.cancel();
   if (ec2) co_return false;
   socket.set_option(tcp::no_delay(true), ec2);
-  stream_ = std::make_shared<net::frame_stream>(net::frame_stream::socket_type(std::move(socket)));
+  stream_ = std::make_shared<net::frame_stream>(net::frame_stream::socket_type(std::move(socket)), true);
   stream_->send(net::frame_kind::message, proto::encode(proto::hello{proto::protocol_version, host_}));
   current_ = address;
   co_return true;

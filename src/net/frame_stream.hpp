@@ -8,6 +8,7 @@
 
 #include <deque>
 #include <memory>
+#include <span>
 #include <string>
 
 namespace df::net {
@@ -25,7 +26,11 @@ class frame_stream : public std::enable_shared_from_this<frame_stream> {
  public:
   using socket_type = asio::generic::stream_protocol::socket;
 
-  explicit frame_stream(socket_type socket) : socket_(std::move(socket)) {}
+  /// `buffered_reads`: read ahead in large chunks (fewer system calls for many small frames).
+  /// Only for streams that carry nothing but frames: a read-ahead would swallow a byte that
+  /// carries a passed file descriptor (the local API).
+  explicit frame_stream(socket_type socket, bool buffered_reads = false)
+      : socket_(std::move(socket)), buffered_reads_(buffered_reads) {}
 
   /// The next frame; EOF, a malformed header or an oversized frame is an error.
   awaitable<result<frame>> read();
@@ -39,8 +44,13 @@ class frame_stream : public std::enable_shared_from_this<frame_stream> {
 
  private:
   awaitable<void> drain();
+  /// Reads exactly out.size() bytes, from the read-ahead buffer first when there is one.
+  awaitable<boost::system::error_code> read_exact(std::span<char> out);
 
   socket_type socket_;
+  bool buffered_reads_ = false;
+  std::string read_ahead_;       // bytes received but not consumed yet (buffered_reads_ only)
+  std::size_t read_ahead_at_ = 0;
   std::deque<std::string> queue_;
   bool writing_ = false;
 };

@@ -13,7 +13,8 @@ config from_yaml(const YAML::Node& root) {
   if (!root || root.IsNull()) return c;
   check_keys(root["server"], "server", {"listen", "port"});
   check_keys(root["metrics"], "metrics", {"listen", "port"});
-  check_keys(root["scheduling"], "scheduling", {"max_parents", "max_children_per_host", "source_election_delay"});
+  check_keys(root["scheduling"], "scheduling", {"max_parents", "max_children_per_host", "source_election_delay",
+                                                  "cross_idc_reveal_delay"});
   read_value(root["server"], "listen", c.listen);
   read_value(root["server"], "port", c.port);
   read_value(root["metrics"], "listen", c.metrics_listen);
@@ -22,6 +23,7 @@ config from_yaml(const YAML::Node& root) {
   read_value(root["scheduling"], "max_parents", c.scheduling.max_parents);
   read_value(root["scheduling"], "max_children_per_host", c.scheduling.max_children_per_host);
   read_duration(root["scheduling"], "source_election_delay", c.scheduling.source_election_delay);
+  read_duration(root["scheduling"], "cross_idc_reveal_delay", c.scheduling.cross_idc_reveal_delay);
   read_value(root, "log_level", c.log_level);
   return c;
 }
@@ -54,7 +56,8 @@ std::string config::to_yaml() const {
   out << YAML::Key << "scheduling" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "max_parents" << YAML::Value << scheduling.max_parents;
   out << YAML::Key << "max_children_per_host" << YAML::Value << scheduling.max_children_per_host;
-  out << YAML::Key << "source_election_delay" << YAML::Value << ms(scheduling.source_election_delay) << YAML::EndMap;
+  out << YAML::Key << "source_election_delay" << YAML::Value << ms(scheduling.source_election_delay);
+  out << YAML::Key << "cross_idc_reveal_delay" << YAML::Value << ms(scheduling.cross_idc_reveal_delay) << YAML::EndMap;
   out << YAML::Key << "log_level" << YAML::Value << YAML::DoubleQuoted << log_level;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

@@ -34,6 +34,7 @@ struct peer_state {
   std::set<std::string> blocked_parents;
   std::vector<bool> told_by_source;          // source pieces this peer knows it may fetch from the source
   std::set<std::uint32_t> source_assigned;   // told, not yet fetched: this peer's share of new pieces
+  std::size_t digests_sent = 0;              // task digests already sent in a `parents` message
   std::uint64_t registered_seq = 0;  // order of arrival, for picking a back-to-source peer
   bool done = false;
   bool is_source = false;  // reads the task from the origin
@@ -49,12 +50,17 @@ struct task_state {
   std::uint64_t piece_size = 0;
   std::vector<std::string> digests;
   std::map<std::string, peer_state> peers;
+  std::vector<std::string> peer_list;  // the same peers, for sampling candidates in big swarms
   std::string source_peer;         // peer reading from the origin (or done having read it)
   std::string seed_pending_host;   // seed host asked to fetch, not registered yet
   std::set<std::string> seeds_tried;
-  // Until the source holds every piece, each new source piece is told to one peer only, which
-  // passes it on; afterwards every peer may ask the source for anything (source_revealed).
+  // Until the source holds every piece, each new source piece is told to one peer per idc only,
+  // which passes it on; afterwards every peer of the source's idc may ask the source for anything
+  // (source_revealed), and peers of other idcs a while later (cross_idc_revealed), so that a
+  // remote idc gets each piece across its link about once.
   bool source_revealed = false;
+  bool cross_idc_revealed = false;
+  std::chrono::steady_clock::time_point source_done_at;
   std::vector<std::uint32_t> unassigned_source_pieces;  // held by the source, no peer to give them to yet
   bool failed = false;
 

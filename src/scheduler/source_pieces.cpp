@@ -1,14 +1,16 @@
 // How the source's pieces enter the swarm. The source's upload is the scarcest resource: while it
-// is still reading the origin, each piece it stores is told to one peer only (the one with the
-// least outstanding share), which fetches it and passes it on to its children, so the source sends
-// each piece once before it sends any twice. Once the source holds everything it is "revealed":
-// every peer may ask it for whatever its other parents cannot give.
+// is still reading the origin, each piece it stores is told to one peer per idc only (the one with
+// the least outstanding share), which fetches it and passes it on to its children, so the source
+// sends each piece once per idc before it sends any twice, and a remote idc receives each piece
+// across its link once. Once the source holds everything it is "revealed": every peer of its idc
+// may ask it for whatever its other parents cannot give, and peers of other idcs a few seconds
+// later (a safety net for pieces their idc lost).
 
 #include "scheduler/swarm.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <limits>
+#include <map>
 #include <tuple>
 
 namespace df::scheduler {
@@ -32,6 +34,22 @@ std::string digest_of(const task_state& task, std::uint32_t piece) {
 
 }  // namespace
 
+const std::string& swarm::idc_of(const peer_state& p) const {
+  static const std::string none;
+  const auto h = hosts_.find(p.host_id);
+  return h == hosts_.end() ? none : h->second.info.idc;
+}
+
+bool swarm::sees_all_of_source(const task_state& task, const peer_state& child) const {
+  if (!task.source_revealed) return false;
+  if (task.cross_idc_revealed) return true;
+  const auto src = task.peers.find(task.source_peer);
+  if (src == task.peers.end()) return true;
+  const std::string& mine = idc_of(child);
+  const std::string& theirs = idc_of(src->second);
+  return mine.empty() || theirs.empty() || mine == theirs;
+}
+
 void swarm::on_source_piece(task_state& task, std::uint32_t piece) {
   const std::string digest = digest_of(task, piece);
   if (digest.empty()) return;
@@ -42,6 +60,7 @@ void swarm::on_source_piece(task_state& task, std::uint32_t piece) {
   peer_state& source = task.peers.at(task.source_peer);
   for (const auto& child_id : source.children) {
     auto& child = task.peers.at(child_id);
+    if (!sees_all_of_source(task, child)) continue;
     mark_told(child, piece);
     out_(child.host_id, proto::have{task.request.task_id, child_id, source.peer_id, {proto::piece_entry{piece, digest}}});
   }
@@ -50,33 +69,39 @@ void swarm::on_source_piece(task_state& task, std::uint32_t piece) {
 bool swarm::assign_source_piece(task_state& task, std::uint32_t piece) {
   const auto src = task.peers.find(task.source_peer);
   if (src == task.peers.end()) return false;
-  peer_state* best = nullptr;
-  // Least outstanding share first, then the peer holding least (it has most to gain), then the
-  // earliest to arrive (deterministic).
-  std::tuple<std::size_t, std::uint32_t, std::uint64_t> best_rank{std::numeric_limits<std::size_t>::max(), 0, 0};
+  // Per idc: least outstanding share first, then the peer holding least (it has most to gain),
+  // then the earliest to arrive (deterministic).
+  using rank = std::tuple<std::size_t, std::uint32_t, std::uint64_t>;
+  std::map<std::string, std::pair<rank, peer_state*>> best_by_idc;
   for (const auto& child_id : src->second.children) {
     auto& child = task.peers.at(child_id);
     if (child.done || child.pieces.has(piece_index(piece)) || told(child, piece)) continue;
-    const std::tuple rank{child.source_assigned.size(), child.pieces.count(), child.registered_seq};
-    if (!best || rank < best_rank) best = &child, best_rank = rank;
+    const rank r{child.source_assigned.size(), child.pieces.count(), child.registered_seq};
+    auto [it, inserted] = best_by_idc.try_emplace(idc_of(child), r, &child);
+    if (!inserted && r < it->second.first) it->second = {r, &child};
   }
-  if (!best) return false;
-  mark_told(*best, piece);
-  best->source_assigned.insert(piece);
-  out_(best->host_id, proto::have{task.request.task_id, best->peer_id, task.source_peer,
-                                  {proto::piece_entry{piece, digest_of(task, piece)}}});
-  return true;
+  for (auto& [idc, best] : best_by_idc) {
+    peer_state& child = *best.second;
+    mark_told(child, piece);
+    child.source_assigned.insert(piece);
+    out_(child.host_id, proto::have{task.request.task_id, child.peer_id, task.source_peer,
+                                    {proto::piece_entry{piece, digest_of(task, piece)}}});
+  }
+  return !best_by_idc.empty();
 }
 
-void swarm::reveal_source(task_state& task) {
-  if (task.source_revealed) return;
+void swarm::reveal_source(task_state& task, bool cross_idc) {
+  if (task.source_revealed && (task.cross_idc_revealed || !cross_idc)) return;
+  if (!task.source_revealed) task.source_done_at = now_();
   task.source_revealed = true;
+  task.cross_idc_revealed = task.cross_idc_revealed || cross_idc;
   task.unassigned_source_pieces.clear();
   const auto src = task.peers.find(task.source_peer);
   if (src == task.peers.end()) return;
   const peer_state& source = src->second;
   for (const auto& child_id : source.children) {
     auto& child = task.peers.at(child_id);
+    if (!sees_all_of_source(task, child)) continue;
     proto::have msg{task.request.task_id, child_id, source.peer_id, {}};
     for (std::uint32_t i = 0; i < source.pieces.size(); ++i) {
       if (!source.pieces.has(piece_index(i)) || told(child, i) || digest_of(task, i).empty()) continue;
@@ -89,10 +114,12 @@ void swarm::reveal_source(task_state& task) {
 
 void swarm::reset_source_tracking(task_state& task) {
   task.source_revealed = false;
+  task.cross_idc_revealed = false;
   task.unassigned_source_pieces.clear();
   for (auto& [id, p] : task.peers) {
     p.told_by_source.clear();
     p.source_assigned.clear();
+    p.digests_sent = 0;  // a new source may have other digests
   }
 }
 
@@ -102,7 +129,7 @@ std::vector<std::uint32_t> swarm::source_pieces_for(task_state& task, peer_state
   if (src == task.peers.end()) return out;
   for (std::uint32_t i = 0; i < src->second.pieces.size(); ++i) {
     if (!src->second.pieces.has(piece_index(i))) continue;
-    if (!task.source_revealed && !told(child, i)) continue;
+    if (!sees_all_of_source(task, child) && !told(child, i)) continue;
     mark_told(child, i);
     out.push_back(i);
   }

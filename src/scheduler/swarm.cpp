@@ -26,8 +26,12 @@ swarm::swarm(selection_limits limits, outbox out, swarm_stats stats, clock_fn no
     : limits_(limits), out_(std::move(out)), stats_(stats), now_(std::move(now)), started_(now_()) {}
 
 void swarm::tick() {
-  for (auto& [id, task] : tasks_)
+  for (auto& [id, task] : tasks_) {
     if (task.source_peer.empty()) ensure_source(task);
+    if (task.source_revealed && !task.cross_idc_revealed &&
+        now_() - task.source_done_at >= limits_.cross_idc_reveal_delay)
+      reveal_source(task, true);
+  }
 }
 
 void swarm::on_hello(const proto::host_info& host) {
@@ -84,6 +88,7 @@ void swarm::on_register(const std::string& host_id, const proto::register_peer& 
   task_state& task = t->second;
   if (task.peers.contains(m.peer_id)) return;
   peer_state& peer = task.peers[m.peer_id];
+  task.peer_list.push_back(m.peer_id);
   peer.peer_id = m.peer_id;
   peer.host_id = host_id;
   peer.pieces = bitfield(task.piece_count());
@@ -115,10 +120,15 @@ void swarm::on_register(const std::string& host_id, const proto::register_peer& 
 
 void swarm::offer_as_parent(task_state& task, peer_state& peer) {
   std::vector<std::pair<std::size_t, peer_state*>> short_of_parents;
-  for (auto& [id, p] : task.peers) {
+  const std::string& idc = idc_of(peer);
+  for (const std::string* sampled : sample_peers(task, limits_, next_seq_)) {
+    const auto it = task.peers.find(*sampled);
+    if (it == task.peers.end()) continue;
+    auto& [id, p] = *it;
     if (p.is_source || p.done || id == peer.peer_id || p.host_id == peer.host_id || p.parents.contains(peer.peer_id) ||
         p.blocked_parents.contains(peer.peer_id))
       continue;
+    if (!idc.empty() && !idc_of(p).empty() && idc_of(p) != idc) continue;  // they find parents in their own idc
     const std::size_t others = p.parents.size() - (task.source_peer.empty() ? 0 : p.parents.count(task.source_peer));
     if (others < limits_.max_parents) short_of_parents.emplace_back(others, &p);
   }
@@ -212,7 +222,7 @@ void swarm::on_peer_done(const proto::peer_done& m) {
   peer->done = true;
   task_state& task = tasks_.at(m.task_id);
   relink(task, *peer, {});  // frees the parents' upload slots
-  if (peer->is_source) reveal_source(task);
+  if (peer->is_source) reveal_source(task, false);
 }
 
 void swarm::on_peer_failed(const proto::peer_failed& m) {
@@ -279,7 +289,12 @@ void swarm::relink(task_state& task, peer_state& peer, const std::vector<std::st
 void swarm::set_parents(task_state& task, peer_state& peer, std::vector<std::string> parents) {
   relink(task, peer, parents);
   if (peer.is_source || peer.done) return;
-  proto::parents msg{task.request.task_id, peer.peer_id, {}, task.digests};
+  // Digests travel once per peer (later ones come with `have`), not with every parent set.
+  proto::parents msg{task.request.task_id, peer.peer_id, {}, {}};
+  if (peer.digests_sent < task.digests.size()) {
+    msg.digests = task.digests;
+    peer.digests_sent = task.digests.size();
+  }
   for (const auto& id : parents) {
     const auto& parent = task.peers.at(id);
     const auto& host = hosts_.at(parent.host_id).info;
@@ -319,6 +334,10 @@ void swarm::remove_peer(task_state& task, const std::string& peer_id) {
   const bool was_source = task.source_peer == peer_id;
   const std::set<std::uint32_t> share = peer.source_assigned;
   task.peers.erase(it);
+  if (auto pos = std::find(task.peer_list.begin(), task.peer_list.end(), peer_id); pos != task.peer_list.end()) {
+    *pos = std::move(task.peer_list.back());
+    task.peer_list.pop_back();
+  }
   if (was_source) task.source_peer.clear();
   const std::string task_id = task.request.task_id;
   if (task.peers.empty()) {

@@ -75,14 +75,19 @@ class swarm {
   void send_task_info(const task_state& task, const peer_state& peer);
 
   // Bringing the source's pieces into the swarm once each (source_pieces.cpp).
-  /// The source stored `piece`: tell one peer (the one with the least outstanding share), or
-  /// everyone once the source is revealed.
+  /// The source stored `piece`: tell one peer per idc (the one with the least outstanding share),
+  /// or everyone who may see all once the source is revealed.
   void on_source_piece(task_state& task, std::uint32_t piece);
-  /// Gives `piece` to the child of the source that has the fewest source pieces outstanding;
-  /// false when there is no such child.
+  /// Gives `piece` to the child of the source in each idc that has the fewest source pieces
+  /// outstanding; false when there is no such child at all.
   bool assign_source_piece(task_state& task, std::uint32_t piece);
-  /// The source holds everything: every peer may now fetch any piece from it.
-  void reveal_source(task_state& task);
+  /// The source holds everything: peers of its idc may now fetch any piece from it (and, with
+  /// `cross_idc`, every peer).
+  void reveal_source(task_state& task, bool cross_idc);
+  /// Whether `child` may see every piece of the source (not only the ones it was told of).
+  bool sees_all_of_source(const task_state& task, const peer_state& child) const;
+  /// The idc label of the host a peer lives on ("" when unknown).
+  const std::string& idc_of(const peer_state& p) const;
   /// A new source (or none): forget who was told what.
   void reset_source_tracking(task_state& task);
   /// The source's pieces that `child` knows of, for its `parents` message (and marks them told).

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
+#include <string>
 
 namespace df::scheduler {
 namespace {
@@ -19,9 +21,11 @@ struct swarm_fixture {
     h.info.host_id = "h-" + name;
     h.info.idc = std::move(idc);
     auto& p = task.peers[name];
+    task.peer_list.push_back(name);
     p.peer_id = name;
     p.host_id = "h-" + name;
     p.is_source = name == "seed";
+    if (p.is_source) task.source_peer = name;
     p.pieces = bitfield(static_cast<std::uint32_t>(pieces.size()));
     for (std::uint32_t i = 0; i < pieces.size(); ++i)
       if (pieces[i] == '1') p.pieces.set(piece_index(i));
@@ -86,6 +90,14 @@ TEST(parent_selector, hosts_without_free_upload_slots_are_skipped) {
   EXPECT_EQ(s.select("b", {4, 3}), (names{"a", "seed"}));
 }
 
+TEST(parent_selector, the_source_is_a_parent_even_when_its_host_is_full) {
+  swarm_fixture s;
+  s.add("seed", "11");
+  s.add("b", "00");
+  s.hosts["h-seed"].children = 500;  // e.g. many tasks at once on one seed host
+  EXPECT_EQ(s.select("b", {4, 64}), (names{"seed"}));
+}
+
 TEST(parent_selector, caps_at_max_parents_plus_the_source_preferring_more_pieces) {
   swarm_fixture s;
   s.add("seed", "1111");
@@ -113,6 +125,35 @@ TEST(parent_selector, same_idc_wins_over_more_pieces) {
   s.add("far", "11", {}, "idc-2");
   s.add("me", "00", {}, "idc-1");
   EXPECT_EQ(s.select("me", {1, 64}), (names{"near", "seed"}));
+}
+
+TEST(parent_selector, another_idc_only_when_the_own_idc_has_no_candidate) {
+  swarm_fixture s;
+  s.add("seed", "11", {}, "idc-1");
+  s.add("near", "00", {}, "idc-2");
+  s.add("far", "11", {}, "idc-1");
+  s.add("me", "00", {"far"}, "idc-2");
+  EXPECT_EQ(s.select("me"), (names{"near", "seed"}));  // the current far parent is dropped too
+  s.task.peers.erase("near");
+  EXPECT_EQ(s.select("me"), (names{"far", "seed"}));
+}
+
+TEST(parent_selector, big_tasks_look_at_a_sample_that_differs_per_peer) {
+  swarm_fixture s;
+  s.add("seed", "1");
+  for (int i = 0; i < 1000; ++i) s.add("p" + std::to_string(i), "0");
+  selection_limits limits;
+  limits.candidate_sample = 32;
+  std::set<std::string> seen;
+  for (const auto* me : {"p1", "p2", "p3"}) {
+    const auto chosen = s.select(me, limits);
+    EXPECT_EQ(chosen.size(), limits.max_parents + 1) << me;
+    EXPECT_EQ(std::count(chosen.begin(), chosen.end(), "seed"), 1) << me;  // the source, sampled or not
+    EXPECT_EQ(std::count(chosen.begin(), chosen.end(), me), 0);
+    seen.insert(chosen.begin(), chosen.end());
+  }
+  EXPECT_GT(seen.size(), limits.max_parents + 2);  // not everyone gets the same parents
+  EXPECT_EQ(sample_peers(s.task, limits, 7).size(), 32u);
 }
 
 TEST(parent_selector, keeps_current_valid_parents) {

@@ -22,9 +22,10 @@ struct recorder {
     sw.tick();
   }
 
-  void host(const std::string& id, bool seed = false) {
+  void host(const std::string& id, bool seed = false, const std::string& idc = "") {
     proto::host_info h;
     h.host_id = id;
+    h.idc = idc;
     h.ip = "127.0.0.1";
     h.upload_port = 1;
     h.seed = seed;
@@ -284,6 +285,43 @@ TEST(swarm, source_pieces_with_nobody_to_take_them_go_to_the_next_peer) {
   EXPECT_TRUE(told_by_source(r, {"b"})["b"].empty());
   r.reg("b", "pb");
   EXPECT_EQ(told_by_source(r, {"b"})["b"], (std::set<std::uint32_t>{0}));
+}
+
+TEST(swarm, each_idc_gets_each_source_piece_once_and_the_rest_of_the_source_later) {
+  recorder r;
+  r.host("seed", true, "a");
+  r.host("a1", false, "a");
+  r.host("a2", false, "a");
+  r.host("b1", false, "b");
+  r.host("b2", false, "b");
+  r.reg("a1", "pa1");
+  r.reg("a2", "pa2");
+  r.reg("b1", "pb1");
+  r.reg("b2", "pb2");
+  r.reg("seed", "ps");
+  r.sw.on_message("seed", proto::task_meta{tid, "ps", 4 * 4, 4});  // 4 pieces
+  for (std::uint32_t i = 0; i < 4; ++i) r.sw.on_message("seed", proto::piece_done{tid, "ps", i, "d"});
+  auto told = told_by_source(r, {"a1", "a2", "b1", "b2"});
+  for (const auto& idc : {std::pair{"a1", "a2"}, std::pair{"b1", "b2"}}) {
+    std::multiset<std::uint32_t> in_idc(told[idc.first].begin(), told[idc.first].end());
+    in_idc.insert(told[idc.second].begin(), told[idc.second].end());
+    EXPECT_EQ(in_idc, (std::multiset<std::uint32_t>{0, 1, 2, 3})) << idc.first;
+  }
+  // Peers trade within their idc: b1 and b2 are never offered a-peers as parents.
+  for (const auto* h : {"b1", "b2"})
+    for (const auto& p : r.sw.tasks().at(tid).peers.at(std::string("p") + h).parents)
+      EXPECT_TRUE(p == "ps" || p.starts_with("pb")) << h << " has parent " << p;
+
+  r.sw.on_message("seed", proto::peer_done{tid, "ps"});
+  told = told_by_source(r, {"a1", "a2", "b1", "b2"});
+  EXPECT_EQ(told["a1"].size(), 4u);  // the source's idc sees everything at once
+  EXPECT_EQ(told["a2"].size(), 4u);
+  EXPECT_EQ(told["b1"].size() + told["b2"].size(), 4u);  // the other idc not yet
+  r.now += selection_limits{}.cross_idc_reveal_delay;
+  r.sw.tick();
+  told = told_by_source(r, {"b1", "b2"});
+  EXPECT_EQ(told["b1"].size(), 4u);
+  EXPECT_EQ(told["b2"].size(), 4u);
 }
 
 }  // namespace
