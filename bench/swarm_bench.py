@@ -91,10 +91,16 @@ class UploadSampler:
         self.network, self.seed, self.hosts, self.period = network, seed.name, [h.name for h in hosts], period
         self.samples = []
         self.done = threading.Event()
-        self.thread = threading.Thread(target=self._run)
+        self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
     def _run(self):
+        try:
+            self._sample()
+        except RuntimeError:  # the network is being torn down (Ctrl-C)
+            pass
+
+    def _sample(self):
         start = last_t = time.monotonic()
         last = self.network.uploads()
         while not self.done.wait(self.period):
