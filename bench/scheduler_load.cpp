@@ -220,12 +220,15 @@ int main(int argc, char** argv) {
   CLI::App app{"Drives dfscheduler with simulated daemons and measures its decisions"};
   std::string scheduler = "build/apps/dfscheduler";
   std::uint32_t tasks = 1, per_task = 10000, hosts = 0, pieces = 64, rate = 2000;
+  std::string log_level = "warn";
   app.add_option("--scheduler", scheduler, "dfscheduler binary")->capture_default_str();
   app.add_option("--tasks", tasks, "tasks")->capture_default_str();
   app.add_option("--peers-per-task", per_task, "peers in each task")->capture_default_str();
   app.add_option("--hosts", hosts, "simulated hosts (default: one per peer of a task)");
   app.add_option("--pieces", pieces, "pieces per task (1 MiB each)")->capture_default_str();
   app.add_option("--rate", rate, "peer registrations per second")->capture_default_str();
+  app.add_option("--log-level", log_level, "dfscheduler's log level (debug shows every parent set)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (hosts == 0) hosts = per_task;
   if (hosts < per_task) {
@@ -245,7 +248,7 @@ int main(int argc, char** argv) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the benchmark
     const std::string p = std::to_string(port);
     ::execl(scheduler.c_str(), scheduler.c_str(), "--listen", "127.0.0.1", "--port", p.c_str(), "--metrics-port",
-            "0", "--log-level", getenv("DF_LOAD_LOG") ? getenv("DF_LOAD_LOG") : "warn", static_cast<char*>(nullptr));
+            "0", "--log-level", log_level.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   int status = 0;

@@ -118,6 +118,14 @@ class UploadSampler:
         return self.samples
 
 
+def finish_times(results, tool):
+    """{host: seconds} from run_everywhere's results; any failure ends the benchmark with its stderr."""
+    failed = {name: r[2].strip() for name, r in results.items() if r[1] != 0}
+    if failed:
+        raise SystemExit("%s failed: %s" % (tool, failed))
+    return {name: r[0] for name, r in results.items()}
+
+
 class Bench:
     """One profile's network and file. Tracks (1) the namespaces and roles, (2) the file and its
     digest, (3) the work directory of the current method."""
@@ -144,7 +152,7 @@ class Bench:
         os.makedirs(self.www)
         self.file = os.path.join(self.www, "file.bin")
         sw.write_random_file(self.file, self.size, seed=size_mib)
-        self.digest = "sha256:" + sw.sha256_file(self.file)
+        self.sha256 = sw.sha256_file(self.file)
         self.url = "http://%s/file.bin" % self.origin.ip
 
     def start_origin(self, run_dir):
@@ -173,7 +181,7 @@ class Bench:
         finally:
             self.net.stop_processes()
         cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        bad = [name for name, path in outputs.items() if sw.sha256_file(path) != self.digest[7:]]
+        bad = [name for name, path in outputs.items() if sw.sha256_file(path) != self.sha256]
         for path in outputs.values():
             os.remove(path)
         if not self.keep:
@@ -198,20 +206,12 @@ class Bench:
                                   self.daemon_args, self.scheduler_args)
         fleet.start()
         outputs = {h.name: os.path.join(run_dir, h.name + ".out") for h in self.hosts}
-        results = fleet.download_all(self.url, outputs)
-        failed = {n: r for n, r in results.items() if r[1] != 0}
-        if failed:
-            raise SystemExit("p2p: dfget failed: %s" % {n: r[2].strip() for n, r in failed.items()})
-        return {n: r[0] for n, r in results.items()}, outputs
+        return finish_times(fleet.download_all(self.url, outputs), "dfget"), outputs
 
     def run_direct(self, run_dir):
         outputs = {h.name: os.path.join(run_dir, h.name + ".out") for h in self.hosts}
         jobs = [(h.name, h.prefix() + ["curl", "-fsS", "-o", outputs[h.name], self.url]) for h in self.hosts]
-        results = netns_fleet.run_everywhere(jobs, timeout=3600)
-        failed = {n: r[2].strip() for n, r in results.items() if r[1] != 0}
-        if failed:
-            raise SystemExit("direct: curl failed: %s" % failed)
-        return {n: r[0] for n, r in results.items()}, outputs
+        return finish_times(netns_fleet.run_everywhere(jobs, timeout=3600), "curl"), outputs
 
     def run_bt(self, run_dir):
         results = bittorrent.run_swarm(self.origin, self.scheduler, self.hosts, self.file, run_dir, sw.wait_until,

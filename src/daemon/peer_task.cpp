@@ -204,8 +204,7 @@ std::optional<std::pair<std::uint32_t, std::string>> peer_task::pick() const {
   const auto have_digest = [&](std::uint32_t i) {
     return i < meta_.piece_digests.size() && !meta_.piece_digests[i].empty();
   };
-  std::uint32_t missing = 0;
-  for (std::uint32_t i = 0; i < count; ++i) missing += !meta_.verified.has(piece_index(i));
+  const std::uint32_t missing = count - std::min(count, meta_.verified.count());
   // Endgame: everything left is already requested. A piece may then be asked of a second parent
   // too (the first copy to arrive is kept), so one slow parent cannot hold up the end.
   const bool endgame = missing > 0 && missing <= in_flight_.size();
@@ -222,7 +221,7 @@ std::optional<std::pair<std::uint32_t, std::string>> peer_task::pick() const {
   // the piece nearest this peer's own starting point (peers start at different places).
   std::optional<std::pair<std::uint32_t, std::string>> best;
   std::uint32_t best_holders = std::numeric_limits<std::uint32_t>::max();
-  std::vector<std::uint32_t> seed_only;  // wanted pieces that only the seed can give now
+  std::vector<std::pair<std::uint32_t, const std::string*>> seed_only;  // what only the seed can give now
   for (std::uint32_t k = 0; k < count; ++k) {
     const std::uint32_t i = (pick_offset_ + k) % count;
     if (!wanted(i)) continue;
@@ -232,7 +231,7 @@ std::optional<std::pair<std::uint32_t, std::string>> peer_task::pick() const {
     const std::string* from = best_holder(i, fastest);
     if (!from) continue;
     if (holders == 0) {
-      seed_only.push_back(i);
+      seed_only.emplace_back(i, from);
     } else {
       best = std::pair{i, *from};
       best_holders = holders;
@@ -242,8 +241,8 @@ std::optional<std::pair<std::uint32_t, std::string>> peer_task::pick() const {
   // ask for different pieces and the seed's upload brings new pieces into the swarm.
   if (!seed_only.empty()) {
     std::uniform_int_distribution<std::size_t> any(0, seed_only.size() - 1);
-    const std::uint32_t i = seed_only[any(rng_)];
-    return std::pair{i, *best_holder(i, fastest)};
+    const auto& [i, seed] = seed_only[any(rng_)];
+    return std::pair{i, *seed};
   }
   return best;
 }
@@ -276,7 +275,8 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
 
   std::string failure;
   const auto asked_at = std::chrono::steady_clock::now();
-  const std::uint32_t sharing = parents_.contains(parent_id) ? parents_.at(parent_id).in_flight : 1;
+  const auto asked_parent = parents_.find(parent_id);
+  const std::uint32_t sharing = asked_parent != parents_.end() ? asked_parent->second.in_flight : 1;
   auto data = co_await ctx_.pieces.fetch(info.ip, info.upload_port, task_id_, piece_index(piece), length,
                                          ctx_.cfg.download.piece_timeout, task_limit_.get());
   if (!data) {

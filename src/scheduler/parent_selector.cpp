@@ -10,8 +10,6 @@ namespace df::scheduler {
 
 namespace {
 
-using proto_host_info = net::proto::host_info;
-
 // Longest common prefix of two '|'-separated locations, in elements ("cn|hz|r1" vs "cn|hz|r2" → 2).
 int location_affinity(const std::string& a, const std::string& b) {
   int common = 0;
@@ -32,7 +30,7 @@ std::vector<const std::string*> sample_peers(const task_state& task, const selec
                                              std::uint64_t seed) {
   std::vector<const std::string*> out;
   if (task.peer_list.size() <= limits.candidate_sample) {
-    for (const auto& [id, p] : task.peers) out.push_back(&id);
+    for (const auto& id : task.peer_list) out.push_back(&id);
     return out;
   }
   std::mt19937_64 rng(seed);
@@ -50,7 +48,7 @@ std::vector<std::string> select_parents(const task_state& task, const std::strin
   if (self_it == task.peers.end()) return {};
   const peer_state& self = self_it->second;
   const auto self_host = hosts.find(self.host_id);
-  const proto_host_info* mine = self_host != hosts.end() ? &self_host->second.info : nullptr;
+  const net::proto::host_info* mine = self_host != hosts.end() ? &self_host->second.info : nullptr;
 
   /// One candidate with its host, looked up once.
   struct candidate {
@@ -68,22 +66,18 @@ std::vector<std::string> select_parents(const task_state& task, const std::strin
     // A host already serving this peer through another of its peers counts once. The source is
     // never full: early on it is the only holder of anything (each peer keeps few requests at it).
     if (!current && !c.is_source && host->second.children >= limits.max_children_per_host) return;
-    const std::string& idc = host->second.info.idc;
-    const bool foreign = mine && !mine->idc.empty() && !idc.empty() && idc != mine->idc;
-    candidates.push_back({&c, &host->second, current, foreign});
+    candidates.push_back({&c, &host->second, current, mine && different_idcs(mine->idc, host->second.info.idc)});
   };
-  // Candidates: a sample of the task's peers (all of a small task), its current parents and the source.
-  for (const std::string* id : sample_peers(task, limits, std::hash<std::string>{}(peer_id) ^ task.peer_list.size()))
-    if (const auto it = task.peers.find(*id); it != task.peers.end() && !self.parents.contains(*id))
-      consider(it->second);
+  // Candidates: its current parents, the source, and a sample of the other peers (all of a small
+  // task); each is considered once.
   for (const auto& id : self.parents)
     if (const auto it = task.peers.find(id); it != task.peers.end()) consider(it->second);
   if (const auto it = task.peers.find(task.source_peer); it != task.peers.end() && !self.parents.contains(it->first))
     consider(it->second);
-  std::sort(candidates.begin(), candidates.end(), [](const candidate& a, const candidate& b) { return a.peer < b.peer; });
-  candidates.erase(std::unique(candidates.begin(), candidates.end(),
-                               [](const candidate& a, const candidate& b) { return a.peer == b.peer; }),
-                   candidates.end());
+  for (const std::string* id : sample_peers(task, limits, std::hash<std::string>{}(peer_id) ^ task.peer_list.size())) {
+    if (*id == task.source_peer || self.parents.contains(*id)) continue;
+    if (const auto it = task.peers.find(*id); it != task.peers.end()) consider(it->second);
+  }
   // Peers in another idc are parents only when this idc has no candidate at all: traffic between
   // idcs crosses their (slow, costly) link; the source's pieces reach every idc anyway.
   const bool any_local = std::any_of(candidates.begin(), candidates.end(),

@@ -25,19 +25,20 @@ struct selection_limits {
   std::size_t candidate_sample = 64;
 };
 
-/// The parents `peer` should have: its still-valid current parents, topped up with the best other
-/// candidates. A candidate is any other peer of the task, not blocked for this peer, on a host with
-/// a free upload slot (the source always has one); it need not hold pieces yet (it is then already connected when it gets its
-/// first). Peers in another idc are candidates only when the peer's own idc has none. Parent
-/// edges may go both ways: peers trade pieces, as in a mesh. The source is always
-/// included and does not count against max_parents; other candidates rank by same idc, shared
-/// location prefix, fewer children on their host (free upload capacity), then more pieces held.
-/// In a big task only a random sample of candidates is looked at (selection_limits::candidate_sample).
 /// The ids of up to `limits.candidate_sample` peers of the task picked at random (all of them in a
 /// small task), deterministically from `seed`. The pointers live as long as the task's peers do.
 std::vector<const std::string*> sample_peers(const task_state& task, const selection_limits& limits,
                                              std::uint64_t seed);
 
+/// The parents `peer` should have: its still-valid current parents, topped up with the best other
+/// candidates. A candidate is any other peer of the task, not blocked for this peer, not on its
+/// host, on a host with a free upload slot (the source always has one); it need not hold pieces
+/// yet (it is then already connected when it gets its first). Peers in another idc are candidates
+/// only when the peer's own idc has none. Parent edges may go both ways: peers trade pieces, as in
+/// a mesh. The source is always included and does not count against max_parents; other candidates
+/// rank by same idc, shared location prefix, fewer children on their host (free upload capacity),
+/// then more pieces held. In a big task only a random sample of candidates is looked at
+/// (selection_limits::candidate_sample).
 std::vector<std::string> select_parents(const task_state& task, const std::string& peer_id,
                                         const std::map<std::string, host_state>& hosts,
                                         const selection_limits& limits);

@@ -13,6 +13,11 @@
 
 namespace df::scheduler {
 
+/// True when two idc labels name different data centres; an empty label (unknown) differs from none.
+inline bool different_idcs(const std::string& a, const std::string& b) {
+  return !a.empty() && !b.empty() && a != b;
+}
+
 /// A connected daemon. Tracks (1) what it announced, (2) which peers live on it, (3) how many
 /// children currently download from it (its upload load), (4) when it was last heard from.
 struct host_state {

@@ -4,6 +4,7 @@
 #include "net/frame_stream.hpp"
 #include "net/http_server.hpp"
 #include "net/scheduler_protocol.hpp"
+#include "scheduler/have_batcher.hpp"
 #include "scheduler/swarm.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -12,7 +13,6 @@
 #include <boost/asio/post.hpp>
 
 #include <map>
-#include <tuple>
 
 namespace df::scheduler {
 
@@ -41,30 +41,20 @@ struct service::impl : std::enable_shared_from_this<impl> {
 
   void deliver(const std::string& host_id, const proto::message& m) {
     if (const auto* h = std::get_if<proto::have>(&m)) {
-      // `have`s to one peer about one parent are merged until the current burst of work is
-      // done: a parent reporting several pieces at once costs its children one message.
-      auto& pending = pending_haves[{host_id, h->task_id, h->peer_id, h->parent_peer_id}];
-      pending.insert(pending.end(), h->pieces.begin(), h->pieces.end());
-      if (!flush_posted) {
-        flush_posted = true;
-        net::asio::post(io, [self = shared_from_this()] { self->flush_haves(); });
-      }
+      // Sent once the messages being handled now are done, merged (have_batcher).
+      if (haves.add(host_id, *h)) net::asio::post(io, [self = shared_from_this()] { self->flush_haves(); });
       return;
     }
+    send_now(host_id, m);
+  }
+
+  void send_now(const std::string& host_id, const proto::message& m) {
     const auto it = connections.find(host_id);
     if (it != connections.end()) it->second->send(net::frame_kind::message, proto::encode(m));
   }
 
   void flush_haves() {
-    flush_posted = false;
-    auto batch = std::move(pending_haves);
-    pending_haves.clear();
-    for (auto& [key, pieces] : batch) {
-      const auto& [host_id, task_id, peer_id, parent_id] = key;
-      const auto it = connections.find(host_id);
-      if (it != connections.end())
-        it->second->send(net::frame_kind::message, proto::encode(proto::have{task_id, peer_id, parent_id, std::move(pieces)}));
-    }
+    for (const auto& [host_id, m] : haves.take()) send_now(host_id, m);
   }
 
   awaitable<void> serve_metrics(const net::http_request& r, net::response_writer& w) {
@@ -160,9 +150,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
   net::metric& frames_in;
   net::metric& frames_bad;
   std::map<std::string, std::shared_ptr<net::frame_stream>> connections;
-  // (host, task, peer, parent) → pieces not sent yet; flushed once per burst of incoming messages.
-  std::map<std::tuple<std::string, std::string, std::string, std::string>, std::vector<proto::piece_entry>> pending_haves;
-  bool flush_posted = false;
+  have_batcher haves;
 };
 
 service::service(net::asio::io_context& io, config cfg) : impl_(std::make_shared<impl>(io, std::move(cfg))) {}

@@ -45,9 +45,7 @@ bool swarm::sees_all_of_source(const task_state& task, const peer_state& child) 
   if (task.cross_idc_revealed) return true;
   const auto src = task.peers.find(task.source_peer);
   if (src == task.peers.end()) return true;
-  const std::string& mine = idc_of(child);
-  const std::string& theirs = idc_of(src->second);
-  return mine.empty() || theirs.empty() || mine == theirs;
+  return !different_idcs(idc_of(child), idc_of(src->second));
 }
 
 void swarm::on_source_piece(task_state& task, std::uint32_t piece) {

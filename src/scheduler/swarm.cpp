@@ -128,7 +128,7 @@ void swarm::offer_as_parent(task_state& task, peer_state& peer) {
     if (p.is_source || p.done || id == peer.peer_id || p.host_id == peer.host_id || p.parents.contains(peer.peer_id) ||
         p.blocked_parents.contains(peer.peer_id))
       continue;
-    if (!idc.empty() && !idc_of(p).empty() && idc_of(p) != idc) continue;  // they find parents in their own idc
+    if (different_idcs(idc_of(p), idc)) continue;  // they find parents in their own idc
     const std::size_t others = p.parents.size() - (task.source_peer.empty() ? 0 : p.parents.count(task.source_peer));
     if (others < limits_.max_parents) short_of_parents.emplace_back(others, &p);
   }

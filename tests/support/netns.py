@@ -49,9 +49,10 @@ def shape(ns, dev, mbit):
 class Host:
     """One simulated machine: a namespace with one interface, `eth0`, at `ip`."""
 
-    def __init__(self, network, name, ns, ip, idc, up_mbit, down_mbit):
+    def __init__(self, network, name, ns, ip, idc, up_mbit, down_mbit, switch_port):
         self.network, self.name, self.ns, self.ip, self.idc = network, name, ns, ip, idc
         self.up_mbit, self.down_mbit = up_mbit, down_mbit
+        self.switch_port = switch_port  # the switch-side end of its veth
 
     def prefix(self):
         """The argv prefix that runs a command inside this host."""
@@ -156,8 +157,7 @@ class Network:
             shape(ns, "eth0", up_mbit)
         if down_mbit:
             shape(self.switch, outer, down_mbit)
-        host = Host(self, name, ns, ip, idc, up_mbit, down_mbit)
-        host.switch_port = outer
+        host = Host(self, name, ns, ip, idc, up_mbit, down_mbit, outer)
         self.hosts[name] = host
         return host
 

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
 namespace df::scheduler {
 namespace {
 
@@ -33,6 +38,20 @@ struct recorder {
   }
   void reg(const std::string& host, const std::string& peer) {
     sw.on_message(host, proto::register_peer{tid, peer, "http://o/f", {{"Authorization", "x"}}, "", "", {}});
+  }
+  // A seed host and `names` (with their idc, if given in `idcs`; "seed" for the seed's); each
+  // host's peer "p<name>" registers, then the seed's peer "ps".
+  void peers_then_seed(const std::vector<std::string>& names, const std::map<std::string, std::string>& idcs = {}) {
+    const auto idc = [&](const std::string& n) { return idcs.contains(n) ? idcs.at(n) : std::string(); };
+    host("seed", true, idc("seed"));
+    for (const auto& n : names) host(n, false, idc(n));
+    for (const auto& n : names) reg(n, "p" + n);
+    reg("seed", "ps");
+  }
+  // The source learns the layout (`count` pieces of 4 bytes) and stores every piece.
+  void source_holds(std::uint32_t count) {
+    sw.on_message("seed", proto::task_meta{tid, "ps", count * 4, 4});
+    for (std::uint32_t i = 0; i < count; ++i) sw.on_message("seed", proto::piece_done{tid, "ps", i, "d" + std::to_string(i)});
   }
   // A seed, hosts a and b; a registered, the seed fetching a 10-byte task in 4-byte pieces.
   void seeded_task() {
@@ -166,12 +185,7 @@ TEST(swarm, peers_become_each_others_parents) {
 
 TEST(swarm, source_failure_reaches_every_waiter_with_the_origin_status) {
   recorder r;
-  r.host("seed", true);
-  r.host("a");
-  r.host("b");
-  r.reg("a", "pa");
-  r.reg("b", "pb");
-  r.reg("seed", "ps");
+  r.peers_then_seed({"a", "b"});
   r.sw.on_message("seed", proto::peer_failed{tid, "ps", "origin returned 404 Not Found", 404});
   for (const auto* h : {"a", "b"}) {
     const auto f = r.to<proto::task_failed>(h);
@@ -232,14 +246,8 @@ std::map<std::string, std::set<std::uint32_t>> told_by_source(recorder& r, const
 
 TEST(swarm, each_new_source_piece_is_told_to_one_peer_until_the_source_is_done) {
   recorder r;
-  r.host("seed", true);
-  for (const auto* h : {"a", "b", "c"}) r.host(h);
-  r.reg("a", "pa");
-  r.reg("b", "pb");
-  r.reg("c", "pc");
-  r.reg("seed", "ps");
-  r.sw.on_message("seed", proto::task_meta{tid, "ps", 6 * 4, 4});  // 6 pieces
-  for (std::uint32_t i = 0; i < 6; ++i) r.sw.on_message("seed", proto::piece_done{tid, "ps", i, "d"});
+  r.peers_then_seed({"a", "b", "c"});
+  r.source_holds(6);
   auto told = told_by_source(r, {"a", "b", "c"});
   // Every piece went to exactly one peer, two each (the least loaded share first).
   std::multiset<std::uint32_t> all;
@@ -255,15 +263,8 @@ TEST(swarm, each_new_source_piece_is_told_to_one_peer_until_the_source_is_done) 
 
 TEST(swarm, a_leaving_peers_share_of_source_pieces_goes_to_another) {
   recorder r;
-  r.host("seed", true);
-  r.host("a");
-  r.host("b");
-  r.reg("a", "pa");
-  r.reg("b", "pb");
-  r.reg("seed", "ps");
-  r.sw.on_message("seed", proto::task_meta{tid, "ps", 2 * 4, 4});
-  r.sw.on_message("seed", proto::piece_done{tid, "ps", 0, "d0"});
-  r.sw.on_message("seed", proto::piece_done{tid, "ps", 1, "d1"});
+  r.peers_then_seed({"a", "b"});
+  r.source_holds(2);
   auto told = told_by_source(r, {"a", "b"});
   ASSERT_EQ(told["a"].size(), 1u);
   ASSERT_EQ(told["b"].size(), 1u);
@@ -289,18 +290,8 @@ TEST(swarm, source_pieces_with_nobody_to_take_them_go_to_the_next_peer) {
 
 TEST(swarm, each_idc_gets_each_source_piece_once_and_the_rest_of_the_source_later) {
   recorder r;
-  r.host("seed", true, "a");
-  r.host("a1", false, "a");
-  r.host("a2", false, "a");
-  r.host("b1", false, "b");
-  r.host("b2", false, "b");
-  r.reg("a1", "pa1");
-  r.reg("a2", "pa2");
-  r.reg("b1", "pb1");
-  r.reg("b2", "pb2");
-  r.reg("seed", "ps");
-  r.sw.on_message("seed", proto::task_meta{tid, "ps", 4 * 4, 4});  // 4 pieces
-  for (std::uint32_t i = 0; i < 4; ++i) r.sw.on_message("seed", proto::piece_done{tid, "ps", i, "d"});
+  r.peers_then_seed({"a1", "a2", "b1", "b2"}, {{"seed", "a"}, {"a1", "a"}, {"a2", "a"}, {"b1", "b"}, {"b2", "b"}});
+  r.source_holds(4);
   auto told = told_by_source(r, {"a1", "a2", "b1", "b2"});
   for (const auto& idc : {std::pair{"a1", "a2"}, std::pair{"b1", "b2"}}) {
     std::multiset<std::uint32_t> in_idc(told[idc.first].begin(), told[idc.first].end());
