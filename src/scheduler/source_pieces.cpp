@@ -53,6 +53,11 @@ void swarm::on_source_piece(task_state& task, std::uint32_t piece) {
   if (digest.empty()) return;
   if (!task.source_revealed) {
     if (!assign_source_piece(task, piece)) task.unassigned_source_pieces.push_back(piece);
+    // Holding everything already counts, not only the `peer_done` that follows the source's
+    // flush to disk (a second or more on a busy machine, with its upload mostly idle).
+    const auto src = task.peers.find(task.source_peer);
+    if (task.layout_known() && src != task.peers.end() && src->second.pieces.count() == task.piece_count())
+      reveal_source(task, false);
     return;
   }
   peer_state& source = task.peers.at(task.source_peer);

@@ -118,32 +118,6 @@ void swarm::on_register(const std::string& host_id, const proto::register_peer& 
   }
 }
 
-void swarm::offer_as_parent(task_state& task, peer_state& peer) {
-  std::vector<std::pair<std::size_t, peer_state*>> short_of_parents;
-  const std::string& idc = idc_of(peer);
-  for (const std::string* sampled : sample_peers(task, limits_, next_seq_)) {
-    const auto it = task.peers.find(*sampled);
-    if (it == task.peers.end()) continue;
-    auto& [id, p] = *it;
-    if (p.is_source || p.done || id == peer.peer_id || p.host_id == peer.host_id || p.parents.contains(peer.peer_id) ||
-        p.blocked_parents.contains(peer.peer_id))
-      continue;
-    if (different_idcs(idc_of(p), idc)) continue;  // they find parents in their own idc
-    const std::size_t others = p.parents.size() - (task.source_peer.empty() ? 0 : p.parents.count(task.source_peer));
-    if (others < limits_.max_parents) short_of_parents.emplace_back(others, &p);
-  }
-  std::sort(short_of_parents.begin(), short_of_parents.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  const auto host = hosts_.find(peer.host_id);
-  for (std::size_t i = 0; i < short_of_parents.size() && i < limits_.max_parents; ++i) {
-    if (host == hosts_.end() || host->second.children >= limits_.max_children_per_host) return;
-    peer_state& child = *short_of_parents[i].second;
-    std::vector<std::string> parents(child.parents.begin(), child.parents.end());
-    parents.push_back(peer.peer_id);
-    set_parents(task, child, std::move(parents));
-  }
-}
-
 void swarm::ensure_source(task_state& task) {
   if (!task.source_peer.empty()) return;
   if (std::any_of(task.peers.begin(), task.peers.end(), [](const auto& p) { return p.second.done; })) return;

@@ -65,9 +65,17 @@ class swarm {
   void schedule(task_state& task, peer_state& peer, bool force_send = false);
   /// Reschedules every unfinished peer of the task that has room for more parents.
   void schedule_all(task_state& task);
-  /// Called when `peer` joins: it becomes a parent of up to max_parents peers that still have room
-  /// for one, those with the fewest parents first, so the mesh is complete before pieces flow.
+  // Keeping upload load even across the mesh (mesh_balance.cpp).
+  /// Called when `peer` joins: it becomes a parent of up to max_parents peers, first
+  /// those with room for another parent (the fewest parents first, so the mesh is complete before
+  /// pieces flow), then peers whose busiest parent's host has at least two children more than
+  /// `peer`'s, in place of that parent (the most relieved first): every uplink gets about the same
+  /// number of children, so none idles while others are shared by many.
   void offer_as_parent(task_state& task, peer_state& peer);
+  /// `child`'s non-source parent on the host with the most children, or null.
+  peer_state* busiest_parent(task_state& task, const peer_state& child);
+  /// The number of children `peer`'s host serves over every task.
+  std::uint32_t host_children(const peer_state& peer) const;
   /// Replaces the peer's parent edges (and the parents' hosts' load) without telling anyone.
   void relink(task_state& task, peer_state& peer, const std::vector<std::string>& parents);
   /// relink, then sends the new set to the peer.

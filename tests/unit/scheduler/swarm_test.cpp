@@ -1,4 +1,5 @@
 #include "scheduler/swarm.hpp"
+#include "swarm_recorder.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,67 +11,7 @@
 namespace df::scheduler {
 namespace {
 
-namespace proto = net::proto;
-const std::string tid(64, 'c');
-
-// Drives the swarm on a fake clock and records every message it sends, per host.
-struct recorder {
-  net::metrics_registry metrics;
-  std::vector<std::pair<std::string, proto::message>> sent;
-  std::chrono::steady_clock::time_point now{std::chrono::hours(1)};
-  swarm sw{selection_limits{}, [this](const std::string& h, proto::message m) { sent.emplace_back(h, std::move(m)); },
-           swarm_stats::create(metrics), [this] { return now; }};
-
-  // Moves the clock past the start-up grace period and lets the swarm retry deferred decisions.
-  void later() {
-    now += selection_limits{}.source_election_delay + std::chrono::seconds(1);
-    sw.tick();
-  }
-
-  void host(const std::string& id, bool seed = false, const std::string& idc = "") {
-    proto::host_info h;
-    h.host_id = id;
-    h.idc = idc;
-    h.ip = "127.0.0.1";
-    h.upload_port = 1;
-    h.seed = seed;
-    sw.on_hello(h);
-  }
-  void reg(const std::string& host, const std::string& peer) {
-    sw.on_message(host, proto::register_peer{tid, peer, "http://o/f", {{"Authorization", "x"}}, "", "", {}});
-  }
-  // A seed host and `names` (with their idc, if given in `idcs`; "seed" for the seed's); each
-  // host's peer "p<name>" registers, then the seed's peer "ps".
-  void peers_then_seed(const std::vector<std::string>& names, const std::map<std::string, std::string>& idcs = {}) {
-    const auto idc = [&](const std::string& n) { return idcs.contains(n) ? idcs.at(n) : std::string(); };
-    host("seed", true, idc("seed"));
-    for (const auto& n : names) host(n, false, idc(n));
-    for (const auto& n : names) reg(n, "p" + n);
-    reg("seed", "ps");
-  }
-  // The source learns the layout (`count` pieces of 4 bytes) and stores every piece.
-  void source_holds(std::uint32_t count) {
-    sw.on_message("seed", proto::task_meta{tid, "ps", count * 4, 4});
-    for (std::uint32_t i = 0; i < count; ++i) sw.on_message("seed", proto::piece_done{tid, "ps", i, "d" + std::to_string(i)});
-  }
-  // A seed, hosts a and b; a registered, the seed fetching a 10-byte task in 4-byte pieces.
-  void seeded_task() {
-    host("seed", true);
-    host("a");
-    host("b");
-    reg("a", "pa");
-    reg("seed", "ps");
-    sw.on_message("seed", proto::task_meta{tid, "ps", 10, 4});
-  }
-  template <class T>
-  std::vector<T> to(const std::string& host) {
-    std::vector<T> out;
-    for (const auto& [h, m] : sent)
-      if (h == host)
-        if (const auto* v = std::get_if<T>(&m)) out.push_back(*v);
-    return out;
-  }
-};
+using namespace testing;
 
 TEST(swarm, first_request_triggers_the_seed_with_the_requesters_headers) {
   recorder r;
@@ -230,24 +171,10 @@ TEST(swarm, seed_leaving_mid_task_hands_the_source_role_on) {
   EXPECT_EQ(r.to<proto::back_to_source>("a").size(), 1u);  // no other seed: the peer fetches itself
 }
 
-// Which of the source's pieces each host was told of, from `have` and `parents` messages.
-std::map<std::string, std::set<std::uint32_t>> told_by_source(recorder& r, const std::vector<std::string>& hosts) {
-  std::map<std::string, std::set<std::uint32_t>> out;
-  for (const auto& h : hosts) {
-    for (const auto& m : r.to<proto::have>(h))
-      if (m.parent_peer_id == "ps")
-        for (const auto& e : m.pieces) out[h].insert(e.piece);
-    for (const auto& m : r.to<proto::parents>(h))
-      for (const auto& p : m.parents)
-        if (p.peer_id == "ps") out[h].insert(p.pieces.begin(), p.pieces.end());
-  }
-  return out;
-}
-
-TEST(swarm, each_new_source_piece_is_told_to_one_peer_until_the_source_is_done) {
+TEST(swarm, each_new_source_piece_is_told_to_one_peer_until_the_source_holds_everything) {
   recorder r;
   r.peers_then_seed({"a", "b", "c"});
-  r.source_holds(6);
+  r.source_holds(7, 6);
   auto told = told_by_source(r, {"a", "b", "c"});
   // Every piece went to exactly one peer, two each (the least loaded share first).
   std::multiset<std::uint32_t> all;
@@ -255,16 +182,17 @@ TEST(swarm, each_new_source_piece_is_told_to_one_peer_until_the_source_is_done) 
   EXPECT_EQ(all, (std::multiset<std::uint32_t>{0, 1, 2, 3, 4, 5}));
   for (const auto* h : {"a", "b", "c"}) EXPECT_EQ(told[h].size(), 2u) << h;
 
-  // Once the source holds everything, every peer may ask it for any piece.
-  r.sw.on_message("seed", proto::peer_done{tid, "ps"});
+  // Once the source holds everything, every peer may ask it for any piece: at its last piece,
+  // before the `peer_done` that follows its flush to disk.
+  r.source_stores(6);
   told = told_by_source(r, {"a", "b", "c"});
-  for (const auto* h : {"a", "b", "c"}) EXPECT_EQ(told[h].size(), 6u) << h;
+  for (const auto* h : {"a", "b", "c"}) EXPECT_EQ(told[h].size(), 7u) << h;
 }
 
 TEST(swarm, a_leaving_peers_share_of_source_pieces_goes_to_another) {
   recorder r;
   r.peers_then_seed({"a", "b"});
-  r.source_holds(2);
+  r.source_holds(3, 2);
   auto told = told_by_source(r, {"a", "b"});
   ASSERT_EQ(told["a"].size(), 1u);
   ASSERT_EQ(told["b"].size(), 1u);
@@ -291,7 +219,7 @@ TEST(swarm, source_pieces_with_nobody_to_take_them_go_to_the_next_peer) {
 TEST(swarm, each_idc_gets_each_source_piece_once_and_the_rest_of_the_source_later) {
   recorder r;
   r.peers_then_seed({"a1", "a2", "b1", "b2"}, {{"seed", "a"}, {"a1", "a"}, {"a2", "a"}, {"b1", "b"}, {"b2", "b"}});
-  r.source_holds(4);
+  r.source_holds(5, 4);
   auto told = told_by_source(r, {"a1", "a2", "b1", "b2"});
   for (const auto& idc : {std::pair{"a1", "a2"}, std::pair{"b1", "b2"}}) {
     std::multiset<std::uint32_t> in_idc(told[idc.first].begin(), told[idc.first].end());
@@ -303,16 +231,16 @@ TEST(swarm, each_idc_gets_each_source_piece_once_and_the_rest_of_the_source_late
     for (const auto& p : r.sw.tasks().at(tid).peers.at(std::string("p") + h).parents)
       EXPECT_TRUE(p == "ps" || p.starts_with("pb")) << h << " has parent " << p;
 
-  r.sw.on_message("seed", proto::peer_done{tid, "ps"});
+  r.source_stores(4);  // the last piece
   told = told_by_source(r, {"a1", "a2", "b1", "b2"});
-  EXPECT_EQ(told["a1"].size(), 4u);  // the source's idc sees everything at once
-  EXPECT_EQ(told["a2"].size(), 4u);
-  EXPECT_EQ(told["b1"].size() + told["b2"].size(), 4u);  // the other idc not yet
+  EXPECT_EQ(told["a1"].size(), 5u);  // the source's idc sees everything at once
+  EXPECT_EQ(told["a2"].size(), 5u);
+  EXPECT_EQ(told["b1"].size() + told["b2"].size(), 5u);  // the other idc not yet
   r.now += selection_limits{}.cross_idc_reveal_delay;
   r.sw.tick();
   told = told_by_source(r, {"b1", "b2"});
-  EXPECT_EQ(told["b1"].size(), 4u);
-  EXPECT_EQ(told["b2"].size(), 4u);
+  EXPECT_EQ(told["b1"].size(), 5u);
+  EXPECT_EQ(told["b2"].size(), 5u);
 }
 
 }  // namespace

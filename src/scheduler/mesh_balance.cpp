@@ -1,0 +1,68 @@
+// Keeping the upload load even across a task's mesh: who becomes a parent of whom when a peer joins.
+
+#include "scheduler/swarm.hpp"
+
+#include <algorithm>
+
+namespace df::scheduler {
+
+std::uint32_t swarm::host_children(const peer_state& peer) const {
+  const auto h = hosts_.find(peer.host_id);
+  return h == hosts_.end() ? 0 : h->second.children;
+}
+
+peer_state* swarm::busiest_parent(task_state& task, const peer_state& child) {
+  peer_state* busiest = nullptr;
+  for (const auto& id : child.parents) {
+    auto& p = task.peers.at(id);
+    if (p.is_source) continue;
+    if (!busiest || host_children(p) > host_children(*busiest)) busiest = &p;
+  }
+  return busiest;
+}
+
+void swarm::offer_as_parent(task_state& task, peer_state& peer) {
+  const auto host = hosts_.find(peer.host_id);
+  if (host == hosts_.end()) return;
+  const std::string& idc = idc_of(peer);
+  std::vector<std::pair<std::size_t, peer_state*>> short_of_parents;
+  std::vector<std::pair<std::uint32_t, peer_state*>> overloaded;  // (load of the busiest parent, child)
+  for (const std::string* sampled : sample_peers(task, limits_, next_seq_)) {
+    const auto it = task.peers.find(*sampled);
+    if (it == task.peers.end()) continue;
+    auto& [id, p] = *it;
+    if (p.is_source || p.done || id == peer.peer_id || p.host_id == peer.host_id || p.parents.contains(peer.peer_id) ||
+        p.blocked_parents.contains(peer.peer_id))
+      continue;
+    if (different_idcs(idc_of(p), idc)) continue;  // they find parents in their own idc
+    const std::size_t others = p.parents.size() - (task.source_peer.empty() ? 0 : p.parents.count(task.source_peer));
+    if (others < limits_.max_parents) short_of_parents.emplace_back(others, &p);
+    else if (const peer_state* busiest = busiest_parent(task, p)) overloaded.emplace_back(host_children(*busiest), &p);
+  }
+  std::sort(short_of_parents.begin(), short_of_parents.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(overloaded.begin(), overloaded.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+
+  std::size_t adopted = 0;
+  for (const auto& [others, child] : short_of_parents) {
+    if (adopted == limits_.max_parents || host->second.children >= limits_.max_children_per_host) return;
+    std::vector<std::string> parents(child->parents.begin(), child->parents.end());
+    parents.push_back(peer.peer_id);
+    set_parents(task, *child, std::move(parents));
+    ++adopted;
+  }
+  for (const auto& [load, child] : overloaded) {
+    if (adopted == limits_.max_parents || host->second.children >= limits_.max_children_per_host) return;
+    // Re-read: earlier swaps in this loop changed the loads.
+    const peer_state* busiest = busiest_parent(task, *child);
+    if (!busiest || host_children(*busiest) < host->second.children + 2) continue;
+    std::vector<std::string> parents;
+    for (const auto& id : child->parents)
+      if (id != busiest->peer_id) parents.push_back(id);
+    parents.push_back(peer.peer_id);
+    set_parents(task, *child, std::move(parents));
+    ++adopted;
+  }
+}
+
+}  // namespace df::scheduler

@@ -1,0 +1,56 @@
+#include "scheduler/swarm.hpp"
+#include "swarm_recorder.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace df::scheduler {
+namespace {
+
+using namespace testing;
+
+selection_limits parents_at_most(std::size_t n) {
+  selection_limits l;
+  l.max_parents = n;
+  return l;
+}
+
+// Children of every non-seed host, by host.
+std::map<std::string, std::uint32_t> loads(const recorder& r) {
+  std::map<std::string, std::uint32_t> out;
+  for (const auto& [id, h] : r.sw.hosts())
+    if (!h.info.seed) out[id] = h.children;
+  return out;
+}
+
+std::vector<std::string> names(int n) {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back("h" + std::to_string(i));
+  return out;
+}
+
+TEST(mesh_balance, late_joiners_take_children_from_the_busiest_parents) {
+  // Peers with room for a parent take every newcomer, so the first peers to join end up parents
+  // of everyone and the last ones of nobody, unless a newcomer relieves the busiest parents.
+  recorder r(parents_at_most(3));
+  r.host("seed", true);
+  for (const auto& n : names(12)) r.host(n);
+  for (const auto& n : names(12)) r.reg(n, "p" + n);
+  const auto load = loads(r);
+  const auto [lo, hi] = std::minmax_element(load.begin(), load.end(),
+                                            [](const auto& a, const auto& b) { return a.second < b.second; });
+  EXPECT_GE(lo->second, 1u) << lo->first << " uploads to nobody";
+  EXPECT_LE(hi->second - lo->second, 2u) << hi->first << " has " << hi->second << " children, " << lo->first
+                                          << " " << lo->second;
+  // Nobody lost a parent on the way: each still has max_parents (plus the seed, not counted).
+  for (const auto& [id, p] : r.sw.tasks().at(tid).peers)
+    if (!p.is_source) {
+      EXPECT_EQ(p.parents.size() - p.parents.count("ps"), 3u) << id;
+    }
+}
+
+}  // namespace
+}  // namespace df::scheduler
