@@ -7,11 +7,11 @@
 
 namespace df {
 
-inline constexpr std::uint64_t min_piece_size = 1ull << 20;   // 1 MiB: the smallest automatic size
+inline constexpr std::uint64_t min_piece_size = 256ull << 10;  // 256 KiB: the smallest automatic size
 inline constexpr std::uint64_t max_piece_size = 64ull << 20;  // 64 MiB: the largest automatic size
 inline constexpr std::uint64_t target_piece_count = 1024;     // automatic sizes aim at ≤ this many pieces
 
-/// The automatic piece size for a content length: 1 MiB, doubled until the task has ≤ 1024 pieces, ≤ 64 MiB.
+/// The automatic piece size for a content length: 256 KiB, doubled until the task has ≤ 1024 pieces, ≤ 64 MiB.
 std::uint64_t choose_piece_size(std::uint64_t content_length);
 
 /// The pieces of one task: sizes and offsets. Value type, shared by seed, peers and scheduler.

@@ -33,7 +33,7 @@ struct config {
   struct download_section {
     std::uint64_t rate_limit = 0;            // bytes/s for everything this host downloads; 0 = unlimited
     std::uint64_t piece_size = 0;            // fixed piece size for tasks this host sources; 0 = automatic
-    std::uint32_t concurrent_pieces = 8;     // pieces in flight per task
+    std::uint32_t concurrent_pieces = 12;    // pieces in flight per task
     std::uint32_t per_parent_pieces = 2;     // pieces in flight from one parent
     std::chrono::milliseconds piece_timeout{30000};   // one piece from a parent
     std::chrono::milliseconds origin_timeout{30000};  // connect / idle limit towards the origin

@@ -36,6 +36,8 @@ TEST(piece_layout, offsets_cover_the_file_exactly) {
 
 TEST(piece_layout, multi_gib_sizes_grow_but_stay_bounded) {
   const std::uint64_t gib = 1ull << 30;
+  EXPECT_EQ(choose_piece_size(64ull << 20), 256ull << 10);  // 256 pieces of 256 KiB
+  EXPECT_EQ(choose_piece_size(512ull << 20), 512ull << 10);  // 1024 pieces of 512 KiB
   EXPECT_EQ(choose_piece_size(gib), 1ull << 20);       // 1024 pieces of 1 MiB
   EXPECT_EQ(choose_piece_size(4 * gib), 4ull << 20);   // 1024 pieces of 4 MiB
   EXPECT_EQ(choose_piece_size(5 * gib), 8ull << 20);

@@ -18,7 +18,7 @@ std::string error_of(const std::string& yaml) {
 TEST(daemon_config, empty_file_gives_the_defaults) {
   const auto c = config::parse("");
   EXPECT_EQ(c.upload.port, 65002);
-  EXPECT_EQ(c.download.concurrent_pieces, 8u);
+  EXPECT_EQ(c.download.concurrent_pieces, 12u);
   EXPECT_EQ(c.download.per_parent_pieces, 2u);
   EXPECT_EQ(c.seed.revalidate, "always");
 }
