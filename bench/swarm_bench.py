@@ -89,8 +89,9 @@ class UploadSampler:
     """Samples what the seed and the hosts upload, about every half second, in a thread: shows
     whether the swarm keeps every uplink busy (the bound assumes it does)."""
 
-    def __init__(self, network, seed, hosts, period=0.5):
-        self.network, self.seed, self.hosts, self.period = network, seed.name, [h.name for h in hosts], period
+    def __init__(self, network, origin, seed, hosts, period=0.5):
+        self.network, self.period = network, period
+        self.origin, self.seed, self.hosts = origin.name, seed.name, [h.name for h in hosts]
         self.samples = []
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -108,11 +109,12 @@ class UploadSampler:
         while not self.done.wait(self.period):
             now, t = self.network.uploads(), time.monotonic()
             mbit = lambda names: round(sum(now[n] - last[n] for n in names) * 8 / (t - last_t) / 1e6)  # noqa: E731
-            self.samples.append((round(t - start, 2), mbit([self.seed]), mbit(self.hosts)))
+            self.samples.append((round(t - start, 2), mbit([self.seed]), mbit(self.hosts),
+                                 [mbit([h]) for h in self.hosts], mbit([self.origin])))
             last, last_t = now, t
 
     def stop(self):
-        """[(seconds, seed Mbit/s, all hosts' Mbit/s)]."""
+        """[(seconds, seed Mbit/s, all hosts' Mbit/s, [each host's Mbit/s], origin Mbit/s)]."""
         self.done.set()
         self.thread.join()
         return self.samples
@@ -171,7 +173,7 @@ class Bench:
             self.start_origin(run_dir)
             origin_before = self.origin.counters()[1]
             link_before = self.net.idc_link_bytes()
-            sampler = UploadSampler(self.net, self.seed, self.hosts)
+            sampler = UploadSampler(self.net, self.origin, self.seed, self.hosts)
             busy_before = cpu_busy_jiffies()
             times, outputs = getattr(self, "run_" + method)(run_dir)
             busy_after = cpu_busy_jiffies()
@@ -229,7 +231,7 @@ def main():
     ap.add_argument("--no-save", action="store_true", help="print only; leave bench/results alone")
     ap.add_argument("--daemon-args", default="", help="extra dfdaemon flags, e.g. '--piece-size 1MiB'")
     ap.add_argument("--scheduler-args", default="", help="extra dfscheduler flags, e.g. '-c my.yaml'")
-    ap.add_argument("--timeline", action="store_true", help="print upload rates every half second")
+    ap.add_argument("--timeline", action="store_true", help="print upload rates (origin, seed, all hosts, each host) every half second")
     ap.add_argument("--keep", action="store_true", help="keep each run's logs and data (the path is printed)")
     args = ap.parse_args()
     netns.require_root()

@@ -10,7 +10,11 @@ LABELS = {"p2p": "dragonfly-cpp (p2p)", "bt": "BitTorrent (aria2c)", "direct": "
 
 def timeline(r):
     """The upload timeline of a record: one line per sample."""
-    return "\n".join("  t=%5.1fs seed %4d Mbit/s  hosts %5d Mbit/s" % s for s in r.get("upload_timeline", []))
+    def line(s):
+        each = " ".join("%3d" % m for m in s[3]) if len(s) > 3 else ""
+        origin = "origin %4d  " % s[4] if len(s) > 4 else ""
+        return "  t=%5.1fs %sseed %4d Mbit/s  hosts %5d Mbit/s  %s" % (s[0], origin, s[1], s[2], each)
+    return "\n".join(line(s) for s in r.get("upload_timeline", []))
 
 
 def one_line(r):
