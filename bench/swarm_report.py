@@ -42,7 +42,7 @@ def save(results_dir, record):
     records.append(record)
     records.sort(key=lambda r: (r["kind"], r["size"], r["hosts"], METHODS.index(r["method"])))
     with open(os.path.join(results_dir, "swarm.json"), "w") as f:
-        json.dump(records, f, indent=1)
+        f.write("[\n" + ",\n".join(json.dumps(r) for r in records) + "\n]\n")  # a record per line
     with open(os.path.join(results_dir, "swarm.md"), "w") as f:
         f.write(table(records))
     plot(records, os.path.join(results_dir, "swarm.png"))

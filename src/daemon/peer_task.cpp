@@ -96,7 +96,8 @@ awaitable<void> peer_task::run_p2p() {
       co_await run_back_to_source();
       co_return;
     }
-    while (in_flight_.size() < ctx_.cfg.download.concurrent_pieces) {
+    const std::size_t limit = fair_share_limit(ctx_.cfg.download.concurrent_pieces, progress());
+    while (in_flight_.size() < limit) {
       const auto next = pick();
       if (!next) break;
       // Booked here, before the fetch starts, so the next pick() sees it whenever that runs.
@@ -198,6 +199,17 @@ awaitable<void> peer_task::run_back_to_source() {
   else fail({"daemon", "the origin's body did not fill every piece"});
 }
 
+swarm_progress peer_task::progress() const {
+  swarm_progress p;
+  p.mine = meta_.verified.count();
+  p.piece_count = meta_.content_length ? meta_.layout().piece_count() : 0;
+  std::size_t held = 0;
+  for (const auto& [id, parent] : parents_)
+    if (!parent.info.seed) ++p.parents, held += parent.pieces.size();
+  if (p.parents > 0) p.parents_mean = static_cast<double>(held) / static_cast<double>(p.parents);
+  return p;
+}
+
 std::optional<std::pair<std::uint32_t, std::string>> peer_task::pick() const {
   if (!meta_.content_length || phase_ != phase::running) return std::nullopt;
   const std::uint32_t count = meta_.layout().piece_count();
@@ -292,6 +304,9 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
       fail({"daemon", fmt::format("cannot store piece {} in {}: {}", piece, ctx_.cfg.data_dir, stored.error().message())});
     } else if (phase_ == phase::running && !meta_.verified.has(piece_index(piece))) {
       record_throughput(parent_id, length, std::chrono::steady_clock::now() - asked_at, sharing);
+      const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked_at);
+      spdlog::trace("task {}: piece {} from {} in {} ms ({} of ours there, {} in flight)", task_id_.substr(0, 12), piece,
+                    parent_id, took.count(), sharing, in_flight_.size());
       (info.seed ? sources_.from_seed : sources_.from_peers) += length;
       (info.seed ? ctx_.stats.download_from_seed : ctx_.stats.download_from_peer).add(length);
       piece_stored(piece);

@@ -3,6 +3,7 @@
 // when this peer is the source), verifies and stores it, and tells readers and the scheduler.
 
 #include "core/strong_int.hpp"
+#include "daemon/fair_share.hpp"
 #include "net/async_event.hpp"
 #include "net/scheduler_protocol.hpp"
 
@@ -138,6 +139,8 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   void save_metadata();
   net::awaitable<void> save_loop();
   bool all_verified() const;
+  /// What this peer holds beside what its parents hold (for fair_share_limit).
+  swarm_progress progress() const;
 
   daemon_context& ctx_;
   std::string task_id_;
