@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
   app.add_flag("--no-progress", no_progress, "no progress bar even on a terminal");
   app.add_flag("--stream-over-socket", opts.stream_over_socket,
                "receive the bytes over the socket instead of handing dfdaemon the output file");
+  app.add_flag("--copy", opts.copy,
+               "write an independent copy; by default the output is a hard link to dfdaemon's verified copy "
+               "when both are on one filesystem (do not edit it in place then: replace it)");
   app.add_flag("--summary", opts.summary, "print where the bytes came from when done (default on a terminal)");
   try {
     app.parse(argc, argv);

@@ -17,10 +17,11 @@
 
 #include <cerrno>
 #include <csignal>
-#include <vector>
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <utility>
+#include <vector>
 
 namespace df::cli {
 
@@ -75,14 +76,22 @@ class temp_output {
     }
     return true;
   }
-  // Renames the finished file over the output (atomic; like curl and wget, no fsync of the data).
-  bool commit(const std::string& output) {
-    if (::close(fd_) != 0) {
-      fd_ = -1;
+  // Makes the temporary name a hard link to `source` instead of the file opened for writing.
+  bool link_from(const std::string& source) {
+    ::close(std::exchange(fd_, -1));
+    ::unlink(path_.c_str());
+    if (::link(source.c_str(), path_.c_str()) != 0) {
       error_ = std::strerror(errno);
       return false;
     }
-    fd_ = -1;
+    return true;
+  }
+  // Renames the finished file over the output (atomic; like curl and wget, no fsync of the data).
+  bool commit(const std::string& output) {
+    if (fd_ >= 0 && ::close(std::exchange(fd_, -1)) != 0) {
+      error_ = std::strerror(errno);
+      return false;
+    }
     if (::rename(path_.c_str(), output.c_str()) != 0) {
       error_ = std::strerror(errno);
       return false;
@@ -202,23 +211,16 @@ bool parse_header(const std::string& text, std::map<std::string, std::string>& h
   return true;
 }
 
-exit_code run_download(const download_options& opts, std::ostream& err) {
-  if (!parse_url(opts.url)) {
-    err << "dfget: invalid URL '" << opts.url << "' (expected http://host[:port]/path)\n";
-    return exit_code::usage;
-  }
-  std::optional<digest_spec> want;
-  if (!opts.digest.empty()) {
-    auto d = parse_digest(opts.digest);
-    if (!d) {
-      err << "dfget: invalid --digest '" << opts.digest << "' (expected sha256:<64 hex digits>)\n";
-      return exit_code::usage;
-    }
-    want = *d;
-  }
-  const auto start = clock::now();
-  std::optional<clock::time_point> deadline;
-  if (opts.timeout.count() > 0) deadline = start + opts.timeout;
+namespace {
+
+// How one attempt hands the bytes over.
+enum class delivery { link, copy, stream };
+
+// One request to the daemon, delivered as `how`. Sets `link_failed` (and returns) when the
+// daemon's copy could not be hard-linked: the caller asks again for a copy.
+exit_code download_once(const download_options& opts, const std::optional<digest_spec>& want, delivery how,
+                        clock::time_point start, std::optional<clock::time_point> deadline, bool& link_failed,
+                        std::ostream& err) {
 
   daemon_connection conn(deadline);
   if (!conn.connect(opts.socket)) {
@@ -231,8 +233,16 @@ exit_code run_download(const download_options& opts, std::ostream& err) {
     err << "dfget: cannot write next to " << opts.output << ": " << out.error() << "\n";
     return exit_code::output_error;
   }
-  local::download_request req{1, opts.url, opts.headers, opts.tag, opts.application, split_filter(opts.filter),
-                              opts.disable_back_to_source, !opts.stream_over_socket, opts.rate_limit};
+  local::download_request req{1,
+                              opts.url,
+                              opts.headers,
+                              opts.tag,
+                              opts.application,
+                              split_filter(opts.filter),
+                              opts.disable_back_to_source,
+                              how != delivery::stream,
+                              opts.rate_limit,
+                              how == delivery::link};
   if (!conn.send_frame(net::frame_kind::message, local::encode(req)) ||
       (req.pass_fd && !conn.send_fd(out.fd()))) {
     err << "dfget: dfdaemon at " << opts.socket << " closed the connection\n";
@@ -286,7 +296,7 @@ exit_code run_download(const download_options& opts, std::ostream& err) {
     } else if (const auto* p = std::get_if<local::progress>(&*m)) {
       snap.from_peers = p->from_peers, snap.from_seed = p->from_seed, snap.from_origin = p->from_origin,
       snap.from_cache = p->from_cache;
-      if (req.pass_fd) snap.received = p->delivered;
+      if (how != delivery::stream) snap.received = p->delivered;
       draw(false);
     } else if (const auto* n = std::get_if<local::notice>(&*m)) {
       end_line();
@@ -298,15 +308,22 @@ exit_code run_download(const download_options& opts, std::ostream& err) {
     } else if (const auto* d = std::get_if<local::download_done>(&*m)) {
       snap.from_peers = d->sources.from_peers, snap.from_seed = d->sources.from_seed,
       snap.from_origin = d->sources.from_origin, snap.from_cache = d->sources.from_cache;
-      if (req.pass_fd) snap.received = d->sources.delivered;
+      if (how != delivery::stream) snap.received = d->sources.delivered;
       draw(true);
       end_line();
       if (snap.received != d->content_length) {
         err << "dfget: received " << snap.received << " bytes but the task has " << d->content_length << "\n";
         return exit_code::daemon_error;
       }
+      // Empty cache_path: another filesystem, the daemon has copied the bytes into our file.
+      if (how == delivery::link && !d->cache_path.empty() && !out.link_from(d->cache_path)) {
+        err << "dfget: cannot hard-link " << d->cache_path << " to " << opts.output << ": " << out.error()
+            << "; copying it instead\n";
+        link_failed = true;
+        return exit_code::output_error;
+      }
       if (want) {
-        auto file_digest = req.pass_fd ? hash_file(out.path()) : result<std::string>(hasher.final_hex());
+        auto file_digest = how != delivery::stream ? hash_file(out.path()) : result<std::string>(hasher.final_hex());
         if (!file_digest) {
           err << "dfget: cannot read back " << out.path().string() << " to check its digest\n";
           return exit_code::output_error;
@@ -327,6 +344,34 @@ exit_code run_download(const download_options& opts, std::ostream& err) {
       return exit_code::ok;
     }
   }
+}
+
+}  // namespace
+
+exit_code run_download(const download_options& opts, std::ostream& err) {
+  if (!parse_url(opts.url)) {
+    err << "dfget: invalid URL '" << opts.url << "' (expected http://host[:port]/path)\n";
+    return exit_code::usage;
+  }
+  std::optional<digest_spec> want;
+  if (!opts.digest.empty()) {
+    auto d = parse_digest(opts.digest);
+    if (!d) {
+      err << "dfget: invalid --digest '" << opts.digest << "' (expected sha256:<64 hex digits>)\n";
+      return exit_code::usage;
+    }
+    want = *d;
+  }
+  const auto start = clock::now();
+  std::optional<clock::time_point> deadline;
+  if (opts.timeout.count() > 0) deadline = start + opts.timeout;
+  // By default the output becomes a hard link to the daemon's verified copy (no second copy of
+  // the bytes on disk); where that cannot be (another filesystem, no permission), a copy.
+  const delivery first = opts.stream_over_socket ? delivery::stream : opts.copy ? delivery::copy : delivery::link;
+  bool link_failed = false;
+  const exit_code rc = download_once(opts, want, first, start, deadline, link_failed, err);
+  if (!link_failed) return rc;
+  return download_once(opts, want, delivery::copy, start, deadline, link_failed, err);
 }
 
 }  // namespace df::cli

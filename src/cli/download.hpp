@@ -1,5 +1,6 @@
 #pragma once
-// dfget's download: ask the local daemon, write the stream to a temporary file, verify, rename.
+// dfget's download: ask the local daemon, then hard-link its verified copy (or have it copied, or
+// receive the stream) to a temporary file, verify, rename.
 
 #include "cli/exit_codes.hpp"
 
@@ -21,6 +22,7 @@ struct download_options {
   std::chrono::milliseconds timeout{0};  // 0 = no limit
   bool disable_back_to_source = false;
   bool stream_over_socket = false;  // receive data frames instead of handing the daemon the file
+  bool copy = false;                // an independent copy, never a hard link to the daemon's cache
   std::uint64_t rate_limit = 0;     // bytes/s for this task; 0 = only the daemon's host limits
   bool progress = false;  // draw the progress bar (a terminal)
   bool summary = false;   // print the one-line summary at the end

@@ -8,6 +8,7 @@
 #include "net/frame_stream.hpp"
 #include "net/local_protocol.hpp"
 #include "storage/task_file.hpp"
+#include "storage/task_store.hpp"
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -61,6 +62,11 @@ struct unique_fd {
     if (fd >= 0) ::close(fd);
   }
 };
+
+bool same_filesystem(int a, int b) {
+  struct stat sa {}, sb {};
+  return ::fstat(a, &sa) == 0 && ::fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev;
+}
 
 // Receives the one byte carrying the client's output file (SCM_RIGHTS) and checks that it is a
 // regular file open for writing.
@@ -146,8 +152,12 @@ awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
     co_return;
   }
   const std::string task_id = compute_task_id({req->url, req->tag, req->application, req->filters});
-  auto acquired = tasks_.acquire(task_id, {req->url, req->headers, req->tag, req->application, req->filters,
-                                           req->disable_back_to_source, req->rate_limit}, false);
+  const task_request request{req->url,     req->headers, req->tag, req->application, req->filters,
+                             req->disable_back_to_source, req->rate_limit};
+  auto acquired = tasks_.acquire(task_id, request, false);
+  // A cached copy written to since it completed (say, a hard-linked output edited in place) is
+  // dropped and fetched afresh rather than handed out.
+  if (acquired && tasks_.drop_if_modified(task_id)) acquired = tasks_.acquire(task_id, request, false);
   if (!acquired) {
     const std::string text = "cannot start task: " + acquired.error().message();
     co_await send_error(*stream, "daemon", text, 0);
@@ -155,6 +165,9 @@ awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
   }
   std::shared_ptr<peer_task> task = *acquired;
   task->touch();
+  // Hard-linking needs the requester's file on the filesystem of the data file; elsewhere the
+  // bytes are copied into the file it passed.
+  const bool link = req->link && output.fd >= 0 && same_filesystem(output.fd, task->file()->native_handle());
   const bool cache_hit = task->state() == peer_task::phase::done;
   if (cache_hit) ctx_.stats.cache_hits.add();
 
@@ -217,6 +230,12 @@ awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
     const auto layout = task->meta().layout();
     auto file = task->file();
     const std::uint64_t offset = layout.offset(piece_index(i)), len = layout.length(piece_index(i));
+    if (link) {  // nothing to hand over until the end: the requester links the whole file
+      delivered += len;
+      const bool ok = co_await report(false);
+      if (!ok) co_return;
+      continue;
+    }
     if (output.fd >= 0) {  // in-kernel copy into the requester's file
       auto copy = [file, fd = output.fd, offset, len] { return file->copy_to(fd, offset, len); };
       auto copied = co_await run_blocking(ctx_.pool, std::move(copy));
@@ -255,8 +274,9 @@ awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
     co_return;
   }
   co_await report(true);
-  const local::message done = local::download_done{task_id, static_cast<std::uint64_t>(length),
-                                                    progress_of(*task, cache_hit, delivered), task->back_to_source()};
+  const local::message done =
+      local::download_done{task_id, static_cast<std::uint64_t>(length), progress_of(*task, cache_hit, delivered),
+                           task->back_to_source(), link ? ctx_.store.data_path(task_id).string() : std::string{}};
   co_await send(*stream, done);
 }
 

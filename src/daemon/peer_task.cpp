@@ -293,10 +293,16 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
                                          ctx_.cfg.download.piece_timeout, task_limit_.get());
   if (!data) {
     failure = fmt::format("piece {}: {}", piece, data.error().message());
+  } else if (meta_.verified.has(piece_index(piece))) {
+    // The losing copy of an endgame duplicate: already stored, nothing to write.
   } else {
     auto file = file_;
     auto job = [file, offset, d = std::move(*data), expected] { return file->write_verified(offset, d, expected); };
     auto stored = co_await run_blocking(ctx_.pool, std::move(job));
+    // Both copies of a duplicate were being written at once and the task completed meanwhile: the
+    // file's time moved by our own write of the same verified bytes, not by anyone else's.
+    if (stored && phase_ == phase::done && meta_.data_mtime_ns != 0)
+      if (const auto mtime = file_->mtime_ns()) meta_.data_mtime_ns = *mtime, save_metadata();
     if (!stored && stored.error() == errc::piece_digest_mismatch) {
       ctx_.stats.piece_digest_failures.add();
       failure = fmt::format("piece {} failed verification", piece);
@@ -507,6 +513,7 @@ void peer_task::complete() {
     return;
   }
   meta_.complete = true;
+  if (const auto mtime = file_->mtime_ns()) meta_.data_mtime_ns = *mtime;  // see data_modified()
   save_metadata();
   phase_ = phase::done;
   if (back_to_source_) validated_at_ = std::chrono::steady_clock::now();  // just read from the origin
@@ -516,6 +523,12 @@ void peer_task::complete() {
                meta_.content_length.value_or(0), sources_.from_peers, sources_.from_seed, sources_.from_origin);
   changed_.notify_all();
   if (on_finished_) on_finished_(task_id_, true);
+}
+
+bool peer_task::data_modified() const {
+  if (phase_ != phase::done || meta_.data_mtime_ns == 0) return false;
+  const auto mtime = file_->mtime_ns();
+  return !mtime || *mtime != meta_.data_mtime_ns;
 }
 
 awaitable<void> peer_task::check_content() {

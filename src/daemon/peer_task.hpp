@@ -83,6 +83,9 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   const task_error& error() const { return error_; }
   const storage::task_metadata& meta() const { return meta_; }
   std::shared_ptr<storage::task_file> file() const { return file_; }
+  /// Complete, and its data file was written to after it completed (e.g. through a hard-linked
+  /// output edited in place): its bytes can no longer be trusted or served.
+  bool data_modified() const;
   /// Notified whenever a piece is stored, the layout is learnt, or the phase changes.
   net::async_event& changed() { return changed_; }
   const source_bytes& sources() const { return sources_; }

@@ -23,6 +23,7 @@ struct daemon_stats {
   net::metric& cache_hits;            // dfget requests served entirely from the local cache
   net::metric& evicted_ttl;           // tasks removed because unused longer than gc.task_ttl
   net::metric& evicted_quota;         // tasks removed to bring the cache under gc.quota
+  net::metric& evicted_modified;      // tasks removed because their data file changed after completing
   net::metric& revalidated_valid;     // seed: cached tasks the origin confirmed unchanged
   net::metric& revalidated_stale;     // seed: cached tasks dropped (changed, or the check failed)
   net::metric& digest_mismatches;     // content-addressed tasks whose whole content failed its digest

@@ -71,6 +71,15 @@ void task_manager::collect_garbage(std::int64_t now) {
     spdlog::warn("gc: cache holds {} bytes, over its target of {:.0f}; the rest is in use", used, target);
 }
 
+bool task_manager::drop_if_modified(const std::string& task_id) {
+  const auto it = tasks_.find(task_id);
+  if (it == tasks_.end() || !it->second->data_modified()) return false;
+  spdlog::warn("task {}: its data file {} was modified after it completed (a hard-linked output edited in "
+               "place?); dropping it from the cache", task_id.substr(0, 12), ctx_.store.data_path(task_id).string());
+  evict(task_id, "modified after completing", ctx_.stats.evicted_modified);
+  return true;
+}
+
 void task_manager::evict(const std::string& task_id, const char* why, net::metric& counter) {
   const auto it = tasks_.find(task_id);
   if (it == tasks_.end()) return;

@@ -25,6 +25,9 @@ class task_manager {
   result<std::shared_ptr<peer_task>> acquire(const std::string& task_id, task_request request, bool seed_role);
   /// The task, or nullptr.
   std::shared_ptr<peer_task> find(const std::string& task_id) const;
+  /// Drops a completed task whose data file was written to since (peer_task::data_modified):
+  /// it leaves the swarm and the next request fetches it afresh. True when it was dropped.
+  bool drop_if_modified(const std::string& task_id);
   void on_scheduler_message(const net::proto::message& m);
   void on_scheduler_state(bool connected);
   std::size_t size() const { return tasks_.size(); }

@@ -69,7 +69,8 @@ net::awaitable<void> upload_server::serve_piece(const std::string& task_id, cons
     co_await net::write_simple(w, 400, "text/plain", "malformed task id or piece number\n");
     co_return;
   }
-  const auto task = tasks_.find(task_id);
+  auto task = tasks_.find(task_id);
+  if (task && tasks_.drop_if_modified(task_id)) task = nullptr;  // never serve bytes edited after completion
   if (!task || !task->meta().verified.has(piece_index(piece)) || !task->meta().content_length) {
     ctx_.stats.upload_rejected.add();
     co_await net::write_simple(w, 404, "text/plain", "piece not held here\n");

@@ -29,6 +29,11 @@ struct download_request {
   /// Bytes/s this task may download at (on top of the host's limit); 0 = no task limit. The first
   /// request for a task sets it.
   std::uint64_t rate_limit = 0;
+  /// true (with pass_fd): the client would rather hard-link its output to the daemon's verified
+  /// copy than have the bytes copied. When the passed file is on the data file's filesystem, the
+  /// daemon copies nothing and names its data file in download_done (cache_path), for the client
+  /// to link; otherwise it copies as with pass_fd alone and leaves cache_path empty.
+  bool link = false;
 };
 /// The task is known: its ID and, when known, its length (-1 otherwise).
 struct download_started { std::string task_id; std::int64_t content_length = -1; };
@@ -45,6 +50,7 @@ struct download_done {
   std::uint64_t content_length = 0;
   progress sources;
   bool back_to_source = false;
+  std::string cache_path;  // the daemon's data file of the task, when the request asked to link
 };
 /// The download failed. error_type: "origin" (origin_status is set), "daemon", "scheduler", "p2p",
 /// "digest" (the content failed its content digest), or "output" (the requester's file could not

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace df::storage {
@@ -122,6 +123,12 @@ result<void> task_file::copy_to(int out_fd, std::uint64_t offset, std::uint64_t 
     }
   }
   return {};
+}
+
+result<std::int64_t> task_file::mtime_ns() const {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return io_error(errno);
+  return std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
 result<void> task_file::sync() const {

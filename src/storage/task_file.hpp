@@ -44,6 +44,8 @@ class task_file {
   /// Copies `length` bytes at `offset` into `out_fd` at the same offset, inside the kernel
   /// (copy_file_range; read/write where that is not supported). ENOSPC → errc::disk_full.
   result<void> copy_to(int out_fd, std::uint64_t offset, std::uint64_t length) const;
+  /// The file's modification time in nanoseconds since the epoch.
+  result<std::int64_t> mtime_ns() const;
   /// Flushes the file's data to the disk (fdatasync).
   result<void> sync() const;
   /// Sets the file's length (for 0-byte tasks and the final size).

@@ -26,6 +26,9 @@ struct task_metadata {
   std::string last_modified;
   std::string digest;  // "sha256:<hex>" the whole content was checked against (registry blobs); "" = none
   std::int64_t last_access_unix = 0;
+  // The data file's modification time when the task completed (0 = not recorded). A later one
+  // means someone wrote into it, e.g. through a hard-linked output: the copy is no longer trusted.
+  std::int64_t data_mtime_ns = 0;
 
   piece_layout layout() const { return {content_length.value_or(0), piece_size}; }
 };

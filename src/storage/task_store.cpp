@@ -69,7 +69,7 @@ result<void> task_store::prepare(const std::string& task_id) {
 
 result<task_file> task_store::open_file(const std::string& task_id) const {
   if (!is_valid_task_id(task_id)) return errc::invalid_argument;
-  return task_file::open(task_dir(task_id) / "data");
+  return task_file::open(data_path(task_id));
 }
 
 result<void> task_store::save(const task_metadata& m, const std::atomic<bool>* discarded) const {

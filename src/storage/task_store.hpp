@@ -44,6 +44,8 @@ class task_store {
   void remove(const std::string& task_id);
 
   const std::filesystem::path& root() const { return root_; }
+  /// Where the task's data file is (what a hard-linked output points at).
+  std::filesystem::path data_path(const std::string& task_id) const { return task_dir(task_id) / "data"; }
 
  private:
   explicit task_store(std::filesystem::path root) : root_(std::move(root)) {}

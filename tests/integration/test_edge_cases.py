@@ -11,7 +11,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import swarm as sw  # noqa: E402
 
-PIECE = 1 << 20  # the automatic piece size for small files
+PIECE = 256 << 10  # the automatic piece size for small files
 
 
 class EdgeCases(unittest.TestCase):
@@ -21,7 +21,7 @@ class EdgeCases(unittest.TestCase):
         cls.root = os.path.join(cls.s.workdir, "www")
         os.makedirs(cls.root)
         cls.sizes = {"empty.bin": 0, "one.bin": 1, "piece.bin": PIECE, "piece_minus.bin": PIECE - 1,
-                     "piece_plus.bin": PIECE + 1, "small.bin": 300000}
+                     "piece_plus.bin": PIECE + 1, "small.bin": 300000, "slow.bin": 4 << 20}
         for name, size in cls.sizes.items():
             sw.write_random_file(os.path.join(cls.root, name), size, seed=size)
         cls.s.start_origin(cls.root)
@@ -63,7 +63,7 @@ class EdgeCases(unittest.TestCase):
 
     def test_interrupted_dfget_leaves_nothing_behind(self):
         out = self.out("interrupted")
-        args = self.s.dfget_args(self.b, self.s.origin_url("/files/piece_plus.bin"), out, "--ratelimit", "1MB",
+        args = self.s.dfget_args(self.b, self.s.origin_url("/files/slow.bin"), out, "--ratelimit", "1MB",
                                  "--tag", "interrupted")
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         tmp_prefix = ".out-interrupted.dfget-"

@@ -74,11 +74,11 @@ TEST(scheduler_protocol, truncated_and_mutated_messages_never_crash) {
 
 TEST(local_protocol, every_message_round_trips) {
   const std::vector<local::message> all{
-      local::download_request{1, "http://o/f", {{"A", "b"}}, "t", "app", {"x"}, true, true, 1000},
+      local::download_request{1, "http://o/f", {{"A", "b"}}, "t", "app", {"x"}, true, false, 1000, true},
       local::download_started{tid, 10},
       local::progress{1, 2, 3, 4, 5},
       local::notice{"scheduler unreachable"},
-      local::download_done{tid, 10, local::progress{1, 2, 3, 4, 10}, true},
+      local::download_done{tid, 10, local::progress{1, 2, 3, 4, 10}, true, "/var/lib/dragonfly/tasks/x/data"},
       local::download_error{"origin", "origin returned 404", 404},
   };
   ASSERT_EQ(all.size(), std::variant_size_v<local::message>);
@@ -89,6 +89,16 @@ TEST(local_protocol, every_message_round_trips) {
     EXPECT_EQ(back->index(), m.index());
     EXPECT_EQ(local::encode(*back), text);
   }
+}
+
+TEST(local_protocol, fields_added_later_may_be_missing) {
+  // What a client or daemon from before `link` and `cache_path` sends.
+  auto req = local::decode(R"({"type":"download_request","version":1,"url":"u","headers":{},"tag":"","application":"","filters":[],"disable_back_to_source":false,"pass_fd":true,"rate_limit":0})");
+  ASSERT_TRUE(req);
+  EXPECT_FALSE(std::get<local::download_request>(*req).link);
+  auto done = local::decode(R"({"type":"download_done","task_id":"t","content_length":3,"sources":{"from_peers":0,"from_seed":0,"from_origin":3,"from_cache":0,"delivered":3},"back_to_source":true})");
+  ASSERT_TRUE(done);
+  EXPECT_EQ(std::get<local::download_done>(*done).cache_path, "");
 }
 
 TEST(local_protocol, malformed_input_is_an_error) {
