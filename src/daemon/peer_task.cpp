@@ -199,13 +199,23 @@ awaitable<void> peer_task::run_back_to_source() {
   else fail({"daemon", "the origin's body did not fill every piece"});
 }
 
+void peer_task::note_held(parent_state& parent, std::uint32_t piece) const {
+  // Sized by the layout once known; before that (a parent known before the task's length) it
+  // grows, up to a bound that keeps a bogus piece number from costing memory.
+  constexpr std::uint32_t max_pieces_before_layout = 1u << 20;
+  const std::uint32_t limit = meta_.content_length ? meta_.layout().piece_count() : max_pieces_before_layout;
+  if (piece >= limit) return;
+  if (piece >= parent.pieces.size()) parent.pieces.resize(meta_.content_length ? limit : piece + 1);
+  parent.pieces.set(piece_index(piece));
+}
+
 swarm_progress peer_task::progress() const {
   swarm_progress p;
   p.mine = meta_.verified.count();
   p.piece_count = meta_.content_length ? meta_.layout().piece_count() : 0;
   std::size_t held = 0;
   for (const auto& [id, parent] : parents_)
-    if (!parent.info.seed) ++p.parents, held += parent.pieces.size();
+    if (!parent.info.seed) ++p.parents, held += parent.pieces.count();
   if (p.parents > 0) p.parents_mean = static_cast<double>(held) / static_cast<double>(p.parents);
   return p;
 }
@@ -238,7 +248,7 @@ std::optional<std::pair<std::uint32_t, std::string>> peer_task::pick() const {
     const std::uint32_t i = (pick_offset_ + k) % count;
     if (!wanted(i)) continue;
     std::uint32_t holders = 0;
-    for (const auto& [id, p] : parents_) holders += !p.info.seed && p.pieces.contains(i);
+    for (const auto& [id, p] : parents_) holders += !p.info.seed && p.pieces.has(piece_index(i));
     if (holders >= best_holders && holders > 0) continue;
     const std::string* from = best_holder(i, fastest);
     if (!from) continue;
@@ -266,7 +276,7 @@ const std::string* peer_task::best_holder(std::uint32_t i, double fallback_throu
   const std::string* best = nullptr;
   double best_eta = std::numeric_limits<double>::max();
   for (const auto& [id, p] : parents_) {
-    if (!p.pieces.contains(i) || p.in_flight >= (p.info.seed ? seed_limit : per_parent)) continue;
+    if (!p.pieces.has(piece_index(i)) || p.in_flight >= (p.info.seed ? seed_limit : per_parent)) continue;
     if (asked != in_flight_.end() && asked->second.contains(id)) continue;
     const double rate = p.throughput > 0 ? p.throughput : (fallback_throughput > 0 ? fallback_throughput : 1.0);
     // Time until it would have sent this piece too (it shares itself among our requests); a
@@ -346,7 +356,7 @@ void peer_task::handle(const proto::message& m) {
     for (const auto& info : p->parents) {
       auto& s = next[info.peer_id];
       s.info = info;
-      s.pieces.insert(info.pieces.begin(), info.pieces.end());
+      for (const auto piece : info.pieces) note_held(s, piece);
       if (auto old = parents_.find(info.peer_id); old != parents_.end()) {
         s.in_flight = old->second.in_flight;
         s.throughput = old->second.throughput;
@@ -356,7 +366,7 @@ void peer_task::handle(const proto::message& m) {
   } else if (const auto* h = std::get_if<proto::have>(&m)) {
     for (const auto& e : h->pieces) learn_digest(e.piece, e.digest);
     if (auto it = parents_.find(h->parent_peer_id); it != parents_.end())
-      for (const auto& e : h->pieces) it->second.pieces.insert(e.piece);
+      for (const auto& e : h->pieces) note_held(it->second, e.piece);
   } else if (const auto* b = std::get_if<proto::back_to_source>(&m)) {
     if (meta_.complete) {
       announce();

@@ -17,7 +17,6 @@
 #include <random>
 #include <set>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "storage/task_metadata.hpp"
@@ -101,7 +100,7 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
  private:
   struct parent_state {
     net::proto::parent_info info;
-    std::unordered_set<std::uint32_t> pieces;
+    bitfield pieces;  // what it holds, as far as we have been told
     std::uint32_t in_flight = 0;
     double throughput = 0;  // bytes/s it has delivered to us lately (moving average); 0 = not known yet
   };
@@ -144,6 +143,8 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   bool all_verified() const;
   /// What this peer holds beside what its parents hold (for fair_share_limit).
   swarm_progress progress() const;
+  /// Records that `parent` holds `piece` (ignored when out of range).
+  void note_held(parent_state& parent, std::uint32_t piece) const;
 
   daemon_context& ctx_;
   std::string task_id_;
