@@ -10,6 +10,8 @@ import stat
 import time
 import urllib.parse
 
+import netns  # tests/support, on the path (swarm_bench puts it there)
+
 TRACKER_PORT = 6969
 BT_PORT = 6881
 
@@ -91,14 +93,15 @@ def run_swarm(origin, tracker_host, hosts, file_path, workdir, wait_until, timeo
                  env=dict(os.environ, DF_BT_DONE=os.path.join(workdir, "seed.done")))
     wait_until(lambda: scrape_complete(tracker_host, info_hash) >= 1, 20, "the BitTorrent seeder to announce")
 
-    done = {}
-    start = time.time()
+    done, clients = {}, []
     for h in hosts:
         directory = os.path.join(workdir, "bt-" + h.name)
         os.makedirs(directory, exist_ok=True)
         done[h.name] = os.path.join(workdir, h.name + ".done")
-        h.popen(aria2c_argv(torrent, directory, hook), os.path.join(workdir, "bt-%s.log" % h.name),
-                env=dict(os.environ, DF_BT_DONE=done[h.name]))
+        clients.append(h.popen(aria2c_argv(torrent, directory, hook), os.path.join(workdir, "bt-%s.log" % h.name),
+                               held=True, env=dict(os.environ, DF_BT_DONE=done[h.name])))
+    netns.release(clients)  # every client starts at once, as dfget and curl do
+    start = time.time()
     wait_until(lambda: all(os.path.exists(p) for p in done.values()), timeout, "every BitTorrent host to finish")
     results = {}
     for h in hosts:

@@ -212,7 +212,7 @@ class Bench:
 
     def run_direct(self, run_dir):
         outputs = {h.name: os.path.join(run_dir, h.name + ".out") for h in self.hosts}
-        jobs = [(h.name, h.prefix() + ["curl", "-fsS", "-o", outputs[h.name], self.url]) for h in self.hosts]
+        jobs = [(h.name, h, ["curl", "-fsS", "-o", outputs[h.name], self.url]) for h in self.hosts]
         return finish_times(netns_fleet.run_everywhere(jobs, timeout=3600), "curl"), outputs
 
     def run_bt(self, run_dir):

@@ -46,6 +46,34 @@ def shape(ns, dev, mbit):
         "%dkbit" % int(mbit * 1000), "burst", str(burst), "latency", "100ms")
 
 
+# A start barrier: the shell stops itself before it execs the command; release() continues them
+# all at once, so a run's clock starts when every host's client is ready, not while Python is
+# still spawning the last of them (tens of milliseconds each on a busy machine).
+HELD = ["sh", "-c", 'kill -STOP $$ && exec "$@"', "held"]
+
+
+def release(processes, timeout=30):
+    """Waits until every process started behind HELD has stopped itself, then continues them all."""
+    deadline = time.monotonic() + timeout
+    for p in processes:
+        while True:
+            try:
+                with open("/proc/%d/stat" % p.pid) as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except FileNotFoundError:
+                state = "gone"
+            if state in ("T", "gone") or p.poll() is not None:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("process %d never reached its start barrier" % p.pid)
+            time.sleep(0.005)
+    for p in processes:
+        try:
+            os.kill(p.pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
 class Host:
     """One simulated machine: a namespace with one interface, `eth0`, at `ip`."""
 
@@ -58,11 +86,12 @@ class Host:
         """The argv prefix that runs a command inside this host."""
         return ["ip", "netns", "exec", self.ns]
 
-    def popen(self, args, log_path=None, **kwargs):
-        """Starts `args` inside the host in its own session; output to `log_path` (or discarded)."""
+    def popen(self, args, log_path=None, held=False, **kwargs):
+        """Starts `args` inside the host in its own session; output to `log_path` (or discarded).
+        `held`: it waits at the start barrier until release()."""
         out = open(log_path, "ab") if log_path else subprocess.DEVNULL
-        p = subprocess.Popen(self.prefix() + list(args), stdout=out, stderr=subprocess.STDOUT,
-                             start_new_session=True, **kwargs)
+        p = subprocess.Popen(self.prefix() + (HELD if held else []) + list(args), stdout=out,
+                             stderr=subprocess.STDOUT, start_new_session=True, **kwargs)
         if log_path:
             out.close()
         self.network.processes.append(p)

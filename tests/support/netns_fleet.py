@@ -9,6 +9,8 @@ import subprocess
 import threading
 import time
 
+import netns
+
 from swarm import parse_metrics, wait_until
 
 SCHEDULER_PORT = 8002
@@ -23,20 +25,27 @@ def fetch_inside(host, url, timeout=5):
 
 
 def run_everywhere(jobs, timeout):
-    """Starts every (name, argv) at the same moment, each in its own thread. Returns
-    {name: (seconds from the common start, returncode, stderr)} once all have ended."""
+    """Runs every (name, host, args) inside its host, all released at the same moment (a start
+    barrier, netns.HELD). Returns {name: (seconds from that moment, returncode, stderr)} once all
+    have ended."""
+    procs = {name: subprocess.Popen(host.prefix() + netns.HELD + list(args), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, text=True)
+             for name, host, args in jobs}
     results, threads = {}, []
+    netns.release(procs.values())
     start = time.monotonic()
 
-    def one(name, argv):
+    def wait(name, p):
         try:
-            r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
-            results[name] = (time.monotonic() - start, r.returncode, r.stderr)
+            _, err = p.communicate(timeout=timeout)
+            results[name] = (time.monotonic() - start, p.returncode, err)
         except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
             results[name] = (time.monotonic() - start, -1, "timed out after %ds" % timeout)
 
-    for name, argv in jobs:
-        t = threading.Thread(target=one, args=(name, argv))
+    for name, p in procs.items():
+        t = threading.Thread(target=wait, args=(name, p))
         t.start()
         threads.append(t)
     for t in threads:
@@ -88,14 +97,14 @@ class Fleet:
         return parse_metrics(fetch_inside(host, "http://%s:%d/metrics" % (host.ip, UPLOAD_PORT)))
 
     def dfget_argv(self, host, url, output, digest):
-        argv = host.prefix() + [self._bin("dfget"), url, "-O", output, "--socket", self.socket(host),
-                                "--no-progress"]
+        """dfget's argv on `host` (without the namespace prefix)."""
+        argv = [self._bin("dfget"), url, "-O", output, "--socket", self.socket(host), "--no-progress"]
         return argv + (["--digest", digest] if digest else [])
 
     def download_all(self, url, outputs, digest=None, timeout=1800):
         """dfget on every host at once; `outputs` maps host name → output path. Returns
         run_everywhere's results."""
-        jobs = [(h.name, self.dfget_argv(h, url, outputs[h.name], digest)) for h in self.hosts]
+        jobs = [(h.name, h, self.dfget_argv(h, url, outputs[h.name], digest)) for h in self.hosts]
         return run_everywhere(jobs, timeout)
 
     def received(self, host):
