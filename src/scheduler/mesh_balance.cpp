@@ -21,10 +21,19 @@ peer_state* swarm::busiest_parent(task_state& task, const peer_state& child) {
   return busiest;
 }
 
+const peer_state* swarm::foreign_parent(task_state& task, const peer_state& child) {
+  for (const auto& id : child.parents) {
+    const auto& p = task.peers.at(id);
+    if (!p.is_source && different_idcs(idc_of(p), idc_of(child))) return &p;
+  }
+  return nullptr;
+}
+
 void swarm::offer_as_parent(task_state& task, peer_state& peer) {
   const auto host = hosts_.find(peer.host_id);
   if (host == hosts_.end()) return;
   const std::string& idc = idc_of(peer);
+  std::vector<std::pair<peer_state*, const peer_state*>> with_foreign;  // (child, its parent in another idc)
   std::vector<std::pair<std::size_t, peer_state*>> short_of_parents;
   std::vector<std::pair<std::uint32_t, peer_state*>> overloaded;  // (load of the busiest parent, child)
   for (const std::string* sampled : sample_peers(task, limits_, next_seq_)) {
@@ -36,7 +45,8 @@ void swarm::offer_as_parent(task_state& task, peer_state& peer) {
       continue;
     if (different_idcs(idc_of(p), idc)) continue;  // they find parents in their own idc
     const std::size_t others = p.parents.size() - (task.source_peer.empty() ? 0 : p.parents.count(task.source_peer));
-    if (others < limits_.max_parents) short_of_parents.emplace_back(others, &p);
+    if (const peer_state* foreign = foreign_parent(task, p)) with_foreign.emplace_back(&p, foreign);
+    else if (others < limits_.max_parents) short_of_parents.emplace_back(others, &p);
     else if (const peer_state* busiest = busiest_parent(task, p)) overloaded.emplace_back(host_children(*busiest), &p);
   }
   std::sort(short_of_parents.begin(), short_of_parents.end(),
@@ -44,6 +54,17 @@ void swarm::offer_as_parent(task_state& task, peer_state& peer) {
   std::sort(overloaded.begin(), overloaded.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
 
   std::size_t adopted = 0;
+  // A peer that had to take a parent in another idc (it joined before anyone of its own idc)
+  // trades it for this one: traffic between idcs crosses their link.
+  for (const auto& [child, foreign] : with_foreign) {
+    if (adopted == limits_.max_parents || host->second.children >= limits_.max_children_per_host) return;
+    std::vector<std::string> parents;
+    for (const auto& id : child->parents)
+      if (id != foreign->peer_id) parents.push_back(id);
+    parents.push_back(peer.peer_id);
+    set_parents(task, *child, std::move(parents));
+    ++adopted;
+  }
   for (const auto& [others, child] : short_of_parents) {
     if (adopted == limits_.max_parents || host->second.children >= limits_.max_children_per_host) return;
     std::vector<std::string> parents(child->parents.begin(), child->parents.end());

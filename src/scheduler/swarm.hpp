@@ -66,12 +66,15 @@ class swarm {
   /// Reschedules every unfinished peer of the task that has room for more parents.
   void schedule_all(task_state& task);
   // Keeping upload load even across the mesh (mesh_balance.cpp).
-  /// Called when `peer` joins: it becomes a parent of up to max_parents peers, first
-  /// those with room for another parent (the fewest parents first, so the mesh is complete before
+  /// Called when `peer` joins: it becomes a parent of up to max_parents peers, first in place
+  /// of a parent in another idc (taken when the child's idc had nobody yet), then of peers with
+  /// room for another parent (the fewest parents first, so the mesh is complete before
   /// pieces flow), then peers whose busiest parent's host has at least two children more than
   /// `peer`'s, in place of that parent (the most relieved first): every uplink gets about the same
   /// number of children, so none idles while others are shared by many.
   void offer_as_parent(task_state& task, peer_state& peer);
+  /// A non-source parent of `child` in another idc than `child`'s, or null.
+  const peer_state* foreign_parent(task_state& task, const peer_state& child);
   /// `child`'s non-source parent on the host with the most children, or null.
   peer_state* busiest_parent(task_state& task, const peer_state& child);
   /// The number of children `peer`'s host serves over every task.

@@ -52,5 +52,21 @@ TEST(mesh_balance, late_joiners_take_children_from_the_busiest_parents) {
     }
 }
 
+TEST(mesh_balance, a_parent_in_another_idc_is_traded_for_one_of_the_own_idc_when_it_joins) {
+  recorder r;
+  r.host("seed", true, "a");
+  r.host("a1", false, "a");
+  r.host("b1", false, "b");
+  r.host("b2", false, "b");
+  r.reg("a1", "pa1");
+  r.reg("b1", "pb1");  // nobody of idc b yet: it must take a1
+  const auto& b1 = r.sw.tasks().at(tid).peers.at("pb1");
+  ASSERT_TRUE(b1.parents.contains("pa1"));
+  r.reg("b2", "pb2");
+  EXPECT_FALSE(b1.parents.contains("pa1"));
+  EXPECT_TRUE(b1.parents.contains("pb2"));
+  for (const auto& p : r.sw.tasks().at(tid).peers.at("pb2").parents) EXPECT_NE(p, "pa1");
+}
+
 }  // namespace
 }  // namespace df::scheduler
