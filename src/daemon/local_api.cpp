@@ -152,12 +152,8 @@ awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
     co_return;
   }
   const std::string task_id = compute_task_id({req->url, req->tag, req->application, req->filters});
-  const task_request request{req->url,     req->headers, req->tag, req->application, req->filters,
-                             req->disable_back_to_source, req->rate_limit};
-  auto acquired = tasks_.acquire(task_id, request, false);
-  // A cached copy written to since it completed (say, a hard-linked output edited in place) is
-  // dropped and fetched afresh rather than handed out.
-  if (acquired && tasks_.drop_if_modified(task_id)) acquired = tasks_.acquire(task_id, request, false);
+  auto acquired = tasks_.acquire(task_id, {req->url, req->headers, req->tag, req->application, req->filters,
+                                           req->disable_back_to_source, req->rate_limit}, false);
   if (!acquired) {
     const std::string text = "cannot start task: " + acquired.error().message();
     co_await send_error(*stream, "daemon", text, 0);

@@ -33,6 +33,9 @@ void task_manager::load_cached() {
 
 result<std::shared_ptr<peer_task>> task_manager::acquire(const std::string& task_id, task_request request,
                                                          bool seed_role) {
+  // A cached copy written to since it completed (say, a hard-linked output edited in place) is
+  // dropped and fetched afresh rather than handed out, whoever asks (dfget, the proxy, the seed).
+  drop_if_modified(task_id);
   if (auto it = tasks_.find(task_id); it != tasks_.end()) return it->second;
   // A download interrupted by a restart resumes with the pieces it had verified.
   auto stored = ctx_.store.take(task_id);
