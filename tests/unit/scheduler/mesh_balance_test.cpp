@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,24 @@ TEST(mesh_balance, late_joiners_take_children_from_the_busiest_parents) {
     if (!p.is_source) {
       EXPECT_EQ(p.parents.size() - p.parents.count("ps"), 3u) << id;
     }
+}
+
+TEST(mesh_balance, in_a_big_task_a_joiner_changes_nobodys_parents) {
+  // Beyond candidate_sample peers, candidates are sampled at random and swaps would cost a
+  // `parents` message each at every join (10,000 peers: seconds of scheduler latency).
+  selection_limits l = parents_at_most(2);
+  l.candidate_sample = 4;
+  recorder r(l);
+  r.host("seed", true);
+  for (const auto& n : names(9)) r.host(n);
+  for (const auto& n : names(8)) r.reg(n, "p" + n);
+  std::map<std::string, std::set<std::string>> before;
+  for (const auto& [id, p] : r.sw.tasks().at(tid).peers)
+    if (p.parents.size() >= 2) before[id] = p.parents;
+  ASSERT_FALSE(before.empty());
+  r.reg("h8", "ph8");
+  for (const auto& [id, parents] : before)
+    for (const auto& kept : parents) EXPECT_TRUE(r.sw.tasks().at(tid).peers.at(id).parents.contains(kept)) << id;
 }
 
 TEST(mesh_balance, a_parent_in_another_idc_is_traded_for_one_of_the_own_idc_when_it_joins) {
