@@ -25,6 +25,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def free_ports(n):
+    """`n` distinct ports free right now (held together while they are picked)."""
+    held = [socket.socket() for _ in range(n)]
+    try:
+        for s in held:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in held]
+    finally:
+        for s in held:
+            s.close()
+
+
 def wait_until(condition, timeout, what):
     """Polls condition() until it is truthy; raises with `what` when `timeout` seconds pass."""
     deadline = time.monotonic() + timeout
@@ -189,25 +201,34 @@ class Swarm:
 
     def start_daemon(self, name, seed=False, upload_rate_limit=None, extra=(), data_dir=None, scheduler_port=None):
         data = data_dir or os.path.join(self.workdir, name)
-        upload_port, proxy_port = free_port(), free_port()
         sock = os.path.join(self.workdir, name + ".sock")
         if self.scheduler_port is None:
             self.scheduler_port = free_port()  # nothing listens: the daemon retries in the background
-        args = [self._bin("dfdaemon"), "--data-dir", data,
-                "--scheduler", "127.0.0.1:%d" % (scheduler_port or self.scheduler_port),
-                "--upload-port", str(upload_port), "--proxy-port", str(proxy_port), "--socket", sock, "--ip", "127.0.0.1", "--hostname", name]
-        if seed:
-            args.append("--seed-peer")
-        if upload_rate_limit:
-            args += ["--upload-rate-limit", upload_rate_limit]
-        if self.piece_size:
-            args += ["--piece-size", self.piece_size]
-        args += list(extra)
-        d = Daemon(name, self._spawn(name, args), sock, upload_port, proxy_port)
-        wait_until(lambda: os.path.exists(sock) and port_open(upload_port) and port_open(proxy_port), 10,
-                   "%s to listen" % name)
-        self.daemons[name] = d
-        return d
+        # A port found free can be taken (say, as the local port of an outgoing connection) before
+        # the daemon binds it; the daemon then exits at once, and it is started again on others.
+        for attempt in range(3):
+            upload_port, proxy_port = free_ports(2)
+            args = [self._bin("dfdaemon"), "--data-dir", data,
+                    "--scheduler", "127.0.0.1:%d" % (scheduler_port or self.scheduler_port),
+                    "--upload-port", str(upload_port), "--proxy-port", str(proxy_port), "--socket", sock,
+                    "--ip", "127.0.0.1", "--hostname", name]
+            if seed:
+                args.append("--seed-peer")
+            if upload_rate_limit:
+                args += ["--upload-rate-limit", upload_rate_limit]
+            if self.piece_size:
+                args += ["--piece-size", self.piece_size]
+            args += list(extra)
+            d = Daemon(name, self._spawn(name, args), sock, upload_port, proxy_port)
+            listening = lambda: os.path.exists(sock) and port_open(upload_port) and port_open(proxy_port)  # noqa: E731
+            wait_until(lambda: listening() or not d.process.alive(), 10, "%s to listen" % name)
+            if d.process.alive():
+                self.daemons[name] = d
+                return d
+            self.processes.remove(d.process)
+            with open(d.process.log_path, errors="replace") as f:
+                last_log = f.read()[-2000:]
+        raise RuntimeError("%s exited before listening, %d times; its log ends:\n%s" % (name, attempt + 1, last_log))
 
     def restart_daemon(self, daemon):
         """Starts a stopped daemon again with the same ports, data directory and socket."""
