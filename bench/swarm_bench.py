@@ -16,8 +16,8 @@ checked whole with sha256 (off the clock); a wrong one fails the run.
 Results accumulate in bench/results/swarm.json; bench/results/swarm.md (table) and swarm.png (plot)
 are regenerated after every profile. Needs root; removes its namespaces on exit, even on Ctrl-C.
 
-  sudo scripts/build.sh && sudo python3 bench/swarm_bench.py                # the default profiles
-  sudo python3 bench/swarm_bench.py --profile n8-64m --methods p2p          # one profile, one method
+  sudo scripts/bench.sh                                                     # setup, build, the default profiles
+  sudo /usr/bin/python3 bench/swarm_bench.py --profile n8-64m --methods p2p # one profile, one method
 """
 import argparse
 import datetime
