@@ -240,7 +240,7 @@ exit_code download_once(const download_options& opts, const std::optional<digest
                               opts.application,
                               split_filter(opts.filter),
                               opts.disable_back_to_source,
-                              how != delivery::stream,
+                              how != delivery::stream,  // pass_fd
                               opts.rate_limit,
                               how == delivery::link};
   if (!conn.send_frame(net::frame_kind::message, local::encode(req)) ||
@@ -296,7 +296,7 @@ exit_code download_once(const download_options& opts, const std::optional<digest
     } else if (const auto* p = std::get_if<local::progress>(&*m)) {
       snap.from_peers = p->from_peers, snap.from_seed = p->from_seed, snap.from_origin = p->from_origin,
       snap.from_cache = p->from_cache;
-      if (how != delivery::stream) snap.received = p->delivered;
+      if (req.pass_fd) snap.received = p->delivered;
       draw(false);
     } else if (const auto* n = std::get_if<local::notice>(&*m)) {
       end_line();
@@ -308,7 +308,7 @@ exit_code download_once(const download_options& opts, const std::optional<digest
     } else if (const auto* d = std::get_if<local::download_done>(&*m)) {
       snap.from_peers = d->sources.from_peers, snap.from_seed = d->sources.from_seed,
       snap.from_origin = d->sources.from_origin, snap.from_cache = d->sources.from_cache;
-      if (how != delivery::stream) snap.received = d->sources.delivered;
+      if (req.pass_fd) snap.received = d->sources.delivered;
       draw(true);
       end_line();
       if (snap.received != d->content_length) {
@@ -323,7 +323,7 @@ exit_code download_once(const download_options& opts, const std::optional<digest
         return exit_code::output_error;
       }
       if (want) {
-        auto file_digest = how != delivery::stream ? hash_file(out.path()) : result<std::string>(hasher.final_hex());
+        auto file_digest = req.pass_fd ? hash_file(out.path()) : result<std::string>(hasher.final_hex());
         if (!file_digest) {
           err << "dfget: cannot read back " << out.path().string() << " to check its digest\n";
           return exit_code::output_error;

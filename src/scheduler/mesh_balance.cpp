@@ -61,35 +61,31 @@ void swarm::offer_as_parent(task_state& task, peer_state& peer) {
   std::sort(overloaded.begin(), overloaded.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
 
   std::size_t adopted = 0;
+  const auto full = [&] {
+    return adopted == limits_.max_parents || host->second.children >= limits_.max_children_per_host;
+  };
+  // `peer` becomes a parent of `child`, in place of `replaced` (none: in addition).
+  const auto adopt = [&](peer_state& child, const std::string& replaced) {
+    auto parents = parents_except(child, replaced);
+    parents.push_back(peer.peer_id);
+    set_parents(task, child, std::move(parents));
+    ++adopted;
+  };
   // A peer that had to take a parent in another idc (it joined before anyone of its own idc)
   // trades it for this one: traffic between idcs crosses their link.
   for (const auto& [child, foreign] : with_foreign) {
-    if (adopted == limits_.max_parents || host->second.children >= limits_.max_children_per_host) return;
-    std::vector<std::string> parents;
-    for (const auto& id : child->parents)
-      if (id != foreign->peer_id) parents.push_back(id);
-    parents.push_back(peer.peer_id);
-    set_parents(task, *child, std::move(parents));
-    ++adopted;
+    if (full()) return;
+    adopt(*child, foreign->peer_id);
   }
   for (const auto& [others, child] : short_of_parents) {
-    if (adopted == limits_.max_parents || host->second.children >= limits_.max_children_per_host) return;
-    std::vector<std::string> parents(child->parents.begin(), child->parents.end());
-    parents.push_back(peer.peer_id);
-    set_parents(task, *child, std::move(parents));
-    ++adopted;
+    if (full()) return;
+    adopt(*child, {});
   }
   for (const auto& [load, child] : overloaded) {
-    if (adopted == limits_.max_parents || host->second.children >= limits_.max_children_per_host) return;
+    if (full()) return;
     // Re-read: earlier swaps in this loop changed the loads.
     const peer_state* busiest = busiest_parent(task, *child);
-    if (!busiest || host_children(*busiest) < host->second.children + 2) continue;
-    std::vector<std::string> parents;
-    for (const auto& id : child->parents)
-      if (id != busiest->peer_id) parents.push_back(id);
-    parents.push_back(peer.peer_id);
-    set_parents(task, *child, std::move(parents));
-    ++adopted;
+    if (busiest && host_children(*busiest) >= host->second.children + 2) adopt(*child, busiest->peer_id);
   }
 }
 

@@ -45,6 +45,14 @@ struct peer_state {
   bool is_source = false;  // reads the task from the origin
 };
 
+/// The peer's parents without `dropped`, as a list for swarm::set_parents.
+inline std::vector<std::string> parents_except(const peer_state& peer, const std::string& dropped) {
+  std::vector<std::string> out;
+  for (const auto& id : peer.parents)
+    if (id != dropped) out.push_back(id);
+  return out;
+}
+
 /// One resource being distributed. Tracks (1) the request that created it (to trigger a seed),
 /// (2) the layout and piece digests reported by its source, (3) its peers, (4) its source and
 /// seed-trigger state, (5) whether the source's pieces are still handed out one peer per piece,

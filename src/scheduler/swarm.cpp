@@ -218,10 +218,7 @@ void swarm::on_parent_failed(const proto::parent_failed& m) {
   spdlog::info("task {}: peer {} reports parent {} failing: {}", m.task_id.substr(0, 12), m.peer_id,
                m.parent_peer_id, m.reason);
   child->blocked_parents.insert(m.parent_peer_id);
-  std::vector<std::string> kept;
-  for (const auto& p : child->parents)
-    if (p != m.parent_peer_id) kept.push_back(p);
-  set_parents(task, *child, kept);
+  set_parents(task, *child, parents_except(*child, m.parent_peer_id));
   schedule(task, *child, true);
   if (child->parents.empty() && !child->blocked_parents.empty()) {
     // Nobody left: forgive earlier failures (they may have been transient) rather than stall.
@@ -299,10 +296,7 @@ void swarm::remove_peer(task_state& task, const std::string& peer_id) {
   const std::set<std::string> orphans = peer.children;
   for (const auto& c : orphans) {
     auto& child = task.peers.at(c);
-    std::vector<std::string> kept;
-    for (const auto& p : child.parents)
-      if (p != peer_id) kept.push_back(p);
-    set_parents(task, child, kept);
+    set_parents(task, child, parents_except(child, peer_id));
   }
   if (auto h = hosts_.find(peer.host_id); h != hosts_.end()) h->second.peers.erase({task.request.task_id, peer_id});
   const bool was_source = task.source_peer == peer_id;

@@ -1,6 +1,7 @@
 """dfget's output as a hard link to the daemon's verified copy: no second copy of the bytes, and a
 copy edited in place through that link is never handed out or uploaded again."""
 import os
+import subprocess
 import sys
 import unittest
 
@@ -55,6 +56,24 @@ class HardLink(unittest.TestCase):
         self.assertEqual(sw.sha256_file(copied), self.digest)
         self.assertNotEqual(os.stat(copied).st_ino, os.stat(data).st_ino)
         self.assertEqual(os.stat(copied).st_nlink, 1)
+
+    def test_when_the_link_is_refused_the_output_is_a_copy(self):
+        self.get(self.a, "first.out")
+        [data] = self.data_files(self.a)
+        # An immutable file cannot be hard-linked (EPERM), not even by root.
+        if subprocess.run(["chattr", "+i", data], capture_output=True).returncode != 0:
+            self.skipTest("chattr +i is not available here")
+        try:
+            out = os.path.join(self.s.workdir, "refused.out")
+            r = self.s.dfget(self.a, self.url, out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("cannot hard-link", r.stderr)
+            self.assertIn("copying it instead", r.stderr)
+            self.assertEqual(sw.sha256_file(out), self.digest)
+            self.assertNotEqual(os.stat(out).st_ino, os.stat(data).st_ino)
+            self.assertEqual([f for f in os.listdir(self.s.workdir) if ".dfget-" in f], [])
+        finally:
+            subprocess.run(["chattr", "-i", data])
 
     def test_a_copy_edited_through_its_link_is_dropped_not_served(self):
         linked = self.get(self.a, "linked.out")
