@@ -3,11 +3,16 @@
 namespace df {
 
 bool bitfield::set(piece_index i) {
-  if (i.value() >= bits_.size()) bits_.resize(i.value() + 1, false);
+  if (i.value() >= bits_.size()) bits_.resize(std::size_t{i.value()} + 1, false);  // no 32-bit wrap
   if (bits_[i.value()]) return false;
   bits_[i.value()] = true;
   ++count_;
   return true;
+}
+
+void bitfield::resize(std::uint32_t size) {
+  for (std::size_t i = size; i < bits_.size(); ++i) count_ -= bits_[i] ? 1 : 0;
+  bits_.resize(size, false);
 }
 
 bool bitfield::reset(piece_index i) {

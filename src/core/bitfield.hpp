@@ -25,7 +25,8 @@ class bitfield {
   bool set(piece_index i);
   /// Clears piece i; returns false when it was not set.
   bool reset(piece_index i);
-  void resize(std::uint32_t size) { bits_.resize(size, false); }
+  /// Grows (new pieces unset) or shrinks (pieces past the new end are forgotten).
+  void resize(std::uint32_t size);
 
   /// Hex string, most significant bit of each byte first (as BitTorrent does).
   std::string to_hex() const;

@@ -29,6 +29,8 @@ class df_category final : public boost::system::error_category {
       case errc::timeout: return "timed out";
       case errc::daemon_unreachable: return "dfdaemon unreachable";
       case errc::cancelled: return "cancelled";
+      case errc::out_of_bounds: return "a size, count or number is over its limit";
+      case errc::not_permitted: return "not permitted for this participant";
     }
     return "unknown error";
   }

@@ -31,6 +31,8 @@ enum class errc {
   timeout,                 // the operation did not finish in the allowed time
   daemon_unreachable,      // dfget could not reach dfdaemon's local socket
   cancelled,               // the operation was cancelled (shutdown or requester gone)
+  out_of_bounds,           // a size, count or number from the network is over its limit
+  not_permitted,           // a participant claimed or did what its identity does not allow
 };
 
 /// The category that names df::errc values in logs and messages.

@@ -12,6 +12,7 @@ namespace df::net {
 namespace {
 constexpr std::size_t read_ahead_chunk = 4096;  // per connection: 10,000 hosts cost 40 MiB
 constexpr std::size_t max_gathered_frames = 64;  // frames handed to one write
+constexpr std::size_t payload_growth = 64 << 10;  // a payload's buffer grows by this much as bytes arrive
 }  // namespace
 
 awaitable<boost::system::error_code> frame_stream::read_exact(std::span<char> out) {
@@ -36,14 +37,18 @@ awaitable<boost::system::error_code> frame_stream::read_exact(std::span<char> ou
   co_return boost::system::error_code{};
 }
 
-awaitable<result<frame>> frame_stream::read() {
+awaitable<result<frame>> frame_stream::read(std::uint32_t max_payload) {
   std::array<char, frame_header_size> header{};
   if (auto ec = co_await read_exact(header); ec) co_return ec;
   auto decoded = decode_frame_header(std::string_view(header.data(), header.size()));
   if (!decoded) co_return decoded.error();
-  frame f{decoded->kind, std::string(decoded->length, '\0')};
-  if (decoded->length > 0)
-    if (auto ec = co_await read_exact(f.payload); ec) co_return ec;
+  if (decoded->length > max_payload) co_return errc::message_too_large;
+  frame f{decoded->kind, {}};
+  while (f.payload.size() < decoded->length) {
+    const std::size_t at = f.payload.size();
+    f.payload.resize(std::min<std::size_t>(decoded->length, at + payload_growth));
+    if (auto ec = co_await read_exact(std::span<char>(f.payload).subspan(at)); ec) co_return ec;
+  }
   co_return f;
 }
 

@@ -32,8 +32,10 @@ class frame_stream : public std::enable_shared_from_this<frame_stream> {
   explicit frame_stream(socket_type socket, bool buffered_reads = false)
       : socket_(std::move(socket)), buffered_reads_(buffered_reads) {}
 
-  /// The next frame; EOF, a malformed header or an oversized frame is an error.
-  awaitable<result<frame>> read();
+  /// The next frame; EOF, a malformed header or a frame over `max_payload` bytes (at most the
+  /// protocol's limit) is an error. The payload's memory grows as its bytes arrive, not as the
+  /// header announces them: a peer that announces 4 MiB and sends 5 bytes costs 5 bytes.
+  awaitable<result<frame>> read(std::uint32_t max_payload = max_message_payload);
   /// Writes one frame and waits until it is handed to the kernel.
   awaitable<result<void>> write(frame_kind kind, std::string_view payload);
   /// Queues a frame; a writer coroutine sends queued frames in order. Errors close the stream.

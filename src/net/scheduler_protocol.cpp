@@ -1,6 +1,7 @@
 #include "net/scheduler_protocol.hpp"
 
 #include "core/ids.hpp"
+#include "core/piece_layout.hpp"
 
 #include "net/json_variant.hpp"
 
@@ -48,6 +49,97 @@ bool task_id_ok(const message& m) {
       m);
 }
 
+// Field bounds (field_limits): a hostile host can send any JSON up to the frame limit, and every
+// string or list it sends may be kept per peer, so each is bounded before the message is used.
+struct bounds_check {
+  bool ok = true;
+
+  void id(const std::string& s) { ok = ok && s.size() <= field_limits::id; }
+  void text(const std::string& s, std::size_t max) { ok = ok && s.size() <= max; }
+  void piece(std::uint32_t p) { ok = ok && p < max_piece_count; }
+  void headers(const std::map<std::string, std::string>& h) {
+    std::size_t bytes = 0;
+    for (const auto& [k, v] : h) bytes += k.size() + v.size();
+    ok = ok && h.size() <= field_limits::headers && bytes <= field_limits::header_bytes;
+  }
+  void filters(const std::vector<std::string>& f) {
+    ok = ok && f.size() <= field_limits::filters;
+    for (const auto& s : f) id(s);
+  }
+  void request(const std::string& url, const std::map<std::string, std::string>& h, const std::string& tag,
+               const std::string& application, const std::vector<std::string>& f, const std::string& digest) {
+    text(url, field_limits::url);
+    headers(h);
+    id(tag);
+    id(application);
+    filters(f);
+    text(digest, field_limits::digest);
+  }
+  void digests(const std::vector<std::string>& d) {
+    ok = ok && d.size() <= max_piece_count;
+    for (const auto& s : d) text(s, field_limits::digest);
+  }
+
+  void operator()(const hello& m) {
+    for (const auto* s : {&m.host.host_id, &m.host.hostname, &m.host.ip, &m.host.idc, &m.host.location}) id(*s);
+  }
+  void operator()(const keepalive&) {}
+  void operator()(const register_peer& m) {
+    id(m.peer_id);
+    request(m.url, m.headers, m.tag, m.application, m.filters, m.digest);
+  }
+  void operator()(const task_meta& m) { id(m.peer_id); }
+  void operator()(const piece_done& m) {
+    id(m.peer_id);
+    piece(m.piece);
+    text(m.digest, field_limits::digest);
+  }
+  void operator()(const peer_done& m) { id(m.peer_id); }
+  void operator()(const peer_failed& m) {
+    id(m.peer_id);
+    text(m.message, field_limits::text);
+    id(m.error_type);
+  }
+  void operator()(const parent_failed& m) {
+    id(m.peer_id);
+    id(m.parent_peer_id);
+    text(m.reason, field_limits::text);
+  }
+  void operator()(const leave_peer& m) { id(m.peer_id); }
+  void operator()(const seed_task& m) { request(m.url, m.headers, m.tag, m.application, m.filters, m.digest); }
+  void operator()(const task_info& m) { id(m.peer_id); }
+  void operator()(const parents& m) {
+    id(m.peer_id);
+    ok = ok && m.parents.size() <= field_limits::parents;
+    for (const auto& p : m.parents) {
+      id(p.peer_id);
+      id(p.host_id);
+      id(p.ip);
+      ok = ok && p.pieces.size() <= max_piece_count;
+      for (auto i : p.pieces) piece(i);
+    }
+    digests(m.digests);
+  }
+  void operator()(const have& m) {
+    id(m.peer_id);
+    id(m.parent_peer_id);
+    ok = ok && m.pieces.size() <= max_piece_count;
+    for (const auto& e : m.pieces) {
+      piece(e.piece);
+      text(e.digest, field_limits::digest);
+    }
+  }
+  void operator()(const back_to_source& m) {
+    id(m.peer_id);
+    text(m.reason, field_limits::text);
+  }
+  void operator()(const task_failed& m) {
+    id(m.peer_id);
+    text(m.message, field_limits::text);
+    id(m.error_type);
+  }
+};
+
 }  // namespace
 
 std::string_view type_name(const message& m) { return names[m.index()]; }
@@ -59,6 +151,9 @@ result<message> decode(std::string_view json) {
   if (!m) return m;
   if (const auto* h = std::get_if<hello>(&*m); h && h->version != protocol_version) return errc::unsupported_version;
   if (!task_id_ok(*m)) return errc::malformed_message;
+  bounds_check bounds;
+  std::visit(bounds, *m);
+  if (!bounds.ok) return errc::out_of_bounds;
   return m;
 }
 

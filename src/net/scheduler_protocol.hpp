@@ -103,9 +103,22 @@ using message = std::variant<hello, keepalive, register_peer, task_meta, piece_d
                              parent_failed, leave_peer, seed_task, task_info, parents, have, back_to_source,
                              task_failed>;
 
+/// Bounds on the variable-size fields of a message, checked by decode() before a message is used.
+struct field_limits {
+  static constexpr std::size_t id = 256;            // peer_id, host_id, hostname, ip, idc, location, tag, …
+  static constexpr std::size_t url = 8192;
+  static constexpr std::size_t headers = 64;        // header count
+  static constexpr std::size_t header_bytes = 16384;  // all names and values together
+  static constexpr std::size_t filters = 64;
+  static constexpr std::size_t text = 4096;         // error messages and reasons
+  static constexpr std::size_t digest = 128;        // one piece or content digest
+  static constexpr std::size_t parents = 64;        // parents in one `parents` message
+};
+
 /// JSON text of a message (the frame payload).
 std::string encode(const message& m);
-/// Decodes a frame payload; unknown types, missing fields, wrong types and invalid task IDs are errors.
+/// Decodes a frame payload; unknown types, missing fields, wrong types, invalid task IDs and
+/// fields over field_limits (or piece numbers and lists over max_piece_count) are errors.
 result<message> decode(std::string_view json);
 /// The message's "type" string, for logs.
 std::string_view type_name(const message& m);

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,48 @@ TEST(frame_stream, queued_frames_arrive_whole_and_in_order) {
     writer->send(frame_kind::message, sent.back());
   }
   EXPECT_EQ(read_frames(p.io, reader, sent.size()), sent);
+}
+
+TEST(frame_stream, a_payload_larger_than_one_growth_step_arrives_whole) {
+  socket_pair p;
+  auto writer = std::make_shared<frame_stream>(p.take(1));
+  auto reader = std::make_shared<frame_stream>(p.take(0), true);
+  std::string big(300 * 1024 + 7, '\0');  // several 64 KiB growth steps and a remainder
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 31);
+  writer->send(frame_kind::message, big);
+  EXPECT_EQ(read_frames(p.io, reader, 1), std::vector<std::string>{big});
+}
+
+TEST(frame_stream, a_frame_over_the_callers_limit_is_refused_after_its_header) {
+  socket_pair p;
+  auto reader = std::make_shared<frame_stream>(p.take(0), true);
+  const auto header = encode_frame_header(frame_kind::message, 32 << 10);
+  ASSERT_EQ(::write(p.fds[1], header.data(), header.size()), static_cast<ssize_t>(header.size()));
+  std::optional<boost::system::error_code> error;
+  asio::co_spawn(p.io, [&]() -> awaitable<void> {
+    auto f = co_await reader->read(16 << 10);
+    if (!f) error = f.error();
+  }, asio::detached);
+  p.io.run_for(std::chrono::seconds(10));
+  ASSERT_TRUE(error.has_value());  // answered at once: the announced payload was never waited for
+  EXPECT_EQ(*error, make_error_code(errc::message_too_large));
+}
+
+TEST(frame_stream, a_half_sent_frame_ends_in_an_error_when_the_peer_closes) {
+  socket_pair p;
+  auto reader = std::make_shared<frame_stream>(p.take(0), true);
+  std::string bytes = encode_frame(frame_kind::message, std::string(100000, 'x'));
+  bytes.resize(70000);
+  ASSERT_EQ(::write(p.fds[1], bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  ::close(p.fds[1]);
+  std::optional<boost::system::error_code> error;
+  asio::co_spawn(p.io, [&]() -> awaitable<void> {
+    auto f = co_await reader->read();
+    if (!f) error = f.error();
+  }, asio::detached);
+  p.io.run_for(std::chrono::seconds(10));
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(*error, asio::error::eof);
 }
 
 }  // namespace
