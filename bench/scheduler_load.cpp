@@ -11,6 +11,7 @@
 //   scheduler_load --scheduler build/apps/dfscheduler --tasks 1000 --peers-per-task 10 --hosts 1000
 
 #include "core/digest.hpp"
+#include "core/ids.hpp"
 #include "net/frame.hpp"
 #include "net/scheduler_protocol.hpp"
 
@@ -97,7 +98,9 @@ void flush(sim_host& h) {
   }
 }
 
-std::string task_id(std::uint32_t t) { return df::sha256_hex(fmt::format("scheduler-load-task-{}", t)); }
+std::string task_url(std::uint32_t t) { return fmt::format("http://origin/{}", t); }
+// The scheduler checks that a task ID is the one its URL gives.
+std::string task_id(std::uint32_t t) { return df::compute_task_id({task_url(t), "", "", {}}); }
 
 /// The simulated world: hosts, the seed's answers, the peers' pieces.
 class load_driver {
@@ -128,7 +131,7 @@ class load_driver {
   /// Registers peer `peer` of task `t` on host `h` (1-based).
   void register_peer(std::uint32_t h, std::uint32_t t, const std::string& peer) {
     stats_.registered_at[peer] = clock_type::now();
-    queue(hosts_[h], proto::register_peer{task_id(t), peer, fmt::format("http://origin/{}", t), {}, "", "", {}});
+    queue(hosts_[h], proto::register_peer{task_id(t), peer, task_url(t), {}, "", "", {}});
     flush(hosts_[h]);
     if (!hosts_[h].out.empty()) backlog_.insert(h);
   }
@@ -243,11 +246,16 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
 
   const std::uint16_t port = free_port();
+  // Every simulated host connects from 127.0.0.1 at once: lift the per-address limit on
+  // connections that have not said hello yet.
+  const std::string config_path = fmt::format("/tmp/scheduler_load-{}.yaml", ::getpid());
+  std::ofstream(config_path) << "limits:\n  max_unidentified_per_ip: 1000000\n  max_connections: 1000000\n"
+                             << "scheduling:\n  max_peers_per_host: 1000000\n";
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the benchmark
     const std::string p = std::to_string(port);
-    ::execl(scheduler.c_str(), scheduler.c_str(), "--listen", "127.0.0.1", "--port", p.c_str(), "--metrics-port",
+    ::execl(scheduler.c_str(), scheduler.c_str(), "-c", config_path.c_str(), "--listen", "127.0.0.1", "--port", p.c_str(), "--metrics-port",
             "0", "--log-level", log_level.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }

@@ -1,5 +1,7 @@
 #include "daemon/peer_task.hpp"
 
+#include "core/piece_layout.hpp"
+
 #include "core/ids.hpp"
 #include "daemon/context.hpp"
 #include "daemon/origin_source.hpp"
@@ -247,7 +249,14 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
 void peer_task::handle(const proto::message& m) {
   if (phase_ != phase::running && !std::holds_alternative<proto::back_to_source>(m)) return;
   if (const auto* info = std::get_if<proto::task_info>(&m)) {
-    if (!back_to_source_ && info->piece_size > 0) set_layout(info->content_length, info->piece_size);
+    if (back_to_source_ || info->piece_size == 0) {
+      // the source knows its layout; 0 = not known yet
+    } else if (!layout_acceptable(info->content_length, info->piece_size)) {  // would cost memory, or never end
+      fail({"scheduler", fmt::format("the scheduler announced an impossible layout ({} bytes in pieces of {} bytes)",
+                                     info->content_length, info->piece_size)});
+    } else {
+      set_layout(info->content_length, info->piece_size);
+    }
   } else if (const auto* p = std::get_if<proto::parents>(&m)) {
     for (std::uint32_t i = 0; i < p->digests.size(); ++i) learn_digest(i, p->digests[i]);
     std::map<std::string, parent_state> next;

@@ -9,12 +9,13 @@ namespace {
 
 config from_yaml(const YAML::Node& root) {
   config c;
-  check_keys(root, "", {"server", "metrics", "keepalive_timeout", "scheduling", "log_level"});
+  check_keys(root, "", {"server", "metrics", "keepalive_timeout", "scheduling", "limits", "log_level"});
   if (!root || root.IsNull()) return c;
   check_keys(root["server"], "server", {"listen", "port"});
   check_keys(root["metrics"], "metrics", {"listen", "port"});
   check_keys(root["scheduling"], "scheduling", {"max_parents", "max_children_per_host", "source_election_delay",
-                                                  "cross_idc_reveal_delay"});
+                                                  "cross_idc_reveal_delay", "max_peers_per_host"});
+  check_keys(root["limits"], "limits", {"max_connections", "max_unidentified_per_ip"});
   read_value(root["server"], "listen", c.listen);
   read_value(root["server"], "port", c.port);
   read_value(root["metrics"], "listen", c.metrics_listen);
@@ -24,6 +25,9 @@ config from_yaml(const YAML::Node& root) {
   read_value(root["scheduling"], "max_children_per_host", c.scheduling.max_children_per_host);
   read_duration(root["scheduling"], "source_election_delay", c.scheduling.source_election_delay);
   read_duration(root["scheduling"], "cross_idc_reveal_delay", c.scheduling.cross_idc_reveal_delay);
+  read_value(root["scheduling"], "max_peers_per_host", c.scheduling.max_peers_per_host);
+  read_value(root["limits"], "max_connections", c.limits.max_connections);
+  read_value(root["limits"], "max_unidentified_per_ip", c.limits.max_unidentified_per_ip);
   read_value(root, "log_level", c.log_level);
   return c;
 }
@@ -39,6 +43,9 @@ config config::parse(const std::string& yaml_text) {
 void config::validate() const {
   if (scheduling.max_parents == 0) throw config_error("scheduling.max_parents must be at least 1");
   if (scheduling.max_children_per_host == 0) throw config_error("scheduling.max_children_per_host must be at least 1");
+  if (scheduling.max_peers_per_host == 0) throw config_error("scheduling.max_peers_per_host must be at least 1");
+  if (limits.max_connections == 0) throw config_error("limits.max_connections must be at least 1");
+  if (limits.max_unidentified_per_ip == 0) throw config_error("limits.max_unidentified_per_ip must be at least 1");
   if (keepalive_timeout < std::chrono::seconds(1)) throw config_error("keepalive_timeout must be at least 1s");
 }
 
@@ -57,7 +64,11 @@ std::string config::to_yaml() const {
   out << YAML::Key << "max_parents" << YAML::Value << scheduling.max_parents;
   out << YAML::Key << "max_children_per_host" << YAML::Value << scheduling.max_children_per_host;
   out << YAML::Key << "source_election_delay" << YAML::Value << ms(scheduling.source_election_delay);
-  out << YAML::Key << "cross_idc_reveal_delay" << YAML::Value << ms(scheduling.cross_idc_reveal_delay) << YAML::EndMap;
+  out << YAML::Key << "cross_idc_reveal_delay" << YAML::Value << ms(scheduling.cross_idc_reveal_delay);
+  out << YAML::Key << "max_peers_per_host" << YAML::Value << scheduling.max_peers_per_host << YAML::EndMap;
+  out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "max_connections" << YAML::Value << limits.max_connections;
+  out << YAML::Key << "max_unidentified_per_ip" << YAML::Value << limits.max_unidentified_per_ip << YAML::EndMap;
   out << YAML::Key << "log_level" << YAML::Value << YAML::DoubleQuoted << log_level;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

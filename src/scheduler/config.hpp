@@ -18,6 +18,11 @@ struct config {
   std::uint16_t metrics_port = 8000;    // Prometheus /metrics and /healthz; 0 disables
   std::chrono::milliseconds keepalive_timeout{30000};  // drop a host silent this long
   selection_limits scheduling;          // max_parents, max_children_per_host
+  /// What one connection or host may cost; over a limit a connection is refused or closed.
+  struct limits_config {
+    std::uint32_t max_connections = 20000;        // daemon connections in total
+    std::uint32_t max_unidentified_per_ip = 32;   // connections from one address before their hello
+  } limits;
   std::string log_level = "info";
 
   /// Reads a YAML file over the defaults; throws config_error with the offending key.

@@ -23,6 +23,8 @@ struct selection_limits {
   // In a task with more peers than this, a decision looks at this many peers picked at random
   // (plus the current parents and the source) instead of all of them: O(1) instead of O(peers).
   std::size_t candidate_sample = 64;
+  // Peers one host may have at once (tasks it takes part in); a registration over it is refused.
+  std::size_t max_peers_per_host = 10000;
 };
 
 /// The ids of up to `limits.candidate_sample` peers of the task picked at random (all of them in a

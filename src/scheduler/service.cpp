@@ -3,6 +3,8 @@
 #include "net/asio.hpp"
 #include "net/frame_stream.hpp"
 #include "net/http_server.hpp"
+#include "net/log_rate_limiter.hpp"
+#include "net/peer_address.hpp"
 #include "net/scheduler_protocol.hpp"
 #include "scheduler/have_batcher.hpp"
 #include "scheduler/swarm.hpp"
@@ -23,7 +25,9 @@ using net::use_nothrow;
 
 namespace {
 constexpr auto hello_timeout = std::chrono::seconds(10);
-}
+constexpr std::uint32_t max_hello_payload = 16 << 10;  // before hello a connection may send only this much
+
+}  // namespace
 
 struct service::impl : std::enable_shared_from_this<impl> {
   impl(net::asio::io_context& io_, config c)
@@ -37,7 +41,16 @@ struct service::impl : std::enable_shared_from_this<impl> {
         }),
         reaper(io),
         frames_in(metrics.counter("dragonfly_scheduler_messages_received_total", "Messages received from daemons")),
-        frames_bad(metrics.counter("dragonfly_scheduler_messages_rejected_total", "Malformed messages rejected")) {}
+        frames_bad(metrics.counter("dragonfly_scheduler_messages_rejected_total",
+                                   "Messages rejected (malformed, over a limit, or a claim the host may not make); "
+                                   "each closes its connection")),
+        connections_refused(metrics.counter("dragonfly_scheduler_connections_refused_total",
+                                            "Connections refused at accept (over limits.max_connections or "
+                                            "limits.max_unidentified_per_ip)")),
+        connections_open(metrics.gauge("dragonfly_scheduler_connections", "Open daemon connections, with or "
+                                                                          "without a hello yet")),
+        hellos_refused(metrics.counter("dragonfly_scheduler_hellos_refused_total",
+                                       "Hellos naming a host ID that is connected from another address")) {}
 
   void deliver(const std::string& host_id, const proto::message& m) {
     if (const auto* h = std::get_if<proto::have>(&m)) {
@@ -50,7 +63,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
 
   void send_now(const std::string& host_id, const proto::message& m) {
     const auto it = connections.find(host_id);
-    if (it != connections.end()) it->second->send(net::frame_kind::message, proto::encode(m));
+    if (it != connections.end()) it->second.stream->send(net::frame_kind::message, proto::encode(m));
   }
 
   void flush_haves() {
@@ -69,56 +82,97 @@ struct service::impl : std::enable_shared_from_this<impl> {
     while (acceptor.is_open()) {
       auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
       if (ec == net::asio::error::operation_aborted) break;
-      if (ec) continue;
+      if (ec) {
+        // Out of file descriptors (or similar): back off instead of spinning on the error.
+        if (log_limiter.allow(std::chrono::steady_clock::now()))
+          spdlog::warn("scheduler: accept failed: {}; backing off ({} more since the last report)", ec.message(),
+                       log_limiter.take_suppressed());
+        net::asio::steady_timer pause(io, std::chrono::milliseconds(100));
+        co_await pause.async_wait(use_nothrow);
+        continue;
+      }
       socket.set_option(tcp::no_delay(true), ec);
       auto stream = std::make_shared<net::frame_stream>(net::frame_stream::socket_type(std::move(socket)), true);
-      net::asio::co_spawn(io, serve(stream), net::asio::detached);
+      std::string address = net::peer_address(stream->socket().native_handle());
+      if (open_connections >= cfg.limits.max_connections ||
+          unidentified[address] >= cfg.limits.max_unidentified_per_ip) {
+        connections_refused.add();
+        stream->close();
+        continue;
+      }
+      net::asio::co_spawn(io, serve(stream, std::move(address)), net::asio::detached);
     }
   }
 
-  awaitable<void> serve(std::shared_ptr<net::frame_stream> stream) {
-    auto self = shared_from_this();
-    bool identified = false;
+  /// Reads the first message, which must be a hello within hello_timeout; returns the host ID
+  /// ("" when the connection is to be closed).
+  awaitable<std::string> read_hello(const std::shared_ptr<net::frame_stream>& stream, const std::string& address) {
     net::asio::steady_timer hello_timer(io, hello_timeout);
-    hello_timer.async_wait([stream, &identified](boost::system::error_code ec) {
-      if (!ec && !identified) stream->close();
+    auto answered = std::make_shared<bool>(false);  // the handler may run after this frame is gone
+    hello_timer.async_wait([stream, answered](boost::system::error_code ec) {
+      if (!ec && !*answered) stream->close();
     });
-    std::string host_id;
-    for (;;) {
+    auto f = co_await stream->read(max_hello_payload);
+    *answered = true;
+    hello_timer.cancel();
+    if (!f) {
+      if (f.error() == errc::message_too_large) frames_bad.add();
+      co_return std::string();
+    }
+    frames_in.add();
+    auto m = f->kind == net::frame_kind::message ? proto::decode(f->payload)
+                                                 : result<proto::message>(errc::malformed_message);
+    const auto* h = m ? std::get_if<proto::hello>(&*m) : nullptr;
+    if (!h || h->host.host_id.empty()) {
+      frames_bad.add();
+      spdlog::warn("scheduler: {} sent {} instead of hello; closing", address,
+                   m ? std::string(proto::type_name(*m)) : m.error().message());
+      co_return std::string();
+    }
+    // A host ID belongs to the address that holds it: a second hello for it from elsewhere is
+    // refused (the first connection stays); from the same address it is a reconnect.
+    if (auto old = connections.find(h->host.host_id); old != connections.end()) {
+      if (old->second.address != address) {
+        hellos_refused.add();
+        spdlog::warn("scheduler: {} claims host ID {}, connected from {}; refused", address, h->host.host_id,
+                     old->second.address);
+        co_return std::string();
+      }
+      old->second.stream->close();
+    }
+    connections[h->host.host_id] = connection{stream, address};
+    sw.on_hello(h->host);
+    co_return h->host.host_id;
+  }
+
+  awaitable<void> serve(std::shared_ptr<net::frame_stream> stream, std::string address) {
+    auto self = shared_from_this();
+    connections_open.set(++open_connections);
+    ++unidentified[address];
+    std::string host_id = co_await read_hello(stream, address);
+    if (--unidentified[address] == 0) unidentified.erase(address);
+    while (!host_id.empty()) {
       auto f = co_await stream->read();
-      if (!f) break;
-      auto m = f->kind == net::frame_kind::message ? proto::decode(f->payload)
-                                                   : result<proto::message>(errc::malformed_message);
-      frames_in.add();
-      if (!m) {
-        frames_bad.add();
-        spdlog::warn("scheduler: closing connection {}: {}", host_id.empty() ? "(no hello yet)" : host_id,
-                     m.error().message());
+      if (!f) {
+        if (f.error() == errc::message_too_large) frames_bad.add();
         break;
       }
-      if (!identified) {
-        const auto* h = std::get_if<proto::hello>(&*m);
-        if (!h || h->host.host_id.empty()) {
-          frames_bad.add();
-          spdlog::warn("scheduler: first message was {}, not hello; closing", proto::type_name(*m));
-          break;
-        }
-        identified = true;
-        hello_timer.cancel();
-        host_id = h->host.host_id;
-        if (auto old = connections.find(host_id); old != connections.end()) old->second->close();
-        connections[host_id] = stream;
-        sw.on_hello(h->host);
-        continue;
+      frames_in.add();
+      auto m = f->kind == net::frame_kind::message ? proto::decode(f->payload)
+                                                   : result<proto::message>(errc::malformed_message);
+      auto handled = m ? sw.on_message(host_id, *m) : result<void>(m.error());
+      if (!handled) {
+        frames_bad.add();
+        spdlog::warn("scheduler: closing connection of host {}: {}{}", host_id,
+                     m ? std::string(proto::type_name(*m)) + ": " : std::string(), handled.error().message());
+        break;
       }
-      sw.on_message(host_id, *m);
     }
-    identified = true;  // the timer handler may still run; keep it from touching a closed stream twice
-    hello_timer.cancel();
+    connections_open.set(--open_connections);
     stream->close();
     if (!host_id.empty()) {
       auto it = connections.find(host_id);
-      if (it != connections.end() && it->second == stream) {
+      if (it != connections.end() && it->second.stream == stream) {
         connections.erase(it);
         sw.on_host_gone(host_id);
       }
@@ -135,7 +189,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
       for (const auto& [id, host] : sw.hosts()) {
         if (now - host.last_seen < cfg.keepalive_timeout) continue;
         spdlog::warn("scheduler: host {} sent nothing for {} ms; dropping it", id, cfg.keepalive_timeout.count());
-        if (auto c = connections.find(id); c != connections.end()) c->second->close();
+        if (auto c = connections.find(id); c != connections.end()) c->second.stream->close();
       }
     }
   }
@@ -149,7 +203,18 @@ struct service::impl : std::enable_shared_from_this<impl> {
   net::asio::steady_timer reaper;
   net::metric& frames_in;
   net::metric& frames_bad;
-  std::map<std::string, std::shared_ptr<net::frame_stream>> connections;
+  net::metric& connections_refused;
+  net::metric& connections_open;
+  net::metric& hellos_refused;
+  /// A host's connection and the address it came from (the host ID is bound to it).
+  struct connection {
+    std::shared_ptr<net::frame_stream> stream;
+    std::string address;
+  };
+  std::map<std::string, connection> connections;       // by host ID
+  std::map<std::string, std::uint32_t> unidentified;   // connections before hello, by address
+  std::uint32_t open_connections = 0;
+  net::log_rate_limiter log_limiter{std::chrono::seconds(5)};
   have_batcher haves;
 };
 
@@ -182,7 +247,7 @@ void service::stop() {
   impl_->acceptor.close(ignored);
   impl_->reaper.cancel();
   impl_->metrics_server.stop();
-  for (auto& [id, c] : impl_->connections) c->close();
+  for (auto& [id, c] : impl_->connections) c.stream->close();
 }
 
 std::uint16_t service::port() const {

@@ -1,5 +1,8 @@
 #include "scheduler/swarm.hpp"
 
+#include "core/ids.hpp"
+#include "core/piece_layout.hpp"
+
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
@@ -19,6 +22,8 @@ swarm_stats swarm_stats::create(net::metrics_registry& r) {
       r.counter("dragonfly_scheduler_reschedules_total", "Parent sets sent to peers"),
       r.counter("dragonfly_scheduler_parent_failures_total", "Parents reported failing by a child"),
       r.counter("dragonfly_scheduler_tasks_failed_total", "Tasks failed at their source"),
+      r.counter("dragonfly_scheduler_claims_ignored_total",
+                "Source or complete claims from hosts that are not seed peers, registered as plain peers"),
   };
 }
 
@@ -44,24 +49,22 @@ void swarm::on_hello(const proto::host_info& host) {
                host.idc.empty() ? "" : ", idc " + host.idc);
 }
 
-void swarm::on_message(const std::string& host_id, const proto::message& m) {
+result<void> swarm::on_message(const std::string& host_id, const proto::message& m) {
   const auto host = hosts_.find(host_id);
-  if (host == hosts_.end()) return;
+  if (host == hosts_.end()) return {};
   host->second.last_seen = now_();
-  std::visit(
-      [&](const auto& v) {
+  return std::visit(
+      [&](const auto& v) -> result<void> {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, proto::register_peer>) on_register(host_id, v);
-        else if constexpr (std::is_same_v<T, proto::task_meta>) on_task_meta(v);
-        else if constexpr (std::is_same_v<T, proto::piece_done>) on_piece_done(v);
-        else if constexpr (std::is_same_v<T, proto::peer_done>) on_peer_done(v);
-        else if constexpr (std::is_same_v<T, proto::peer_failed>) on_peer_failed(v);
-        else if constexpr (std::is_same_v<T, proto::parent_failed>) on_parent_failed(v);
-        else if constexpr (std::is_same_v<T, proto::leave_peer>) {
-          if (auto t = tasks_.find(v.task_id); t != tasks_.end()) remove_peer(t->second, v.peer_id);
-        } else if constexpr (!std::is_same_v<T, proto::keepalive>) {
-          spdlog::warn("host {} sent {}, which only the scheduler sends; ignored", host_id, proto::type_name(m));
-        }
+        if constexpr (std::is_same_v<T, proto::register_peer>) return on_register(host_id, v);
+        else if constexpr (std::is_same_v<T, proto::task_meta>) return on_task_meta(host_id, v);
+        else if constexpr (std::is_same_v<T, proto::piece_done>) return on_piece_done(host_id, v);
+        else if constexpr (std::is_same_v<T, proto::peer_done>) return on_peer_done(host_id, v);
+        else if constexpr (std::is_same_v<T, proto::peer_failed>) return on_peer_failed(host_id, v);
+        else if constexpr (std::is_same_v<T, proto::parent_failed>) return on_parent_failed(host_id, v);
+        else if constexpr (std::is_same_v<T, proto::leave_peer>) return on_leave(host_id, v);
+        else if constexpr (std::is_same_v<T, proto::keepalive>) return {};
+        else return errc::not_permitted;  // only the scheduler sends it
       },
       m);
 }
@@ -73,8 +76,39 @@ peer_state* swarm::find_peer(const std::string& task_id, const std::string& peer
   return p == t->second.peers.end() ? nullptr : &p->second;
 }
 
-void swarm::on_register(const std::string& host_id, const proto::register_peer& m) {
+result<peer_state*> swarm::own_peer(const std::string& host_id, const std::string& task_id,
+                                    const std::string& peer_id) {
+  peer_state* peer = find_peer(task_id, peer_id);
+  if (peer && peer->host_id != host_id) return errc::not_permitted;
+  return peer;
+}
+
+template <class Message, class Fn>
+result<void> swarm::with_own_peer(const std::string& host_id, const Message& m, Fn&& fn) {
+  auto owned = own_peer(host_id, m.task_id, m.peer_id);
+  if (!owned) return owned.error();
+  if (!*owned) return {};
+  return fn(**owned, tasks_.at(m.task_id));
+}
+
+namespace {
+
+// The task ID a request names must be the one its URL, tag, application and filters give (or,
+// for content addressed by digest, the digest's): otherwise a host could have the seed fetch
+// one URL and file the bytes under another's ID.
+bool task_id_matches(const proto::register_peer& m) {
+  if (!m.digest.empty() && m.task_id == content_task_id(m.digest)) return true;
+  return m.task_id == compute_task_id({m.url, m.tag, m.application, m.filters});
+}
+
+}  // namespace
+
+result<void> swarm::on_register(const std::string& host_id, const proto::register_peer& m) {
   auto& host = hosts_.at(host_id);
+  if (!task_id_matches(m)) return errc::not_permitted;
+  if (auto existing = own_peer(host_id, m.task_id, m.peer_id); !existing) return existing.error();
+  else if (*existing) return {};  // registered already
+  if (host.peers.size() >= limits_.max_peers_per_host) return errc::out_of_bounds;
   auto t = tasks_.find(m.task_id);
   if (t != tasks_.end() && t->second.failed) {
     tasks_.erase(t);
@@ -86,7 +120,6 @@ void swarm::on_register(const std::string& host_id, const proto::register_peer& 
     stats_.tasks.set(tasks_.size());
   }
   task_state& task = t->second;
-  if (task.peers.contains(m.peer_id)) return;
   peer_state& peer = task.peers[m.peer_id];
   task.peer_list.push_back(m.peer_id);
   peer.peer_id = m.peer_id;
@@ -97,18 +130,21 @@ void swarm::on_register(const std::string& host_id, const proto::register_peer& 
   stats_.peers_registered.add();
 
   const bool source_missing = task.source_peer.empty();
-  if ((m.source || m.complete) && source_missing) {  // re-announced after a restart: adopt it
+  // Only a seed peer may be a task's source of its own accord (re-announced after a restart):
+  // its layout and digests are what every other peer trusts. Anyone else's claim is ignored.
+  if ((m.source || m.complete) && !host.info.seed) stats_.claims_ignored.add();
+  if ((m.source || m.complete) && host.info.seed && source_missing) {
     reset_source_tracking(task);
     task.source_peer = m.peer_id;
     peer.is_source = true;
     task.seed_pending_host.clear();
     schedule_all(task);
-    return;
+    return {};
   }
   if (host.info.seed && (task.seed_pending_host == host_id || source_missing)) {
     task.seed_pending_host.clear();
     make_source(task, peer, "seed peer");
-    return;
+    return {};
   }
   if (task.layout_known()) send_task_info(task, peer);
   ensure_source(task);
@@ -116,6 +152,7 @@ void swarm::on_register(const std::string& host_id, const proto::register_peer& 
     schedule(task, peer);
     offer_as_parent(task, peer);
   }
+  return {};
 }
 
 void swarm::ensure_source(task_state& task) {
@@ -152,79 +189,86 @@ void swarm::make_source(task_state& task, peer_state& peer, const std::string& r
   schedule_all(task);
 }
 
-void swarm::on_task_meta(const proto::task_meta& m) {
-  const auto t = tasks_.find(m.task_id);
-  peer_state* peer = find_peer(m.task_id, m.peer_id);
-  if (!peer || !peer->is_source || m.piece_size == 0) return;
-  task_state& task = t->second;
-  task.content_length = m.content_length;
-  task.piece_size = m.piece_size;
-  if (task.layout_known()) {
-    task.digests.resize(task.piece_count());
-    for (auto& [id, p] : task.peers) p.pieces.resize(task.piece_count());
-  }
-  for (const auto& [id, p] : task.peers)
-    if (!p.is_source) send_task_info(task, p);
-}
-
-void swarm::on_piece_done(const proto::piece_done& m) {
-  peer_state* peer = find_peer(m.task_id, m.peer_id);
-  if (!peer) return;
-  task_state& task = tasks_.at(m.task_id);
-  if (task.layout_known() && m.piece >= task.piece_count()) return;
-  if (!peer->pieces.set(piece_index(m.piece))) return;
-  if (peer->is_source) {
-    if (!m.digest.empty()) {
-      if (task.digests.size() <= m.piece) task.digests.resize(m.piece + 1);
-      task.digests[m.piece] = m.digest;
+result<void> swarm::on_task_meta(const std::string& host_id, const proto::task_meta& m) {
+  return with_own_peer(host_id, m, [&](peer_state& peer, task_state& task) -> result<void> {
+    if (!peer.is_source) return {};
+    if (!layout_acceptable(m.content_length, m.piece_size)) return errc::out_of_bounds;
+    task.content_length = m.content_length;
+    task.piece_size = m.piece_size;
+    if (task.layout_known()) {
+      task.digests.resize(task.piece_count());
+      for (auto& [id, p] : task.peers) p.pieces.resize(task.piece_count());
     }
-    on_source_piece(task, m.piece);
-    return;
-  }
-  peer->source_assigned.erase(m.piece);
-  const std::string digest = m.piece < task.digests.size() ? task.digests[m.piece] : std::string{};
-  if (digest.empty()) return;
-  for (const auto& child_id : peer->children) {
-    const auto& child = task.peers.at(child_id);
-    out_(child.host_id, proto::have{m.task_id, child_id, m.peer_id, {proto::piece_entry{m.piece, digest}}});
-  }
+    for (const auto& [id, p] : task.peers)
+      if (!p.is_source) send_task_info(task, p);
+    return {};
+  });
 }
 
-void swarm::on_peer_done(const proto::peer_done& m) {
-  peer_state* peer = find_peer(m.task_id, m.peer_id);
-  if (!peer) return;
-  peer->done = true;
-  task_state& task = tasks_.at(m.task_id);
-  relink(task, *peer, {});  // frees the parents' upload slots
-  if (peer->is_source) reveal_source(task, false);
+result<void> swarm::on_piece_done(const std::string& host_id, const proto::piece_done& m) {
+  return with_own_peer(host_id, m, [&](peer_state& peer, task_state& task) -> result<void> {
+    const std::uint32_t limit = task.layout_known() ? task.piece_count() : max_piece_count;
+    if (m.piece >= limit) return errc::out_of_bounds;
+    if (!peer.pieces.set(piece_index(m.piece))) return {};
+    if (peer.is_source) {
+      if (!m.digest.empty()) {
+        if (task.digests.size() <= m.piece) task.digests.resize(std::size_t{m.piece} + 1);
+        task.digests[m.piece] = m.digest;
+      }
+      on_source_piece(task, m.piece);
+      return {};
+    }
+    peer.source_assigned.erase(m.piece);
+    const std::string digest = m.piece < task.digests.size() ? task.digests[m.piece] : std::string{};
+    if (digest.empty()) return {};
+    for (const auto& child_id : peer.children) {
+      const auto& child = task.peers.at(child_id);
+      out_(child.host_id, proto::have{m.task_id, child_id, m.peer_id, {proto::piece_entry{m.piece, digest}}});
+    }
+    return {};
+  });
 }
 
-void swarm::on_peer_failed(const proto::peer_failed& m) {
-  const auto t = tasks_.find(m.task_id);
-  peer_state* peer = find_peer(m.task_id, m.peer_id);
-  if (!peer) return;
-  if (peer->is_source && !peer->done) {
-    fail_task(t->second, m.message, m.origin_status, m.error_type);
-    return;
-  }
-  remove_peer(t->second, m.peer_id);
+result<void> swarm::on_peer_done(const std::string& host_id, const proto::peer_done& m) {
+  return with_own_peer(host_id, m, [&](peer_state& peer, task_state& task) -> result<void> {
+    peer.done = true;
+    relink(task, peer, {});  // frees the parents' upload slots
+    if (peer.is_source) reveal_source(task, false);
+    return {};
+  });
 }
 
-void swarm::on_parent_failed(const proto::parent_failed& m) {
-  peer_state* child = find_peer(m.task_id, m.peer_id);
-  if (!child) return;
-  task_state& task = tasks_.at(m.task_id);
-  stats_.parent_failures.add();
-  spdlog::info("task {}: peer {} reports parent {} failing: {}", m.task_id.substr(0, 12), m.peer_id,
-               m.parent_peer_id, m.reason);
-  child->blocked_parents.insert(m.parent_peer_id);
-  set_parents(task, *child, parents_except(*child, m.parent_peer_id));
-  schedule(task, *child, true);
-  if (child->parents.empty() && !child->blocked_parents.empty()) {
-    // Nobody left: forgive earlier failures (they may have been transient) rather than stall.
-    child->blocked_parents.clear();
-    schedule(task, *child, true);
-  }
+result<void> swarm::on_peer_failed(const std::string& host_id, const proto::peer_failed& m) {
+  return with_own_peer(host_id, m, [&](peer_state& peer, task_state& task) -> result<void> {
+    if (peer.is_source && !peer.done) fail_task(task, m.message, m.origin_status, m.error_type);
+    else remove_peer(task, m.peer_id);
+    return {};
+  });
+}
+
+result<void> swarm::on_parent_failed(const std::string& host_id, const proto::parent_failed& m) {
+  return with_own_peer(host_id, m, [&](peer_state& child, task_state& task) -> result<void> {
+    if (!task.peers.contains(m.parent_peer_id)) return {};  // left already (or never was)
+    stats_.parent_failures.add();
+    spdlog::info("task {}: peer {} reports parent {} failing: {}", m.task_id.substr(0, 12), m.peer_id,
+                 m.parent_peer_id, m.reason);
+    child.blocked_parents.insert(m.parent_peer_id);
+    set_parents(task, child, parents_except(child, m.parent_peer_id));
+    schedule(task, child, true);
+    if (child.parents.empty() && !child.blocked_parents.empty()) {
+      // Nobody left: forgive earlier failures (they may have been transient) rather than stall.
+      child.blocked_parents.clear();
+      schedule(task, child, true);
+    }
+    return {};
+  });
+}
+
+result<void> swarm::on_leave(const std::string& host_id, const proto::leave_peer& m) {
+  return with_own_peer(host_id, m, [&](peer_state&, task_state& task) -> result<void> {
+    remove_peer(task, m.peer_id);
+    return {};
+  });
 }
 
 void swarm::schedule(task_state& task, peer_state& peer, bool force_send) {

@@ -22,6 +22,7 @@ struct swarm_stats {
   net::metric& reschedules;
   net::metric& parent_failures;
   net::metric& tasks_failed;
+  net::metric& claims_ignored;
   static swarm_stats create(net::metrics_registry& r);
 };
 
@@ -41,8 +42,11 @@ class swarm {
 
   /// A daemon connected and said hello (or reconnected: its old peers are dropped first).
   void on_hello(const net::proto::host_info& host);
-  /// Any later message from that host.
-  void on_message(const std::string& host_id, const net::proto::message& m);
+  /// Any later message from that host. An error means the host broke the protocol's rules (a
+  /// piece number out of range, a task ID that does not match its URL, acting on another host's
+  /// peer, too many peers): the message had no effect, and the caller counts it and closes the
+  /// connection. Messages about peers the scheduler no longer knows are ignored (not an error).
+  result<void> on_message(const std::string& host_id, const net::proto::message& m);
   /// The host's connection closed or it stopped sending keepalives: drop it and its peers.
   void on_host_gone(const std::string& host_id);
 
@@ -50,14 +54,21 @@ class swarm {
   const std::map<std::string, task_state>& tasks() const { return tasks_; }
 
  private:
-  void on_register(const std::string& host_id, const net::proto::register_peer& m);
-  void on_task_meta(const net::proto::task_meta& m);
-  void on_piece_done(const net::proto::piece_done& m);
-  void on_peer_done(const net::proto::peer_done& m);
-  void on_peer_failed(const net::proto::peer_failed& m);
-  void on_parent_failed(const net::proto::parent_failed& m);
+  result<void> on_register(const std::string& host_id, const net::proto::register_peer& m);
+  result<void> on_task_meta(const std::string& host_id, const net::proto::task_meta& m);
+  result<void> on_piece_done(const std::string& host_id, const net::proto::piece_done& m);
+  result<void> on_peer_done(const std::string& host_id, const net::proto::peer_done& m);
+  result<void> on_peer_failed(const std::string& host_id, const net::proto::peer_failed& m);
+  result<void> on_parent_failed(const std::string& host_id, const net::proto::parent_failed& m);
+  result<void> on_leave(const std::string& host_id, const net::proto::leave_peer& m);
 
   peer_state* find_peer(const std::string& task_id, const std::string& peer_id);
+  /// The peer when it exists and lives on `host_id`; null when unknown (stale: ignore);
+  /// not_permitted when it belongs to another host.
+  result<peer_state*> own_peer(const std::string& host_id, const std::string& task_id, const std::string& peer_id);
+  /// Runs `fn(peer, task)` for the peer message `m` names when it is the sender's own (own_peer).
+  template <class Message, class Fn>
+  result<void> with_own_peer(const std::string& host_id, const Message& m, Fn&& fn);
   /// Makes sure someone reads the task from the origin: a seed host, else one of the peers.
   void ensure_source(task_state& task);
   void make_source(task_state& task, peer_state& peer, const std::string& reason);

@@ -1,6 +1,7 @@
 #pragma once
 // Test support for the scheduler's swarm: drives it on a fake clock and records what it sends.
 
+#include "core/ids.hpp"
 #include "scheduler/swarm.hpp"
 
 #include <map>
@@ -12,7 +13,9 @@
 namespace df::scheduler::testing {
 
 namespace proto = net::proto;
-inline const std::string tid(64, 'c');
+inline const std::string test_url = "http://o/f";
+inline const std::string tid = compute_task_id({test_url, "", "", {}});  // the scheduler checks it
+inline constexpr std::int64_t ps = 4096;  // piece size in these tests (the smallest the scheduler accepts)
 
 // Drives the swarm on a fake clock and records every message it sends, per host.
 struct recorder {
@@ -41,7 +44,7 @@ struct recorder {
     sw.on_hello(h);
   }
   void reg(const std::string& host, const std::string& peer) {
-    sw.on_message(host, proto::register_peer{tid, peer, "http://o/f", {{"Authorization", "x"}}, "", "", {}});
+    sw.on_message(host, proto::register_peer{tid, peer, test_url, {{"Authorization", "x"}}, "", "", {}});
   }
   // A seed host and `names` (with their idc, if given in `idcs`; "seed" for the seed's); each
   // host's peer "p<name>" registers, then the seed's peer "ps".
@@ -52,23 +55,23 @@ struct recorder {
     for (const auto& n : names) reg(n, "p" + n);
     reg("seed", "ps");
   }
-  // The source learns the layout (`count` pieces of 4 bytes) and stores the first `stored` pieces
+  // The source learns the layout (`count` pieces of `ps` bytes) and stores the first `stored` pieces
   // (all of them by default).
   void source_holds(std::uint32_t count, std::optional<std::uint32_t> stored = std::nullopt) {
-    sw.on_message("seed", proto::task_meta{tid, "ps", count * 4, 4});
+    sw.on_message("seed", proto::task_meta{tid, "ps", count * ps, ps});
     for (std::uint32_t i = 0; i < stored.value_or(count); ++i) source_stores(i);
   }
   void source_stores(std::uint32_t piece) {
     sw.on_message("seed", proto::piece_done{tid, "ps", piece, "d" + std::to_string(piece)});
   }
-  // A seed, hosts a and b; a registered, the seed fetching a 10-byte task in 4-byte pieces.
+  // A seed, hosts a and b; a registered, the seed fetching a task of 2.5 pieces (3 pieces).
   void seeded_task() {
     host("seed", true);
     host("a");
     host("b");
     reg("a", "pa");
     reg("seed", "ps");
-    sw.on_message("seed", proto::task_meta{tid, "ps", 10, 4});
+    sw.on_message("seed", proto::task_meta{tid, "ps", 5 * ps / 2, ps});
   }
   template <class T>
   std::vector<T> to(const std::string& host) {

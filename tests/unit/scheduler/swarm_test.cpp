@@ -59,19 +59,19 @@ TEST(swarm, without_a_seed_one_peer_goes_back_to_source_after_the_startup_grace)
 TEST(swarm, a_restarted_scheduler_adopts_re_announced_sources) {
   recorder r;
   r.host("seed", true);
-  r.host("a");
+  r.host("seed2", true);
   r.host("b");
-  // A complete peer re-announces: it becomes the source, no seed is triggered, nobody refetches.
-  r.sw.on_message("a", proto::register_peer{tid, "pa", "http://o/f", {}, "", "", {}, false, true});
-  r.sw.on_message("a", proto::task_meta{tid, "pa", 10, 4});
-  for (std::uint32_t i = 0; i < 3; ++i) r.sw.on_message("a", proto::piece_done{tid, "pa", i, "d"});
-  r.sw.on_message("a", proto::peer_done{tid, "pa"});
+  // A complete seed re-announces: it becomes the source, no seed is triggered, nobody refetches.
+  ASSERT_TRUE(r.sw.on_message("seed2", proto::register_peer{tid, "ps2", test_url, {}, "", "", {}, false, true}));
+  r.sw.on_message("seed2", proto::task_meta{tid, "ps2", 5 * ps / 2, ps});
+  for (std::uint32_t i = 0; i < 3; ++i) r.sw.on_message("seed2", proto::piece_done{tid, "ps2", i, "d"});
+  r.sw.on_message("seed2", proto::peer_done{tid, "ps2"});
   r.reg("b", "pb");
   EXPECT_TRUE(r.to<proto::seed_task>("seed").empty());
   EXPECT_TRUE(r.to<proto::back_to_source>("b").empty());
   const auto parents = r.to<proto::parents>("b");
   ASSERT_FALSE(parents.empty());
-  EXPECT_EQ(parents.back().parents[0].peer_id, "pa");
+  EXPECT_EQ(parents.back().parents[0].peer_id, "ps2");
   EXPECT_EQ(parents.back().parents[0].pieces.size(), 3u);
   EXPECT_EQ(parents.back().digests, (std::vector<std::string>{"d", "d", "d"}));
 }
@@ -82,9 +82,9 @@ TEST(swarm, pieces_flow_to_children_with_the_sources_digest) {
   r.host("a");
   r.reg("a", "pa");
   r.reg("seed", "ps");
-  r.sw.on_message("seed", proto::task_meta{tid, "ps", 10, 4});
+  r.sw.on_message("seed", proto::task_meta{tid, "ps", 5 * ps / 2, ps});
   ASSERT_FALSE(r.to<proto::task_info>("a").empty());
-  EXPECT_EQ(r.to<proto::task_info>("a").back().content_length, 10);
+  EXPECT_EQ(r.to<proto::task_info>("a").back().content_length, 5 * ps / 2);
   r.sw.on_message("seed", proto::piece_done{tid, "ps", 1, "d1"});
   const auto have = r.to<proto::have>("a");
   ASSERT_EQ(have.size(), 1u);
@@ -208,7 +208,7 @@ TEST(swarm, source_pieces_with_nobody_to_take_them_go_to_the_next_peer) {
   r.host("b");
   r.reg("a", "pa");
   r.reg("seed", "ps");
-  r.sw.on_message("seed", proto::task_meta{tid, "ps", 2 * 4, 4});
+  r.sw.on_message("seed", proto::task_meta{tid, "ps", 2 * ps, ps});
   r.sw.on_message("a", proto::leave_peer{tid, "pa"});  // the only requester went away
   r.sw.on_message("seed", proto::piece_done{tid, "ps", 0, "d0"});  // nobody to tell
   EXPECT_TRUE(told_by_source(r, {"b"})["b"].empty());
