@@ -79,6 +79,7 @@ proxy_server::proxy_server(daemon_context& ctx, task_manager& tasks)
     : ctx_(ctx), tasks_(tasks), router_(std::make_unique<proxy_router>(ctx.cfg.proxy)) {
   server_ = std::make_unique<net::http_server>(
       ctx_.ex, [this](const net::http_request& req, net::response_writer& w) { return handle(req, w); });
+  server_->set_connection_limit(net::default_max_connections, &ctx_.stats.connections_refused);
   if (ctx_.cfg.proxy.connect_tunnel)
     server_->enable_tunnel([this](const std::string& host, std::uint16_t port) {
       ctx_.stats.proxy_requests.add();

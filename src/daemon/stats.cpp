@@ -29,6 +29,8 @@ daemon_stats daemon_stats::create(net::metrics_registry& r) {
       r.counter("dragonfly_dfdaemon_proxy_requests_total", "Requests on the registry mirror / proxy port"),
       r.counter("dragonfly_dfdaemon_proxy_p2p_requests_total", "Proxy requests served through the swarm"),
       r.counter("dragonfly_dfdaemon_proxy_fallbacks_total", "Proxy requests fetched directly because P2P could not serve them"),
+      r.counter("dragonfly_dfdaemon_connections_refused_total",
+                "Connections closed at accept on the upload or proxy port: over its limit or short of descriptors"),
   };
 }
 

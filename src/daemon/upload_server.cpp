@@ -27,6 +27,7 @@ upload_server::upload_server(daemon_context& ctx, task_manager& tasks, net::metr
 upload_server::~upload_server() = default;
 
 result<std::uint16_t> upload_server::listen(const std::string& address, std::uint16_t port) {
+  server_->set_connection_limit(net::default_max_connections, &ctx_.stats.connections_refused);
   auto r = server_->listen(address, port);
   if (r) server_->start();
   return r;

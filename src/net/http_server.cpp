@@ -1,9 +1,12 @@
 #include "net/http_server.hpp"
 
+#include "net/log_rate_limiter.hpp"
+
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 
 namespace df::net {
@@ -15,6 +18,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto idle_timeout = std::chrono::seconds(60);
+constexpr auto accept_error_pause = std::chrono::milliseconds(100);
 constexpr auto write_timeout = std::chrono::seconds(60);
 
 class beast_writer final : public response_writer {
@@ -121,18 +125,50 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     auto self = shared_from_this();
     while (acceptor.is_open()) {
       auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
+      if (ec == asio::error::operation_aborted) break;
       if (ec) {
-        if (ec == asio::error::operation_aborted) break;
-        spdlog::warn("http server: accept failed: {}", ec.message());
+        // Out of file descriptors (or similar): the error repeats at once, so pause rather than
+        // spin, and say so at most once per interval.
+        if (log_limiter.allow(std::chrono::steady_clock::now()))
+          spdlog::warn("http server on port {}: accept failed: {}; pausing ({} more since the last report)",
+                       port(), ec.message(), log_limiter.take_suppressed());
+        asio::steady_timer pause(ex, accept_error_pause);
+        co_await pause.async_wait(use_nothrow);
         continue;
+      }
+      if (connections >= connection_limit()) {
+        // Leaves descriptors for the rest of the process (data files, parents, the local API).
+        if (refused_connections) refused_connections->add();
+        if (log_limiter.allow(std::chrono::steady_clock::now()))
+          spdlog::warn("http server on port {}: {} connections open, refusing more ({} more since the last report)",
+                       port(), connections, log_limiter.take_suppressed());
+        continue;  // the socket closes here
       }
       socket.set_option(tcp::no_delay(true), ec);
       asio::co_spawn(ex, serve(std::move(socket)), asio::detached);
     }
   }
 
+  std::uint16_t port() const {
+    boost::system::error_code ignored;
+    return acceptor.local_endpoint(ignored).port();
+  }
+
+  // The configured limit, and never more than three quarters of the descriptors this process
+  // may open now (read each time: the limit can change while the process runs).
+  std::size_t connection_limit() const {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return max_connections;
+    return std::min<std::size_t>(max_connections, static_cast<std::size_t>(lim.rlim_cur) / 4 * 3);
+  }
+
   awaitable<void> serve(tcp::socket socket) {
     auto self = shared_from_this();
+    ++connections;
+    const struct count_down {
+      std::size_t& n;
+      ~count_down() { --n; }
+    } counted{connections};
     boost::system::error_code ignored;
     const std::string remote = socket.remote_endpoint(ignored).address().to_string();
     beast::tcp_stream stream(std::move(socket));
@@ -264,12 +300,21 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   tcp::acceptor acceptor;
   http_handler handler;
   tunnel_policy tunnel;
+  std::size_t connections = 0;  // open now
+  std::size_t max_connections = default_max_connections;
+  metric* refused_connections = nullptr;
+  log_rate_limiter log_limiter{std::chrono::seconds(5)};
 };
 
 http_server::http_server(asio::any_io_executor ex, http_handler handler)
     : impl_(std::make_shared<impl>(ex, std::move(handler))) {}
 
 http_server::~http_server() { stop(); }
+
+void http_server::set_connection_limit(std::size_t max_connections, metric* refused) {
+  impl_->max_connections = max_connections;
+  impl_->refused_connections = refused;
+}
 
 result<std::uint16_t> http_server::listen(const std::string& address, std::uint16_t port) {
   boost::system::error_code ec;

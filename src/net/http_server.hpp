@@ -3,6 +3,7 @@
 
 #include "net/asio.hpp"
 #include "net/http_types.hpp"
+#include "net/metrics.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -41,6 +42,9 @@ using http_handler = std::function<awaitable<void>(const http_request&, response
 /// Decides whether a CONNECT to host:port may be tunnelled: empty to allow, else why not.
 using tunnel_policy = std::function<std::string(const std::string& host, std::uint16_t port)>;
 
+/// Connections an http_server serves at once unless told otherwise.
+inline constexpr std::size_t default_max_connections = 10000;
+
 /// Accepts connections on one endpoint and runs the handler for every request. Owned by its
 /// component; runs on that component's executor.
 class http_server {
@@ -53,6 +57,10 @@ class http_server {
   /// Answers CONNECT host:port by opening a TCP tunnel (HTTPS through an HTTP proxy), when the
   /// policy allows it. Without this, CONNECT goes to the handler like any request.
   void enable_tunnel(tunnel_policy policy);
+  /// Connections served at once (default default_max_connections); past it, or past three quarters
+  /// of the process's descriptor limit, new connections are closed at accept and counted in
+  /// `refused` (when given; it must outlive the server).
+  void set_connection_limit(std::size_t max_connections, metric* refused = nullptr);
   /// Starts accepting (detached); stop() ends it.
   void start();
   void stop();
