@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   app.add_flag("--print-config", print_config, "print the settings in effect and exit");
   int proxy_port = -1;
   std::string proxy_listen, default_registry, ca_file;
-  std::vector<std::string> registries, insecure;
+  std::vector<std::string> registries, insecure, origin_allow;
   bool no_proxy = false;
   app.add_option("--proxy-port", proxy_port, "registry mirror / HTTP proxy port (default 65001; 0 = any)")
       ->check(CLI::Range(0, 65535));
@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
                  "127.0.0.1:5000=http://127.0.0.1:5000 (repeatable)");
   app.add_option("--default-registry", default_registry, "upstream for mirror requests that name none");
   app.add_option("--insecure-registry", insecure, "host[:port] whose TLS certificate is not checked (repeatable)");
+  app.add_option("--origin-allow", origin_allow,
+                 "IP, CIDR or host name a seed peer may fetch although origin_policy denies it by default "
+                 "(loopback, link-local, its own addresses); repeatable, added to origin_policy.allow");
   app.add_option("--ca-file", ca_file, "extra PEM CA bundle trusted for https origins and registries");
   bool corrupt = false;
   // dfdaemon init <runtime>: point a container runtime at this daemon's registry mirror.
@@ -104,6 +107,7 @@ int main(int argc, char** argv) {
     }
     if (!default_registry.empty()) cfg.proxy.default_registry = default_registry;
     for (const auto& h : insecure) cfg.origin_tls.insecure_hosts.push_back(h);
+    for (const auto& a : origin_allow) cfg.origin_policy.allow.push_back(a);
     if (!ca_file.empty()) cfg.origin_tls.ca_file = ca_file;
     cfg.resolve_defaults();
     cfg.validate();

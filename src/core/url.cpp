@@ -58,7 +58,10 @@ result<url> parse_url(std::string_view text) {
   std::string_view authority = rest.substr(0, path_start);
   std::string_view target = path_start == std::string_view::npos ? "/" : rest.substr(path_start);
   if (const auto hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
-  if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    u.userinfo = std::string(authority.substr(0, at));
+    authority.remove_prefix(at + 1);
+  }
   if (authority.empty()) return errc::invalid_url;
 
   std::string_view host = authority, port;
@@ -128,6 +131,61 @@ std::vector<std::string> split_filter(std::string_view filter) {
     filter = amp == std::string_view::npos ? std::string_view{} : filter.substr(amp + 1);
   }
   return out;
+}
+
+}  // namespace df
+
+namespace df {
+
+std::string redact_url(std::string_view text) {
+  const auto scheme_end = text.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(text);
+  const auto authority_start = scheme_end + 3;
+  const auto authority_end = text.find_first_of("/?#", authority_start);
+  const auto authority = text.substr(authority_start, authority_end == std::string_view::npos
+                                                          ? std::string_view::npos
+                                                          : authority_end - authority_start);
+  const auto at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(text);
+  return std::string(text.substr(0, authority_start)) + "***" + std::string(text.substr(authority_start + at));
+}
+
+namespace {
+
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned value = 0;
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16).ptr == text.data() + i + 3) {
+      out.push_back(static_cast<char>(value));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+std::string base64(std::string_view bytes) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const auto byte = [&](std::size_t k) { return k < bytes.size() ? static_cast<unsigned char>(bytes[k]) : 0u; };
+    const unsigned v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
+    out.push_back(alphabet[v >> 18 & 63]);
+    out.push_back(alphabet[v >> 12 & 63]);
+    out.push_back(i + 1 < bytes.size() ? alphabet[v >> 6 & 63] : '=');
+    out.push_back(i + 2 < bytes.size() ? alphabet[v & 63] : '=');
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string basic_auth_from_userinfo(std::string_view userinfo) {
+  if (userinfo.empty()) return {};
+  return "Basic " + base64(percent_decode(userinfo));
 }
 
 }  // namespace df

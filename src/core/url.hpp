@@ -16,6 +16,7 @@ struct url {
   std::string host;    // without brackets for IPv6
   std::uint16_t port = 0;
   std::string target;  // path plus "?query", at least "/"
+  std::string userinfo;  // "user:password" before '@', as written (percent-encoded); never in to_string()
 
   /// host, or host:port when the port is not the scheme's default (the Host header's form).
   std::string host_header() const;
@@ -24,6 +25,12 @@ struct url {
 
 /// Parses an absolute http:// or https:// URL.
 result<url> parse_url(std::string_view text);
+
+/// The URL with any "user:password@" replaced by "***@": for logs, messages and metrics.
+std::string redact_url(std::string_view text);
+
+/// The value of a Basic Authorization header for a URL's userinfo (percent-decoded), or "".
+std::string basic_auth_from_userinfo(std::string_view userinfo);
 
 /// The query parameters that never take part in a task ID: URL-signing parameters and containerd's `ns`.
 const std::vector<std::string>& default_filtered_params();

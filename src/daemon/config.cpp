@@ -42,7 +42,7 @@ config config::parse(const std::string& yaml_text) {
 config config::from_yaml(const YAML::Node& root) {
   config c;
   check_keys(root, "", {"data_dir", "log_level", "seed_peer", "host", "scheduler", "download", "upload", "seed", "gc",
-                        "local_api", "origin_tls", "proxy"});
+                        "local_api", "origin_tls", "origin_policy", "proxy"});
   if (!root || root.IsNull()) return c;
   check_keys(root["host"], "host", {"hostname", "ip", "idc", "location"});
   check_keys(root["scheduler"], "scheduler", {"addresses", "keepalive_interval", "connect_timeout"});
@@ -53,6 +53,7 @@ config config::from_yaml(const YAML::Node& root) {
   check_keys(root["gc"], "gc", {"interval", "task_ttl", "quota", "high_watermark", "low_watermark"});
   check_keys(root["local_api"], "local_api", {"socket"});
   check_keys(root["origin_tls"], "origin_tls", {"ca_file", "insecure_hosts"});
+  check_keys(root["origin_policy"], "origin_policy", {"allow", "deny"});
   check_keys(root["proxy"], "proxy", {"enabled", "listen", "port", "default_registry", "registries", "p2p_rules",
                                       "connect_tunnel"});
   read_value(root, "data_dir", c.data_dir);
@@ -90,6 +91,8 @@ config config::from_yaml(const YAML::Node& root) {
   read_value(root["local_api"], "socket", c.local_api.socket);
   read_value(root["origin_tls"], "ca_file", c.origin_tls.ca_file);
   read_value(root["origin_tls"], "insecure_hosts", c.origin_tls.insecure_hosts);
+  read_value(root["origin_policy"], "allow", c.origin_policy.allow);
+  read_value(root["origin_policy"], "deny", c.origin_policy.deny);
   const auto proxy = root["proxy"];
   read_value(proxy, "enabled", c.proxy.enabled);
   read_value(proxy, "listen", c.proxy.listen);
@@ -204,6 +207,13 @@ std::string config::to_yaml() const {
   out << YAML::Key << "insecure_hosts" << YAML::Value << YAML::Flow << YAML::BeginSeq;
   for (const auto& h : origin_tls.insecure_hosts) out << YAML::DoubleQuoted << h;
   out << YAML::EndSeq << YAML::EndMap;
+  out << YAML::Key << "origin_policy" << YAML::Value << YAML::BeginMap;
+  for (const auto& [k, list] : {std::pair{"allow", &origin_policy.allow}, {"deny", &origin_policy.deny}}) {
+    out << YAML::Key << k << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& e : *list) out << YAML::DoubleQuoted << e;
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndMap;
   out << YAML::Key << "proxy" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "enabled" << YAML::Value << proxy.enabled;
   out << YAML::Key << "listen" << YAML::Value << YAML::DoubleQuoted << proxy.listen;

@@ -45,6 +45,14 @@ struct config {
     std::vector<std::string> insecure_hosts;  // host or host:port whose certificate is not checked (test registries)
   } origin_tls;
 
+  struct origin_policy_section {
+    // Which origins a seed peer may fetch (it fetches what other hosts ask for: without this a
+    // request could read the seed's own loopback or a cloud metadata address). Entries are IPs,
+    // CIDRs ("10.0.0.0/8") or host names. Denied by default: loopback, link-local, unspecified
+    // and the seed's own addresses. `allow` wins over `deny` and the defaults.
+    std::vector<std::string> allow;
+    std::vector<std::string> deny;
+  } origin_policy;
   struct proxy_section {
     std::string listen = "127.0.0.1";  // the registry mirror / HTTP proxy; 0.0.0.0 exposes it to the network
     std::uint16_t port = 65001;        // 0 = any free port

@@ -20,6 +20,7 @@ namespace df::daemon {
 
 class scheduler_client;
 class piece_client;
+class origin_policy;
 
 /// References to the daemon's shared services; owned by the daemon object, outlives every task.
 struct daemon_context {
@@ -32,6 +33,7 @@ struct daemon_context {
   piece_client& pieces;
   net::token_bucket& download_limit;
   net::token_bucket& upload_limit;
+  const origin_policy& origins;  // which origins back-to-source may fetch (restricted on seed peers)
 };
 
 /// Runs `f` on the worker pool and resumes the caller on its own executor with f's result.

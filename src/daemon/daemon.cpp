@@ -1,5 +1,7 @@
 #include "daemon/daemon.hpp"
 
+#include "daemon/origin_policy.hpp"
+
 #include "core/ids.hpp"
 #include "daemon/context.hpp"
 #include "daemon/local_api.hpp"
@@ -39,6 +41,7 @@ struct daemon::impl {
   piece_client pieces;
   std::optional<storage::task_store> store;
   std::shared_ptr<scheduler_client> scheduler;
+  origin_policy origins;
   std::optional<daemon_context> ctx;
   std::optional<task_manager> tasks;
   std::optional<upload_server> upload;
@@ -61,6 +64,13 @@ result<void> daemon::start() {
     return store.error();
   }
   i.store.emplace(std::move(*store));
+  auto origins = origin_policy::make(i.cfg.origin_policy.allow, i.cfg.origin_policy.deny,
+                                     origin_policy::local_addresses(), i.cfg.seed_peer);
+  if (!origins) {
+    spdlog::error("origin_policy: an entry is neither an IP, a CIDR nor a host name");
+    return origins.error();
+  }
+  i.origins = std::move(*origins);
 
   // The upload port is part of the host's identity, so it is bound before the scheduler hears of us.
   net::proto::host_info host{"", i.cfg.host.hostname, i.cfg.host.ip, 0, i.cfg.host.idc, i.cfg.host.location,
@@ -68,7 +78,7 @@ result<void> daemon::start() {
   i.scheduler = std::make_shared<scheduler_client>(i.io.get_executor(), i.cfg.scheduler.addresses, host,
                                                    i.cfg.scheduler.keepalive_interval);
   i.ctx.emplace(daemon_context{i.io.get_executor(), i.pool, i.cfg, *i.store, i.stats, *i.scheduler, i.pieces,
-                               i.download_limit, i.upload_limit});
+                               i.download_limit, i.upload_limit, i.origins});
   i.tasks.emplace(*i.ctx);
   i.upload.emplace(*i.ctx, *i.tasks, i.metrics);
   auto port = i.upload->listen(i.cfg.upload.listen, i.cfg.upload.port);

@@ -4,6 +4,7 @@
 #include "core/piece_layout.hpp"
 #include "core/url.hpp"
 #include "daemon/context.hpp"
+#include "daemon/origin_policy.hpp"
 #include "net/http_client.hpp"
 #include "net/token_bucket.hpp"
 
@@ -26,6 +27,46 @@ std::string resolve_location(const url& base, const std::string& location) {
   return base.scheme + "://" + base.host_header() + base.target.substr(0, slash + 1) + location;
 }
 
+bool same_origin(const url& a, const url& b) { return a.scheme == b.scheme && a.host == b.host && a.port == b.port; }
+
+// The headers for one hop: the requester's, without Host. Credentials go only to the origin they
+// were given for (the first URL's scheme, host and port): a redirect elsewhere (say, to
+// pre-signed storage) gets none. A URL's "user:password@" becomes Basic authorization when no
+// Authorization was given.
+net::header_map hop_headers(const std::map<std::string, std::string>& headers, const url& first, const url& current) {
+  net::header_map out;
+  for (const auto& [k, v] : headers) out[k] = v;
+  out.erase("Host");
+  if (!same_origin(first, current)) {
+    for (const char* secret : {"Authorization", "Cookie", "Proxy-Authorization"}) out.erase(secret);
+  } else if (!first.userinfo.empty() && !out.contains("Authorization")) {
+    out["Authorization"] = basic_auth_from_userinfo(first.userinfo);
+  }
+  return out;
+}
+
+// Connects to one hop, with the daemon's origin policy checked on every address the name resolves
+// to; `why` says what went wrong for the user.
+net::awaitable<result<std::unique_ptr<net::http_connection>>> connect_origin(daemon_context& ctx, const url& u,
+                                                                            std::string& why) {
+  auto tls = origin_tls(ctx.cfg, u);
+  std::string refused;
+  tls.refuse = [&](const boost::asio::ip::address& a) {
+    auto reason = ctx.origins.refusal(u.host, a);
+    if (reason.empty()) return false;
+    if (refused.empty()) refused = std::move(reason);
+    return true;
+  };
+  auto conn = co_await net::http_connection::connect(u.host, u.port, ctx.cfg.download.origin_timeout, tls);
+  if (!conn) {
+    why = conn.error() == errc::not_permitted ? "origin refused by policy: " + refused
+                                              : fmt::format("cannot connect to origin {}: {}", u.host_header(),
+                                                            conn.error().message());
+    if (conn.error() == errc::not_permitted) ctx.stats.origins_refused.add();
+  }
+  co_return conn;
+}
+
 }  // namespace
 
 net::tls_options origin_tls(const config& cfg, const url& u) {
@@ -43,17 +84,14 @@ net::awaitable<origin_check> check_origin(daemon_context& ctx, const std::string
                                           const std::string& last_modified) {
   const auto timeout = ctx.cfg.download.origin_timeout;
   std::string current = url_text;
+  const auto first = parse_url(url_text);
   for (int hop = 0; hop <= max_redirects; ++hop) {
     auto u = parse_url(current);
-    if (!u) co_return origin_check{0, "", "", "cannot check " + current};
-    const auto tls = origin_tls(ctx.cfg, *u);
-    auto conn = co_await net::http_connection::connect(u->host, u->port, timeout, tls);
-    if (!conn)
-      co_return origin_check{0, "", "",
-                             fmt::format("cannot connect to origin {}: {}", u->host_header(), conn.error().message())};
-    net::header_map request_headers;
-    for (const auto& [k, v] : headers) request_headers[k] = v;
-    request_headers.erase("Host");
+    if (!u || !first) co_return origin_check{0, "", "", "cannot check " + redact_url(current)};
+    std::string why;
+    auto conn = co_await connect_origin(ctx, *u, why);
+    if (!conn) co_return origin_check{0, "", "", why};
+    auto request_headers = hop_headers(headers, *first, *u);
     if (!etag.empty()) request_headers["If-None-Match"] = etag;
     if (!last_modified.empty()) request_headers["If-Modified-Since"] = last_modified;
     const std::string method = "HEAD", host_header = u->host_header();
@@ -66,7 +104,7 @@ net::awaitable<origin_check> check_origin(daemon_context& ctx, const std::string
     co_return origin_check{head->status, head->header("ETag"), head->header("Last-Modified"),
                            fmt::format("origin answered {} {}", head->status, head->reason)};
   }
-  co_return origin_check{0, "", "", "too many redirects from " + url_text};
+  co_return origin_check{0, "", "", "too many redirects from " + redact_url(url_text)};
 }
 
 net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::string& url_text,
@@ -75,17 +113,17 @@ net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::
                                                 const std::optional<origin_resume>& resume) {
   const auto timeout = ctx.cfg.download.origin_timeout;
   std::string current = url_text;
+  const auto first = parse_url(url_text);
   for (int hop = 0; hop <= max_redirects; ++hop) {
     auto u = parse_url(current);
-    if (!u) co_return origin_outcome{make_error_code(errc::invalid_url), 0, "invalid URL " + current};
-    const auto tls = origin_tls(ctx.cfg, *u);
-    auto conn = co_await net::http_connection::connect(u->host, u->port, timeout, tls);
+    if (!u || !first) co_return origin_outcome{make_error_code(errc::invalid_url), 0, "invalid URL " + redact_url(current)};
+    std::string why;
+    auto conn = co_await connect_origin(ctx, *u, why);
     if (!conn)
-      co_return origin_outcome{make_error_code(errc::origin_unreachable), 0,
-                               fmt::format("cannot connect to origin {}: {}", u->host_header(), conn.error().message())};
-    net::header_map request_headers;
-    for (const auto& [k, v] : headers) request_headers[k] = v;
-    request_headers.erase("Host");
+      co_return origin_outcome{conn.error() == errc::not_permitted ? conn.error()
+                                                                   : make_error_code(errc::origin_unreachable),
+                               0, why};
+    auto request_headers = hop_headers(headers, *first, *u);
     if (resume) {
       request_headers["Range"] = fmt::format("bytes={}-", std::uint64_t{resume->first_piece} * resume->piece_size);
       request_headers["If-Range"] = resume->validator;
@@ -101,7 +139,7 @@ net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::
     }
     if (head->status < 200 || head->status > 299)
       co_return origin_outcome{make_error_code(errc::origin_status), head->status,
-                               fmt::format("origin returned {} {} for {}", head->status, head->reason, current)};
+                               fmt::format("origin returned {} {} for {}", head->status, head->reason, redact_url(current))};
 
     origin_head layout{head->content_length, 0, false, head->header("ETag"), head->header("Last-Modified")};
     std::uint32_t index = 0;
@@ -176,7 +214,7 @@ net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::
     co_return outcome;
   }
   co_return origin_outcome{make_error_code(errc::origin_status), 0,
-                           fmt::format("more than {} redirects from {}", max_redirects, url_text)};
+                           fmt::format("more than {} redirects from {}", max_redirects, redact_url(url_text))};
 }
 
 }  // namespace df::daemon

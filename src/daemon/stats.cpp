@@ -31,6 +31,8 @@ daemon_stats daemon_stats::create(net::metrics_registry& r) {
       r.counter("dragonfly_dfdaemon_proxy_fallbacks_total", "Proxy requests fetched directly because P2P could not serve them"),
       r.counter("dragonfly_dfdaemon_connections_refused_total",
                 "Connections closed at accept on the upload or proxy port: over its limit or short of descriptors"),
+      r.counter("dragonfly_dfdaemon_origins_refused_total",
+                "Origin fetches refused by origin_policy (loopback, link-local, own or denied addresses)"),
   };
 }
 

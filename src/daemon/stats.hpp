@@ -30,7 +30,8 @@ struct daemon_stats {
   net::metric& proxy_requests;        // requests on the proxy port
   net::metric& proxy_p2p_blobs;       // blob requests served through the swarm
   net::metric& proxy_fallbacks;       // blob requests fetched directly because P2P could not start
-  net::metric& connections_refused;   // connections closed at accept: over the upload or proxy port's limit
+  net::metric& connections_refused;
+  net::metric& origins_refused;       // origin fetches refused by origin_policy (seed peers)   // connections closed at accept: over the upload or proxy port's limit
 
   static daemon_stats create(net::metrics_registry& r);
 };

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace df::net {
 
@@ -173,8 +174,14 @@ awaitable<result<std::unique_ptr<http_connection>>> http_connection::connect(con
   auto ex = co_await asio::this_coro::executor;
   tcp::resolver resolver(ex);
   const std::string service = std::to_string(port);
-  auto [ec, endpoints] = co_await resolver.async_resolve(host, service, use_nothrow);
+  auto [ec, resolved] = co_await resolver.async_resolve(host, service, use_nothrow);
   if (ec) co_return ec;
+  // Checked on what the name resolved to, and connected only to that: a name cannot pass the
+  // check with one address and be connected to with another.
+  std::vector<tcp::endpoint> endpoints;
+  for (const auto& entry : resolved)
+    if (!tls.refuse || !tls.refuse(entry.endpoint().address())) endpoints.push_back(entry.endpoint());
+  if (endpoints.empty()) co_return errc::not_permitted;
   if (!tls.enabled) {
     auto p = std::make_unique<stream_impl<beast::tcp_stream>>(ex);
     p->stream.expires_after(timeout);

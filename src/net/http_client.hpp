@@ -5,8 +5,11 @@
 #include "net/asio.hpp"
 #include "net/http_types.hpp"
 
+#include <boost/asio/ip/address.hpp>
+
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -19,6 +22,9 @@ struct tls_options {
   bool enabled = false;
   bool verify = true;
   std::string ca_file;  // extra PEM bundle to trust; empty = system CAs only
+  // Addresses the host name resolves to that must not be connected to (true = refuse); when
+  // every address is refused, connect fails with errc::not_permitted. Empty = all allowed.
+  std::function<bool(const boost::asio::ip::address&)> refuse;
 };
 
 /// One connection to host:port, reusable for several requests when the server keeps it alive.

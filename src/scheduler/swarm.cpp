@@ -2,6 +2,7 @@
 
 #include "core/ids.hpp"
 #include "core/piece_layout.hpp"
+#include "core/url.hpp"
 
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
@@ -165,7 +166,7 @@ void swarm::ensure_source(task_state& task) {
     task.seeds_tried.insert(id);
     task.seed_pending_host = id;
     stats_.seed_triggers.add();
-    spdlog::info("task {}: asking seed {} to fetch {}", task.request.task_id.substr(0, 12), id, task.request.url);
+    spdlog::info("task {}: asking seed {} to fetch {}", task.request.task_id.substr(0, 12), id, redact_url(task.request.url));
     out_(id, task.request);
     return;
   }

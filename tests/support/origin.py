@@ -7,9 +7,12 @@ was hit. Paths:
   GET /status/<code>       answers with that status
   GET /short/<name>        announces the file's full length, sends half, then closes
   GET /auth/<name>         the file, but only with "Authorization: Bearer secret" (401 otherwise)
+  GET /basic/<name>        the file, but only with Basic authorization for user "user", password "s3cret"
+  GET /redirect/<port>/<name>  302 to http://localhost:<port>/files/<name> (another origin)
   GET /flaky/<name>        the first answer for each name breaks off halfway; later ones are whole
   GET /v2/<name>/blobs/<digest>  the file <name>.blob, whatever the digest says (a registry that lies)
-  GET /stats               JSON: {"requests": n, "range_requests": n, "body_bytes": n, "paths": {path: count}}
+  GET /stats               JSON: {"requests": n, "range_requests": n, "body_bytes": n, "paths": {path: count},
+                           "authorized": {path: requests that carried Authorization or Cookie}}
   POST /reset              zeroes the counters
 """
 import argparse
@@ -34,11 +37,14 @@ class Counters:
         self.range_starts = []
         self.body_bytes = 0
         self.paths = {}
+        self.authorized = {}
 
-    def hit(self, path):
+    def hit(self, path, headers):
         with self.lock:
             self.requests += 1
             self.paths[path] = self.paths.get(path, 0) + 1
+            if headers.get("Authorization") or headers.get("Cookie"):
+                self.authorized[path] = self.authorized.get(path, 0) + 1
 
     def ranged(self, start):
         with self.lock:
@@ -84,9 +90,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with c.lock:
                 body = json.dumps({"requests": c.requests, "range_requests": c.range_requests,
                                    "range_starts": c.range_starts,
-                                   "body_bytes": c.body_bytes, "paths": c.paths})
+                                   "body_bytes": c.body_bytes, "paths": c.paths, "authorized": c.authorized})
             return self.send_plain(200, body)
-        self.server.counters.hit(path)
+        self.server.counters.hit(path, self.headers)
+        m = re.fullmatch(r"/redirect/(\d+)/([A-Za-z0-9._-]+)", path)
+        if m:
+            self.send_response(302)
+            self.send_header("Location", "http://localhost:%s/files/%s" % (m.group(1), m.group(2)))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         m = re.fullmatch(r"/status/(\d{3})", path)
         if m:
             return self.send_plain(int(m.group(1)), "status %s\n" % m.group(1))
@@ -96,10 +109,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not os.path.isfile(full):
                 return self.send_plain(404, "no such blob\n")
             return self.serve_file(full, short=False)
-        m = re.fullmatch(r"/(files|short|auth|flaky)/([A-Za-z0-9._-]+)", path)
-        if m and m.group(1) == "auth" and self.headers.get("Authorization") != "Bearer secret":
+        m = re.fullmatch(r"/(files|short|auth|basic|flaky)/([A-Za-z0-9._-]+)", path)
+        required = {"auth": "Bearer secret", "basic": "Basic dXNlcjpzM2NyZXQ="}  # user:s3cret
+        if m and m.group(1) in required and self.headers.get("Authorization") != required[m.group(1)]:
             self.send_response(401)
-            self.send_header("WWW-Authenticate", 'Bearer realm="test"')
+            self.send_header("WWW-Authenticate", '%s realm="test"' % required[m.group(1)].split()[0])
             self.send_header("Content-Length", "0")
             self.end_headers()
             return

@@ -199,7 +199,10 @@ class Swarm:
     def scheduler_metrics(self):
         return parse_metrics(get("http://127.0.0.1:%d/metrics" % self.scheduler_metrics_port))
 
-    def start_daemon(self, name, seed=False, upload_rate_limit=None, extra=(), data_dir=None, scheduler_port=None):
+    def start_daemon(self, name, seed=False, upload_rate_limit=None, extra=(), data_dir=None, scheduler_port=None,
+                     origin_allow=("127.0.0.0/8",)):
+        """`origin_allow`: what a seed may fetch besides the default policy (the test origins are on
+        loopback, which a seed refuses by default)."""
         data = data_dir or os.path.join(self.workdir, name)
         sock = os.path.join(self.workdir, name + ".sock")
         if self.scheduler_port is None:
@@ -214,6 +217,8 @@ class Swarm:
                     "--ip", "127.0.0.1", "--hostname", name]
             if seed:
                 args.append("--seed-peer")
+                for a in origin_allow:
+                    args += ["--origin-allow", a]
             if upload_rate_limit:
                 args += ["--upload-rate-limit", upload_rate_limit]
             if self.piece_size:

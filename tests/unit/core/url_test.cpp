@@ -37,5 +37,17 @@ TEST(url, filter_query_keeps_order_and_drops_filtered) {
   EXPECT_EQ(filter_query("http://h/p#frag", {}), "http://h/p");
 }
 
+TEST(url, userinfo_is_kept_apart_redacted_and_turned_into_basic_auth) {
+  const auto u = parse_url("http://user:p%40ss@example.com:8080/f?x=1");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->userinfo, "user:p%40ss");
+  EXPECT_EQ(u->host, "example.com");
+  EXPECT_EQ(u->to_string(), "http://example.com:8080/f?x=1");
+  EXPECT_EQ(redact_url("http://user:p%40ss@example.com:8080/f?x=1"), "http://***@example.com:8080/f?x=1");
+  EXPECT_EQ(redact_url("https://example.com/a@b"), "https://example.com/a@b");  // '@' in the path is not userinfo
+  EXPECT_EQ(basic_auth_from_userinfo("user:p%40ss"), "Basic dXNlcjpwQHNz");    // user:p@ss
+  EXPECT_EQ(basic_auth_from_userinfo(""), "");
+}
+
 }  // namespace
 }  // namespace df
