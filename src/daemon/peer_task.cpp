@@ -1,6 +1,7 @@
 #include "daemon/peer_task.hpp"
 
 #include "core/piece_layout.hpp"
+#include "core/url.hpp"
 
 #include "core/ids.hpp"
 #include "daemon/context.hpp"
@@ -141,7 +142,7 @@ awaitable<void> peer_task::run_back_to_source() {
   auto self = shared_from_this();
   back_to_source_ = true;
   ctx_.stats.back_to_source.add();
-  spdlog::info("task {}: back-to-source from {}", task_id_.substr(0, 12), request_.url);
+  spdlog::info("task {}: back-to-source from {}", task_id_.substr(0, 12), redact_url(request_.url));
   origin_callbacks callbacks;
   callbacks.task_limit = task_limit_.get();
   callbacks.on_layout = [this](const origin_head& head) -> result<void> {
@@ -330,7 +331,7 @@ awaitable<void> peer_task::revalidate_then_announce() {
     co_return;
   }
   ctx_.stats.revalidated_stale.add();
-  spdlog::warn("task {}: cached copy of {} dropped: {}", task_id_.substr(0, 12), request_.url,
+  spdlog::warn("task {}: cached copy of {} dropped: {}", task_id_.substr(0, 12), redact_url(request_.url),
                check.status == 200 ? "it changed at the origin" : check.message);
   phase_ = phase::failed;
   discarded_->store(true);
@@ -398,6 +399,16 @@ bool peer_task::all_verified() const {
 }
 
 void peer_task::announce() {
+  // The scheduler recomputes the task ID from what is announced and hangs up on a mismatch; a
+  // task stored before its tag, application and filters were kept cannot show it and stays local.
+  const bool id_matches =
+      task_id_ == compute_task_id({request_.url, request_.tag, request_.application, request_.filters}) ||
+      (!meta_.digest.empty() && task_id_ == content_task_id(meta_.digest));
+  if (!id_matches) {
+    spdlog::warn("task {}: stored without what its ID is computed from; served from this host only",
+                 task_id_.substr(0, 12));
+    return;
+  }
   const bool complete = phase_ == phase::done;
   const bool source = back_to_source_ && !complete;
   registered_ = ctx_.scheduler.send(proto::register_peer{task_id_, peer_id_, request_.url, request_.headers,

@@ -19,7 +19,7 @@ void task_manager::load_cached() {
       ctx_.store.remove(id);
       continue;
     }
-    task_request request{meta->url, {}, {}, {}, {}, false};
+    task_request request{meta->url, {}, meta->tag, meta->application, meta->filters, false};
     request.digest = meta->digest;
     auto task = std::make_shared<peer_task>(ctx_, id, std::move(request), std::move(*meta),
                                             std::make_shared<storage::task_file>(std::move(*file)), false,
@@ -53,6 +53,9 @@ result<std::shared_ptr<peer_task>> task_manager::acquire(const std::string& task
   }
   meta.task_id = task_id;
   meta.url = request.url;
+  meta.tag = request.tag;
+  meta.application = request.application;
+  meta.filters = request.filters;
   meta.digest = request.digest;
   auto task = std::make_shared<peer_task>(ctx_, task_id, std::move(request), std::move(meta),
                                           std::make_shared<storage::task_file>(std::move(*file)), seed_role,

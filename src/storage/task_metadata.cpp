@@ -11,6 +11,9 @@ std::string encode_metadata(const task_metadata& m) {
       {"version", 1},
       {"task_id", m.task_id},
       {"url", m.url},
+      {"tag", m.tag},
+      {"application", m.application},
+      {"filters", m.filters},
       {"piece_size", m.piece_size},
       {"piece_digests", m.piece_digests},
       {"verified", m.verified.to_hex()},
@@ -35,6 +38,9 @@ result<task_metadata> decode_metadata(std::string_view text) {
     m.task_id = j.at("task_id").get<std::string>();
     if (!is_valid_task_id(m.task_id)) return errc::malformed_message;
     m.url = j.at("url").get<std::string>();
+    m.tag = j.value("tag", std::string{});  // fields added later may be missing
+    m.application = j.value("application", std::string{});
+    m.filters = j.value("filters", std::vector<std::string>{});
     if (!j.at("content_length").is_null()) m.content_length = j.at("content_length").get<std::uint64_t>();
     m.piece_size = j.at("piece_size").get<std::uint64_t>();
     m.piece_digests = j.at("piece_digests").get<std::vector<std::string>>();

@@ -17,6 +17,8 @@ namespace df::storage {
 struct task_metadata {
   std::string task_id;
   std::string url;
+  std::string tag, application;           // with url and filters, what the task ID is computed from
+  std::vector<std::string> filters;
   std::optional<std::uint64_t> content_length;  // empty until the origin told us
   std::uint64_t piece_size = 0;
   std::vector<std::string> piece_digests;  // sha256 hex per piece; empty string = unknown yet

@@ -95,6 +95,24 @@ class HostileTest(unittest.TestCase):
         r = self.honest_download(self.peers[0], url, expected, "spoof.out")
         self.assertNotIn("rogue says", r.stderr)
 
+    def test_a_restarted_daemon_re_announces_a_tagged_task_with_a_matching_id(self):
+        # The scheduler checks every announced task ID against its URL, tag, application and
+        # filters: a daemon must keep them with the task to re-announce it after a restart.
+        url, expected = self.new_file("tagged.bin", seed=16)
+        peer = self.peers[0]
+        out = os.path.join(self.s.workdir, "tagged.out")
+        r = self.s.dfget(peer, url + "?token=1", out, "--tag", "t1", "--application", "app", "--filter", "token")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sw.sha256_file(out), expected)
+        rejected = self.rejected()
+        registered = self.s.scheduler_metrics()["dragonfly_scheduler_peers_registered_total"]
+        peer.process.stop()
+        self.s.restart_daemon(peer)
+        sw.wait_until(lambda: self.s.scheduler_metrics()["dragonfly_scheduler_peers_registered_total"] > registered,
+                      15, "the restarted daemon to re-announce its task")
+        self.assertEqual(self.rejected(), rejected)
+        self.s.wait_hosts(3)
+
     def test_floods_of_hostile_frames_cost_bounded_memory_and_honest_downloads_complete(self):
         url, expected = self.new_file("during.bin", seed=14)
         pid = self.s.scheduler.proc.pid
