@@ -1,5 +1,6 @@
 #include "daemon/peer_task.hpp"
 
+#include "core/digest.hpp"
 #include "core/piece_layout.hpp"
 #include "core/url.hpp"
 
@@ -145,8 +146,15 @@ awaitable<void> peer_task::run_back_to_source() {
   spdlog::info("task {}: back-to-source from {}", task_id_.substr(0, 12), redact_url(request_.url));
   origin_callbacks callbacks;
   callbacks.task_limit = task_limit_.get();
-  callbacks.on_layout = [this](const origin_head& head) -> result<void> {
-    if (!head.partial && !meta_.verified.none()) discard_pieces("the origin sent the whole content again");
+  // Pieces held before this read came from the swarm (say, the only seed died mid-task) when no
+  // validator of the origin's was ever seen: a whole answer of the same layout then does not mean
+  // the content changed; each such piece is checked against the origin's bytes as they pass.
+  const bool held_from_swarm = !meta_.verified.none() && meta_.etag.empty() && meta_.last_modified.empty();
+  callbacks.on_layout = [this, held_from_swarm](const origin_head& head) -> result<void> {
+    const bool same_layout = meta_.content_length && head.content_length == meta_.content_length &&
+                             head.piece_size == meta_.piece_size;
+    if (!head.partial && !meta_.verified.none() && !(held_from_swarm && same_layout))
+      discard_pieces("the origin sent the whole content again");
     set_layout(head.content_length ? static_cast<std::int64_t>(*head.content_length) : -1, head.piece_size);
     meta_.etag = head.etag;
     meta_.last_modified = head.last_modified;
@@ -158,7 +166,13 @@ awaitable<void> peer_task::run_back_to_source() {
   };
   callbacks.on_piece = [this](piece_index i, byte_buffer data) -> awaitable<result<void>> {
     const std::uint64_t bytes = data.size();
-    if (meta_.verified.has(i)) co_return result<void>{};
+    if (meta_.verified.has(i)) {  // held from the swarm: the origin's bytes must be the same
+      auto hash = [d = std::move(data)] { return sha256_hex(std::span<const std::byte>(d.data(), d.size())); };
+      const std::string origin_digest = co_await run_blocking(ctx_.pool, std::move(hash));
+      if (phase_ != phase::running) co_return make_error_code(errc::cancelled);
+      if (origin_digest == meta_.piece_digests[i.value()]) co_return result<void>{};
+      discard_pieces("the origin's content differs from what the swarm served");
+    }
     auto file = file_;
     const std::uint64_t offset = std::uint64_t{i.value()} * meta_.piece_size;
     auto job = [file, offset, d = std::move(data)] { return file->write_new(offset, d); };
