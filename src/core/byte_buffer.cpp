@@ -66,4 +66,11 @@ std::size_t buffer_pool_bytes() {
   return p.bytes;
 }
 
+void buffer_pool_clear() {
+  pool& p = the_pool();
+  const std::lock_guard lock(p.mutex);
+  p.free.clear();
+  p.bytes = 0;
+}
+
 }  // namespace df

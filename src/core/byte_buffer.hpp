@@ -41,5 +41,8 @@ inline constexpr std::size_t buffer_pool_min_size = 64 * 1024;
 inline constexpr std::size_t buffer_pool_max_bytes = 64u << 20;
 /// Bytes waiting in the pool now (for tests).
 std::size_t buffer_pool_bytes();
+/// Frees every storage waiting in the pool, so that a test starts from an empty pool whatever
+/// ran before it in the process.
+void buffer_pool_clear();
 
 }  // namespace df
