@@ -43,8 +43,7 @@ peer_task::peer_task(daemon_context& ctx, std::string task_id, task_request requ
       seed_role_(seed_role),
       on_finished_(std::move(on_finished)),
       changed_(ctx.ex),
-      rng_(std::random_device{}()),
-      pick_offset_(static_cast<std::uint32_t>(rng_())) {
+      picker_(std::random_device{}(), std::random_device{}()) {
   if (request_.rate_limit)
     task_limit_ = std::make_unique<net::token_bucket>(ctx.ex, request_.rate_limit,
                                                       std::max<std::uint64_t>(request_.rate_limit / 4, 64 * 1024));
@@ -97,15 +96,15 @@ awaitable<void> peer_task::run_p2p() {
       co_await run_back_to_source();
       co_return;
     }
-    const std::size_t limit = fair_share_limit(ctx_.cfg.download.concurrent_pieces, progress());
+    const std::size_t limit = fair_share_limit(ctx_.cfg.download.concurrent_pieces, progress_beside_parents(picker_input()));
     while (in_flight_.size() < limit) {
       const auto next = pick();
       if (!next) break;
       // Booked here, before the fetch starts, so the next pick() sees it whenever that runs.
-      auto& parent = parents_.at(next->second);
+      auto& parent = parents_.at(next->parent_id);
       ++parent.in_flight;
-      in_flight_[next->first].insert(next->second);
-      net::asio::co_spawn(ctx_.ex, fetch_piece(next->first, parent.info), net::asio::detached);
+      in_flight_[next->piece].insert(next->parent_id);
+      net::asio::co_spawn(ctx_.ex, fetch_piece(next->piece, parent.info), net::asio::detached);
     }
     co_await changed_.wait_for(std::chrono::seconds(1));
     if (unsaved_pieces_ > 0 && std::chrono::steady_clock::now() - last_save_ >= save_at_least_every) save_metadata();
@@ -274,11 +273,11 @@ void peer_task::handle(const proto::message& m) {
     }
   } else if (const auto* p = std::get_if<proto::parents>(&m)) {
     for (std::uint32_t i = 0; i < p->digests.size(); ++i) learn_digest(i, p->digests[i]);
-    std::map<std::string, parent_state> next;
+    parent_map next;
     for (const auto& info : p->parents) {
       auto& s = next[info.peer_id];
       s.info = info;
-      for (const auto piece : info.pieces) note_held(s, piece);
+      for (const auto piece : info.pieces) note_held(s.pieces, piece, piece_count());
       if (auto old = parents_.find(info.peer_id); old != parents_.end()) {
         s.in_flight = old->second.in_flight;
         s.throughput = old->second.throughput;
@@ -288,7 +287,7 @@ void peer_task::handle(const proto::message& m) {
   } else if (const auto* h = std::get_if<proto::have>(&m)) {
     for (const auto& e : h->pieces) learn_digest(e.piece, e.digest);
     if (auto it = parents_.find(h->parent_peer_id); it != parents_.end())
-      for (const auto& e : h->pieces) note_held(it->second, e.piece);
+      for (const auto& e : h->pieces) note_held(it->second.pieces, e.piece, piece_count());
   } else if (const auto* b = std::get_if<proto::back_to_source>(&m)) {
     if (meta_.complete) {
       announce();

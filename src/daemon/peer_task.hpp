@@ -4,6 +4,7 @@
 
 #include "core/strong_int.hpp"
 #include "daemon/fair_share.hpp"
+#include "daemon/piece_picker.hpp"
 #include "net/async_event.hpp"
 #include "net/scheduler_protocol.hpp"
 
@@ -14,8 +15,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -98,29 +97,21 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   std::uint32_t generation() const { return generation_; }
 
  private:
-  struct parent_state {
-    net::proto::parent_info info;
-    bitfield pieces;  // what it holds, as far as we have been told
-    std::uint32_t in_flight = 0;
-    double throughput = 0;  // bytes/s it has delivered to us lately (moving average); 0 = not known yet
-  };
-
   net::awaitable<void> run();
   net::awaitable<void> run_p2p();
   net::awaitable<void> run_back_to_source();
   /// Where to resume reading the origin (first missing piece + validator), if that is possible.
   std::optional<origin_resume> resume_point() const;
-  /// The parent to ask for piece `i`: the holder that should deliver it soonest given what it is
-  /// already sending us and how fast it has been; the seed counts like any holder. Nothing when
-  /// every holder is at its request limit (or already asked for `i`).
-  const std::string* best_holder(std::uint32_t i, double fallback_throughput) const;
   /// Folds one delivered piece into the parent's throughput estimate.
   void record_throughput(const std::string& parent_id, std::uint64_t bytes, std::chrono::steady_clock::duration took,
                          std::uint32_t sharing);
   /// Fetches one piece from a parent; the caller has booked it in in_flight_ and the parent's count.
   net::awaitable<void> fetch_piece(std::uint32_t piece, net::proto::parent_info info);
-  /// The next (piece, parent) to request, or nothing when no request should start now.
-  std::optional<std::pair<std::uint32_t, std::string>> pick() const;
+  /// The next request to start (piece_picker over this task's state), or nothing when none should
+  /// start now.
+  std::optional<piece_request> pick();
+  /// This task's state as the picker reads it.
+  pick_input picker_input() const;
   void set_layout(std::int64_t content_length, std::uint64_t piece_size);
   void learn_digest(std::uint32_t piece, const std::string& digest);
   void discard_pieces(const std::string& why);
@@ -141,10 +132,8 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   void save_metadata();
   net::awaitable<void> save_loop();
   bool all_verified() const;
-  /// What this peer holds beside what its parents hold (for fair_share_limit).
-  swarm_progress progress() const;
-  /// Records that `parent` holds `piece` (ignored when out of range).
-  void note_held(parent_state& parent, std::uint32_t piece) const;
+  /// The piece count once the layout is known.
+  std::optional<std::uint32_t> piece_count() const;
 
   daemon_context& ctx_;
   std::string task_id_;
@@ -159,12 +148,11 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   phase phase_ = phase::running;
   task_error error_;
   net::async_event changed_;
-  std::map<std::string, parent_state> parents_;
-  std::map<std::uint32_t, std::set<std::string>> in_flight_;  // piece → parents asked for it
+  parent_map parents_;
+  in_flight_map in_flight_;  // piece → parents asked for it
   source_bytes sources_;
   std::vector<std::string> notices_;
-  mutable std::mt19937 rng_;     // spreads peers' choices of pieces from the seed
-  std::uint32_t pick_offset_ = 0;  // where this peer starts among equally rare pieces
+  piece_picker picker_;  // its starting point and random source spread peers' choices
   std::uint32_t unsaved_pieces_ = 0;
   std::chrono::steady_clock::time_point last_save_{};
   bool saving_ = false;
