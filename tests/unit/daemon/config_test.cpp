@@ -1,26 +1,156 @@
 #include "core/yaml_config.hpp"
 #include "daemon/config.hpp"
+#include "support/settings.hpp"
 
 #include <gtest/gtest.h>
 
 namespace df::daemon {
 namespace {
 
-std::string error_of(const std::string& yaml) {
-  try {
-    config::parse(yaml).validate();
-  } catch (const config_error& e) {
-    return e.what();
-  }
-  return "";
+using namespace std::chrono_literals;
+
+std::string error_of(const std::string& yaml) { return test::config_error_of<config>(yaml); }
+
+TEST(daemon_config, the_defaults_are_the_documented_ones) {
+  // What `dfdaemon --print-config` shows for an empty file (before the hostname, address and
+  // socket are filled in): the values configs/dfdaemon.yaml and docs/ state.
+  EXPECT_EQ(config::parse("").to_yaml(), R"(data_dir: "/var/lib/dragonfly"
+log_level: "info"
+seed_peer: false
+host:
+  hostname: ""
+  ip: ""
+  idc: ""
+  location: ""
+scheduler:
+  addresses: ["127.0.0.1:8002"]
+  keepalive_interval: 5000ms
+  connect_timeout: 2000ms
+download:
+  rate_limit: 0
+  piece_size: 0
+  concurrent_pieces: 12
+  per_parent_pieces: 2
+  piece_timeout: 30000ms
+  origin_timeout: 30000ms
+  disable_back_to_source: false
+upload:
+  listen: "0.0.0.0"
+  port: 65002
+  rate_limit: 0
+seed:
+  revalidate: "always"
+  max_age: 600000ms
+gc:
+  interval: 60000ms
+  task_ttl: 21600000ms
+  quota: 0
+  high_watermark: 0.9
+  low_watermark: 0.8
+local_api:
+  socket: ""
+origin_tls:
+  ca_file: ""
+  insecure_hosts: []
+origin_policy:
+  allow: []
+  deny: []
+proxy:
+  enabled: true
+  listen: "127.0.0.1"
+  port: 65001
+  default_registry: "https://index.docker.io"
+  registries:
+    {}
+  p2p_rules:
+    - '/v2/.+/blobs/sha256:[0-9a-f]{64}$'
+  connect_tunnel: true
+)");
+  EXPECT_FALSE(config{}.upload.corrupt_for_testing);  // the one setting it does not print
+  EXPECT_NO_THROW(config{}.validate());
 }
 
-TEST(daemon_config, empty_file_gives_the_defaults) {
-  const auto c = config::parse("");
-  EXPECT_EQ(c.upload.port, 65002);
-  EXPECT_EQ(c.download.concurrent_pieces, 12u);
-  EXPECT_EQ(c.download.per_parent_pieces, 2u);
-  EXPECT_EQ(c.seed.revalidate, "always");
+TEST(daemon_config, the_shipped_file_states_the_defaults) {
+  EXPECT_EQ(config::load(DF_SOURCE_DIR "/configs/dfdaemon.yaml").to_yaml(), config::parse("").to_yaml());
+}
+
+TEST(daemon_config, every_key_is_read_into_its_setting) {
+  const auto c = config::parse(R"(
+data_dir: /data/df
+log_level: debug
+seed_peer: true
+host: {hostname: node-1, ip: 10.1.2.3, idc: idc-a, location: "cn|hz|r12"}
+scheduler:
+  addresses: ["10.0.0.1:8002", "10.0.0.2:8002"]
+  keepalive_interval: 7s
+  connect_timeout: 1500ms
+download:
+  rate_limit: 100MB
+  piece_size: 8MiB
+  concurrent_pieces: 20
+  per_parent_pieces: 3
+  piece_timeout: 45s
+  origin_timeout: 1m
+  disable_back_to_source: true
+upload: {listen: 10.1.2.4, port: 65012, rate_limit: 50MiB}
+seed: {revalidate: max_age, max_age: 15m}
+gc: {interval: 2m, task_ttl: 24h, quota: 100GiB, high_watermark: 0.95, low_watermark: 0.7}
+local_api: {socket: /run/df.sock}
+origin_tls: {ca_file: /etc/ca.pem, insecure_hosts: ["registry.test:5000"]}
+origin_policy: {allow: ["127.0.0.0/8", registry.local], deny: ["10.0.0.0/8"]}
+proxy:
+  enabled: false
+  listen: 0.0.0.0
+  port: 65011
+  default_registry: https://mirror.example
+  registries: {"127.0.0.1:5000": "http://127.0.0.1:5000"}
+  p2p_rules: ["/blobs/"]
+  connect_tunnel: false
+)");
+  EXPECT_EQ(c.data_dir, "/data/df");
+  EXPECT_EQ(c.log_level, "debug");
+  EXPECT_TRUE(c.seed_peer);
+  EXPECT_EQ(c.host.hostname, "node-1");
+  EXPECT_EQ(c.host.ip, "10.1.2.3");
+  EXPECT_EQ(c.host.idc, "idc-a");
+  EXPECT_EQ(c.host.location, "cn|hz|r12");
+  EXPECT_EQ(c.scheduler.addresses, (std::vector<std::string>{"10.0.0.1:8002", "10.0.0.2:8002"}));
+  EXPECT_EQ(c.scheduler.keepalive_interval, 7s);
+  EXPECT_EQ(c.scheduler.connect_timeout, 1500ms);
+  EXPECT_EQ(c.download.rate_limit, 100'000'000u);
+  EXPECT_EQ(c.download.piece_size, 8u << 20);
+  EXPECT_EQ(c.download.concurrent_pieces, 20u);
+  EXPECT_EQ(c.download.per_parent_pieces, 3u);
+  EXPECT_EQ(c.download.piece_timeout, 45s);
+  EXPECT_EQ(c.download.origin_timeout, 1min);
+  EXPECT_TRUE(c.download.disable_back_to_source);
+  EXPECT_EQ(c.upload.listen, "10.1.2.4");
+  EXPECT_EQ(c.upload.port, 65012);
+  EXPECT_EQ(c.upload.rate_limit, 50u << 20);
+  EXPECT_EQ(c.seed.revalidate, "max_age");
+  EXPECT_EQ(c.seed.max_age, 15min);
+  EXPECT_EQ(c.gc.interval, 2min);
+  EXPECT_EQ(c.gc.task_ttl, 24h);
+  EXPECT_EQ(c.gc.quota, 100ull << 30);
+  EXPECT_DOUBLE_EQ(c.gc.high_watermark, 0.95);
+  EXPECT_DOUBLE_EQ(c.gc.low_watermark, 0.7);
+  EXPECT_EQ(c.local_api.socket, "/run/df.sock");
+  EXPECT_EQ(c.origin_tls.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(c.origin_tls.insecure_hosts, std::vector<std::string>{"registry.test:5000"});
+  EXPECT_EQ(c.origin_policy.allow, (std::vector<std::string>{"127.0.0.0/8", "registry.local"}));
+  EXPECT_EQ(c.origin_policy.deny, std::vector<std::string>{"10.0.0.0/8"});
+  EXPECT_FALSE(c.proxy.enabled);
+  EXPECT_EQ(c.proxy.listen, "0.0.0.0");
+  EXPECT_EQ(c.proxy.port, 65011);
+  EXPECT_EQ(c.proxy.default_registry, "https://mirror.example");
+  EXPECT_EQ(c.proxy.registries, (std::vector<std::pair<std::string, std::string>>{{"127.0.0.1:5000", "http://127.0.0.1:5000"}}));
+  EXPECT_EQ(c.proxy.p2p_rules, std::vector<std::string>{"/blobs/"});
+  EXPECT_FALSE(c.proxy.connect_tunnel);
+  EXPECT_NO_THROW(c.validate());
+  const auto unchanged = test::same_settings(c.to_yaml(), config::parse("").to_yaml());
+  EXPECT_TRUE(unchanged.empty()) << "a key not set above: " << unchanged.front();
+  // --print-config shows exactly those settings.
+  EXPECT_EQ(config::parse(c.to_yaml()).to_yaml(), c.to_yaml());
 }
 
 TEST(daemon_config, values_in_human_units) {

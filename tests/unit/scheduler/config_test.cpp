@@ -1,0 +1,91 @@
+#include "core/yaml_config.hpp"
+#include "scheduler/config.hpp"
+#include "support/settings.hpp"
+
+#include <gtest/gtest.h>
+
+namespace df::scheduler {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(scheduler_config, the_defaults_are_the_documented_ones) {
+  // What `dfscheduler --print-config` shows for an empty file: the values configs/dfscheduler.yaml
+  // and docs/ state.
+  EXPECT_EQ(config::parse("").to_yaml(), R"(server:
+  listen: "0.0.0.0"
+  port: 8002
+metrics:
+  listen: "127.0.0.1"
+  port: 8000
+keepalive_timeout: 30000ms
+scheduling:
+  max_parents: 8
+  max_children_per_host: 64
+  source_election_delay: 5000ms
+  cross_idc_reveal_delay: 5000ms
+  max_peers_per_host: 10000
+limits:
+  max_connections: 20000
+  max_unidentified_per_ip: 32
+log_level: "info"
+)");
+  EXPECT_EQ(config{}.scheduling.candidate_sample, 64u);  // not a setting; docs/scheduling.md
+  EXPECT_NO_THROW(config{}.validate());
+}
+
+TEST(scheduler_config, the_shipped_file_states_the_defaults) {
+  EXPECT_EQ(config::load(DF_SOURCE_DIR "/configs/dfscheduler.yaml").to_yaml(), config::parse("").to_yaml());
+}
+
+TEST(scheduler_config, every_key_is_read_into_its_setting) {
+  const auto c = config::parse(R"(
+server: {listen: 10.0.0.1, port: 9002}
+metrics: {listen: 0.0.0.0, port: 9000}
+keepalive_timeout: 1m
+scheduling:
+  max_parents: 4
+  max_children_per_host: 16
+  source_election_delay: 2500ms
+  cross_idc_reveal_delay: 10s
+  max_peers_per_host: 500
+limits: {max_connections: 3000, max_unidentified_per_ip: 4}
+log_level: debug
+)");
+  EXPECT_EQ(c.listen, "10.0.0.1");
+  EXPECT_EQ(c.port, 9002);
+  EXPECT_EQ(c.metrics_listen, "0.0.0.0");
+  EXPECT_EQ(c.metrics_port, 9000);
+  EXPECT_EQ(c.keepalive_timeout, 1min);
+  EXPECT_EQ(c.scheduling.max_parents, 4u);
+  EXPECT_EQ(c.scheduling.max_children_per_host, 16u);
+  EXPECT_EQ(c.scheduling.source_election_delay, 2500ms);
+  EXPECT_EQ(c.scheduling.cross_idc_reveal_delay, 10s);
+  EXPECT_EQ(c.scheduling.max_peers_per_host, 500u);
+  EXPECT_EQ(c.limits.max_connections, 3000u);
+  EXPECT_EQ(c.limits.max_unidentified_per_ip, 4u);
+  EXPECT_EQ(c.log_level, "debug");
+  EXPECT_NO_THROW(c.validate());
+  const auto unchanged = test::same_settings(c.to_yaml(), config::parse("").to_yaml());
+  EXPECT_TRUE(unchanged.empty()) << "a key not set above: " << unchanged.front();
+  // --print-config shows exactly those settings.
+  EXPECT_EQ(config::parse(c.to_yaml()).to_yaml(), c.to_yaml());
+}
+
+TEST(scheduler_config, mistakes_are_errors_that_name_the_key) {
+  const auto error_of = test::config_error_of<config>;
+  EXPECT_NE(error_of("sheduling: {}").find("unknown key 'sheduling'"), std::string::npos);
+  EXPECT_NE(error_of("scheduling: {max_parent: 3}").find("'max_parent'"), std::string::npos);
+  EXPECT_NE(error_of("server: {port: http}").find("'port'"), std::string::npos);
+  EXPECT_NE(error_of("scheduling: {max_parents: 0}").find("scheduling.max_parents"), std::string::npos);
+  EXPECT_NE(error_of("scheduling: {max_children_per_host: 0}").find("max_children_per_host"), std::string::npos);
+  EXPECT_NE(error_of("scheduling: {max_peers_per_host: 0}").find("max_peers_per_host"), std::string::npos);
+  EXPECT_NE(error_of("limits: {max_connections: 0}").find("limits.max_connections"), std::string::npos);
+  EXPECT_NE(error_of("limits: {max_unidentified_per_ip: 0}").find("max_unidentified_per_ip"), std::string::npos);
+  EXPECT_NE(error_of("limits: {max_conections: 1}").find("'max_conections'"), std::string::npos);
+  EXPECT_NE(error_of("keepalive_timeout: 500ms").find("keepalive_timeout"), std::string::npos);
+  EXPECT_EQ(error_of("log_level: warn"), "");
+}
+
+}  // namespace
+}  // namespace df::scheduler
