@@ -5,8 +5,57 @@
 
 #include <random>
 
+#include "support/fields.hpp"
+
 namespace df::net {
 namespace {
+
+// A task ID and a digest as they appear in the golden texts below.
+#define TID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define SHA "sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+// Field paths (see test::compare_fields) joined for a failure message.
+std::string joined(const std::vector<std::string>& paths) {
+  std::string out;
+  for (const auto& p : paths) out += p + " ";
+  return out;
+}
+
+// One message with every field set and its exact text on the wire (keys in sorted order).
+template <class Message>
+struct golden {
+  Message message;
+  std::string text;
+};
+
+// Each sample encodes to exactly its text, and the text decodes to exactly the sample.
+template <class Message, class Encode, class Decode>
+void expect_golden(const std::vector<golden<Message>>& all, Encode encode, Decode decode) {
+  ASSERT_EQ(all.size(), std::variant_size_v<Message>);  // one sample per message type
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& [m, text] = all[i];
+    EXPECT_EQ(m.index(), i) << text;  // in the variant's order, so none is missed
+    std::visit(
+        [&](const auto& v) {
+          // Every field differs from its default, so that a field dropped by both sides shows;
+          // `version` (field 0 where it exists) has one legal value, its default.
+          auto unset = test::fields_at_default(v);
+          if constexpr (requires { v.version; }) std::erase(unset, ".0");
+          EXPECT_TRUE(unset.empty()) << "fields left at their default: " << joined(unset) << "in " << text;
+        },
+        m);
+    EXPECT_EQ(encode(m), text);
+    const auto back = decode(text);
+    ASSERT_TRUE(back) << text;
+    ASSERT_EQ(back->index(), m.index()) << text;
+    std::visit(
+        [&](const auto& v) {
+          const auto diff = test::compare_fields(std::get<std::decay_t<decltype(v)>>(*back), v);
+          EXPECT_TRUE(diff.differ.empty()) << "fields decoded wrong: " << joined(diff.differ) << "from " << text;
+        },
+        m);
+  }
+}
 
 const std::string tid(64, 'a');
 
@@ -41,6 +90,62 @@ TEST(scheduler_protocol, every_message_round_trips) {
     EXPECT_EQ(back->index(), m.index()) << text;
     EXPECT_EQ(proto::encode(*back), text);
   }
+}
+
+TEST(scheduler_protocol, every_message_has_this_exact_text) {
+  using namespace proto;
+  const std::vector<golden<message>> all{
+      {hello{1, {"h-1", "h", "10.0.0.1", 65002, "idc1", "cn|hz|r1", true, 30000000}},
+       R"({"host":{"host_id":"h-1","hostname":"h","idc":"idc1","ip":"10.0.0.1","location":"cn|hz|r1","seed":true,)"
+       R"("upload_port":65002,"upload_rate_limit":30000000},"type":"hello","version":1})"},
+      {keepalive{}, R"({"type":"keepalive"})"},
+      {register_peer{TID, "p1", "http://o/f", {{"Authorization", "Bearer x"}}, "tag", "app", {"Expires"}, true, true, SHA},
+       R"({"application":"app","complete":true,"digest":")" SHA R"(","filters":["Expires"],)"
+       R"("headers":{"Authorization":"Bearer x"},"peer_id":"p1","source":true,"tag":"tag","task_id":")" TID
+       R"(","type":"register_peer","url":"http://o/f"})"},
+      {task_meta{TID, "p1", 123, 4194304},
+       R"({"content_length":123,"peer_id":"p1","piece_size":4194304,"task_id":")" TID R"(","type":"task_meta"})"},
+      {piece_done{TID, "p1", 7, "d7"},
+       R"({"digest":"d7","peer_id":"p1","piece":7,"task_id":")" TID R"(","type":"piece_done"})"},
+      {peer_done{TID, "p1"}, R"({"peer_id":"p1","task_id":")" TID R"(","type":"peer_done"})"},
+      {peer_failed{TID, "p1", "content digest mismatch", 200, "digest"},
+       R"({"error_type":"digest","message":"content digest mismatch","origin_status":200,"peer_id":"p1",)"
+       R"("task_id":")" TID R"(","type":"peer_failed"})"},
+      {parent_failed{TID, "p1", "p2", "digest mismatch"},
+       R"({"parent_peer_id":"p2","peer_id":"p1","reason":"digest mismatch","task_id":")" TID
+       R"(","type":"parent_failed"})"},
+      {leave_peer{TID, "p1"}, R"({"peer_id":"p1","task_id":")" TID R"(","type":"leave_peer"})"},
+      {seed_task{TID, "http://o/f", {{"X-A", "1"}}, "tag", "app", {"Expires"}, SHA},
+       R"({"application":"app","digest":")" SHA R"(","filters":["Expires"],"headers":{"X-A":"1"},"tag":"tag",)"
+       R"("task_id":")" TID R"(","type":"seed_task","url":"http://o/f"})"},
+      {task_info{TID, "p1", 123, 4194304},
+       R"({"content_length":123,"peer_id":"p1","piece_size":4194304,"task_id":")" TID R"(","type":"task_info"})"},
+      {parents{TID, "p1", {parent_info{"p2", "h-2", "10.0.0.2", 65002, true, {1, 3}}}, {"d0", "d1"}},
+       R"({"digests":["d0","d1"],"parents":[{"host_id":"h-2","ip":"10.0.0.2","peer_id":"p2","pieces":[1,3],)"
+       R"("seed":true,"upload_port":65002}],"peer_id":"p1","task_id":")" TID R"(","type":"parents"})"},
+      {have{TID, "p1", "p2", {piece_entry{3, "d3"}}},
+       R"({"parent_peer_id":"p2","peer_id":"p1","pieces":[{"digest":"d3","piece":3}],"task_id":")" TID
+       R"(","type":"have"})"},
+      {back_to_source{TID, "p1", "no seed"},
+       R"({"peer_id":"p1","reason":"no seed","task_id":")" TID R"(","type":"back_to_source"})"},
+      {task_failed{TID, "p1", "origin returned 500", 500, "origin"},
+       R"({"error_type":"origin","message":"origin returned 500","origin_status":500,"peer_id":"p1",)"
+       R"("task_id":")" TID R"(","type":"task_failed"})"},
+  };
+  expect_golden(all, [](const message& m) { return encode(m); }, [](std::string_view t) { return decode(t); });
+}
+
+TEST(scheduler_protocol, fields_added_later_may_be_missing) {
+  // What a daemon or scheduler from before `digest` and `error_type` sends.
+  auto reg = proto::decode(R"({"type":"register_peer","task_id":")" TID R"(","peer_id":"p","url":"u","headers":{},)"
+                           R"("tag":"","application":"","filters":[],"source":false,"complete":false})");
+  ASSERT_TRUE(reg);
+  EXPECT_EQ(std::get<proto::register_peer>(*reg).digest, "");
+  auto failed = proto::decode(R"({"type":"task_failed","task_id":")" TID R"(","peer_id":"p","message":"m",)"
+                              R"("origin_status":404})");
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(std::get<proto::task_failed>(*failed).origin_status, 404);
+  EXPECT_EQ(std::get<proto::task_failed>(*failed).error_type, "");
 }
 
 TEST(scheduler_protocol, malformed_input_is_an_error) {
@@ -89,6 +194,26 @@ TEST(local_protocol, every_message_round_trips) {
     EXPECT_EQ(back->index(), m.index());
     EXPECT_EQ(local::encode(*back), text);
   }
+}
+
+TEST(local_protocol, every_message_has_this_exact_text) {
+  using namespace local;
+  const std::vector<golden<message>> all{
+      {download_request{1, "http://o/f", {{"A", "b"}}, "t", "app", {"x"}, true, true, 1000, true},
+       R"({"application":"app","disable_back_to_source":true,"filters":["x"],"headers":{"A":"b"},"link":true,)"
+       R"("pass_fd":true,"rate_limit":1000,"tag":"t","type":"download_request","url":"http://o/f","version":1})"},
+      {download_started{TID, 10}, R"({"content_length":10,"task_id":")" TID R"(","type":"download_started"})"},
+      {progress{1, 2, 3, 4, 5},
+       R"({"delivered":5,"from_cache":4,"from_origin":3,"from_peers":1,"from_seed":2,"type":"progress"})"},
+      {notice{"scheduler unreachable"}, R"({"message":"scheduler unreachable","type":"notice"})"},
+      {download_done{TID, 10, progress{1, 2, 3, 4, 10}, true, "/var/lib/dragonfly/tasks/x/data"},
+       R"({"back_to_source":true,"cache_path":"/var/lib/dragonfly/tasks/x/data","content_length":10,)"
+       R"("sources":{"delivered":10,"from_cache":4,"from_origin":3,"from_peers":1,"from_seed":2},)"
+       R"("task_id":")" TID R"(","type":"download_done"})"},
+      {download_error{"origin", "origin returned 404", 404},
+       R"({"error_type":"origin","message":"origin returned 404","origin_status":404,"type":"download_error"})"},
+  };
+  expect_golden(all, [](const message& m) { return encode(m); }, [](std::string_view t) { return decode(t); });
 }
 
 TEST(local_protocol, fields_added_later_may_be_missing) {
