@@ -132,36 +132,88 @@ class EdgeCases(unittest.TestCase):
         self.check_ok(self.s.dfget(self.a, url, out, "-H", "Authorization: Bearer secret", "--tag", "auth"))
         self.assertEqual(sw.sha256_file(out), sw.sha256_file(os.path.join(self.root, "small.bin")))
 
+    @staticmethod
+    def exchange(sock, payload):
+        """Sends one payload on a fresh connection; returns (the reply's first line or frame bytes,
+        whether the other side then closed the connection)."""
+        sock.settimeout(5)
+        try:
+            sock.sendall(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # closed while we were still sending: what it answered is still read below
+        reply = b""
+        while b"\r\n" not in reply:
+            try:
+                chunk = sock.recv(4096)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                return reply, True
+            reply += chunk
+        sock.settimeout(1)
+        try:
+            closed = sock.recv(4096) == b""
+        except ConnectionResetError:
+            closed = True
+        except socket.timeout:
+            closed = False
+        return reply, closed
+
     def test_hostile_input_on_every_port(self):
-        garbage = [b"GET /v1/tasks/../../etc/passwd/pieces/0 HTTP/1.1\r\nHost: x\r\n\r\n",
-                   b"GET /v1/tasks/" + b"a" * 64 + b"/pieces/-1 HTTP/1.1\r\nHost: x\r\n\r\n",
-                   b"\x00\xff" * 1000, b"GET / HTTP/1.1\r\n" + b"X: " + b"y" * 100000 + b"\r\n\r\n",
-                   b"GET /v1/tasks/" + b"a" * 64 + b"/pieces/0 HTTP/1.1\r\nHost: x\r\n"
-                   b"Range: bytes=99999999999999999999999-1\r\n\r\n",
-                   b"GET /v1/tasks/" + b"a" * 64 + b"/pieces/99999999999999999999 HTTP/1.1\r\nHost: x\r\n\r\n",
-                   b"GET /metrics HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\nabc"]
-        for payload in garbage:
+        task = b"a" * 64
+        # Payload → the status line the upload port answers with, and whether it closes the
+        # connection: a well-formed request with a bad path is answered and the connection kept;
+        # bytes that are not HTTP (or exceed a limit) get one 400 and the connection is closed.
+        upload = [
+            (b"GET /v1/tasks/../../etc/passwd/pieces/0 HTTP/1.1\r\nHost: x\r\n\r\n", b"HTTP/1.1 400 ", False),
+            (b"GET /v1/tasks/" + task + b"/pieces/-1 HTTP/1.1\r\nHost: x\r\n\r\n", b"HTTP/1.1 400 ", False),
+            (b"\x00\xff" * 1000, b"HTTP/1.1 400 ", True),
+            (b"GET / HTTP/1.1\r\n" + b"X: " + b"y" * 100000 + b"\r\n\r\n", b"HTTP/1.1 400 ", True),
+            (b"GET /v1/tasks/" + task + b"/pieces/0 HTTP/1.1\r\nHost: x\r\n"
+             b"Range: bytes=99999999999999999999999-1\r\n\r\n", b"HTTP/1.1 404 ", False),
+            (b"GET /v1/tasks/" + task + b"/pieces/99999999999999999999 HTTP/1.1\r\nHost: x\r\n\r\n",
+             b"HTTP/1.1 400 ", False),
+            (b"GET /metrics HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\nabc", b"HTTP/1.1 400 ", True),
+        ]
+        rejected_before = self.a.metrics()["dragonfly_dfdaemon_upload_rejected_total"]
+        for payload, status, closes in upload:
             with socket.create_connection(("127.0.0.1", self.a.upload_port), timeout=5) as c:
-                c.sendall(payload)
-                c.settimeout(5)
+                reply, closed = self.exchange(c, payload)
+            self.assertTrue(reply.startswith(status), (payload[:60], reply[:80]))
+            self.assertEqual(closed, closes, payload[:60])
+        # The three requests with a malformed task or piece number and the one for a piece not
+        # held are counted.
+        self.assertEqual(self.a.metrics()["dragonfly_dfdaemon_upload_rejected_total"] - rejected_before, 4)
+        # The local API: a frame it cannot read closes the connection without a word; a frame
+        # that is not a download_request gets one download_error, then the connection closes.
+        error = (b'{"error_type":"daemon","message":"malformed request: expected download_request",'
+                 b'"origin_status":0,"type":"download_error"}')
+        local = [(b"\x01\xff\xff\xff\xff", b""),
+                 (b"\x01\x00\x00\x00\x05hello", b"\x01" + len(error).to_bytes(4, "big") + error),
+                 (b"\x09garbage", b"")]
+        for payload, expected in local:
+            with socket.socket(socket.AF_UNIX) as s:
+                s.settimeout(5)
+                s.connect(self.a.socket)
+                s.sendall(payload)
+                reply = b""
                 try:
-                    reply = c.recv(64)
-                except (ConnectionResetError, socket.timeout):
-                    reply = b""
-                self.assertFalse(reply.startswith(b"HTTP/1.1 200"), payload[:40])
-        for payload in (b"\x01\xff\xff\xff\xff", b"\x01\x00\x00\x00\x05hello", b"\x09garbage"):
-            s = socket.socket(socket.AF_UNIX)
-            s.connect(self.a.socket)
-            s.sendall(payload)
-            s.close()
+                    while chunk := s.recv(4096):
+                        reply += chunk
+                except ConnectionResetError:
+                    pass  # closed, as with an end of stream
+            self.assertEqual(reply, expected, payload)
+        # The scheduler closes a connection whose first message does not parse, says nothing, counts it.
+        bad_before = self.s.scheduler_metrics().get("dragonfly_scheduler_messages_rejected_total", 0)
         with socket.create_connection(("127.0.0.1", self.s.scheduler_port), timeout=5) as c:
             c.sendall(b"\x01\x00\x00\x00\x03{x}")
+            self.assertEqual(c.recv(4096), b"")
+        self.assertEqual(self.s.scheduler_metrics()["dragonfly_scheduler_messages_rejected_total"] - bad_before, 1)
         for _ in range(200):  # connections opened and dropped
             socket.create_connection(("127.0.0.1", self.a.upload_port), timeout=5).close()
         self.assertTrue(self.a.process.alive())
         self.assertTrue(self.s.scheduler.alive())
         self.check_ok(self.s.dfget(self.a, self.s.origin_url("/files/small.bin"), self.out("after-garbage")))
-        self.assertGreater(self.a.metrics()["dragonfly_dfdaemon_upload_rejected_total"], 0)
 
 
 class ConnectionChurn(unittest.TestCase):
