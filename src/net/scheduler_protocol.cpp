@@ -5,11 +5,14 @@
 
 #include "net/json_variant.hpp"
 
+#include <algorithm>
+
 namespace df::net::proto {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(host_info, host_id, hostname, ip, upload_port, idc, location, seed,
                                    upload_rate_limit)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(parent_info, peer_id, host_id, ip, upload_port, seed, pieces)
+// `held` came later in version 1: a parent without it decodes with "".
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(parent_info, peer_id, host_id, ip, upload_port, seed, pieces, held)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(piece_entry, piece, digest)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(hello, version, host)
 inline void to_json(nlohmann::json& j, const keepalive&) { j = nlohmann::json::object(); }
@@ -29,6 +32,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(parents, task_id, peer_id, parents, digests)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(have, task_id, peer_id, parent_peer_id, pieces)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(back_to_source, task_id, peer_id, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(task_failed, task_id, peer_id, message, origin_status, error_type)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(digests, task_id, peer_id, first, digests)
 
 namespace {
 
@@ -36,7 +40,7 @@ namespace {
 constexpr std::string_view names[] = {
     "hello",       "keepalive",     "register_peer", "task_meta", "piece_done", "peer_done",
     "peer_failed", "parent_failed", "leave_peer",    "seed_task", "task_info",  "parents",
-    "have",        "back_to_source", "task_failed"};
+    "have",        "back_to_source", "task_failed", "digests"};
 static_assert(std::size(names) == std::variant_size_v<message>);
 
 // Task IDs name directories and URLs; a message with a malformed one is rejected up front.
@@ -117,6 +121,7 @@ struct bounds_check {
       id(p.ip);
       ok = ok && p.pieces.size() <= max_piece_count;
       for (auto i : p.pieces) piece(i);
+      text(p.held, max_piece_count / 4);
     }
     digests(m.digests);
   }
@@ -133,6 +138,12 @@ struct bounds_check {
     id(m.peer_id);
     text(m.reason, field_limits::text);
   }
+  void operator()(const struct digests& m) {
+    id(m.peer_id);
+    piece(m.first);
+    digests(m.digests);
+    ok = ok && std::size_t{m.first} + m.digests.size() <= max_piece_count;
+  }
   void operator()(const task_failed& m) {
     id(m.peer_id);
     text(m.message, field_limits::text);
@@ -143,6 +154,29 @@ struct bounds_check {
 }  // namespace
 
 std::string_view type_name(const message& m) { return names[m.index()]; }
+
+std::vector<message> split_for_wire(message m) {
+  std::vector<message> out;
+  if (auto* p = std::get_if<parents>(&m); p && p->digests.size() > max_wire_entries) {
+    for (std::size_t first = 0; first < p->digests.size(); first += max_wire_entries) {
+      const auto end = std::min(p->digests.size(), first + max_wire_entries);
+      out.emplace_back(digests{p->task_id, p->peer_id, static_cast<std::uint32_t>(first),
+                               std::vector<std::string>(p->digests.begin() + static_cast<std::ptrdiff_t>(first),
+                                                        p->digests.begin() + static_cast<std::ptrdiff_t>(end))});
+    }
+    p->digests.clear();
+  } else if (auto* h = std::get_if<have>(&m); h && h->pieces.size() > max_wire_entries) {
+    for (std::size_t first = 0; first < h->pieces.size(); first += max_wire_entries) {
+      const auto end = std::min(h->pieces.size(), first + max_wire_entries);
+      out.emplace_back(have{h->task_id, h->peer_id, h->parent_peer_id,
+                            std::vector<piece_entry>(h->pieces.begin() + static_cast<std::ptrdiff_t>(first),
+                                                     h->pieces.begin() + static_cast<std::ptrdiff_t>(end))});
+    }
+    return out;
+  }
+  out.push_back(std::move(m));
+  return out;
+}
 
 std::string encode(const message& m) { return encode_typed_json(names, m); }
 

@@ -34,7 +34,8 @@ struct parent_info {
   std::string ip;
   std::uint16_t upload_port = 0;
   bool seed = false;
-  std::vector<std::uint32_t> pieces;  // the piece numbers it holds
+  std::vector<std::uint32_t> pieces;  // the piece numbers it holds (small holdings) ...
+  std::string held;                   // ... or, for large ones, a hex bitfield (bitfield::to_hex); "" = none
 };
 
 /// One piece a parent newly holds, with the digest the source computed.
@@ -91,6 +92,8 @@ struct parents {
   std::vector<parent_info> parents;
   std::vector<std::string> digests;  // by piece number; "" = not known yet
 };
+/// Piece digests from `first` on, for a task too big to carry them in `parents` (split_for_wire).
+struct digests { std::string task_id, peer_id; std::uint32_t first = 0; std::vector<std::string> digests; };
 /// One of the peer's parents holds new pieces.
 struct have { std::string task_id, peer_id, parent_peer_id; std::vector<piece_entry> pieces; };
 /// The peer must fetch from the origin itself (it is the task's source).
@@ -101,7 +104,7 @@ struct task_failed { std::string task_id, peer_id, message; int origin_status = 
 /// Any message of protocol version 1.
 using message = std::variant<hello, keepalive, register_peer, task_meta, piece_done, peer_done, peer_failed,
                              parent_failed, leave_peer, seed_task, task_info, parents, have, back_to_source,
-                             task_failed>;
+                             task_failed, digests>;
 
 /// Bounds on the variable-size fields of a message, checked by decode() before a message is used.
 struct field_limits {
@@ -114,6 +117,14 @@ struct field_limits {
   static constexpr std::size_t digest = 128;        // one piece or content digest
   static constexpr std::size_t parents = 64;        // parents in one `parents` message
 };
+
+/// Entries a message may carry and still fit a frame: a parents message's digests, a have's pieces.
+inline constexpr std::size_t max_wire_entries = 16384;  // × ≤ 80 bytes of JSON each ≈ 1.3 MiB
+
+/// The message as one or more messages that each fit a frame: a `parents` with more digests than
+/// max_wire_entries becomes `digests` messages (sent first) and the `parents` without them; a
+/// `have` with more pieces becomes several. Anything else is returned as it is.
+std::vector<message> split_for_wire(message m);
 
 /// JSON text of a message (the frame payload).
 std::string encode(const message& m);

@@ -63,7 +63,8 @@ struct service::impl : std::enable_shared_from_this<impl> {
 
   void send_now(const std::string& host_id, const proto::message& m) {
     const auto it = connections.find(host_id);
-    if (it != connections.end()) it->second.stream->send(net::frame_kind::message, proto::encode(m));
+    if (it == connections.end()) return;
+    for (const auto& part : proto::split_for_wire(m)) it->second.stream->send(net::frame_kind::message, proto::encode(part));
   }
 
   void flush_haves() {

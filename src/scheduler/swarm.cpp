@@ -13,6 +13,11 @@ namespace df::scheduler {
 
 namespace proto = net::proto;
 
+namespace {
+// A parent holding more pieces than this is described by a hex bitfield, not a list of numbers.
+constexpr std::size_t max_listed_pieces = 1024;
+}  // namespace
+
 swarm_stats swarm_stats::create(net::metrics_registry& r) {
   return swarm_stats{
       r.gauge("dragonfly_scheduler_hosts", "Connected daemons"),
@@ -320,6 +325,12 @@ void swarm::set_parents(task_state& task, peer_state& peer, std::vector<std::str
     } else {
       for (std::uint32_t i = 0; i < parent.pieces.size(); ++i)
         if (parent.pieces.has(piece_index(i))) info.pieces.push_back(i);
+    }
+    if (info.pieces.size() > max_listed_pieces) {  // a bitfield is smaller: 2 hex digits per 8 pieces
+      bitfield held(task.piece_count());
+      for (const auto i : info.pieces) held.set(piece_index(i));
+      info.held = held.to_hex();
+      info.pieces.clear();
     }
     msg.parents.push_back(std::move(info));
   }

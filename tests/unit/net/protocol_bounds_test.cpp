@@ -65,3 +65,44 @@ TEST(protocol_bounds, layouts_from_the_network_are_bounded) {
 
 }  // namespace
 }  // namespace df::net::proto
+
+namespace df::net::proto {
+namespace {
+
+TEST(protocol_split, a_parents_message_with_many_digests_becomes_digest_chunks_then_the_parents) {
+  parents big{tid, "p", {parent_info{"q", "h", "1.2.3.4", 1, false, {}, "ff"}}, {}};
+  for (std::uint32_t i = 0; i < 100000; ++i) big.digests.push_back(std::string(64, 'a' + i % 6));
+  const auto parts = split_for_wire(big);
+  ASSERT_EQ(parts.size(), 8u);  // ceil(100000 / 16384) digest chunks, then the parents
+  std::vector<std::string> rejoined;
+  for (std::size_t k = 0; k + 1 < parts.size(); ++k) {
+    const auto& d = std::get<digests>(parts[k]);
+    EXPECT_EQ(d.first, rejoined.size());
+    rejoined.insert(rejoined.end(), d.digests.begin(), d.digests.end());
+  }
+  EXPECT_EQ(rejoined, big.digests);
+  const auto& p = std::get<parents>(parts.back());
+  EXPECT_TRUE(p.digests.empty());
+  EXPECT_EQ(p.parents.size(), 1u);
+  for (const auto& part : parts) {  // each fits a frame and decodes
+    const auto text = encode(part);
+    EXPECT_LE(text.size(), 4u << 20);
+    EXPECT_TRUE(decode(text));
+  }
+}
+
+TEST(protocol_split, a_have_with_many_pieces_is_split_and_small_messages_pass_unchanged) {
+  have big{tid, "p", "q", {}};
+  for (std::uint32_t i = 0; i < 40000; ++i) big.pieces.push_back(piece_entry{i, std::string(64, 'd')});
+  const auto parts = split_for_wire(big);
+  ASSERT_EQ(parts.size(), 3u);
+  std::uint32_t next = 0;
+  for (const auto& part : parts)
+    for (const auto& e : std::get<have>(part).pieces) EXPECT_EQ(e.piece, next++);
+  EXPECT_EQ(next, 40000u);
+  EXPECT_EQ(split_for_wire(keepalive{}).size(), 1u);
+  EXPECT_EQ(split_for_wire(parents{tid, "p", {}, {"d"}}).size(), 1u);
+}
+
+}  // namespace
+}  // namespace df::net::proto

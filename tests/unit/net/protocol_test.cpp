@@ -77,6 +77,7 @@ std::vector<proto::message> every_scheduler_message() {
       proto::have{tid, "p1", "p2", {proto::piece_entry{3, "d3"}}},
       proto::back_to_source{tid, "p1", "no seed"},
       proto::task_failed{tid, "p1", "origin returned 500", 500},
+      proto::digests{tid, "p1", 16384, {"d16384", ""}},
   };
 }
 
@@ -120,8 +121,8 @@ TEST(scheduler_protocol, every_message_has_this_exact_text) {
        R"("task_id":")" TID R"(","type":"seed_task","url":"http://o/f"})"},
       {task_info{TID, "p1", 123, 4194304},
        R"({"content_length":123,"peer_id":"p1","piece_size":4194304,"task_id":")" TID R"(","type":"task_info"})"},
-      {parents{TID, "p1", {parent_info{"p2", "h-2", "10.0.0.2", 65002, true, {1, 3}}}, {"d0", "d1"}},
-       R"({"digests":["d0","d1"],"parents":[{"host_id":"h-2","ip":"10.0.0.2","peer_id":"p2","pieces":[1,3],)"
+      {parents{TID, "p1", {parent_info{"p2", "h-2", "10.0.0.2", 65002, true, {1, 3}, "a0"}}, {"d0", "d1"}},
+       R"({"digests":["d0","d1"],"parents":[{"held":"a0","host_id":"h-2","ip":"10.0.0.2","peer_id":"p2","pieces":[1,3],)"
        R"("seed":true,"upload_port":65002}],"peer_id":"p1","task_id":")" TID R"(","type":"parents"})"},
       {have{TID, "p1", "p2", {piece_entry{3, "d3"}}},
        R"({"parent_peer_id":"p2","peer_id":"p1","pieces":[{"digest":"d3","piece":3}],"task_id":")" TID
@@ -131,6 +132,8 @@ TEST(scheduler_protocol, every_message_has_this_exact_text) {
       {task_failed{TID, "p1", "origin returned 500", 500, "origin"},
        R"({"error_type":"origin","message":"origin returned 500","origin_status":500,"peer_id":"p1",)"
        R"("task_id":")" TID R"(","type":"task_failed"})"},
+      {digests{TID, "p1", 16384, {"d16384", "d16385"}},
+       R"({"digests":["d16384","d16385"],"first":16384,"peer_id":"p1","task_id":")" TID R"(","type":"digests"})"},
   };
   expect_golden(all, [](const message& m) { return encode(m); }, [](std::string_view t) { return decode(t); });
 }
