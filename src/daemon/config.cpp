@@ -1,5 +1,7 @@
 #include "daemon/config.hpp"
 
+#include "core/piece_layout.hpp"
+
 #include "core/url.hpp"
 #include "core/yaml_config.hpp"
 
@@ -142,8 +144,8 @@ void config::validate() const {
   if (gc.interval < std::chrono::milliseconds(100)) throw config_error("gc.interval must be at least 100ms");
   if (!(gc.low_watermark > 0 && gc.low_watermark <= gc.high_watermark && gc.high_watermark <= 1))
     throw config_error("gc watermarks must satisfy 0 < low_watermark <= high_watermark <= 1");
-  if (download.piece_size != 0 && (download.piece_size < 64 * 1024 || download.piece_size > (256u << 20)))
-    throw config_error("download.piece_size must be between 64KiB and 256MiB (or 0 for automatic)");
+  if (download.piece_size != 0 && (download.piece_size < min_wire_piece_size || download.piece_size > max_wire_piece_size))
+    throw config_error("download.piece_size must be between 4KiB and 256MiB (or 0 for automatic)");
   const auto check_base = [](const std::string& what, const std::string& base) {
     const auto u = parse_url(base);
     if (!u || u->target != "/")

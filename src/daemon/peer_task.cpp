@@ -29,6 +29,7 @@ namespace {
 // crash loses little work.
 constexpr std::uint32_t save_every_pieces = 16;
 constexpr auto save_at_least_every = std::chrono::seconds(1);
+constexpr std::uint32_t save_shares = 32;  // a big task saves after every 1/32 of its pieces
 constexpr int max_origin_resumes = 3;  // times a broken-off origin body is resumed before failing
 }  // namespace
 
@@ -278,12 +279,21 @@ void peer_task::handle(const proto::message& m) {
       auto& s = next[info.peer_id];
       s.info = info;
       for (const auto piece : info.pieces) note_held(s.pieces, piece, piece_count());
+      bitfield held;  // large holdings come as a hex bitfield
+      if (!info.held.empty() && bitfield::from_hex(info.held, static_cast<std::uint32_t>(info.held.size() * 4), held))
+        for (std::uint32_t i = 0; i < held.size(); ++i)
+          if (held.has(piece_index(i))) note_held(s.pieces, i, piece_count());
+      s.info.pieces.clear();  // kept in s.pieces
+      s.info.held.clear();
       if (auto old = parents_.find(info.peer_id); old != parents_.end()) {
         s.in_flight = old->second.in_flight;
         s.throughput = old->second.throughput;
       }
     }
     parents_ = std::move(next);
+  } else if (const auto* d = std::get_if<proto::digests>(&m)) {
+    for (std::size_t i = 0; i < d->digests.size(); ++i)
+      learn_digest(static_cast<std::uint32_t>(d->first + i), d->digests[i]);
   } else if (const auto* h = std::get_if<proto::have>(&m)) {
     for (const auto& e : h->pieces) learn_digest(e.piece, e.digest);
     if (auto it = parents_.find(h->parent_peer_id); it != parents_.end())
@@ -402,7 +412,10 @@ void peer_task::piece_stored(std::uint32_t piece) {
   if (registered_)
     ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, piece, back_to_source_ ? meta_.piece_digests[piece] : ""});
   const auto now = std::chrono::steady_clock::now();
-  if (++unsaved_pieces_ >= save_every_pieces || now - last_save_ >= save_at_least_every) save_metadata();
+  // The metadata grows with the piece count (a digest per piece): a big task saves it after a
+  // share of its pieces rather than every few, or a 100,000-piece task writes gigabytes of it.
+  const std::uint32_t every = std::max(save_every_pieces, piece_count().value_or(0) / save_shares);
+  if (++unsaved_pieces_ >= every || now - last_save_ >= save_at_least_every) save_metadata();
   changed_.notify_all();
   if (all_verified()) complete();
 }

@@ -15,7 +15,7 @@ std::optional<std::uint32_t> peer_task::piece_count() const {
 
 pick_input peer_task::picker_input() const {
   return {piece_count(), meta_.verified, meta_.piece_digests, in_flight_, parents_,
-          ctx_.cfg.download.per_parent_pieces};
+          ctx_.cfg.download.per_parent_pieces, generation_};
 }
 
 std::optional<piece_request> peer_task::pick() {

@@ -9,6 +9,9 @@ namespace {
 
 // A peer with other parents keeps few requests at the seed, whose upload is shared by the swarm.
 constexpr std::uint32_t seed_requests_with_peer_parents = 2;
+// Candidates one pick looks at (wanted pieces, in scan order): every piece of a task of ordinary
+// size, a window of a very big one, so that a pick costs the same at 100,000 pieces as at 1,000.
+constexpr std::uint32_t max_candidates = 1024;
 // Before the layout is known a parent's set grows with the pieces it announces, up to this.
 constexpr std::uint32_t max_pieces_before_layout = 1u << 20;
 
@@ -37,9 +40,15 @@ std::optional<piece_request> piece_picker::pick(const pick_input& in) {
   std::optional<piece_request> best;
   std::uint32_t best_holders = std::numeric_limits<std::uint32_t>::max();
   std::vector<std::pair<std::uint32_t, const std::string*>> seed_only;  // what only the seed can give now
-  for (std::uint32_t k = 0; k < count; ++k) {
+  // Verified pieces at the start of the scan are skipped until a verified piece is dropped.
+  if (in.generation != skip_generation_ || skip_ > count) skip_ = 0, skip_generation_ = in.generation;
+  while (skip_ < count && in.verified.has(piece_index(static_cast<std::uint32_t>((std::uint64_t{start_} + skip_) % count))))
+    ++skip_;
+  std::uint32_t candidates = 0;
+  for (std::uint32_t k = skip_; k < count && candidates < max_candidates; ++k) {
     const std::uint32_t i = static_cast<std::uint32_t>((std::uint64_t{start_} + k) % count);
     if (!wanted(i)) continue;
+    ++candidates;
     std::uint32_t holders = 0;
     for (const auto& [id, p] : in.parents) holders += !p.info.seed && p.pieces.has(piece_index(i));
     if (holders >= best_holders && holders > 0) continue;

@@ -38,6 +38,7 @@ struct pick_input {
   const in_flight_map& in_flight;
   const parent_map& parents;
   std::uint32_t per_parent_limit = 2;  // requests in flight to one parent (download.per_parent_pieces)
+  std::uint64_t generation = 0;        // changes whenever a verified piece was dropped (peer_task::generation_)
 };
 
 /// A request to start: which piece, from which parent.
@@ -70,6 +71,8 @@ class piece_picker {
  private:
   std::uint32_t start_;
   std::mt19937 rng_;
+  std::uint32_t skip_ = 0;  // pieces from start_ on known to be verified: a scan begins after them
+  std::uint64_t skip_generation_ = 0;  // the input's generation skip_ was counted in
 };
 
 /// Records that a parent holds `piece`: ignored past the piece count once the layout is known,

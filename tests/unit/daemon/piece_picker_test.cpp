@@ -23,9 +23,11 @@ struct swarm {
   parent_map parents;
   in_flight_map in_flight;
   std::uint32_t per_parent = 2;
+  std::uint64_t generation = 0;
 
   pick_input input() const {
-    return {layout_known ? std::optional(count) : std::nullopt, verified, digests, in_flight, parents, per_parent};
+    return {layout_known ? std::optional(count) : std::nullopt, verified, digests, in_flight, parents, per_parent,
+            generation};
   }
   parent_state& parent(const std::string& id, bool seed = false) {
     auto& p = parents[id];
@@ -253,4 +255,37 @@ TEST(progress_beside_parents, counts_non_seed_parents_only) {
 }
 
 }  // namespace
+TEST(piece_picker, a_verified_piece_that_is_dropped_again_is_picked_again) {
+  // The picker skips the verified pieces at the start of its scan for good, until the input's
+  // generation says a verified piece was dropped (content changed at the source).
+  auto s = swarm_from("1111", "*** ");
+  piece_picker picker(0, 1);
+  EXPECT_EQ(picker.pick(s.input()), req(3, "p0"));
+  s.verified.set(piece_index(3));
+  EXPECT_EQ(picker.pick(s.input()), std::nullopt);
+  s.verified.reset(piece_index(1));
+  ++s.generation;
+  EXPECT_EQ(picker.pick(s.input()), req(1, "p0"));
+}
+
+TEST(piece_picker, a_very_big_task_is_picked_from_a_window_of_candidates) {
+  // 100,000 pieces, the first half verified: the pick skips the verified half and takes one of
+  // the rarest pieces of the window it looks at.
+  swarm s;
+  s.count = 100000;
+  s.verified = bitfield(s.count);
+  for (std::uint32_t i = 0; i < s.count; ++i) {
+    s.digests.push_back("d");
+    s.parent("p0").pieces.set(piece_index(i));
+    if (i < s.count / 2) s.verified.set(piece_index(i));
+  }
+  for (std::uint32_t i = 60000; i < s.count; ++i) s.parent("p1").pieces.set(piece_index(i));
+  piece_picker picker(0, 1);
+  // Pieces 50,000-59,999 have one holder, the rest two: the pick is one of the rarest.
+  const auto first = picker.pick(s.input());
+  ASSERT_TRUE(first);
+  EXPECT_GE(first->piece, 50000u);
+  EXPECT_LT(first->piece, 60000u);
+}
+
 }  // namespace df::daemon
