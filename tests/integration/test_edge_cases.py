@@ -124,6 +124,33 @@ class EdgeCases(unittest.TestCase):
         self.assertEqual(stats["paths"]["/flaky/" + name], 2, stats)  # the broken answer, then the rest
         self.assertIn(PIECE, stats["range_starts"], stats)  # resumed after the one whole piece it had
 
+    def test_timeout_exits_8_when_the_origin_stalls_mid_body(self):
+        out = self.out("stalled")
+        started = time.monotonic()
+        r = self.s.dfget(self.a, self.s.origin_url("/stall/slow.bin"), out, "--timeout", "2s", timeout=20)
+        self.assert_clean_failure(r, out, "timed out", started=started)
+        self.assertEqual(r.returncode, 8, r.stderr)
+        self.assertGreater(self.s.origin_stats()["paths"].get("/stall/slow.bin", 0), 0)  # it did start
+
+    def test_output_not_writable_exits_7(self):
+        url = self.s.origin_url("/files/small.bin")
+        not_a_dir = self.out("regular-file")
+        with open(not_a_dir, "w") as f:
+            f.write("keep me")
+        r = self.s.dfget(self.a, url, os.path.join(not_a_dir, "out"))
+        self.assertEqual(r.returncode, 7, r.stderr)
+        self.assertIn("cannot write", r.stderr)
+        with open(not_a_dir) as f:
+            self.assertEqual(f.read(), "keep me")
+        # Known only at the end: the output names a directory; the download is not moved over it.
+        a_dir = self.out("a-directory")
+        os.mkdir(a_dir)
+        r = self.s.dfget(self.a, url, a_dir)
+        self.assertEqual(r.returncode, 7, r.stderr)
+        self.assertIn("cannot move", r.stderr)
+        self.assertEqual(os.listdir(a_dir), [])
+        self.assertEqual([f for f in os.listdir(self.s.workdir) if ".dfget-" in f], [], "temporary files left")
+
     def test_headers_reach_the_origin(self):
         url = self.s.origin_url("/auth/small.bin")
         out = self.out("auth")

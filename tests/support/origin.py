@@ -10,6 +10,7 @@ was hit. Paths:
   GET /basic/<name>        the file, but only with Basic authorization for user "user", password "s3cret"
   GET /redirect/<port>/<name>  302 to http://localhost:<port>/files/<name> (another origin)
   GET /flaky/<name>        the first answer for each name breaks off halfway; later ones are whole
+  GET /stall/<name>        announces the file's full length, sends half, then nothing until the client hangs up
   GET /v2/<name>/blobs/<digest>  the file <name>.blob, whatever the digest says (a registry that lies)
   GET /stats               JSON: {"requests": n, "range_requests": n, "body_bytes": n, "paths": {path: count},
                            "authorized": {path: requests that carried Authorization or Cookie}}
@@ -22,6 +23,7 @@ import http.server
 import json
 import os
 import re
+import select
 import sys
 import threading
 
@@ -109,7 +111,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not os.path.isfile(full):
                 return self.send_plain(404, "no such blob\n")
             return self.serve_file(full, short=False)
-        m = re.fullmatch(r"/(files|short|auth|basic|flaky)/([A-Za-z0-9._-]+)", path)
+        m = re.fullmatch(r"/(files|short|auth|basic|flaky|stall)/([A-Za-z0-9._-]+)", path)
         required = {"auth": "Bearer secret", "basic": "Basic dXNlcjpzM2NyZXQ="}  # user:s3cret
         if m and m.group(1) in required and self.headers.get("Authorization") != required[m.group(1)]:
             self.send_response(401)
@@ -122,14 +124,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         full = os.path.join(self.server.root, m.group(2))
         if not os.path.isfile(full):
             return self.send_plain(404, "no such file\n")
-        short = m.group(1) == "short"
+        short = m.group(1) in ("short", "stall")
         if m.group(1) == "flaky":
             with self.server.counters.lock:
                 short = m.group(2) not in self.server.flaked
                 self.server.flaked.add(m.group(2))
-        self.serve_file(full, short=short)
+        self.serve_file(full, short=short, stall=m.group(1) == "stall")
 
-    def serve_file(self, full, short):
+    def serve_file(self, full, short, stall=False):
         st = os.stat(full)
         size = st.st_size
         etag = '"%x-%x"' % (st.st_mtime_ns, size)
@@ -192,6 +194,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     return
                 self.server.counters.sent(len(chunk))
                 to_send -= len(chunk)
+        if stall:
+            select.select([self.connection], [], [], 60)  # readable: the client hung up
         if short:
             self.close_connection = True
 
