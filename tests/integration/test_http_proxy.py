@@ -129,6 +129,27 @@ class HttpProxy(unittest.TestCase):
         self.assertGreaterEqual(mismatches, 2, "each attempt was checked afresh, none served from a cache")
         self.assertTrue(self.a.process.alive())
 
+    def test_head_on_a_blob_passes_through_and_only_get_goes_p2p(self):
+        size = 2 * MiB
+        sw.write_random_file(os.path.join(self.root, "head.blob"), size, seed=6)
+        digest = "sha256:" + sw.sha256_file(os.path.join(self.root, "head.blob"))
+        path = "/v2/head/blobs/" + digest
+        registry = {"X-Dragonfly-Registry": "http://127.0.0.1:%d" % self.s.origin_port}
+        registered = lambda: self.s.scheduler_metrics()["dragonfly_scheduler_peers_registered_total"]  # noqa: E731
+        before = registered()
+        req = urllib.request.Request(self.a.proxy_url(path), headers=registry, method="HEAD")
+        with urllib.request.urlopen(req, timeout=30) as r:  # containerd's existence check
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.headers.get("Content-Length"), str(size))
+            self.assertIsNone(r.headers.get("X-Dragonfly-Task-ID"), "a HEAD became a P2P task")
+        self.assertEqual(self.s.origin_stats()["paths"].get(path), 1)  # answered by the registry
+        self.assertEqual(registered(), before)
+        status, headers, body = urllib_get_direct(self.a.proxy_url(path), registry)
+        self.assertEqual(status, 200)
+        self.assertTrue(headers.get("X-Dragonfly-Task-ID"), "a blob GET did not go through the swarm")
+        self.assertEqual("sha256:" + hashlib.sha256(body).hexdigest(), digest)
+        self.assertGreater(registered(), before)
+
 
 def urllib_get_direct(url, headers):
     req = urllib.request.Request(url, headers=headers)
