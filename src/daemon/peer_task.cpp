@@ -239,7 +239,10 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
     // file's time moved by our own write of the same verified bytes, not by anyone else's.
     if (stored && phase_ == phase::done && meta_.data_mtime_ns != 0)
       if (const auto mtime = file_->mtime_ns()) meta_.data_mtime_ns = *mtime, save_metadata();
-    if (!stored && stored.error() == errc::piece_digest_mismatch) {
+    if (piece >= meta_.piece_digests.size() || meta_.piece_digests[piece] != expected) {
+      // The source's digest changed while the piece was on its way (the content changed at the
+      // origin): the bytes were checked against the old one; the piece is fetched again.
+    } else if (!stored && stored.error() == errc::piece_digest_mismatch) {
       ctx_.stats.piece_digest_failures.add();
       failure = fmt::format("piece {} failed verification", piece);
     } else if (!stored) {
