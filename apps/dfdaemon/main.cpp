@@ -15,13 +15,16 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"dfdaemon: P2P download daemon (peer or seed peer)"};
-  std::string config_path, data_dir, scheduler, socket, ip, hostname, idc, location, log_level, upload_limit,
+  std::string config_path, data_dir, socket, ip, hostname, idc, location, log_level, upload_limit,
       download_limit, piece_size;
   int port = -1;
   bool seed = false, print_config = false;
   app.add_option("-c,--config", config_path, "YAML config file (see configs/dfdaemon.yaml)");
   app.add_option("--data-dir", data_dir, "where tasks are stored");
-  app.add_option("--scheduler", scheduler, "scheduler address host:port (overrides scheduler.addresses)");
+  std::vector<std::string> schedulers;
+  app.add_option("--scheduler", schedulers,
+                 "scheduler address host:port (repeatable: the first reachable is used, the others on failure; "
+                 "overrides scheduler.addresses)");
   app.add_option("--upload-port", port, "port other peers fetch pieces from (default 65002; 0 = any)")
       ->check(CLI::Range(0, 65535));
   app.add_option("--socket", socket, "unix socket for dfget");
@@ -83,7 +86,7 @@ int main(int argc, char** argv) {
       return *v;
     };
     if (!data_dir.empty()) cfg.data_dir = data_dir;
-    if (!scheduler.empty()) cfg.scheduler.addresses = {scheduler};
+    if (!schedulers.empty()) cfg.scheduler.addresses = schedulers;
     if (port >= 0) cfg.upload.port = static_cast<std::uint16_t>(port);
     if (!socket.empty()) cfg.local_api.socket = socket;
     if (!ip.empty()) cfg.host.ip = ip;
