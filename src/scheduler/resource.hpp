@@ -56,7 +56,7 @@ inline std::vector<std::string> parents_except(const peer_state& peer, const std
 /// One resource being distributed. Tracks (1) the request that created it (to trigger a seed),
 /// (2) the layout and piece digests reported by its source, (3) its peers, (4) its source and
 /// seed-trigger state, (5) whether the source's pieces are still handed out one peer per piece,
-/// (6) failure.
+/// (6) pieces peers hold unchecked against the source's digests, (7) failure.
 struct task_state {
   net::proto::seed_task request;
   std::int64_t content_length = -1;
@@ -75,6 +75,9 @@ struct task_state {
   bool cross_idc_revealed = false;
   std::chrono::steady_clock::time_point source_done_at;
   std::vector<std::uint32_t> unassigned_source_pieces;  // held by the source, no peer to give them to yet
+  // Piece → peers that said they hold it before its digest was known (a re-announce after a
+  // reconnect): their bytes may be another version of the content, so the digest is owed to them.
+  std::map<std::uint32_t, std::set<std::string>> unconfirmed_holders;
   bool failed = false;
 
   bool layout_known() const { return piece_size != 0 && content_length >= 0; }

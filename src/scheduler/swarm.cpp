@@ -220,19 +220,37 @@ result<void> swarm::on_piece_done(const std::string& host_id, const proto::piece
       if (!m.digest.empty()) {
         if (task.digests.size() <= m.piece) task.digests.resize(std::size_t{m.piece} + 1);
         task.digests[m.piece] = m.digest;
+        confirm_held_piece(task, peer, m.piece);
       }
       on_source_piece(task, m.piece);
       return {};
     }
     peer.source_assigned.erase(m.piece);
     const std::string digest = m.piece < task.digests.size() ? task.digests[m.piece] : std::string{};
-    if (digest.empty()) return {};
+    if (digest.empty()) {
+      task.unconfirmed_holders[m.piece].insert(peer.peer_id);
+      return {};
+    }
     for (const auto& child_id : peer.children) {
       const auto& child = task.peers.at(child_id);
       out_(child.host_id, proto::have{m.task_id, child_id, m.peer_id, {proto::piece_entry{m.piece, digest}}});
     }
     return {};
   });
+}
+
+
+void swarm::confirm_held_piece(task_state& task, const peer_state& source, std::uint32_t piece) {
+  // A peer holding other bytes (an older version, from before the content changed) drops them
+  // when it sees the digest, and fetches the piece again.
+  const auto holders = task.unconfirmed_holders.extract(piece);
+  if (holders.empty()) return;
+  for (const auto& id : holders.mapped()) {
+    const auto p = task.peers.find(id);
+    if (p == task.peers.end()) continue;
+    out_(p->second.host_id, proto::have{task.request.task_id, id, source.peer_id,
+                                        {proto::piece_entry{piece, task.digests[piece]}}});
+  }
 }
 
 result<void> swarm::on_peer_done(const std::string& host_id, const proto::peer_done& m) {

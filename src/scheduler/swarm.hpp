@@ -95,6 +95,9 @@ class swarm {
   /// relink, then sends the new set to the peer.
   void set_parents(task_state& task, peer_state& peer, std::vector<std::string> parents);
   void send_task_info(const task_state& task, const peer_state& peer);
+  /// The source reported `piece`'s digest: sends it to the peers that said they hold the piece
+  /// before the digest was known (their copy may be of older content).
+  void confirm_held_piece(task_state& task, const peer_state& source, std::uint32_t piece);
 
   // Bringing the source's pieces into the swarm once each (source_pieces.cpp).
   /// The source stored `piece`: tell one peer per idc (the one with the least outstanding share),

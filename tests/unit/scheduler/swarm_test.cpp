@@ -76,6 +76,27 @@ TEST(swarm, a_restarted_scheduler_adopts_re_announced_sources) {
   EXPECT_EQ(parents.back().digests, (std::vector<std::string>{"d", "d", "d"}));
 }
 
+TEST(swarm, pieces_re_announced_before_the_source_knew_them_get_its_digest) {
+  recorder r;
+  r.host("seed", true);
+  r.host("a");
+  // After a restart a peer says it holds pieces 0 and 1 (no digests: it does not vouch for them).
+  r.reg("a", "pa");
+  r.sw.on_message("a", proto::piece_done{tid, "pa", 0, ""});
+  r.sw.on_message("a", proto::piece_done{tid, "pa", 1, ""});
+  r.reg("seed", "ps");
+  r.sw.on_message("seed", proto::task_meta{tid, "ps", 4 * ps, ps});
+  for (std::uint32_t i = 0; i < 3; ++i) r.sw.on_message("seed", proto::piece_done{tid, "ps", i, "n" + std::to_string(i)});
+  // The source's digests reach a for the pieces it holds too, as each becomes known (not only
+  // once the source holds everything): a can tell an older version apart.
+  std::map<std::uint32_t, std::string> told;
+  for (const auto& h : r.to<proto::have>("a"))
+    for (const auto& e : h.pieces) told[e.piece] = e.digest;
+  EXPECT_EQ(told.at(0), "n0");
+  EXPECT_EQ(told.at(1), "n1");
+  EXPECT_TRUE(r.sw.tasks().at(tid).unconfirmed_holders.empty());
+}
+
 TEST(swarm, pieces_flow_to_children_with_the_sources_digest) {
   recorder r;
   r.host("seed", true);
