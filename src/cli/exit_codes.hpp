@@ -1,5 +1,5 @@
 #pragma once
-// dfget's exit codes, documented in docs/dfget.md and `dfget --help`.
+// dfget's exit codes, documented in the README and `dfget --help`.
 
 namespace df::cli {
 
