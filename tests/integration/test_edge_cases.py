@@ -177,14 +177,18 @@ class EdgeCases(unittest.TestCase):
             if not chunk:
                 return reply, True
             reply += chunk
+        # The rest of the answer may come in more segments: read until the other side closes
+        # (closed) or stays silent for a second after its answer (kept open).
         sock.settimeout(1)
-        try:
-            closed = sock.recv(4096) == b""
-        except ConnectionResetError:
-            closed = True
-        except socket.timeout:
-            closed = False
-        return reply, closed
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                return reply, True
+            except socket.timeout:
+                return reply, False
+            if not chunk:
+                return reply, True
 
     def test_hostile_input_on_every_port(self):
         task = b"a" * 64
