@@ -11,7 +11,7 @@ cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DDF_FUZZ=ON -DDF
 cmake --build build-fuzz -j "${JOBS:-2}"
 mkdir -p build-fuzz/artifacts
 status=0
-for target in scheduler_protocol local_protocol frame_header task_metadata url text_values daemon_config scheduler_config \
+for target in scheduler_protocol scheduler_swarm local_protocol frame_header task_metadata url text_values daemon_config scheduler_config \
     proxy_request; do
   work="build-fuzz/corpus/$target"
   mkdir -p "$work"
