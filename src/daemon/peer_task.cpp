@@ -235,9 +235,10 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
     auto file = file_;
     auto job = [file, offset, d = std::move(*data), expected] { return file->write_verified(offset, d, expected); };
     auto stored = co_await run_blocking(ctx_.pool, std::move(job));
-    // Both copies of a duplicate were being written at once and the task completed meanwhile: the
-    // file's time moved by our own write of the same verified bytes, not by anyone else's.
-    if (stored && phase_ == phase::done && meta_.data_mtime_ns != 0)
+    // Both copies of a duplicate were being written at once and the task completed meanwhile (or
+    // its completion is being saved): the file's time moved by our own write of the same verified
+    // bytes, not by anyone else's.
+    if (stored && meta_.complete && meta_.data_mtime_ns != 0)
       if (const auto mtime = file_->mtime_ns()) meta_.data_mtime_ns = *mtime, save_metadata();
     if (piece >= meta_.piece_digests.size() || meta_.piece_digests[piece] != expected) {
       // The source's digest changed while the piece was on its way (the content changed at the
@@ -458,7 +459,7 @@ void peer_task::announce() {
 }
 
 void peer_task::complete() {
-  if (phase_ != phase::running) return;
+  if (phase_ != phase::running || meta_.complete) return;  // meta_.complete: its save is under way
   if (!meta_.digest.empty() && !content_checked_) {
     // Content-addressed: every piece matched its piece digest, now the whole must match the
     // address before anyone is told it is complete.
@@ -471,7 +472,11 @@ void peer_task::complete() {
   }
   meta_.complete = true;
   if (const auto mtime = file_->mtime_ns()) meta_.data_mtime_ns = *mtime;  // see data_modified()
-  save_metadata();
+  save_metadata();  // completion_saved() reports it once this save is on disk
+}
+
+void peer_task::completion_saved() {
+  if (phase_ != phase::running) return;
   phase_ = phase::done;
   if (back_to_source_) validated_at_ = std::chrono::steady_clock::now();  // just read from the origin
   ctx_.stats.tasks_completed.add();
@@ -550,6 +555,7 @@ awaitable<void> peer_task::save_loop() {
     save_again_ = false;
     // The data reaches the disk before the metadata that vouches for it (fdatasync, then the
     // metadata's own write + fsync + rename), on the pool: never on the I/O thread.
+    const bool saving_complete = meta_.complete;
     auto job = [&store = ctx_.store, file = file_, snapshot = meta_, discarded = discarded_]() -> result<void> {
       if (auto r = file->sync(); !r) return r;
       return store.save(snapshot, discarded.get());
@@ -560,6 +566,8 @@ awaitable<void> peer_task::save_loop() {
           fmt::format("cannot save task data in {}: {}", ctx_.cfg.data_dir, saved.error().message());
       if (phase_ == phase::running) fail({"daemon", message});
       else spdlog::warn("task {}: {}", task_id_.substr(0, 12), message);
+    } else if (saving_complete) {
+      completion_saved();
     }
   } while (save_again_);
   saving_ = false;

@@ -123,8 +123,12 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   /// Tells the scheduler everything this peer holds (after a reconnect, or to a seed trigger for
   /// a task it already has).
   void announce();
-  /// Marks the task done, after checking the whole content against its digest when it has one.
+  /// Records the task complete, after checking the whole content against its digest when it has
+  /// one; it is reported done (phase, peer_done, readers) only by completion_saved().
   void complete();
+  /// Called when metadata saying "complete" is on disk: only now is the task done, so a completion
+  /// anyone hears of survives a crash.
+  void completion_saved();
   net::awaitable<void> check_content();
   void fail(task_error e);
   void parent_failed(const std::string& parent_id, const std::string& reason);

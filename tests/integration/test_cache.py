@@ -113,7 +113,15 @@ class SeedRevalidation(unittest.TestCase):
             a = s.start_daemon("a")
             s.wait_hosts(2)
             url = s.origin_url("/files/f.bin")
+
+            def seed_recorded_it():
+                # The requester is done once its own copy is recorded; the seed's copy, which the
+                # test relies on after kill -9, is on disk as complete before this counter moves.
+                sw.wait_until(lambda: seed.metrics().get("dragonfly_dfdaemon_tasks_completed_total") == 1, 15,
+                              "the seed to record the task complete")
+
             self.assertEqual(s.dfget(a, url, os.path.join(s.workdir, "a.out")).returncode, 0)
+            seed_recorded_it()
 
             def restart_seed_alone():
                 for d in (a, seed):
@@ -143,6 +151,7 @@ class SeedRevalidation(unittest.TestCase):
             r = s.dfget(b, url, out)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(sw.sha256_file(out), new_digest)
+            seed_recorded_it()
 
             # Gone at the origin (404): the copy is dropped, and a requester sees the origin's status.
             b.process.stop(signal.SIGKILL)
