@@ -23,6 +23,7 @@ daemon_stats daemon_stats::create(net::metrics_registry& r) {
       r.counter("dragonfly_dfdaemon_gc_evictions_total", "Tasks removed by the cache GC", "reason=\"ttl\""),
       r.counter("dragonfly_dfdaemon_gc_evictions_total", "Tasks removed by the cache GC", "reason=\"quota\""),
       r.counter("dragonfly_dfdaemon_gc_evictions_total", "Tasks removed by the cache GC", "reason=\"modified\""),
+      r.counter("dragonfly_dfdaemon_gc_runs_total", "Cache GC rounds finished"),
       r.counter("dragonfly_dfdaemon_revalidations_total", "Seed checks of cached tasks with the origin", "result=\"valid\""),
       r.counter("dragonfly_dfdaemon_revalidations_total", "Seed checks of cached tasks with the origin", "result=\"stale\""),
       r.counter("dragonfly_dfdaemon_content_digest_mismatches_total", "Blobs whose content did not match their digest"),

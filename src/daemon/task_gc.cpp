@@ -30,6 +30,7 @@ net::awaitable<void> task_manager::gc_loop() {
     const auto [ec] = co_await timer.async_wait(net::use_nothrow);
     if (ec) co_return;
     collect_garbage(unix_now());
+    ctx_.stats.gc_runs.add();
   }
 }
 

@@ -1,4 +1,5 @@
 """The daemon's cache GC with real processes: TTL expiry and a quota with watermarks (LRU)."""
+import json
 import os
 import signal
 import sys
@@ -50,6 +51,16 @@ class CacheGc(unittest.TestCase):
         tasks = os.path.join(self.s.workdir, d.name, "tasks")
         return [t for shard in os.listdir(tasks) for t in os.listdir(os.path.join(tasks, shard))]
 
+    def last_access(self, d):
+        """The latest last-access time (Unix seconds) in the daemon's saved task metadata."""
+        tasks = os.path.join(self.s.workdir, d.name, "tasks")
+        latest = 0
+        for shard in os.listdir(tasks):
+            for task in os.listdir(os.path.join(tasks, shard)):
+                with open(os.path.join(tasks, shard, task, "meta.json")) as f:
+                    latest = max(latest, json.load(f)["last_access_unix"])
+        return latest
+
     def test_unused_tasks_expire_after_the_ttl(self):
         d = self.daemon_with_gc("  interval: 200ms\n  task_ttl: 2s\n")
         self.get(d, "a")
@@ -60,20 +71,31 @@ class CacheGc(unittest.TestCase):
         self.get(d, "a")  # fetched again from the swarm, not a cache hit
         self.assertEqual(self.metric(d, "dragonfly_dfdaemon_cache_hits_total"), 0)
 
+    def gc_rounds(self, d, count):
+        """Waits until the daemon's cache GC has finished `count` more rounds."""
+        start = self.metric(d, "dragonfly_dfdaemon_gc_runs_total")
+        sw.wait_until(lambda: self.metric(d, "dragonfly_dfdaemon_gc_runs_total") >= start + count, 30,
+                      "%d rounds of the cache GC" % count)
+
     def test_a_task_being_downloaded_is_never_evicted(self):
         d = self.daemon_with_gc("  interval: 200ms\n  task_ttl: 1s\n  quota: 1MiB\n")
-        evictions = lambda: (self.metric(d, 'dragonfly_dfdaemon_gc_evictions_total{reason="ttl"}') +
+        evictions = lambda: (self.metric(d, 'dragonfly_dfdaemon_gc_evictions_total{reason="ttl"}') +  # noqa: E731
                              self.metric(d, 'dragonfly_dfdaemon_gc_evictions_total{reason="quota"}'))
-        out = os.path.join(self.s.workdir, "slow.out")
+        out = os.path.join(self.s.workdir, "held.out")
         result = {}
-        # ~2 s at 4 MB/s: longer than the TTL, and over the quota the whole time.
+        # The origin sends half the file and holds the rest back: the download cannot finish until
+        # released, and it is over the quota the whole time.
         t = threading.Thread(target=lambda: result.update(
-            r=self.s.dfget(d, self.s.origin_url("/files/a.bin"), out, "--ratelimit", "4MB")))
+            r=self.s.dfget(d, self.s.origin_url("/hold/a.bin"), out)))
         t.start()
-        time.sleep(1.5)  # past the TTL, several GC rounds, the download still running
-        self.assertTrue(t.is_alive(), "the download finished too early to prove anything")
+        sw.wait_until(lambda: self.s.origin_stats()["body_bytes"] >= 4 * MIB, 30, "the origin to send half")
+        # Pieces are saved (and the task touched) at least every second while they arrive: 15 rounds
+        # of 200 ms run well past the TTL counted from the last touch.
+        self.gc_rounds(d, 15)
+        self.assertTrue(t.is_alive())
         self.assertEqual(evictions(), 0)
         self.assertEqual(len(self.task_dirs(d)), 1)
+        self.s.release_origin()
         t.join(60)
         self.assertEqual(result["r"].returncode, 0, result["r"].stderr)
         self.assertEqual(sw.sha256_file(out), self.digests["a"])
@@ -84,13 +106,15 @@ class CacheGc(unittest.TestCase):
         d = self.daemon_with_gc("  interval: 200ms\n  quota: 20MiB\n  high_watermark: 0.9\n  low_watermark: 0.5\n")
         for name in ("a", "b"):
             self.get(d, name)
-            time.sleep(1.1)  # last-access times are in seconds: keep the order unambiguous
-        time.sleep(0.5)
-        self.assertEqual(self.metric(d, 'dragonfly_dfdaemon_gc_evictions_total{reason="quota"}'), 0)  # 16 < 18
-        self.get(d, "c")  # 24 MiB > 18 MiB: a, then b go (oldest first) until 8 MiB <= 10 MiB
+            # Last-access times are in seconds: the next task's must be a later one.
+            last = self.last_access(d)
+            sw.wait_until(lambda: int(time.time()) > last, 5, "the clock to pass second %d" % last)
         key = 'dragonfly_dfdaemon_gc_evictions_total{reason="quota"}'
+        self.gc_rounds(d, 2)
+        self.assertEqual(self.metric(d, key), 0)  # 16 < 18
+        self.get(d, "c")  # 24 MiB > 18 MiB: a, then b go (oldest first) until 8 MiB <= 10 MiB
         sw.wait_until(lambda: self.metric(d, key) >= 2, 15, "two quota evictions")
-        time.sleep(0.5)
+        self.gc_rounds(d, 2)
         self.assertEqual(self.metric(d, key), 2)
         self.assertEqual(len(self.task_dirs(d)), 1)
         self.get(d, "c")

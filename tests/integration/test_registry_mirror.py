@@ -108,8 +108,7 @@ class RegistryMirror(unittest.TestCase):
         self.assertEqual(len(layers), 3)
         self.assertGreaterEqual(max(size for _, size in layers), 100 * MiB)
         # Every layer crossed the registry's wire once in total, not once per host.
-        sent = sw.wait_until(lambda: (lambda m: m if all(d in m for d, _ in layers) else None)(
-            self.open.blob_bytes_sent()), 20, "the registry's access log to list every layer")
+        sent = self.open.wait_blob_bytes_sent([d for d, _ in layers])
         for digest, size in layers:
             self.assertEqual(sent[digest], size, "registry sent %s %d bytes for a %d-byte layer" %
                              (digest, sent[digest], size))
@@ -143,7 +142,7 @@ class RegistryMirror(unittest.TestCase):
         self.assertRegex(denied.stderr.lower(), "401|unauthorized")
         allowed = self.runtimes[2].pull(ref, "--user", "%s:%s" % CREDS)
         self.check(allowed, "pull with credentials")
-        sent = self.private.blob_bytes_sent()
+        sent = self.private.wait_blob_bytes_sent([d for d, _ in self.layers("private")])
         for digest, size in self.layers("private"):
             self.assertEqual(sent.get(digest), size)
         # The layers came through the swarm: the seed read them from the registry, not the peer.
@@ -155,7 +154,7 @@ class RegistryMirror(unittest.TestCase):
         r = self.runtimes[0].pull(ref, "--platform", "linux/arm64")
         self.check(r, "multi-arch pull")
         (arm_digest, arm_size), = self.layers("arm")
-        self.assertEqual(self.open.blob_bytes_sent().get(arm_digest), arm_size)
+        self.assertEqual(self.open.wait_blob_bytes_sent([arm_digest])[arm_digest], arm_size)
         self.assertGreaterEqual(self.seed.received()["origin"] - seed_before, arm_size)
         self.assertEqual(self.peers[0].received()["origin"], 0)
 

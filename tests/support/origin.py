@@ -11,10 +11,13 @@ was hit. Paths:
   GET /redirect/<port>/<name>  302 to http://localhost:<port>/files/<name> (another origin)
   GET /flaky/<name>        the first answer for each name breaks off halfway; later ones are whole
   GET /stall/<name>        announces the file's full length, sends half, then nothing until the client hangs up
+  GET /hold/<name>         sends half the file, then the rest only after POST /release (a download
+                           that cannot finish before the test says so)
   GET /v2/<name>/blobs/<digest>  the file <name>.blob, whatever the digest says (a registry that lies)
   GET /stats               JSON: {"requests": n, "range_requests": n, "body_bytes": n, "paths": {path: count},
                            "authorized": {path: requests that carried Authorization or Cookie}}
   POST /reset              zeroes the counters
+  POST /release            lets every /hold/ answer (now and later) finish
 """
 import argparse
 import email.utils
@@ -80,6 +83,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with self.server.counters.lock:
                 self.server.counters.reset()
             return self.send_plain(200, "reset\n")
+        if self.path == "/release":
+            self.server.released.set()
+            return self.send_plain(200, "released\n")
         self.send_plain(404, "not found\n")
 
     def do_HEAD(self):
@@ -111,7 +117,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not os.path.isfile(full):
                 return self.send_plain(404, "no such blob\n")
             return self.serve_file(full, short=False)
-        m = re.fullmatch(r"/(files|short|auth|basic|flaky|stall)/([A-Za-z0-9._-]+)", path)
+        m = re.fullmatch(r"/(files|short|auth|basic|flaky|stall|hold)/([A-Za-z0-9._-]+)", path)
         required = {"auth": "Bearer secret", "basic": "Basic dXNlcjpzM2NyZXQ="}  # user:s3cret
         if m and m.group(1) in required and self.headers.get("Authorization") != required[m.group(1)]:
             self.send_response(401)
@@ -129,9 +135,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with self.server.counters.lock:
                 short = m.group(2) not in self.server.flaked
                 self.server.flaked.add(m.group(2))
-        self.serve_file(full, short=short, stall=m.group(1) == "stall")
+        self.serve_file(full, short=short, stall=m.group(1) == "stall", hold=m.group(1) == "hold")
 
-    def serve_file(self, full, short, stall=False):
+    def serve_file(self, full, short, stall=False, hold=False):
         st = os.stat(full)
         size = st.st_size
         etag = '"%x-%x"' % (st.st_mtime_ns, size)
@@ -182,10 +188,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command == "HEAD":
             return
         to_send = length // 2 if short else length
+        held_at = to_send - length // 2 if hold else -1  # bytes left when the answer waits
         with open(full, "rb") as f:
             f.seek(start)
             while to_send > 0:
-                chunk = f.read(min(1 << 20, to_send))
+                if to_send == held_at:
+                    self.server.released.wait(120)
+                chunk = f.read(min(1 << 20, to_send - held_at if to_send > held_at > 0 else to_send))
                 if not chunk:
                     break
                 try:
@@ -215,6 +224,7 @@ def main():
     server.counters = Counters()
     server.verbose = args.verbose
     server.flaked = set()
+    server.released = threading.Event()
     if args.tls_cert:
         import ssl
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

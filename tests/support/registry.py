@@ -158,6 +158,12 @@ class Registry:
                     sent[m.group(2)] = sent.get(m.group(2), 0) + int(m.group(4))
         return sent
 
+    def wait_blob_bytes_sent(self, digests, timeout=20):
+        """blob_bytes_sent() once it lists every one of `digests` (the registry writes a line when a
+        response ends, a moment after the client has its bytes)."""
+        return sw.wait_until(lambda: (lambda sent: sent if all(d in sent for d in digests) else None)(
+            self.blob_bytes_sent()), timeout, "%s's access log to list %s" % (self.name, ", ".join(digests)))
+
 
 class Containerd:
     """A containerd with its own root, state and socket; pulls go through `hosts_dir` (hosts.toml)."""

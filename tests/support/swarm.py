@@ -3,6 +3,7 @@
 Used by the integration tests and by scripts/demo.py. Every process gets its own ports, data
 directory and log file under one work directory; stop() ends them all.
 """
+import glob
 import hashlib
 import json
 import os
@@ -136,6 +137,19 @@ class Daemon:
     def metrics(self):
         return parse_metrics(get("http://127.0.0.1:%d/metrics" % self.upload_port))
 
+    def saved_bytes(self):
+        """Bytes of verified pieces that the task metadata on disk records, over every task: what
+        the daemon keeps through kill -9 (see docs/protocol.md, "Storage")."""
+        total = 0
+        for meta in glob.glob(os.path.join(self.data_dir, "tasks", "*", "*", "meta.json")):
+            try:
+                with open(meta) as f:
+                    m = json.load(f)
+            except (OSError, ValueError):
+                continue  # removed meanwhile
+            total += bin(int(m["verified"] or "0", 16)).count("1") * m["piece_size"]
+        return total
+
     def received(self):
         """Bytes this daemon received, by source, from its own counters."""
         m = self.metrics()
@@ -185,7 +199,14 @@ class Swarm:
         return json.loads(get(self.origin_url("/stats")))
 
     def reset_origin_stats(self):
-        urllib.request.urlopen(urllib.request.Request(self.origin_url("/reset"), method="POST"), timeout=5).read()
+        self._post_origin("/reset")
+
+    def release_origin(self):
+        """Lets the origin's /hold/ answers send their second half."""
+        self._post_origin("/release")
+
+    def _post_origin(self, path):
+        urllib.request.urlopen(urllib.request.Request(self.origin_url(path), method="POST"), timeout=5).read()
 
     def start_scheduler(self):
         self.scheduler_port = self.scheduler_port or free_port()
@@ -225,6 +246,7 @@ class Swarm:
                 args += ["--piece-size", self.piece_size]
             args += list(extra)
             d = Daemon(name, self._spawn(name, args), sock, upload_port, proxy_port)
+            d.data_dir = data
             listening = lambda: os.path.exists(sock) and port_open(upload_port) and port_open(proxy_port)  # noqa: E731
             wait_until(lambda: listening() or not d.process.alive(), 10, "%s to listen" % name)
             if d.process.alive():
