@@ -7,13 +7,16 @@ egress of the switch-side end of its veth. Two IDCs are joined by a veth pair be
 bridges, shaped in both directions, whose byte counters say how much crossed.
 
 Nothing touches the root namespace's interfaces or routes, so the machine's own networking is
-never affected. Every namespace name starts with the network's prefix; `destroy()` (also run at
-exit and on SIGINT/SIGTERM) kills every process left in them and deletes them, and a new network
-first removes leftovers of an earlier one with the same prefix. Needs root and iproute2.
+never affected. Every namespace name starts with the network's name, "<prefix><pid>" (unique
+while this process lives, so two runs at once never touch each other's namespaces); `destroy()`
+(also run at exit and on SIGINT/SIGTERM) kills every process left in them and deletes them, and a
+new network first removes leftovers of earlier runs with the same prefix whose process is gone.
+Needs root and iproute2.
 """
 import atexit
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -28,6 +31,16 @@ def require_root():
         raise SystemExit("this needs root: it creates network namespaces (ip netns) and tc qdiscs")
     if subprocess.run(["ip", "-V"], capture_output=True).returncode != 0:
         raise SystemExit("this needs iproute2 (ip, tc)")
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
 
 
 def run(*args, check=True):
@@ -112,8 +125,9 @@ class Network:
 
     def __init__(self, prefix="dfn"):
         require_root()
-        self.prefix = prefix
-        self.switch = prefix + "-sw"
+        self.base = prefix
+        self.prefix = "%s%d" % (prefix, os.getpid())
+        self.switch = self.prefix + "-sw"
         self.hosts = {}
         self.processes = []
         self.idcs = []
@@ -132,12 +146,14 @@ class Network:
         raise SystemExit(128 + signum)
 
     def remove_leftovers(self):
-        """Deletes namespaces with this prefix left by an earlier run that could not clean up."""
+        """Deletes namespaces of this prefix left by earlier runs that could not clean up: those
+        named after this process, or after a process that no longer exists."""
         listed = run("ip", "-j", "netns", "list", check=False).stdout.strip() or "[]"
+        mine = re.compile(r"^%s(\d+)-(sw|h\d+)$" % re.escape(self.base))
         for entry in json.loads(listed):
-            name = entry.get("name", "")
-            if name == self.switch or name.startswith(self.prefix + "-h"):
-                self._delete_namespace(name)
+            m = mine.match(entry.get("name", ""))
+            if m and (int(m.group(1)) == os.getpid() or not pid_alive(int(m.group(1)))):
+                self._delete_namespace(m.group(0))
 
     def _delete_namespace(self, ns):
         pids = run("ip", "netns", "pids", ns, check=False).stdout.split()
