@@ -4,7 +4,10 @@
 #   2. the same suite built with ASan + UBSan (build-asan/), halting on the first report;
 #   3. every libFuzzer target for a short time (scripts/fuzz.sh, FUZZ_SECONDS each, default 15).
 # `scripts/test.sh --quick` runs stage 1 only.
+# Every test must run here (CI is root with every tool installed): DF_REQUIRE_ALL=1 makes a skipped
+# integration test a failure (tests/support/run_unittest.py); DF_REQUIRE_ALL=0 lets them skip.
 set -euo pipefail
+export DF_REQUIRE_ALL="${DF_REQUIRE_ALL-1}"
 cd "$(dirname "$0")/.."
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1

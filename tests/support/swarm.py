@@ -168,12 +168,13 @@ class Swarm:
         self.scheduler_port = None
         self.scheduler_metrics_port = None
         self.daemons = {}
+        self.env = None  # the environment of the processes it starts (None: this one's)
 
     def _bin(self, name):
         return os.path.join(self.bin_dir, name)
 
     def _spawn(self, name, args):
-        p = Process(name, args, os.path.join(self.workdir, name + ".log"))
+        p = Process(name, args, os.path.join(self.workdir, name + ".log"), env=self.env)
         self.processes.append(p)
         return p
 
