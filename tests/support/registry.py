@@ -105,21 +105,25 @@ class Registry:
         self.swarm, self.name, self.auth = swarm, name, auth
         self.root = os.path.join(swarm.workdir, name)
         os.makedirs(self.root, exist_ok=True)
-        self.port = sw.free_port()
+        self.config = os.path.join(self.root, "config.yml")
+        self.htpasswd = None
+        if auth:
+            self.htpasswd = os.path.join(self.root, "htpasswd")
+            with open(self.htpasswd, "w") as f:
+                f.write(run(["htpasswd", "-Bbn", auth[0], auth[1]]).stdout)
+        self.process, (self.port,) = swarm.launch(name, self._command, lambda ports: sw.port_open(ports[0]), [None],
+                                                  timeout=15)
+
+    def _command(self, ports):
+        """Writes the configuration for listening on ports[0]; the command that serves it."""
         config = ["version: 0.1", "log:", "  level: info", "storage:", "  filesystem:",
                   "    rootdirectory: %s" % os.path.join(self.root, "data"), "http:",
-                  "  addr: 127.0.0.1:%d" % self.port]
-        if auth:
-            user, password = auth
-            htpasswd = os.path.join(self.root, "htpasswd")
-            out = run(["htpasswd", "-Bbn", user, password]).stdout
-            with open(htpasswd, "w") as f:
-                f.write(out)
-            config += ["auth:", "  htpasswd:", "    realm: test-registry", "    path: %s" % htpasswd]
-        self.config = os.path.join(self.root, "config.yml")
+                  "  addr: 127.0.0.1:%d" % ports[0]]
+        if self.htpasswd:
+            config += ["auth:", "  htpasswd:", "    realm: test-registry", "    path: %s" % self.htpasswd]
         with open(self.config, "w") as f:
             f.write("\n".join(config) + "\n")
-        self.start()
+        return ["docker-registry", "serve", self.config]
 
     @property
     def host(self):
@@ -129,16 +133,13 @@ class Registry:
     def log_path(self):
         return os.path.join(self.swarm.workdir, self.name + ".log")
 
-    def start(self):
-        self.process = self.swarm._spawn(self.name, ["docker-registry", "serve", self.config])
-        sw.wait_until(lambda: sw.port_open(self.port), 15, "%s to listen" % self.name)
-
     def stop(self):
         self.process.stop()
 
     def restart(self):
-        self.process.restart()
-        sw.wait_until(lambda: sw.port_open(self.port), 15, "%s to listen again" % self.name)
+        """Starts it again on the same port (clients know it)."""
+        self.swarm.launch(self.name, self._command, lambda ports: sw.port_open(ports[0]), [self.port],
+                          process=self.process, timeout=15)
 
     def push(self, layout, tag, repo, all_platforms=False):
         args = ["skopeo", "copy", "-q", "--dest-tls-verify=false"]

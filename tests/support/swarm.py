@@ -93,30 +93,73 @@ def port_open(port):
         return False
 
 
+# What a sanitizer prints when it finds something (ASan, LSan, UBSan, TSan, MSan).
+SANITIZER_REPORT = re.compile(r"ERROR: \w+Sanitizer|runtime error: |^SUMMARY: \w+Sanitizer", re.M)
+
+
+def sanitizer_reports(text):
+    """The lines of `text` that are (the start of) a sanitizer report."""
+    return [line for line in text.splitlines() if SANITIZER_REPORT.search(line)]
+
+
+class ProcessFailure(AssertionError):
+    """Raised by Swarm.stop() when a process it started printed a sanitizer report or ended with a
+    status nobody asked for (a sanitizer abort, a crash, a hang on SIGTERM)."""
+
+
 class Process:
-    def __init__(self, name, args, log_path, env=None):
-        self.name, self.args, self.log_path = name, args, log_path
-        self.log = open(log_path, "wb")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env,
+    """One started process with its log. stop() checks how it ended and what its log says; what
+    is wrong lands in `problems` (Swarm.stop() raises ProcessFailure over them)."""
+
+    def __init__(self, name, args, log_path, env=None, append=False):
+        self.name, self.args, self.log_path, self.env = name, args, log_path, env
+        self.problems = []
+        self.expected_exit = None  # a status the test expects when the process ends by itself
+        self._scanned = os.path.getsize(log_path) if append and os.path.exists(log_path) else 0
+        self._start("ab" if append else "wb")
+
+    def _start(self, mode):
+        self.log = open(self.log_path, mode)
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env,
                                      start_new_session=True)
 
     def alive(self):
         return self.proc.poll() is None
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Ends the process with `sig` (SIGKILL after `timeout` s) and checks it: it must end with 0
+        or by `sig` (or, when it had already ended, with 0 or `expected_exit`), and its log must hold
+        no sanitizer report. Safe to call more than once."""
+        if self.log.closed:
+            return
         if self.alive():
             self.proc.send_signal(sig)
+            allowed = (0, -sig)
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+                self.problems.append("%s did not exit within %ds of signal %d; killed" % (self.name, timeout, sig))
+        else:
+            allowed = (0, self.expected_exit)
         self.log.close()
+        if self.proc.returncode not in allowed:
+            self.problems.append("%s exited with status %d" % (self.name, self.proc.returncode))
+        self.problems += ["%s: %s" % (self.name, line) for line in sanitizer_reports(self._unscanned_log())]
 
-    def restart(self):
-        """Starts the same command again (after stop()), appending to the same log."""
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+    def _unscanned_log(self):
+        with open(self.log_path, "rb") as f:
+            f.seek(self._scanned)
+            data = f.read()
+        self._scanned += len(data)
+        return data.decode(errors="replace")
+
+    def restart(self, args=None):
+        """Starts the command (or `args`) again after stop(), appending to the same log."""
+        self.args = args or self.args
+        self.expected_exit = None
+        self._start("ab")
 
     def tail(self, lines=20):
         try:
@@ -168,6 +211,7 @@ class Swarm:
         self.scheduler_port = None
         self.scheduler_metrics_port = None
         self.daemons = {}
+        self.problems = []  # sanitizer reports seen on dfget's stderr
         self.env = None  # the environment of the processes it starts (None: this one's)
 
     def _bin(self, name):
@@ -177,6 +221,28 @@ class Swarm:
         p = Process(name, args, os.path.join(self.workdir, name + ".log"), env=self.env)
         self.processes.append(p)
         return p
+
+    def launch(self, name, command, ready, ports, first=None, process=None, timeout=10):
+        """Starts `command(ports)` and waits until `ready(ports)`; returns (process, ports). `ports`
+        lists a port per slot, None for any free one; `first` are tried on the first attempt;
+        `process` is started again (its log goes on) instead of a new one. A port found free can
+        be taken (say, as the local port of an outgoing connection) before the process binds it;
+        the process then exits at once and is started again on other free ports, up to three times."""
+        last_log = ""
+        for attempt in range(3):
+            fresh = iter([p for p in free_ports(2 * len(ports)) if p not in ports])
+            chosen = first if first and attempt == 0 else [p or next(fresh) for p in ports]
+            if process is None:
+                process = self._spawn(name, command(chosen))
+            else:
+                process.restart(command(chosen))
+            wait_until(lambda: ready(chosen) or not process.alive(), timeout, "%s to listen" % name)
+            if process.alive():
+                return process, chosen
+            process.expected_exit = process.proc.returncode  # it could not bind: not a crash
+            process.stop()
+            last_log = process.tail(30)
+        raise RuntimeError("%s exited before listening, %d times; its log ends:\n%s" % (name, attempt + 1, last_log))
 
     def start_origin(self, root, name="origin", tls=None):
         """Starts tests/support/origin.py; `tls` = (cert, key) serves https. Returns its port (the
@@ -210,12 +276,11 @@ class Swarm:
         urllib.request.urlopen(urllib.request.Request(self.origin_url(path), method="POST"), timeout=5).read()
 
     def start_scheduler(self):
-        self.scheduler_port = self.scheduler_port or free_port()
-        self.scheduler_metrics_port = self.scheduler_metrics_port or free_port()
-        self.scheduler = self._spawn("dfscheduler", [self._bin("dfscheduler"), "--listen", "127.0.0.1",
-                                                     "--port", str(self.scheduler_port),
-                                                     "--metrics-port", str(self.scheduler_metrics_port)])
-        wait_until(lambda: port_open(self.scheduler_port), 10, "dfscheduler to listen")
+        """Starts dfscheduler; on the same ports when it ran before or daemons were told its port."""
+        command = lambda ports: [self._bin("dfscheduler"), "--listen", "127.0.0.1", "--port", str(ports[0]),  # noqa: E731
+                                 "--metrics-port", str(ports[1])]
+        self.scheduler, (self.scheduler_port, self.scheduler_metrics_port) = self.launch(
+            "dfscheduler", command, lambda ports: port_open(ports[0]), [self.scheduler_port, self.scheduler_metrics_port])
         return self.scheduler
 
     def scheduler_metrics(self):
@@ -229,13 +294,11 @@ class Swarm:
         sock = os.path.join(self.workdir, name + ".sock")
         if self.scheduler_port is None:
             self.scheduler_port = free_port()  # nothing listens: the daemon retries in the background
-        # A port found free can be taken (say, as the local port of an outgoing connection) before
-        # the daemon binds it; the daemon then exits at once, and it is started again on others.
-        for attempt in range(3):
-            upload_port, proxy_port = free_ports(2)
+
+        def command(ports):
             args = [self._bin("dfdaemon"), "--data-dir", data,
                     "--scheduler", "127.0.0.1:%d" % (scheduler_port or self.scheduler_port),
-                    "--upload-port", str(upload_port), "--proxy-port", str(proxy_port), "--socket", sock,
+                    "--upload-port", str(ports[0]), "--proxy-port", str(ports[1]), "--socket", sock,
                     "--ip", "127.0.0.1", "--hostname", name]
             if seed:
                 args.append("--seed-peer")
@@ -245,24 +308,24 @@ class Swarm:
                 args += ["--upload-rate-limit", upload_rate_limit]
             if self.piece_size:
                 args += ["--piece-size", self.piece_size]
-            args += list(extra)
-            d = Daemon(name, self._spawn(name, args), sock, upload_port, proxy_port)
-            d.data_dir = data
-            listening = lambda: os.path.exists(sock) and port_open(upload_port) and port_open(proxy_port)  # noqa: E731
-            wait_until(lambda: listening() or not d.process.alive(), 10, "%s to listen" % name)
-            if d.process.alive():
-                self.daemons[name] = d
-                return d
-            self.processes.remove(d.process)
-            with open(d.process.log_path, errors="replace") as f:
-                last_log = f.read()[-2000:]
-        raise RuntimeError("%s exited before listening, %d times; its log ends:\n%s" % (name, attempt + 1, last_log))
+            return args + list(extra)
+
+        d = Daemon(name, None, sock, None, None)
+        d.command, d.data_dir = command, data
+        d.process, (d.upload_port, d.proxy_port) = self.launch(name, command, self._daemon_ready(sock), [None, None])
+        self.daemons[name] = d
+        return d
+
+    @staticmethod
+    def _daemon_ready(sock):
+        return lambda ports: os.path.exists(sock) and all(port_open(p) for p in ports)
 
     def restart_daemon(self, daemon):
-        """Starts a stopped daemon again with the same ports, data directory and socket."""
-        daemon.process.restart()
-        wait_until(lambda: os.path.exists(daemon.socket) and port_open(daemon.upload_port), 10,
-                   "%s to listen again" % daemon.name)
+        """Starts a stopped daemon again with the same data directory and socket, on the same ports
+        (on others, should one of them have been taken meanwhile)."""
+        _, (daemon.upload_port, daemon.proxy_port) = self.launch(
+            daemon.name, daemon.command, self._daemon_ready(daemon.socket), [None, None],
+            first=[daemon.upload_port, daemon.proxy_port], process=daemon.process)
 
     def wait_hosts(self, count, timeout=10):
         wait_until(lambda: self.scheduler_metrics().get("dragonfly_scheduler_hosts") == count, timeout,
@@ -272,14 +335,28 @@ class Swarm:
         return [self._bin("dfget"), url, "-O", output, "--socket", daemon.socket] + list(extra)
 
     def dfget(self, daemon, url, output, *extra, timeout=120):
-        return subprocess.run(self.dfget_args(daemon, url, output, *extra), capture_output=True, text=True,
-                              timeout=timeout)
+        """Runs dfget to completion; a sanitizer report on its stderr fails the test at stop()."""
+        r = subprocess.run(self.dfget_args(daemon, url, output, *extra), capture_output=True, text=True,
+                           timeout=timeout)
+        self.problems += ["dfget: %s" % line for line in sanitizer_reports(r.stderr)]
+        return r
 
     def logs(self):
         return "\n".join("--- %s ---\n%s" % (p.name, p.tail()) for p in self.processes)
 
     def stop(self):
+        """Stops every process; raises ProcessFailure when one printed a sanitizer report or ended
+        with a status nobody asked for (see Process.stop)."""
         for p in reversed(self.processes):
             p.stop()
+        problems = self.problems + [problem for p in self.processes for problem in p.problems]
+        if problems:
+            logs = sorted({p.log_path for p in self.processes if p.problems})
+            message = "\n".join(["processes the test started went wrong:"] + problems + ["logs: " + ", ".join(logs)])
+            self.problems = []
+            for p in self.processes:
+                p.problems = []
+            # The work directory is kept so the logs can be read.
+            raise ProcessFailure(message)
         if self.own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
