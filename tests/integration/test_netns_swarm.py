@@ -60,5 +60,7 @@ class NamespaceSwarmTest(unittest.TestCase):
         self.assertLessEqual(egress, 1.05, "the origin sent %.2f copies of the file" % egress)
         self.assertGreaterEqual(egress, 0.99, "the origin cannot have sent less than one copy")
         from_peers = sum(fleet.received(h)["peer"] for h in hosts)
+        self.net.stop_processes()
+        self.assertEqual(fleet.sanitizer_reports(results), [])
         print("\n%d hosts in namespaces: origin egress %.3f file sizes, %.0f%% of host bytes from other hosts" %
               (HOSTS, egress, 100 * from_peers / (HOSTS * FILE_SIZE)))

@@ -4,6 +4,7 @@ peer on another, a dfdaemon on every other host, and dfget run on all of them at
 Used by the namespace swarm test and by bench/swarm_bench.py. Every daemon uses the default
 ports inside its own namespace; sockets, data and logs live under one work directory.
 """
+import glob
 import os
 import subprocess
 import threading
@@ -11,7 +12,7 @@ import time
 
 import netns
 
-from swarm import parse_metrics, wait_until
+from swarm import parse_metrics, sanitizer_reports, wait_until
 
 SCHEDULER_PORT = 8002
 METRICS_PORT = 8000
@@ -106,6 +107,17 @@ class Fleet:
         run_everywhere's results."""
         jobs = [(h.name, h, self.dfget_argv(h, url, outputs[h.name], digest)) for h in self.hosts]
         return run_everywhere(jobs, timeout)
+
+    def sanitizer_reports(self, results=()):
+        """Sanitizer report lines in the log of every process started here and on the stderr of
+        the dfget runs in `results` (run_everywhere's): what must be empty after a test."""
+        found = []
+        for log in sorted(glob.glob(os.path.join(self.workdir, "*.log"))):
+            with open(log, errors="replace") as f:
+                found += ["%s: %s" % (os.path.basename(log), line) for line in sanitizer_reports(f.read())]
+        for name, (_, _, stderr) in sorted(dict(results).items()):
+            found += ["dfget on %s: %s" % (name, line) for line in sanitizer_reports(stderr)]
+        return found
 
     def received(self, host):
         """Bytes `host`'s daemon received, by source (its own counters)."""
