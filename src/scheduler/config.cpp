@@ -9,13 +9,14 @@ namespace {
 
 config from_yaml(const YAML::Node& root) {
   config c;
-  check_keys(root, "", {"server", "metrics", "keepalive_timeout", "scheduling", "limits", "log_level"});
+  check_keys(root, "", {"server", "metrics", "keepalive_timeout", "scheduling", "limits", "security", "log_level"});
   if (!root || root.IsNull()) return c;
   check_keys(root["server"], "server", {"listen", "port"});
   check_keys(root["metrics"], "metrics", {"listen", "port"});
   check_keys(root["scheduling"], "scheduling", {"max_parents", "max_children_per_host", "source_election_delay",
                                                   "cross_idc_reveal_delay", "max_peers_per_host"});
   check_keys(root["limits"], "limits", {"max_connections", "max_unidentified_per_ip"});
+  check_keys(root["security"], "security", {"seed_peers"});
   read_value(root["server"], "listen", c.listen);
   read_value(root["server"], "port", c.port);
   read_value(root["metrics"], "listen", c.metrics_listen);
@@ -28,6 +29,7 @@ config from_yaml(const YAML::Node& root) {
   read_value(root["scheduling"], "max_peers_per_host", c.scheduling.max_peers_per_host);
   read_value(root["limits"], "max_connections", c.limits.max_connections);
   read_value(root["limits"], "max_unidentified_per_ip", c.limits.max_unidentified_per_ip);
+  read_value(root["security"], "seed_peers", c.security.seed_peers);
   read_value(root, "log_level", c.log_level);
   return c;
 }
@@ -69,6 +71,10 @@ std::string config::to_yaml() const {
   out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "max_connections" << YAML::Value << limits.max_connections;
   out << YAML::Key << "max_unidentified_per_ip" << YAML::Value << limits.max_unidentified_per_ip << YAML::EndMap;
+  out << YAML::Key << "security" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "seed_peers" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const auto& a : security.seed_peers) out << YAML::DoubleQuoted << a;
+  out << YAML::EndSeq << YAML::EndMap;
   out << YAML::Key << "log_level" << YAML::Value << YAML::DoubleQuoted << log_level;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace df::scheduler {
 
@@ -23,6 +24,13 @@ struct config {
     std::uint32_t max_connections = 20000;        // daemon connections in total
     std::uint32_t max_unidentified_per_ip = 32;   // connections from one address before their hello
   } limits;
+  /// Who may claim what (docs/security.md). Until components have certificates, an address list.
+  struct security_config {
+    // Addresses (IPs, as the scheduler sees them) whose hosts may be seed peers; a `seed: true`
+    // hello from any other address registers a plain host. Empty = any host may (a warning at
+    // start-up when the scheduler listens beyond loopback).
+    std::vector<std::string> seed_peers;
+  } security;
   std::string log_level = "info";
 
   /// Reads a YAML file over the defaults; throws config_error with the offending key.

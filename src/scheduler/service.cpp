@@ -14,6 +14,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <map>
 
 namespace df::scheduler {
@@ -49,6 +50,8 @@ struct service::impl : std::enable_shared_from_this<impl> {
                                             "limits.max_unidentified_per_ip)")),
         connections_open(metrics.gauge("dragonfly_scheduler_connections", "Open daemon connections, with or "
                                                                           "without a hello yet")),
+        seed_claims_refused(metrics.counter("dragonfly_scheduler_seed_claims_refused_total",
+                                            "Hellos claiming seed: true from an address not in security.seed_peers")),
         hellos_refused(metrics.counter("dragonfly_scheduler_hellos_refused_total",
                                        "Hellos naming a host ID that is connected from another address")) {}
 
@@ -142,7 +145,16 @@ struct service::impl : std::enable_shared_from_this<impl> {
       old->second.stream->close();
     }
     connections[h->host.host_id] = connection{stream, address};
-    sw.on_hello(h->host);
+    proto::host_info host = h->host;
+    const auto& seeds = cfg.security.seed_peers;
+    if (host.seed && !seeds.empty() && std::find(seeds.begin(), seeds.end(), address) == seeds.end()) {
+      seed_claims_refused.add();
+      if (claims_log.allow(std::chrono::steady_clock::now()))
+        spdlog::warn("scheduler: {} at {} claims to be a seed peer, which security.seed_peers does not allow; "
+                   "registered as a plain host", host.host_id, address);
+      host.seed = false;
+    }
+    sw.on_hello(host);
     co_return h->host.host_id;
   }
 
@@ -206,6 +218,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
   net::metric& frames_bad;
   net::metric& connections_refused;
   net::metric& connections_open;
+  net::metric& seed_claims_refused;
   net::metric& hellos_refused;
   /// A host's connection and the address it came from (the host ID is bound to it).
   struct connection {
@@ -216,6 +229,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
   std::map<std::string, std::uint32_t> unidentified;   // connections before hello, by address
   std::uint32_t open_connections = 0;
   net::log_rate_limiter log_limiter{std::chrono::seconds(5)};
+  net::log_rate_limiter claims_log{std::chrono::seconds(5)};
   have_batcher haves;
 };
 
@@ -240,6 +254,9 @@ result<void> service::start() {
   net::asio::co_spawn(i.io, [self = impl_] { return self->accept_loop(); }, net::asio::detached);
   net::asio::co_spawn(i.io, [self = impl_] { return self->reap_loop(); }, net::asio::detached);
   spdlog::info("dfscheduler listening on {}:{}", i.cfg.listen, port());
+  if (i.cfg.security.seed_peers.empty() && i.cfg.listen != "127.0.0.1" && i.cfg.listen != "::1")
+    spdlog::warn("security.seed_peers is empty: any host that reaches port {} may claim to be a seed peer "
+                 "(docs/security.md)", port());
   return {};
 }
 

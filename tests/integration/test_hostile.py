@@ -12,6 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import configured  # noqa: E402
 import rogue as rg  # noqa: E402
 import swarm as sw  # noqa: E402
 
@@ -215,6 +216,37 @@ class HostileTest(unittest.TestCase):
                 return None
         refused = sw.wait_until(refused_count, 10, "the daemon to serve /metrics again")
         self.assertGreaterEqual(refused, 1100 - 768 - 1)
+
+
+class SeedClaimsTest(unittest.TestCase):
+    """With security.seed_peers set, only the listed addresses may be seed peers."""
+
+    def test_a_host_claiming_to_be_a_seed_from_another_address_is_a_plain_host(self):
+        s = sw.Swarm()
+        self.addCleanup(s.stop)
+        root = os.path.join(s.workdir, "www")
+        os.makedirs(root)
+        sw.write_random_file(os.path.join(root, "f.bin"), 1 << 20, seed=17)
+        s.start_origin(root)
+        configured.start_scheduler(s, config="security:\n  seed_peers: [127.0.0.1]\n")
+        # Named to be asked first (hosts are tried in ID order), connecting from 127.0.0.2.
+        rogue = rg.Rogue(s.scheduler_port, "000-rogue", seed=True, source="127.0.0.2")
+        self.addCleanup(rogue.close)
+        s.start_daemon("seed", seed=True)
+        peer = s.start_daemon("peer")
+        s.wait_hosts(3)
+        self.assertEqual(s.scheduler_metrics().get("dragonfly_scheduler_seed_claims_refused_total"), 1)
+        out = os.path.join(s.workdir, "f.out")
+        r = s.dfget(peer, s.origin_url("/files/f.bin"), out)
+        self.assertEqual(r.returncode, 0, r.stderr + s.logs())
+        self.assertEqual(sw.sha256_file(out), sw.sha256_file(os.path.join(root, "f.bin")))
+        self.assertEqual(peer.received()["seed"], 1 << 20)  # from the real seed
+        rogue.sock.settimeout(0.5)
+        try:
+            data = rogue.sock.recv(65536)
+        except socket.timeout:
+            data = b""
+        self.assertNotIn(b"seed_task", data)  # it was never asked to fetch anything
 
 if __name__ == "__main__":
     unittest.main()

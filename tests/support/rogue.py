@@ -30,8 +30,11 @@ def rss_kib(pid):
 class Rogue:
     """One connection to the scheduler; `closed()` tells whether the scheduler hung up on it."""
 
-    def __init__(self, port, host_id, seed=False):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    def __init__(self, port, host_id, seed=False, source=None):
+        """`source`: the local address to connect from (another loopback address looks like
+        another host to the scheduler)."""
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10,
+                                             source_address=(source, 0) if source else None)
         self.host_id = host_id
         self.buffer = b""
         self.send({"type": "hello", "version": 1,

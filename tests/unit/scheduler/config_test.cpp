@@ -28,6 +28,8 @@ scheduling:
 limits:
   max_connections: 20000
   max_unidentified_per_ip: 32
+security:
+  seed_peers: []
 log_level: "info"
 )");
   EXPECT_EQ(config{}.scheduling.candidate_sample, 64u);  // not a setting; docs/scheduling.md
@@ -50,6 +52,7 @@ scheduling:
   cross_idc_reveal_delay: 10s
   max_peers_per_host: 500
 limits: {max_connections: 3000, max_unidentified_per_ip: 4}
+security: {seed_peers: [10.0.0.7, "fd00::7"]}
 log_level: debug
 )");
   EXPECT_EQ(c.listen, "10.0.0.1");
@@ -64,6 +67,7 @@ log_level: debug
   EXPECT_EQ(c.scheduling.max_peers_per_host, 500u);
   EXPECT_EQ(c.limits.max_connections, 3000u);
   EXPECT_EQ(c.limits.max_unidentified_per_ip, 4u);
+  EXPECT_EQ(c.security.seed_peers, (std::vector<std::string>{"10.0.0.7", "fd00::7"}));
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_NO_THROW(c.validate());
   const auto unchanged = test::same_settings(c.to_yaml(), config::parse("").to_yaml());
