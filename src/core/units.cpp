@@ -33,8 +33,13 @@ result<std::uint64_t> parse_size(std::string_view text) {
       {"", 1.0}, {"B", 1.0}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
       {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}, {"K", 1024.0},
   }};
-  for (const auto& [name, factor] : units)
-    if (unit == name) return static_cast<std::uint64_t>(number * factor);
+  for (const auto& [name, factor] : units) {
+    if (unit != name) continue;
+    const double bytes = number * factor;
+    // 2^64 is exactly representable; anything at or past it (or NaN) has no uint64 value.
+    if (!(bytes < 18446744073709551616.0)) return errc::invalid_argument;
+    return static_cast<std::uint64_t>(bytes);
+  }
   return errc::invalid_argument;
 }
 
@@ -48,6 +53,7 @@ result<std::chrono::milliseconds> parse_duration(std::string_view text) {
   else if (unit == "m") ms = number * 60e3;
   else if (unit == "h") ms = number * 3600e3;
   else return errc::invalid_argument;
+  if (!(ms < 9223372036854775808.0)) return errc::invalid_argument;  // 2^63: past int64 (or NaN)
   return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
 }
 

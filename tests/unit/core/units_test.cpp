@@ -33,4 +33,13 @@ TEST(units, format_size) {
 }
 
 }  // namespace
+TEST(units, numbers_past_what_the_type_holds_are_errors_not_undefined) {
+  // Found by fuzz_text_values once UBSan halted: a double past 2^64 cast to uint64.
+  EXPECT_FALSE(parse_size("22727272727272727272"));
+  EXPECT_FALSE(parse_size("20000000TiB"));
+  EXPECT_TRUE(parse_size("16000000TiB"));  // 1.76e19 < 2^64
+  EXPECT_FALSE(parse_duration("9999999999999999h"));
+  EXPECT_FALSE(parse_duration("1e300s"));
+}
+
 }  // namespace df
