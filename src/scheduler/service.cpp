@@ -28,6 +28,12 @@ namespace {
 constexpr auto hello_timeout = std::chrono::seconds(10);
 constexpr std::uint32_t max_hello_payload = 16 << 10;  // before hello a connection may send only this much
 
+// A daemon sends only message frames; anything else is malformed.
+result<proto::message> decode_frame(const net::frame& f) {
+  if (f.kind != net::frame_kind::message) return errc::malformed_message;
+  return proto::decode(f.payload);
+}
+
 }  // namespace
 
 struct service::impl : std::enable_shared_from_this<impl> {
@@ -124,8 +130,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
       co_return std::string();
     }
     frames_in.add();
-    auto m = f->kind == net::frame_kind::message ? proto::decode(f->payload)
-                                                 : result<proto::message>(errc::malformed_message);
+    auto m = decode_frame(*f);
     const auto* h = m ? std::get_if<proto::hello>(&*m) : nullptr;
     if (!h || h->host.host_id.empty()) {
       frames_bad.add();
@@ -171,8 +176,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
         break;
       }
       frames_in.add();
-      auto m = f->kind == net::frame_kind::message ? proto::decode(f->payload)
-                                                   : result<proto::message>(errc::malformed_message);
+      auto m = decode_frame(*f);
       auto handled = m ? sw.on_message(host_id, *m) : result<void>(m.error());
       if (!handled) {
         frames_bad.add();
