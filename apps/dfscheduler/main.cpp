@@ -4,6 +4,7 @@
 #include "scheduler/service.hpp"
 
 #include "net/signals.hpp"
+#include "net/tls_identity.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -45,8 +46,24 @@ int main(int argc, char** argv) {
   }
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
 
+  std::shared_ptr<df::net::tls_identity> tls;
+  if (cfg.security.mode != df::security_mode::off) {
+    std::string why;
+    auto loaded = df::net::tls_identity::load(cfg.security, why);
+    if (!loaded) {
+      std::cerr << "dfscheduler: " << why << "\n";
+      return 2;
+    }
+    tls = *loaded;
+    if (tls->own().role != df::net::cluster_role::scheduler) {
+      std::cerr << "dfscheduler: security.cert_file is a " << df::net::role_name(tls->own().role)
+                << " certificate (" << tls->own().uri() << "); a scheduler needs a scheduler certificate\n";
+      return 2;
+    }
+  }
+
   boost::asio::io_context io(1);
-  df::scheduler::service service(io, cfg);
+  df::scheduler::service service(io, cfg, tls);
   if (auto r = service.start(); !r) {
     std::cerr << "dfscheduler: cannot listen on " << cfg.listen << ":" << cfg.port << " (metrics port "
               << cfg.metrics_port << "): " << r.error().message() << "\n";

@@ -44,7 +44,7 @@ config config::parse(const std::string& yaml_text) {
 config config::from_yaml(const YAML::Node& root) {
   config c;
   check_keys(root, "", {"data_dir", "log_level", "seed_peer", "host", "scheduler", "download", "upload", "seed", "gc",
-                        "local_api", "origin_tls", "origin_policy", "proxy"});
+                        "local_api", "origin_tls", "origin_policy", "proxy", "security"});
   if (!root || root.IsNull()) return c;
   check_keys(root["host"], "host", {"hostname", "ip", "idc", "location"});
   check_keys(root["scheduler"], "scheduler", {"addresses", "keepalive_interval", "connect_timeout"});
@@ -56,6 +56,8 @@ config config::from_yaml(const YAML::Node& root) {
   check_keys(root["local_api"], "local_api", {"socket"});
   check_keys(root["origin_tls"], "origin_tls", {"ca_file", "insecure_hosts"});
   check_keys(root["origin_policy"], "origin_policy", {"allow", "deny"});
+  check_keys(root["security"], "security", {"mode", "ca_file", "cert_file", "key_file", "crl_file"});
+  c.security.read(root["security"]);
   check_keys(root["proxy"], "proxy", {"enabled", "listen", "port", "default_registry", "registries", "p2p_rules",
                                       "connect_tunnel"});
   read_value(root, "data_dir", c.data_dir);
@@ -133,6 +135,7 @@ void config::resolve_defaults() {
 
 void config::validate() const {
   if (data_dir.empty()) throw config_error("data_dir must not be empty");
+  security.validate("dfdaemon");
   if (scheduler.addresses.empty() && !seed_peer)
     throw config_error("scheduler.addresses must list at least one host:port");
   for (const auto& a : scheduler.addresses)
@@ -229,6 +232,9 @@ std::string config::to_yaml() const {
   for (const auto& r : proxy.p2p_rules) out << YAML::SingleQuoted << r;
   out << YAML::EndSeq;
   out << YAML::Key << "connect_tunnel" << YAML::Value << proxy.connect_tunnel << YAML::EndMap;
+  out << YAML::Key << "security" << YAML::Value << YAML::BeginMap;
+  security.emit(out);
+  out << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

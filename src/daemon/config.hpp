@@ -2,6 +2,8 @@
 // dfdaemon's configuration: every setting with its default in one place (configs/dfdaemon.yaml
 // documents them).
 
+#include "core/security_settings.hpp"
+
 #include <yaml-cpp/node/node.h>
 
 #include <chrono>
@@ -95,6 +97,9 @@ struct config {
   struct local_api_section {
     std::string socket;  // default: /var/run/dragonfly/dfdaemon.sock as root, <data_dir>/dfdaemon.sock otherwise
   } local_api;
+
+  // How this daemon proves who it is to schedulers and peers, and checks who they are.
+  security_settings security;
 
   /// Reads a YAML file over the defaults; throws config_error naming the offending key.
   static config load(const std::string& path);

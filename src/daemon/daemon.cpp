@@ -11,6 +11,7 @@
 #include "daemon/task_manager.hpp"
 #include "daemon/upload_server.hpp"
 #include "net/metrics.hpp"
+#include "net/tls_identity.hpp"
 #include "net/token_bucket.hpp"
 #include "storage/task_store.hpp"
 
@@ -31,6 +32,33 @@ struct daemon::impl {
         upload_limit(io.get_executor(), cfg.upload.rate_limit, std::max<std::uint64_t>(cfg.upload.rate_limit / 4, 1 << 20)),
         pieces(download_limit) {}
 
+  /// With security.mode tls or mtls: the certificate, which must be a daemon's (a seed peer's for
+  /// a seed in mtls mode) and name this host.
+  result<void> load_identity() {
+    if (cfg.security.mode == security_mode::off) return {};
+    std::string why;
+    auto loaded = net::tls_identity::load(cfg.security, why);
+    if (!loaded) {
+      spdlog::error("{}", why);
+      return loaded.error();
+    }
+    const auto& own = (*loaded)->own();
+    const bool daemon_role = own.role == net::cluster_role::peer || own.role == net::cluster_role::seed_peer;
+    if (!daemon_role || (cfg.seed_peer && cfg.security.mode == security_mode::mtls &&
+                         own.role != net::cluster_role::seed_peer)) {
+      spdlog::error("security.cert_file is a {} certificate ({}); this daemon needs a {} certificate",
+                    net::role_name(own.role), own.uri(), cfg.seed_peer ? "seed-peer" : "peer");
+      return errc::invalid_argument;
+    }
+    if (own.name != cfg.host.hostname) {
+      spdlog::error("security.cert_file names host '{}' ({}), but this host is '{}' (host.hostname)", own.name,
+                    own.uri(), cfg.host.hostname);
+      return errc::invalid_argument;
+    }
+    tls = *loaded;
+    return {};
+  }
+
   net::asio::io_context& io;
   config cfg;
   net::asio::thread_pool pool;
@@ -41,6 +69,7 @@ struct daemon::impl {
   piece_client pieces;
   std::optional<storage::task_store> store;
   std::shared_ptr<scheduler_client> scheduler;
+  std::shared_ptr<net::tls_identity> tls;
   origin_policy origins;
   std::optional<daemon_context> ctx;
   std::optional<task_manager> tasks;
@@ -71,12 +100,14 @@ result<void> daemon::start() {
     return origins.error();
   }
   i.origins = std::move(*origins);
+  if (auto r = i.load_identity(); !r) return r;
 
   // The upload port is part of the host's identity, so it is bound before the scheduler hears of us.
   net::proto::host_info host{"", i.cfg.host.hostname, i.cfg.host.ip, 0, i.cfg.host.idc, i.cfg.host.location,
                              i.cfg.seed_peer, i.cfg.upload.rate_limit};
   i.scheduler = std::make_shared<scheduler_client>(i.io.get_executor(), i.cfg.scheduler.addresses, host,
                                                    i.cfg.scheduler.keepalive_interval);
+  i.scheduler->set_tls(i.tls);
   i.ctx.emplace(daemon_context{i.io.get_executor(), i.pool, i.cfg, *i.store, i.stats, *i.scheduler, i.pieces,
                                i.download_limit, i.upload_limit, i.origins});
   i.tasks.emplace(*i.ctx);

@@ -1,6 +1,7 @@
 #include "daemon/scheduler_client.hpp"
 
 #include "net/frame_stream.hpp"
+#include "net/tls_identity.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -63,9 +64,34 @@ awaitable<bool> scheduler_client::connect_once(const std::string& address) {
   if (ec2) co_return false;
   socket.set_option(tcp::no_delay(true), ec2);
   stream_ = std::make_shared<net::frame_stream>(net::frame_stream::socket_type(std::move(socket)), true);
+  if (!co_await secure(address)) {
+    stream_->close();
+    co_return false;
+  }
   stream_->send(net::frame_kind::message, proto::encode(proto::hello{proto::protocol_version, host_}));
   current_ = address;
   co_return true;
+}
+
+awaitable<bool> scheduler_client::secure(const std::string& address) {
+  if (!tls_ || tls_->mode() == security_mode::off) co_return true;
+  std::string problem;
+  auto shaken = co_await stream_->start_tls(tls_->client(), false, std::chrono::seconds(5));
+  if (!shaken) {
+    problem = "TLS handshake failed: " + shaken.error().message();
+  } else {
+    auto id = net::peer_identity(stream_->tls_session());
+    if (!id) problem = "its certificate names no cluster identity";
+    else if (id->role != net::cluster_role::scheduler)
+      problem = "its certificate is a " + std::string(net::role_name(id->role)) + "'s (" + id->uri() + "), not a scheduler's";
+  }
+  if (problem.empty()) {
+    last_tls_error_.clear();
+    co_return true;
+  }
+  if (problem != last_tls_error_) spdlog::error("scheduler {} refused: {}", address, problem);
+  last_tls_error_ = problem;
+  co_return false;
 }
 
 awaitable<void> scheduler_client::keepalive_loop(std::shared_ptr<net::frame_stream> stream) {

@@ -13,6 +13,7 @@
 
 namespace df::net {
 class frame_stream;
+class tls_identity;
 }
 
 namespace df::daemon {
@@ -31,6 +32,8 @@ class scheduler_client : public std::enable_shared_from_this<scheduler_client> {
   void on_state(state_handler h) { on_state_ = std::move(h); }
   /// Replaces the host description sent in hello (before start()).
   void set_host(net::proto::host_info host) { host_ = std::move(host); }
+  /// Speaks TLS to schedulers, whose certificates must name the scheduler role (before start()).
+  void set_tls(std::shared_ptr<net::tls_identity> tls) { tls_ = std::move(tls); }
   /// Starts the connect / read / keepalive loops.
   void start();
   void stop();
@@ -45,11 +48,15 @@ class scheduler_client : public std::enable_shared_from_this<scheduler_client> {
  private:
   net::awaitable<void> run();
   net::awaitable<bool> connect_once(const std::string& address);
+  /// The TLS handshake and the scheduler's certificate check; false (logged) when either fails.
+  net::awaitable<bool> secure(const std::string& address);
   net::awaitable<void> keepalive_loop(std::shared_ptr<net::frame_stream> stream);
 
   net::asio::any_io_executor ex_;
   std::vector<std::string> addresses_;
   net::proto::host_info host_;
+  std::shared_ptr<net::tls_identity> tls_;
+  std::string last_tls_error_;  // logged once until it changes or a connection succeeds
   std::chrono::milliseconds keepalive_interval_;
   message_handler on_message_;
   state_handler on_state_;

@@ -1,6 +1,7 @@
 #include "net/frame_stream.hpp"
 
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
@@ -15,9 +16,55 @@ constexpr std::size_t max_gathered_frames = 64;  // frames handed to one write
 constexpr std::size_t payload_growth = 64 << 10;  // a payload's buffer grows by this much as bytes arrive
 }  // namespace
 
+struct frame_stream::tls_layer {
+  tls_layer(socket_type& socket, asio::ssl::context& ctx) : stream(socket, ctx) {}
+  asio::ssl::stream<socket_type&> stream;
+};
+
+frame_stream::frame_stream(socket_type socket, bool buffered_reads)
+    : socket_(std::move(socket)), buffered_reads_(buffered_reads) {}
+
+frame_stream::~frame_stream() = default;
+
+awaitable<result<void>> frame_stream::start_tls(asio::ssl::context& ctx, bool accepting,
+                                                std::chrono::milliseconds timeout) {
+  tls_ = std::make_unique<tls_layer>(socket_, ctx);
+  asio::steady_timer guard(socket_.get_executor(), timeout);
+  auto timed_out = std::make_shared<bool>(false);
+  guard.async_wait([this, timed_out, alive = weak_from_this()](boost::system::error_code ec) {
+    if (ec || alive.expired()) return;
+    *timed_out = true;
+    close();
+  });
+  const auto side = accepting ? asio::ssl::stream_base::server : asio::ssl::stream_base::client;
+  auto [ec] = co_await tls_->stream.async_handshake(side, use_nothrow);
+  guard.cancel();
+  if (*timed_out) co_return errc::timeout;
+  if (ec) co_return ec;
+  co_return result<void>{};
+}
+
+ssl_st* frame_stream::tls_session() const { return tls_ ? tls_->stream.native_handle() : nullptr; }
+
+awaitable<std::tuple<boost::system::error_code, std::size_t>> frame_stream::read_all(asio::mutable_buffer out) {
+  if (tls_) co_return co_await asio::async_read(tls_->stream, out, use_nothrow);
+  co_return co_await asio::async_read(socket_, out, use_nothrow);
+}
+
+awaitable<std::tuple<boost::system::error_code, std::size_t>> frame_stream::read_some(asio::mutable_buffer out) {
+  if (tls_) co_return co_await tls_->stream.async_read_some(out, use_nothrow);
+  co_return co_await socket_.async_read_some(out, use_nothrow);
+}
+
+template <class Buffers>
+awaitable<std::tuple<boost::system::error_code, std::size_t>> frame_stream::write_all(const Buffers& buffers) {
+  if (tls_) co_return co_await asio::async_write(tls_->stream, buffers, use_nothrow);
+  co_return co_await asio::async_write(socket_, buffers, use_nothrow);
+}
+
 awaitable<boost::system::error_code> frame_stream::read_exact(std::span<char> out) {
   if (!buffered_reads_) {
-    auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(out.data(), out.size()), use_nothrow);
+    auto [ec, n] = co_await read_all(asio::buffer(out.data(), out.size()));
     co_return ec;
   }
   std::size_t filled = 0;
@@ -25,7 +72,7 @@ awaitable<boost::system::error_code> frame_stream::read_exact(std::span<char> ou
     if (read_ahead_at_ == read_ahead_.size()) {
       read_ahead_.resize(read_ahead_chunk);
       read_ahead_at_ = 0;
-      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(read_ahead_), use_nothrow);
+      auto [ec, n] = co_await read_some(asio::buffer(read_ahead_));
       read_ahead_.resize(ec ? 0 : n);  // keeps its capacity: one allocation per connection
       if (ec) co_return ec;
     }
@@ -55,7 +102,7 @@ awaitable<result<frame>> frame_stream::read(std::uint32_t max_payload) {
 awaitable<result<void>> frame_stream::write(frame_kind kind, std::string_view payload) {
   const auto header = encode_frame_header(kind, static_cast<std::uint32_t>(payload.size()));
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(header), asio::buffer(payload)};
-  auto [ec, n] = co_await asio::async_write(socket_, buffers, use_nothrow);
+  auto [ec, n] = co_await write_all(buffers);
   if (ec) co_return ec;
   co_return result<void>{};
 }
@@ -76,7 +123,7 @@ awaitable<void> frame_stream::drain() {
     std::vector<asio::const_buffer> buffers;
     buffers.reserve(count);
     for (std::size_t i = 0; i < count; ++i) buffers.push_back(asio::buffer(queue_[i]));
-    auto [ec, n] = co_await asio::async_write(socket_, buffers, use_nothrow);
+    auto [ec, n] = co_await write_all(buffers);
     if (ec) {
       close();
       break;

@@ -6,10 +6,16 @@
 
 #include <boost/asio/generic/stream_protocol.hpp>
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <span>
 #include <string>
+
+namespace boost::asio::ssl {
+class context;
+}
+struct ssl_st;
 
 namespace df::net {
 
@@ -29,8 +35,14 @@ class frame_stream : public std::enable_shared_from_this<frame_stream> {
   /// `buffered_reads`: read ahead in large chunks (fewer system calls for many small frames).
   /// Only for streams that carry nothing but frames: a read-ahead would swallow a byte that
   /// carries a passed file descriptor (the local API).
-  explicit frame_stream(socket_type socket, bool buffered_reads = false)
-      : socket_(std::move(socket)), buffered_reads_(buffered_reads) {}
+  explicit frame_stream(socket_type socket, bool buffered_reads = false);
+  ~frame_stream();
+
+  /// Performs a TLS handshake (as the accepting or the connecting side) within `timeout`; every
+  /// frame after it is encrypted. Call before the first read or write.
+  awaitable<result<void>> start_tls(asio::ssl::context& ctx, bool accepting, std::chrono::milliseconds timeout);
+  /// The TLS session after start_tls (for the other end's certificate), null on a plain stream.
+  ssl_st* tls_session() const;
 
   /// The next frame; EOF, a malformed header or a frame over `max_payload` bytes (at most the
   /// protocol's limit) is an error. The payload's memory grows as its bytes arrive, not as the
@@ -46,10 +58,17 @@ class frame_stream : public std::enable_shared_from_this<frame_stream> {
 
  private:
   awaitable<void> drain();
+  // The byte transport: the socket itself, or the TLS layer over it.
+  awaitable<std::tuple<boost::system::error_code, std::size_t>> read_all(asio::mutable_buffer out);
+  awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some(asio::mutable_buffer out);
+  template <class Buffers>
+  awaitable<std::tuple<boost::system::error_code, std::size_t>> write_all(const Buffers& buffers);
   /// Reads exactly out.size() bytes, from the read-ahead buffer first when there is one.
   awaitable<boost::system::error_code> read_exact(std::span<char> out);
 
+  struct tls_layer;
   socket_type socket_;
+  std::unique_ptr<tls_layer> tls_;
   bool buffered_reads_ = false;
   std::string read_ahead_;       // bytes received but not consumed yet (buffered_reads_ only)
   std::size_t read_ahead_at_ = 0;

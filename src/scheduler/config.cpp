@@ -16,7 +16,7 @@ config from_yaml(const YAML::Node& root) {
   check_keys(root["scheduling"], "scheduling", {"max_parents", "max_children_per_host", "source_election_delay",
                                                   "cross_idc_reveal_delay", "max_peers_per_host"});
   check_keys(root["limits"], "limits", {"max_connections", "max_unidentified_per_ip"});
-  check_keys(root["security"], "security", {"seed_peers"});
+  check_keys(root["security"], "security", {"seed_peers", "mode", "ca_file", "cert_file", "key_file", "crl_file"});
   read_value(root["server"], "listen", c.listen);
   read_value(root["server"], "port", c.port);
   read_value(root["metrics"], "listen", c.metrics_listen);
@@ -30,6 +30,7 @@ config from_yaml(const YAML::Node& root) {
   read_value(root["limits"], "max_connections", c.limits.max_connections);
   read_value(root["limits"], "max_unidentified_per_ip", c.limits.max_unidentified_per_ip);
   read_value(root["security"], "seed_peers", c.security.seed_peers);
+  c.security.read(root["security"]);
   read_value(root, "log_level", c.log_level);
   return c;
 }
@@ -49,6 +50,7 @@ void config::validate() const {
   if (limits.max_connections == 0) throw config_error("limits.max_connections must be at least 1");
   if (limits.max_unidentified_per_ip == 0) throw config_error("limits.max_unidentified_per_ip must be at least 1");
   if (keepalive_timeout < std::chrono::seconds(1)) throw config_error("keepalive_timeout must be at least 1s");
+  security.validate("dfscheduler");
 }
 
 std::string config::to_yaml() const {
@@ -74,7 +76,9 @@ std::string config::to_yaml() const {
   out << YAML::Key << "security" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "seed_peers" << YAML::Value << YAML::Flow << YAML::BeginSeq;
   for (const auto& a : security.seed_peers) out << YAML::DoubleQuoted << a;
-  out << YAML::EndSeq << YAML::EndMap;
+  out << YAML::EndSeq;
+  security.emit(out);
+  out << YAML::EndMap;
   out << YAML::Key << "log_level" << YAML::Value << YAML::DoubleQuoted << log_level;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

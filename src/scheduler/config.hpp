@@ -2,6 +2,7 @@
 // dfscheduler's configuration: every setting with its default in one place (configs/dfscheduler.yaml
 // documents them).
 
+#include "core/security_settings.hpp"
 #include "scheduler/parent_selector.hpp"
 
 #include <chrono>
@@ -24,8 +25,8 @@ struct config {
     std::uint32_t max_connections = 20000;        // daemon connections in total
     std::uint32_t max_unidentified_per_ip = 32;   // connections from one address before their hello
   } limits;
-  /// Who may claim what (docs/security.md). Until components have certificates, an address list.
-  struct security_config {
+  /// Who may claim what (docs/security.md): certificates (mode, files) and an address list.
+  struct security_config : security_settings {
     // Addresses (IPs, as the scheduler sees them) whose hosts may be seed peers; a `seed: true`
     // hello from any other address registers a plain host. Empty = any host may (a warning at
     // start-up when the scheduler listens beyond loopback).

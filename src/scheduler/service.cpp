@@ -1,11 +1,13 @@
 #include "scheduler/service.hpp"
 
+#include "core/ids.hpp"
 #include "net/asio.hpp"
 #include "net/frame_stream.hpp"
 #include "net/http_server.hpp"
 #include "net/log_rate_limiter.hpp"
 #include "net/peer_address.hpp"
 #include "net/scheduler_protocol.hpp"
+#include "net/tls_identity.hpp"
 #include "scheduler/have_batcher.hpp"
 #include "scheduler/swarm.hpp"
 
@@ -16,6 +18,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 namespace df::scheduler {
 
@@ -37,9 +40,10 @@ result<proto::message> decode_frame(const net::frame& f) {
 }  // namespace
 
 struct service::impl : std::enable_shared_from_this<impl> {
-  impl(net::asio::io_context& io_, config c)
+  impl(net::asio::io_context& io_, config c, std::shared_ptr<net::tls_identity> t)
       : io(io_),
         cfg(std::move(c)),
+        tls(std::move(t)),
         sw(cfg.scheduling, [this](const std::string& host, proto::message m) { deliver(host, m); },
            swarm_stats::create(metrics)),
         acceptor(io),
@@ -59,7 +63,11 @@ struct service::impl : std::enable_shared_from_this<impl> {
         seed_claims_refused(metrics.counter("dragonfly_scheduler_seed_claims_refused_total",
                                             "Hellos claiming seed: true from an address not in security.seed_peers")),
         hellos_refused(metrics.counter("dragonfly_scheduler_hellos_refused_total",
-                                       "Hellos naming a host ID that is connected from another address")) {}
+                                       "Hellos naming a host ID that is connected from another address, or "
+                                       "(mtls) a host other than the one the certificate names")),
+        handshakes_failed(metrics.counter("dragonfly_scheduler_tls_handshakes_failed_total",
+                                          "Connections closed because the TLS handshake failed or timed out "
+                                          "(no certificate, one the CA did not sign, or no TLS at all)")) {}
 
   void deliver(const std::string& host_id, const proto::message& m) {
     if (const auto* h = std::get_if<proto::have>(&m)) {
@@ -116,7 +124,8 @@ struct service::impl : std::enable_shared_from_this<impl> {
 
   /// Reads the first message, which must be a hello within hello_timeout; returns the host ID
   /// ("" when the connection is to be closed).
-  awaitable<std::string> read_hello(const std::shared_ptr<net::frame_stream>& stream, const std::string& address) {
+  awaitable<std::string> read_hello(const std::shared_ptr<net::frame_stream>& stream, const std::string& address,
+                                    const std::optional<net::cluster_identity>& identity) {
     net::asio::steady_timer hello_timer(io, hello_timeout);
     auto answered = std::make_shared<bool>(false);  // the handler may run after this frame is gone
     hello_timer.async_wait([stream, answered](boost::system::error_code ec) {
@@ -138,6 +147,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
                    m ? std::string(proto::type_name(*m)) : m.error().message());
       co_return std::string();
     }
+    if (identity && !certificate_allows(*identity, h->host, address)) co_return std::string();
     // A host ID belongs to the address that holds it: a second hello for it from elsewhere is
     // refused (the first connection stays); from the same address it is a reconnect.
     if (auto old = connections.find(h->host.host_id); old != connections.end()) {
@@ -152,6 +162,13 @@ struct service::impl : std::enable_shared_from_this<impl> {
     connections[h->host.host_id] = connection{stream, address};
     proto::host_info host = h->host;
     const auto& seeds = cfg.security.seed_peers;
+    if (host.seed && identity && identity->role != net::cluster_role::seed_peer) {
+      seed_claims_refused.add();
+      if (claims_log.allow(std::chrono::steady_clock::now()))
+        spdlog::warn("scheduler: {} at {} claims to be a seed peer with a {} certificate; registered as a plain host",
+                     host.host_id, address, net::role_name(identity->role));
+      host.seed = false;
+    }
     if (host.seed && !seeds.empty() && std::find(seeds.begin(), seeds.end(), address) == seeds.end()) {
       seed_claims_refused.add();
       if (claims_log.allow(std::chrono::steady_clock::now()))
@@ -163,11 +180,50 @@ struct service::impl : std::enable_shared_from_this<impl> {
     co_return h->host.host_id;
   }
 
+  /// mtls: the hello must describe the host the certificate names, and the certificate must be a
+  /// daemon's (a peer's or a seed peer's).
+  bool certificate_allows(const net::cluster_identity& id, const proto::host_info& host, const std::string& address) {
+    const bool daemon = id.role == net::cluster_role::peer || id.role == net::cluster_role::seed_peer;
+    if (daemon && host.hostname == id.name && host.host_id == make_host_id(id.name, host.upload_port)) return true;
+    hellos_refused.add();
+    if (claims_log.allow(std::chrono::steady_clock::now()))
+      spdlog::warn("scheduler: {} presented the certificate of {} and a hello for host {} ({}); refused", address,
+                   id.uri(), host.host_id, host.hostname);
+    return false;
+  }
+
+  /// With TLS on, the handshake (bounded by the hello timeout) and, in mtls mode, the certificate's
+  /// identity; nullopt with `ok` false when the connection is to be closed.
+  awaitable<std::optional<net::cluster_identity>> secure(const std::shared_ptr<net::frame_stream>& stream,
+                                                          const std::string& address, bool& ok) {
+    ok = true;
+    if (!tls || tls->mode() == security_mode::off) co_return std::nullopt;
+    auto shaken = co_await stream->start_tls(tls->server(), true, hello_timeout);
+    if (!shaken) {
+      ok = false;
+      handshakes_failed.add();
+      if (claims_log.allow(std::chrono::steady_clock::now()))
+        spdlog::warn("scheduler: TLS handshake with {} failed: {}", address, shaken.error().message());
+      co_return std::nullopt;
+    }
+    if (tls->mode() != security_mode::mtls) co_return std::nullopt;
+    auto id = net::peer_identity(stream->tls_session());
+    if (!id) {
+      ok = false;
+      handshakes_failed.add();
+      co_return std::nullopt;
+    }
+    co_return *id;
+  }
+
   awaitable<void> serve(std::shared_ptr<net::frame_stream> stream, std::string address) {
     auto self = shared_from_this();
     connections_open.set(++open_connections);
     ++unidentified[address];
-    std::string host_id = co_await read_hello(stream, address);
+    bool secured = false;
+    const auto identity = co_await secure(stream, address, secured);
+    std::string host_id;  // (not a ?: around co_await: GCC 12 miscompiles that)
+    if (secured) host_id = co_await read_hello(stream, address, identity);
     if (--unidentified[address] == 0) unidentified.erase(address);
     while (!host_id.empty()) {
       auto f = co_await stream->read();
@@ -213,6 +269,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
 
   net::asio::io_context& io;
   config cfg;
+  std::shared_ptr<net::tls_identity> tls;
   net::metrics_registry metrics;
   swarm sw;
   tcp::acceptor acceptor;
@@ -224,6 +281,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
   net::metric& connections_open;
   net::metric& seed_claims_refused;
   net::metric& hellos_refused;
+  net::metric& handshakes_failed;
   /// A host's connection and the address it came from (the host ID is bound to it).
   struct connection {
     std::shared_ptr<net::frame_stream> stream;
@@ -237,7 +295,8 @@ struct service::impl : std::enable_shared_from_this<impl> {
   have_batcher haves;
 };
 
-service::service(net::asio::io_context& io, config cfg) : impl_(std::make_shared<impl>(io, std::move(cfg))) {}
+service::service(net::asio::io_context& io, config cfg, std::shared_ptr<net::tls_identity> tls)
+    : impl_(std::make_shared<impl>(io, std::move(cfg), std::move(tls))) {}
 service::~service() { stop(); }
 
 result<void> service::start() {
@@ -258,7 +317,8 @@ result<void> service::start() {
   net::asio::co_spawn(i.io, [self = impl_] { return self->accept_loop(); }, net::asio::detached);
   net::asio::co_spawn(i.io, [self = impl_] { return self->reap_loop(); }, net::asio::detached);
   spdlog::info("dfscheduler listening on {}:{}", i.cfg.listen, port());
-  if (i.cfg.security.seed_peers.empty() && i.cfg.listen != "127.0.0.1" && i.cfg.listen != "::1")
+  if (i.cfg.security.seed_peers.empty() && i.cfg.security.mode != security_mode::mtls && i.cfg.listen != "127.0.0.1" &&
+      i.cfg.listen != "::1")
     spdlog::warn("security.seed_peers is empty: any host that reaches port {} may claim to be a seed peer "
                  "(docs/security.md)", port());
   return {};

@@ -10,13 +10,18 @@ namespace boost::asio { class io_context; }
 
 #include <memory>
 
+namespace df::net {
+class tls_identity;
+}
+
 namespace df::scheduler {
 
 /// The running scheduler. Owns the listener, every connection, the swarm and the metrics server;
 /// everything runs on the io_context it is given.
 class service {
  public:
-  service(boost::asio::io_context& io, config cfg);
+  /// `tls`: the scheduler's certificate and CA when security.mode is tls or mtls, else null.
+  service(boost::asio::io_context& io, config cfg, std::shared_ptr<net::tls_identity> tls = nullptr);
   ~service();
 
   /// Binds the listeners; an error names what could not be bound.

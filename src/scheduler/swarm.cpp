@@ -21,6 +21,7 @@ constexpr std::size_t max_listed_pieces = 1024;
 swarm_stats swarm_stats::create(net::metrics_registry& r) {
   return swarm_stats{
       r.gauge("dragonfly_scheduler_hosts", "Connected daemons"),
+      r.gauge("dragonfly_scheduler_seed_hosts", "Connected daemons registered as seed peers"),
       r.gauge("dragonfly_scheduler_tasks", "Tasks known"),
       r.counter("dragonfly_scheduler_peers_registered_total", "Peers registered"),
       r.counter("dragonfly_scheduler_seed_triggers_total", "Seed peers asked to fetch a task"),
@@ -45,12 +46,18 @@ void swarm::tick() {
   }
 }
 
+void swarm::count_hosts() {
+  stats_.hosts.set(hosts_.size());
+  stats_.seed_hosts.set(seed_hosts_);
+}
+
 void swarm::on_hello(const proto::host_info& host) {
   if (hosts_.contains(host.host_id)) on_host_gone(host.host_id);
   auto& h = hosts_[host.host_id];
   h.info = host;
   h.last_seen = now_();
-  stats_.hosts.set(hosts_.size());
+  if (host.seed) ++seed_hosts_;
+  count_hosts();
   spdlog::info("host {} joined ({}:{}{}{})", host.host_id, host.ip, host.upload_port, host.seed ? ", seed" : "",
                host.idc.empty() ? "" : ", idc " + host.idc);
 }
@@ -414,13 +421,14 @@ void swarm::on_host_gone(const std::string& host_id) {
   spdlog::info("host {} left ({} peers dropped)", host_id, peers.size());
   for (const auto& [task_id, peer_id] : peers)
     if (auto t = tasks_.find(task_id); t != tasks_.end()) remove_peer(t->second, peer_id);
+  if (h->second.info.seed) --seed_hosts_;
   hosts_.erase(host_id);
   for (auto& [id, task] : tasks_)
     if (task.seed_pending_host == host_id) {
       task.seed_pending_host.clear();
       ensure_source(task);
     }
-  stats_.hosts.set(hosts_.size());
+  count_hosts();
 }
 
 }  // namespace df::scheduler

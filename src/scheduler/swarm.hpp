@@ -15,6 +15,7 @@ namespace df::scheduler {
 /// Counters the swarm updates (exported at /metrics).
 struct swarm_stats {
   net::metric& hosts;
+  net::metric& seed_hosts;
   net::metric& tasks;
   net::metric& peers_registered;
   net::metric& seed_triggers;
@@ -54,6 +55,8 @@ class swarm {
   const std::map<std::string, task_state>& tasks() const { return tasks_; }
 
  private:
+  /// Publishes the host counts (hosts, seed hosts) as gauges.
+  void count_hosts();
   result<void> on_register(const std::string& host_id, const net::proto::register_peer& m);
   result<void> on_task_meta(const std::string& host_id, const net::proto::task_meta& m);
   result<void> on_piece_done(const std::string& host_id, const net::proto::piece_done& m);
@@ -127,6 +130,7 @@ class swarm {
   outbox out_;
   swarm_stats stats_;
   std::map<std::string, host_state> hosts_;
+  std::size_t seed_hosts_ = 0;  // hosts whose hello said seed (after the scheduler's checks)
   std::map<std::string, task_state> tasks_;
   std::uint64_t next_seq_ = 0;
   clock_fn now_;

@@ -3,6 +3,7 @@ socket and says whatever the test wants, including what no honest daemon would."
 import hashlib
 import json
 import socket
+import ssl
 import struct
 
 MESSAGE = 1
@@ -19,6 +20,16 @@ def frame(payload, kind=MESSAGE, length=None):
     return struct.pack(">BI", kind, len(body) if length is None else length) + body
 
 
+def tls_context(ca_file, cert=None):
+    """A client context that trusts the cluster CA and presents `cert` = (cert, key) if given;
+    host names are not checked (the scheduler's certificate names a role, not a DNS name)."""
+    ctx = ssl.create_default_context(cafile=ca_file)
+    ctx.check_hostname = False
+    if cert:
+        ctx.load_cert_chain(*cert)
+    return ctx
+
+
 def rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -30,15 +41,19 @@ def rss_kib(pid):
 class Rogue:
     """One connection to the scheduler; `closed()` tells whether the scheduler hung up on it."""
 
-    def __init__(self, port, host_id, seed=False, source=None):
+    def __init__(self, port, host_id, seed=False, source=None, tls=None, hostname=None, upload_port=9):
         """`source`: the local address to connect from (another loopback address looks like
-        another host to the scheduler)."""
+        another host to the scheduler). `tls`: an ssl.SSLContext to speak TLS with (it may hold a
+        client certificate). `hostname`: the host name in the hello (default: the host ID)."""
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10,
                                              source_address=(source, 0) if source else None)
+        if tls:
+            self.sock = tls.wrap_socket(self.sock)
         self.host_id = host_id
         self.buffer = b""
         self.send({"type": "hello", "version": 1,
-                   "host": {"host_id": host_id, "hostname": host_id, "ip": "127.0.0.1", "upload_port": 9,
+                   "host": {"host_id": host_id, "hostname": hostname or host_id, "ip": "127.0.0.1",
+                            "upload_port": upload_port,
                             "idc": "", "location": "", "seed": seed, "upload_rate_limit": 0}})
 
     def send(self, message):
@@ -60,7 +75,7 @@ class Rogue:
                     return json.loads(payload)
             try:
                 chunk = self.sock.recv(65536)
-            except ConnectionResetError:
+            except (ConnectionResetError, ssl.SSLError):
                 return None
             if not chunk:
                 return None

@@ -18,6 +18,7 @@ import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+CERTS = os.path.join(HERE, "..", "..", "scripts", "certs.sh")
 
 
 def free_port():
@@ -213,6 +214,36 @@ class Swarm:
         self.daemons = {}
         self.problems = []  # sanitizer reports seen on dfget's stderr
         self.env = None  # the environment of the processes it starts (None: this one's)
+        self.security = None  # set by use_certificates(): the mode and the CA directory
+        self.security_extra = ""  # more lines for the security section (say, a crl_file)
+
+    def use_certificates(self, mode="mtls"):
+        """Makes a cluster CA (scripts/certs.sh) in the work directory; every scheduler and daemon
+        started afterwards gets a certificate of its role and a config for `mode`. Returns the CA
+        directory (issue() makes more certificates)."""
+        ca = os.path.join(self.workdir, "ca")
+        subprocess.run([CERTS, "ca", ca], check=True, capture_output=True)
+        self.security = (mode, ca)
+        return ca
+
+    def issue(self, role, name):
+        """A certificate from the CA of use_certificates(): (cert, key) paths."""
+        ca = self.security[1]
+        subprocess.run([CERTS, "issue", ca, role, name], check=True, capture_output=True)
+        base = os.path.join(ca, "%s-%s" % (role, name))
+        return base + ".pem", base + "-key.pem"
+
+    def _security_args(self, role, name):
+        """`-c` with a config naming this component's certificate, or nothing without certificates."""
+        if not self.security:
+            return []
+        mode, ca = self.security
+        cert, key = self.issue(role, name)
+        path = os.path.join(self.workdir, "%s-security.yaml" % name)
+        with open(path, "w") as f:
+            f.write("security:\n  mode: %s\n  ca_file: %s\n  cert_file: %s\n  key_file: %s\n"
+                    % (mode, os.path.join(ca, "ca.pem"), cert, key) + self.security_extra)
+        return ["-c", path]
 
     def _bin(self, name):
         return os.path.join(self.bin_dir, name)
@@ -277,8 +308,9 @@ class Swarm:
 
     def start_scheduler(self):
         """Starts dfscheduler; on the same ports when it ran before or daemons were told its port."""
+        security = self._security_args("scheduler", "scheduler")
         command = lambda ports: [self._bin("dfscheduler"), "--listen", "127.0.0.1", "--port", str(ports[0]),  # noqa: E731
-                                 "--metrics-port", str(ports[1])]
+                                 "--metrics-port", str(ports[1])] + security
         self.scheduler, (self.scheduler_port, self.scheduler_metrics_port) = self.launch(
             "dfscheduler", command, lambda ports: port_open(ports[0]), [self.scheduler_port, self.scheduler_metrics_port])
         return self.scheduler
@@ -294,6 +326,7 @@ class Swarm:
         sock = os.path.join(self.workdir, name + ".sock")
         if self.scheduler_port is None:
             self.scheduler_port = free_port()  # nothing listens: the daemon retries in the background
+        security = self._security_args("seed-peer" if seed else "peer", name)
 
         def command(ports):
             args = [self._bin("dfdaemon"), "--data-dir", data,
@@ -308,7 +341,7 @@ class Swarm:
                 args += ["--upload-rate-limit", upload_rate_limit]
             if self.piece_size:
                 args += ["--piece-size", self.piece_size]
-            return args + list(extra)
+            return args + security + list(extra)
 
         d = Daemon(name, None, sock, None, None)
         d.command, d.data_dir = command, data

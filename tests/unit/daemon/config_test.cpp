@@ -65,6 +65,12 @@ proxy:
   p2p_rules:
     - '/v2/.+/blobs/sha256:[0-9a-f]{64}$'
   connect_tunnel: true
+security:
+  mode: "off"
+  ca_file: ""
+  cert_file: ""
+  key_file: ""
+  crl_file: ""
 )");
   EXPECT_FALSE(config{}.upload.corrupt_for_testing);  // the one setting it does not print
   EXPECT_NO_THROW(config{}.validate());
@@ -106,6 +112,7 @@ proxy:
   registries: {"127.0.0.1:5000": "http://127.0.0.1:5000"}
   p2p_rules: ["/blobs/"]
   connect_tunnel: false
+security: {mode: tls, ca_file: /pki/ca.pem, cert_file: /pki/d.pem, key_file: /pki/d-key.pem, crl_file: /pki/crl.pem}
 )");
   EXPECT_EQ(c.data_dir, "/data/df");
   EXPECT_EQ(c.log_level, "debug");
@@ -146,6 +153,11 @@ proxy:
   EXPECT_EQ(c.proxy.registries, (std::vector<std::pair<std::string, std::string>>{{"127.0.0.1:5000", "http://127.0.0.1:5000"}}));
   EXPECT_EQ(c.proxy.p2p_rules, std::vector<std::string>{"/blobs/"});
   EXPECT_FALSE(c.proxy.connect_tunnel);
+  EXPECT_EQ(c.security.mode, security_mode::tls);
+  EXPECT_EQ(c.security.ca_file, "/pki/ca.pem");
+  EXPECT_EQ(c.security.cert_file, "/pki/d.pem");
+  EXPECT_EQ(c.security.key_file, "/pki/d-key.pem");
+  EXPECT_EQ(c.security.crl_file, "/pki/crl.pem");
   EXPECT_NO_THROW(c.validate());
   const auto unchanged = test::same_settings(c.to_yaml(), config::parse("").to_yaml());
   EXPECT_TRUE(unchanged.empty()) << "a key not set above: " << unchanged.front();
@@ -168,6 +180,8 @@ TEST(daemon_config, mistakes_are_errors_that_name_the_key) {
   EXPECT_NE(error_of("seed:\n  revalidate: sometimes\n").find("seed.revalidate"), std::string::npos);
   EXPECT_NE(error_of("gc:\n  low_watermark: 0.95\n").find("watermarks"), std::string::npos);
   EXPECT_NE(error_of("[unclosed").find("malformed YAML"), std::string::npos);
+  EXPECT_NE(error_of("security: {mode: yes}").find("security.mode"), std::string::npos);
+  EXPECT_NE(error_of("security: {mode: mtls, cert_file: a, key_file: b}").find("security.ca_file"), std::string::npos);
   EXPECT_EQ(error_of("log_level: debug\n"), "");
 }
 

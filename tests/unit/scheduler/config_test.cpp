@@ -30,6 +30,11 @@ limits:
   max_unidentified_per_ip: 32
 security:
   seed_peers: []
+  mode: "off"
+  ca_file: ""
+  cert_file: ""
+  key_file: ""
+  crl_file: ""
 log_level: "info"
 )");
   EXPECT_EQ(config{}.scheduling.candidate_sample, 64u);  // not a setting; docs/scheduling.md
@@ -52,7 +57,8 @@ scheduling:
   cross_idc_reveal_delay: 10s
   max_peers_per_host: 500
 limits: {max_connections: 3000, max_unidentified_per_ip: 4}
-security: {seed_peers: [10.0.0.7, "fd00::7"]}
+security: {seed_peers: [10.0.0.7, "fd00::7"], mode: mtls, ca_file: /pki/ca.pem, cert_file: /pki/s.pem,
+           key_file: /pki/s-key.pem, crl_file: /pki/crl.pem}
 log_level: debug
 )");
   EXPECT_EQ(c.listen, "10.0.0.1");
@@ -68,6 +74,11 @@ log_level: debug
   EXPECT_EQ(c.limits.max_connections, 3000u);
   EXPECT_EQ(c.limits.max_unidentified_per_ip, 4u);
   EXPECT_EQ(c.security.seed_peers, (std::vector<std::string>{"10.0.0.7", "fd00::7"}));
+  EXPECT_EQ(c.security.mode, security_mode::mtls);
+  EXPECT_EQ(c.security.ca_file, "/pki/ca.pem");
+  EXPECT_EQ(c.security.cert_file, "/pki/s.pem");
+  EXPECT_EQ(c.security.key_file, "/pki/s-key.pem");
+  EXPECT_EQ(c.security.crl_file, "/pki/crl.pem");
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_NO_THROW(c.validate());
   const auto unchanged = test::same_settings(c.to_yaml(), config::parse("").to_yaml());
@@ -88,6 +99,8 @@ TEST(scheduler_config, mistakes_are_errors_that_name_the_key) {
   EXPECT_NE(error_of("limits: {max_unidentified_per_ip: 0}").find("max_unidentified_per_ip"), std::string::npos);
   EXPECT_NE(error_of("limits: {max_conections: 1}").find("'max_conections'"), std::string::npos);
   EXPECT_NE(error_of("keepalive_timeout: 500ms").find("keepalive_timeout"), std::string::npos);
+  EXPECT_NE(error_of("security: {mode: strict}").find("security.mode"), std::string::npos);
+  EXPECT_NE(error_of("security: {mode: tls, ca_file: a, key_file: b}").find("security.cert_file"), std::string::npos);
   EXPECT_EQ(error_of("log_level: warn"), "");
 }
 

@@ -1,0 +1,181 @@
+#include "net/tls_identity.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <array>
+#include <cstdio>
+#include <memory>
+
+namespace df::net {
+
+namespace ssl = boost::asio::ssl;
+
+namespace {
+
+constexpr std::string_view uri_prefix = "spiffe://dragonfly/";
+constexpr std::array role_names{"peer", "seed-peer", "scheduler", "manager"};
+
+struct x509_free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+using x509_ptr = std::unique_ptr<X509, x509_free>;
+
+std::string openssl_error() {
+  const unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  if (code == 0) return "unknown OpenSSL error";
+  std::array<char, 256> text{};
+  ERR_error_string_n(code, text.data(), text.size());
+  return text.data();
+}
+
+x509_ptr read_certificate(const std::string& path, std::string& error_text) {
+  std::FILE* f = std::fopen(path.c_str(), "r");
+  if (!f) {
+    error_text = "cannot open " + path;
+    return nullptr;
+  }
+  x509_ptr cert(PEM_read_X509(f, nullptr, nullptr, nullptr));
+  std::fclose(f);
+  if (!cert) error_text = path + " holds no PEM certificate: " + openssl_error();
+  return cert;
+}
+
+// The one spiffe://dragonfly/ URI among the certificate's subject alternative names.
+std::optional<cluster_identity> identity_of(X509* cert) {
+  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (!names) return std::nullopt;
+  std::optional<cluster_identity> found;
+  int matches = 0;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
+    if (n->type != GEN_URI) continue;
+    const auto* s = n->d.uniformResourceIdentifier;
+    const std::string_view text(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                                static_cast<std::size_t>(ASN1_STRING_length(s)));
+    if (!text.starts_with(uri_prefix)) continue;
+    ++matches;
+    found = parse_identity_uri(text);
+  }
+  GENERAL_NAMES_free(names);
+  if (matches != 1) return std::nullopt;  // two identities in one certificate: neither is trusted
+  return found;
+}
+
+// Applies what both directions share: TLS 1.3 only, the CA, our certificate and key, the CRL.
+bool configure(ssl::context& ctx, const security_settings& s, std::string& error_text) {
+  SSL_CTX* native = ctx.native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
+  if (SSL_CTX_load_verify_locations(native, s.ca_file.c_str(), nullptr) != 1) {
+    error_text = "security.ca_file " + s.ca_file + ": " + openssl_error();
+    return false;
+  }
+  if (SSL_CTX_use_certificate_chain_file(native, s.cert_file.c_str()) != 1) {
+    error_text = "security.cert_file " + s.cert_file + ": " + openssl_error();
+    return false;
+  }
+  if (SSL_CTX_use_PrivateKey_file(native, s.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    error_text = "security.key_file " + s.key_file + ": " + openssl_error();
+    return false;
+  }
+  if (SSL_CTX_check_private_key(native) != 1) {
+    error_text = "security.key_file " + s.key_file + " does not belong to " + s.cert_file;
+    return false;
+  }
+  if (!s.crl_file.empty()) {
+    X509_STORE* store = SSL_CTX_get_cert_store(native);
+    if (X509_STORE_load_file(store, s.crl_file.c_str()) != 1) {
+      error_text = "security.crl_file " + s.crl_file + ": " + openssl_error();
+      return false;
+    }
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+  }
+  return true;
+}
+
+// Checks our own certificate against the CA the way the other end will.
+bool verify_own(const ssl::context& ctx, X509* cert, std::string& error_text) {
+  X509_STORE* store = SSL_CTX_get_cert_store(const_cast<ssl::context&>(ctx).native_handle());
+  X509_STORE_CTX* check = X509_STORE_CTX_new();
+  bool ok = check && X509_STORE_CTX_init(check, store, cert, nullptr) == 1 && X509_verify_cert(check) == 1;
+  if (!ok && check)
+    error_text = std::string("is not valid under security.ca_file: ") +
+                 X509_verify_cert_error_string(X509_STORE_CTX_get_error(check));
+  X509_STORE_CTX_free(check);
+  return ok;
+}
+
+}  // namespace
+
+std::string_view role_name(cluster_role r) { return role_names[static_cast<std::size_t>(r)]; }
+
+std::optional<cluster_role> parse_role(std::string_view text) {
+  for (std::size_t i = 0; i < role_names.size(); ++i)
+    if (text == role_names[i]) return static_cast<cluster_role>(i);
+  return std::nullopt;
+}
+
+std::string cluster_identity::uri() const { return std::string(uri_prefix) + std::string(role_name(role)) + "/" + name; }
+
+std::optional<cluster_identity> parse_identity_uri(std::string_view uri) {
+  if (!uri.starts_with(uri_prefix)) return std::nullopt;
+  uri.remove_prefix(uri_prefix.size());
+  const auto slash = uri.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  const auto role = parse_role(uri.substr(0, slash));
+  const std::string_view name = uri.substr(slash + 1);
+  if (!role || name.empty() || name.size() > 253 || name.find('/') != std::string_view::npos) return std::nullopt;
+  return cluster_identity{*role, std::string(name)};
+}
+
+struct tls_identity::contexts {
+  ssl::context server{ssl::context::tls_server};
+  ssl::context client{ssl::context::tls_client};
+};
+
+tls_identity::~tls_identity() = default;
+
+ssl::context& tls_identity::server() { return contexts_->server; }
+ssl::context& tls_identity::client() { return contexts_->client; }
+
+result<std::shared_ptr<tls_identity>> tls_identity::load(const security_settings& s, std::string& error_text) {
+  std::shared_ptr<tls_identity> out(new tls_identity());
+  out->mode_ = s.mode;
+  out->contexts_ = std::make_unique<contexts>();
+  if (!configure(out->contexts_->server, s, error_text) || !configure(out->contexts_->client, s, error_text))
+    return errc::invalid_argument;
+  auto cert = read_certificate(s.cert_file, error_text);
+  if (!cert) return errc::invalid_argument;
+  const auto own = identity_of(cert.get());
+  if (!own) {
+    error_text = "security.cert_file " + s.cert_file + " names no cluster identity (one URI SAN " +
+                 std::string(uri_prefix) + "<role>/<name>; scripts/certs.sh issues such certificates)";
+    return errc::invalid_argument;
+  }
+  out->own_ = *own;
+  std::string why;
+  if (!verify_own(out->contexts_->client, cert.get(), why)) {
+    error_text = "security.cert_file " + s.cert_file + " " + why;
+    return errc::invalid_argument;
+  }
+  const int client_checks = SSL_VERIFY_PEER;
+  const int server_checks = s.mode == security_mode::mtls ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+                                                           : SSL_VERIFY_NONE;
+  SSL_CTX_set_verify(out->contexts_->client.native_handle(), client_checks, nullptr);
+  SSL_CTX_set_verify(out->contexts_->server.native_handle(), server_checks, nullptr);
+  return out;
+}
+
+result<cluster_identity> peer_identity(ssl_st* ssl) {
+  x509_ptr cert(SSL_get1_peer_certificate(ssl));
+  if (!cert || SSL_get_verify_result(ssl) != X509_V_OK) return errc::not_permitted;
+  const auto id = identity_of(cert.get());
+  if (!id) return errc::not_permitted;
+  return *id;
+}
+
+}  // namespace df::net
