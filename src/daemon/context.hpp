@@ -14,6 +14,8 @@ class task_store;
 }
 namespace df::net {
 class token_bucket;
+class tls_identity;
+class statement_signer;
 }
 
 namespace df::daemon {
@@ -34,6 +36,8 @@ struct daemon_context {
   net::token_bucket& download_limit;
   net::token_bucket& upload_limit;
   const origin_policy& origins;  // which origins back-to-source may fetch (restricted on seed peers)
+  net::tls_identity* tls = nullptr;                // security.mode tls/mtls: the CA and our certificate
+  const net::statement_signer* signer = nullptr;   // signs the digests this host computes as a source
 };
 
 /// Runs `f` on the worker pool and resumes the caller on its own executor with f's result.

@@ -10,6 +10,7 @@
 #include "daemon/scheduler_client.hpp"
 #include "daemon/task_manager.hpp"
 #include "daemon/upload_server.hpp"
+#include "net/digest_signature.hpp"
 #include "net/metrics.hpp"
 #include "net/tls_identity.hpp"
 #include "net/token_bucket.hpp"
@@ -55,7 +56,13 @@ struct daemon::impl {
                     own.uri(), cfg.host.hostname);
       return errc::invalid_argument;
     }
+    auto key = net::statement_signer::load(cfg.security.key_file, cfg.security.cert_file);
+    if (!key) {
+      spdlog::error("cannot read the key in {} to sign piece digests with", cfg.security.key_file);
+      return key.error();
+    }
     tls = *loaded;
+    signer = std::move(*key);
     return {};
   }
 
@@ -70,6 +77,7 @@ struct daemon::impl {
   std::optional<storage::task_store> store;
   std::shared_ptr<scheduler_client> scheduler;
   std::shared_ptr<net::tls_identity> tls;
+  std::unique_ptr<net::statement_signer> signer;  // signs the digests this host computes as a source
   origin_policy origins;
   std::optional<daemon_context> ctx;
   std::optional<task_manager> tasks;
@@ -110,6 +118,8 @@ result<void> daemon::start() {
   i.scheduler->set_tls(i.tls);
   i.ctx.emplace(daemon_context{i.io.get_executor(), i.pool, i.cfg, *i.store, i.stats, *i.scheduler, i.pieces,
                                i.download_limit, i.upload_limit, i.origins});
+  i.ctx->tls = i.tls.get();
+  i.ctx->signer = i.signer.get();
   i.tasks.emplace(*i.ctx);
   i.upload.emplace(*i.ctx, *i.tasks, i.metrics);
   auto port = i.upload->listen(i.cfg.upload.listen, i.cfg.upload.port);

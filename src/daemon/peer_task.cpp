@@ -161,7 +161,7 @@ awaitable<void> peer_task::run_back_to_source() {
     if (registered_)
       ctx_.scheduler.send(proto::task_meta{task_id_, peer_id_,
                                            head.content_length ? static_cast<std::int64_t>(*head.content_length) : -1,
-                                           head.piece_size});
+                                           head.piece_size, signer_certificate()});
     return {};
   };
   callbacks.on_piece = [this](piece_index i, byte_buffer data) -> awaitable<result<void>> {
@@ -204,9 +204,10 @@ awaitable<void> peer_task::run_back_to_source() {
   if (!meta_.content_length) {  // length learnt only at the end of the body
     set_layout(static_cast<std::int64_t>(outcome.bytes), meta_.piece_size);
     if (registered_) {
-      ctx_.scheduler.send(proto::task_meta{task_id_, peer_id_, static_cast<std::int64_t>(outcome.bytes), meta_.piece_size});
+      ctx_.scheduler.send(proto::task_meta{task_id_, peer_id_, static_cast<std::int64_t>(outcome.bytes), meta_.piece_size,
+                                           signer_certificate()});
       for (std::uint32_t i = 0; i < meta_.verified.size(); ++i)
-        ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, i, meta_.piece_digests[i]});
+        ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, i, outgoing_digest(i)});
     }
   }
   if (all_verified()) complete();
@@ -268,6 +269,8 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
 void peer_task::handle(const proto::message& m) {
   if (phase_ != phase::running && !std::holds_alternative<proto::back_to_source>(m)) return;
   if (const auto* info = std::get_if<proto::task_info>(&m)) {
+    if (!back_to_source_) learn_signer(info->signer);
+    if (phase_ != phase::running) return;  // its signer was refused
     if (back_to_source_ || info->piece_size == 0) {
       // the source knows its layout; 0 = not known yet
     } else if (!layout_acceptable(info->content_length, info->piece_size)) {  // would cost memory, or never end
@@ -277,7 +280,8 @@ void peer_task::handle(const proto::message& m) {
       set_layout(info->content_length, info->piece_size);
     }
   } else if (const auto* p = std::get_if<proto::parents>(&m)) {
-    for (std::uint32_t i = 0; i < p->digests.size(); ++i) learn_digest(i, p->digests[i]);
+    for (std::uint32_t i = 0; i < p->digests.size() && phase_ == phase::running; ++i)
+      learn_relayed_digest(i, p->digests[i]);
     parent_map next;
     for (const auto& info : p->parents) {
       auto& s = next[info.peer_id];
@@ -296,10 +300,11 @@ void peer_task::handle(const proto::message& m) {
     }
     parents_ = std::move(next);
   } else if (const auto* d = std::get_if<proto::digests>(&m)) {
-    for (std::size_t i = 0; i < d->digests.size(); ++i)
-      learn_digest(static_cast<std::uint32_t>(d->first + i), d->digests[i]);
+    for (std::size_t i = 0; i < d->digests.size() && phase_ == phase::running; ++i)
+      learn_relayed_digest(static_cast<std::uint32_t>(d->first + i), d->digests[i]);
   } else if (const auto* h = std::get_if<proto::have>(&m)) {
-    for (const auto& e : h->pieces) learn_digest(e.piece, e.digest);
+    for (const auto& e : h->pieces)
+      if (phase_ == phase::running) learn_relayed_digest(e.piece, e.digest);
     if (auto it = parents_.find(h->parent_peer_id); it != parents_.end())
       for (const auto& e : h->pieces) note_held(it->second.pieces, e.piece, piece_count());
   } else if (const auto* b = std::get_if<proto::back_to_source>(&m)) {
@@ -388,33 +393,11 @@ void peer_task::set_layout(std::int64_t content_length, std::uint64_t piece_size
   save_metadata();
 }
 
-void peer_task::learn_digest(std::uint32_t piece, const std::string& digest) {
-  if (digest.empty()) return;
-  if (meta_.content_length && piece >= meta_.layout().piece_count()) return;
-  if (meta_.piece_digests.size() <= piece) meta_.piece_digests.resize(piece + 1);
-  auto& known = meta_.piece_digests[piece];
-  if (known == digest) return;
-  // The scheduler relays the current source's digests. A different one means the content changed
-  // since this piece was stored (e.g. before a restart): the old bytes must not be mixed in.
-  if (!known.empty() && meta_.verified.reset(piece_index(piece))) {
-    ++generation_;
-    spdlog::warn("task {}: piece {} changed at the source; fetching it again", task_id_.substr(0, 12), piece);
-  }
-  known = digest;
-}
-
-void peer_task::discard_pieces(const std::string& why) {
-  spdlog::warn("task {}: dropping {} stored pieces: {}", task_id_.substr(0, 12), meta_.verified.count(), why);
-  meta_.verified = bitfield(meta_.verified.size());
-  std::fill(meta_.piece_digests.begin(), meta_.piece_digests.end(), std::string{});
-  ++generation_;
-}
-
 void peer_task::piece_stored(std::uint32_t piece) {
   meta_.verified.set(piece_index(piece));
   ctx_.stats.pieces_verified.add();
   if (registered_)
-    ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, piece, back_to_source_ ? meta_.piece_digests[piece] : ""});
+    ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, piece, back_to_source_ ? outgoing_digest(piece) : ""});
   const auto now = std::chrono::steady_clock::now();
   // The metadata grows with the piece count (a digest per piece): a big task saves it after a
   // share of its pieces rather than every few, or a 100,000-piece task writes gigabytes of it.
@@ -451,10 +434,10 @@ void peer_task::announce() {
   if (vouch && meta_.piece_size)
     ctx_.scheduler.send(proto::task_meta{task_id_, peer_id_,
                                          meta_.content_length ? static_cast<std::int64_t>(*meta_.content_length) : -1,
-                                         meta_.piece_size});
+                                         meta_.piece_size, signer_certificate()});
   for (std::uint32_t i = 0; i < meta_.verified.size(); ++i)
     if (meta_.verified.has(piece_index(i)))
-      ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, i, vouch ? meta_.piece_digests[i] : ""});
+      ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, i, vouch ? outgoing_digest(i) : ""});
   if (complete) ctx_.scheduler.send(proto::peer_done{task_id_, peer_id_});
 }
 

@@ -25,6 +25,7 @@ class task_file;
 }  // namespace df::storage
 namespace df::net {
 class token_bucket;
+class statement_verifier;
 }  // namespace df::net
 
 namespace df::daemon {
@@ -113,7 +114,18 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   /// This task's state as the picker reads it.
   pick_input picker_input() const;
   void set_layout(std::int64_t content_length, std::uint64_t piece_size);
+  /// A digest this host computed or verified itself (from the origin, from its metadata).
   void learn_digest(std::uint32_t piece, const std::string& digest);
+  /// A digest the scheduler relayed; in mtls mode it must carry a valid signature of the task's
+  /// signer, or the task fails (peer_task_digests.cpp).
+  void learn_relayed_digest(std::uint32_t piece, const std::string& wire);
+  /// The certificate task_info names as the task's signer (mtls: checked against the CA).
+  void learn_signer(const std::string& certificate_pem);
+  /// Piece `piece`'s digest as this host reports it: signed when it has a certificate and the
+  /// layout is known, "" when it has no digest for it yet.
+  std::string outgoing_digest(std::uint32_t piece) const;
+  /// The certificate to name as signer in task_meta ("" when this host does not sign).
+  std::string signer_certificate() const;
   void discard_pieces(const std::string& why);
   void piece_stored(std::uint32_t piece);
   /// Whether a seed must check this cached task with the origin before vouching for it (policy).
@@ -166,6 +178,7 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   std::optional<std::chrono::steady_clock::time_point> validated_at_;  // last confirmation by the origin
   std::uint32_t generation_ = 0;
   std::shared_ptr<std::atomic<bool>> discarded_ = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<const net::statement_verifier> signer_;  // mtls: who signs the relayed digests
   bool save_again_ = false;
   bool registered_ = false;
   bool back_to_source_ = false;   // fetching (or fetched) from the origin

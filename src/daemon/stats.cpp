@@ -14,6 +14,9 @@ daemon_stats daemon_stats::create(net::metrics_registry& r) {
       r.counter("dragonfly_dfdaemon_upload_rejected_total", "Piece requests refused (not held, malformed)"),
       r.counter("dragonfly_dfdaemon_pieces_verified_total", "Pieces stored after their digest matched"),
       r.counter("dragonfly_dfdaemon_piece_digest_failures_total", "Pieces from parents that failed verification"),
+      r.counter("dragonfly_dfdaemon_digests_rejected_total",
+                "Piece digests relayed by the scheduler without a valid signature of the task's source (mtls); "
+                "each fails its task"),
       r.counter("dragonfly_dfdaemon_parent_failures_total", "Parents dropped after an error"),
       r.counter("dragonfly_dfdaemon_back_to_source_total", "Tasks fetched from the origin by this daemon"),
       r.counter("dragonfly_dfdaemon_tasks_completed_total", "Tasks completed"),

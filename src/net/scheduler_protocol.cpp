@@ -20,14 +20,15 @@ inline void from_json(const nlohmann::json&, keepalive&) {}
 // `digest` came later in version 1: a message without it decodes with the default.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(register_peer, task_id, peer_id, url, headers, tag, application,
                                                 filters, source, complete, digest)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(task_meta, task_id, peer_id, content_length, piece_size)
+// `signer` came later in version 1: a message without it decodes with "" (unsigned digests).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(task_meta, task_id, peer_id, content_length, piece_size, signer)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(piece_done, task_id, peer_id, piece, digest)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(peer_done, task_id, peer_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(peer_failed, task_id, peer_id, message, origin_status, error_type)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(parent_failed, task_id, peer_id, parent_peer_id, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(leave_peer, task_id, peer_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(seed_task, task_id, url, headers, tag, application, filters, digest)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(task_info, task_id, peer_id, content_length, piece_size)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(task_info, task_id, peer_id, content_length, piece_size, signer)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(parents, task_id, peer_id, parents, digests)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(have, task_id, peer_id, parent_peer_id, pieces)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(back_to_source, task_id, peer_id, reason)
@@ -92,7 +93,10 @@ struct bounds_check {
     id(m.peer_id);
     request(m.url, m.headers, m.tag, m.application, m.filters, m.digest);
   }
-  void operator()(const task_meta& m) { id(m.peer_id); }
+  void operator()(const task_meta& m) {
+    id(m.peer_id);
+    text(m.signer, field_limits::certificate);
+  }
   void operator()(const piece_done& m) {
     id(m.peer_id);
     piece(m.piece);
@@ -111,7 +115,10 @@ struct bounds_check {
   }
   void operator()(const leave_peer& m) { id(m.peer_id); }
   void operator()(const seed_task& m) { request(m.url, m.headers, m.tag, m.application, m.filters, m.digest); }
-  void operator()(const task_info& m) { id(m.peer_id); }
+  void operator()(const task_info& m) {
+    id(m.peer_id);
+    text(m.signer, field_limits::certificate);
+  }
   void operator()(const parents& m) {
     id(m.peer_id);
     ok = ok && m.parents.size() <= field_limits::parents;

@@ -61,8 +61,15 @@ struct register_peer {
   std::string digest;  // "sha256:<hex>" the whole content must match (registry blobs); "" = none
 };
 /// The source peer learnt the layout from the origin (content_length -1 = still unknown).
-struct task_meta { std::string task_id, peer_id; std::int64_t content_length = -1; std::uint64_t piece_size = 0; };
-/// A peer stored and verified a piece; `digest` is set when the peer read it from the origin.
+/// `signer`: the source's certificate (PEM) when it signs its piece digests; "" = it does not.
+struct task_meta {
+  std::string task_id, peer_id;
+  std::int64_t content_length = -1;
+  std::uint64_t piece_size = 0;
+  std::string signer;
+};
+/// A peer stored and verified a piece; `digest` is set when the peer read it from the origin
+/// ("<hex>" or, signed by the source, "<hex>.<hex signature>": net/digest_signature.hpp).
 struct piece_done { std::string task_id, peer_id; std::uint32_t piece = 0; std::string digest; };
 /// A peer holds the whole task.
 struct peer_done { std::string task_id, peer_id; };
@@ -84,8 +91,13 @@ struct seed_task {
   std::vector<std::string> filters;
   std::string digest;  // as in register_peer
 };
-/// The task's layout, once the source knows it.
-struct task_info { std::string task_id, peer_id; std::int64_t content_length = -1; std::uint64_t piece_size = 0; };
+/// The task's layout, once the source knows it, and the certificate its digests are signed with.
+struct task_info {
+  std::string task_id, peer_id;
+  std::int64_t content_length = -1;
+  std::uint64_t piece_size = 0;
+  std::string signer;  // as in task_meta
+};
 /// The peer's current parents (replaces the previous set) and every piece digest known so far.
 struct parents {
   std::string task_id, peer_id;
@@ -114,12 +126,13 @@ struct field_limits {
   static constexpr std::size_t header_bytes = 16384;  // all names and values together
   static constexpr std::size_t filters = 64;
   static constexpr std::size_t text = 4096;         // error messages and reasons
-  static constexpr std::size_t digest = 128;        // one piece or content digest
+  static constexpr std::size_t digest = 320;        // one piece or content digest (with its signature)
+  static constexpr std::size_t certificate = 8192;  // a signer's certificate (PEM)
   static constexpr std::size_t parents = 64;        // parents in one `parents` message
 };
 
 /// Entries a message may carry and still fit a frame: a parents message's digests, a have's pieces.
-inline constexpr std::size_t max_wire_entries = 16384;  // × ≤ 80 bytes of JSON each ≈ 1.3 MiB
+inline constexpr std::size_t max_wire_entries = 8192;  // × ≤ 250 bytes of JSON each (a signed digest) ≈ 2 MiB
 
 /// The message as one or more messages that each fit a frame: a `parents` with more digests than
 /// max_wire_entries becomes `digests` messages (sent first) and the `parents` without them; a

@@ -170,6 +170,19 @@ result<std::shared_ptr<tls_identity>> tls_identity::load(const security_settings
   return out;
 }
 
+result<cluster_identity> tls_identity::check_certificate(X509* cert, std::string& why) {
+  if (!verify_own(contexts_->client, cert, why)) {
+    why = "the certificate " + why;
+    return errc::not_permitted;
+  }
+  const auto id = identity_of(cert);
+  if (!id) {
+    why = "the certificate names no cluster identity";
+    return errc::not_permitted;
+  }
+  return *id;
+}
+
 result<cluster_identity> peer_identity(ssl_st* ssl) {
   x509_ptr cert(SSL_get1_peer_certificate(ssl));
   if (!cert || SSL_get_verify_result(ssl) != X509_V_OK) return errc::not_permitted;

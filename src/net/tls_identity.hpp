@@ -15,6 +15,7 @@ namespace boost::asio::ssl {
 class context;
 }
 struct ssl_st;
+struct x509_st;
 
 namespace df::net {
 
@@ -54,6 +55,9 @@ class tls_identity {
   boost::asio::ssl::context& server();
   /// Makes connections: checks the server's certificate against the CA and presents ours.
   boost::asio::ssl::context& client();
+  /// Checks a certificate received in a message (not in a handshake) the way a handshake would:
+  /// chain to the CA, validity, CRL; then reads its identity. `why` says what failed.
+  result<cluster_identity> check_certificate(x509_st* cert, std::string& why);
 
  private:
   tls_identity() = default;

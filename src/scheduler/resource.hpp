@@ -60,6 +60,7 @@ inline std::vector<std::string> parents_except(const peer_state& peer, const std
 struct task_state {
   net::proto::seed_task request;
   std::int64_t content_length = -1;
+  std::string signer;  // the source's certificate its digests are signed with ("" = unsigned)
   std::uint64_t piece_size = 0;
   std::vector<std::string> digests;
   std::map<std::string, peer_state> peers;

@@ -208,6 +208,7 @@ result<void> swarm::on_task_meta(const std::string& host_id, const proto::task_m
     if (!layout_acceptable(m.content_length, m.piece_size)) return errc::out_of_bounds;
     task.content_length = m.content_length;
     task.piece_size = m.piece_size;
+    task.signer = m.signer;
     if (task.layout_known()) {
       task.digests.resize(task.piece_count());
       for (auto& [id, p] : task.peers) p.pieces.resize(task.piece_count());
@@ -366,7 +367,8 @@ void swarm::set_parents(task_state& task, peer_state& peer, std::vector<std::str
 }
 
 void swarm::send_task_info(const task_state& task, const peer_state& peer) {
-  out_(peer.host_id, proto::task_info{task.request.task_id, peer.peer_id, task.content_length, task.piece_size});
+  out_(peer.host_id,
+       proto::task_info{task.request.task_id, peer.peer_id, task.content_length, task.piece_size, task.signer});
 }
 
 void swarm::remove_peer(task_state& task, const std::string& peer_id) {

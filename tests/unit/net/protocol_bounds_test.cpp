@@ -71,9 +71,11 @@ namespace {
 
 TEST(protocol_split, a_parents_message_with_many_digests_becomes_digest_chunks_then_the_parents) {
   parents big{tid, "p", {parent_info{"q", "h", "1.2.3.4", 1, false, {}, "ff"}}, {}};
-  for (std::uint32_t i = 0; i < 100000; ++i) big.digests.push_back(std::string(64, 'a' + i % 6));
+  // Signed digests, as long as they get: 64 hex, a dot, a 72-byte signature in hex.
+  for (std::uint32_t i = 0; i < 100000; ++i)
+    big.digests.push_back(std::string(64, 'a' + i % 6) + "." + std::string(144, '0' + i % 10));
   const auto parts = split_for_wire(big);
-  ASSERT_EQ(parts.size(), 8u);  // ceil(100000 / 16384) digest chunks, then the parents
+  ASSERT_EQ(parts.size(), 14u);  // ceil(100000 / 8192) digest chunks, then the parents
   std::vector<std::string> rejoined;
   for (std::size_t k = 0; k + 1 < parts.size(); ++k) {
     const auto& d = std::get<digests>(parts[k]);
@@ -93,12 +95,14 @@ TEST(protocol_split, a_parents_message_with_many_digests_becomes_digest_chunks_t
 
 TEST(protocol_split, a_have_with_many_pieces_is_split_and_small_messages_pass_unchanged) {
   have big{tid, "p", "q", {}};
-  for (std::uint32_t i = 0; i < 40000; ++i) big.pieces.push_back(piece_entry{i, std::string(64, 'd')});
+  for (std::uint32_t i = 0; i < 40000; ++i) big.pieces.push_back(piece_entry{i, std::string(64, 'd') + "." + std::string(144, 'e')});
   const auto parts = split_for_wire(big);
-  ASSERT_EQ(parts.size(), 3u);
+  ASSERT_EQ(parts.size(), 5u);  // ceil(40000 / 8192)
   std::uint32_t next = 0;
-  for (const auto& part : parts)
+  for (const auto& part : parts) {
+    EXPECT_LE(encode(part).size(), 4u << 20);  // each fits a frame
     for (const auto& e : std::get<have>(part).pieces) EXPECT_EQ(e.piece, next++);
+  }
   EXPECT_EQ(next, 40000u);
   EXPECT_EQ(split_for_wire(keepalive{}).size(), 1u);
   EXPECT_EQ(split_for_wire(parents{tid, "p", {}, {"d"}}).size(), 1u);

@@ -104,8 +104,8 @@ TEST(scheduler_protocol, every_message_has_this_exact_text) {
        R"({"application":"app","complete":true,"digest":")" SHA R"(","filters":["Expires"],)"
        R"("headers":{"Authorization":"Bearer x"},"peer_id":"p1","source":true,"tag":"tag","task_id":")" TID
        R"(","type":"register_peer","url":"http://o/f"})"},
-      {task_meta{TID, "p1", 123, 4194304},
-       R"({"content_length":123,"peer_id":"p1","piece_size":4194304,"task_id":")" TID R"(","type":"task_meta"})"},
+      {task_meta{TID, "p1", 123, 4194304, "PEM"},
+       R"({"content_length":123,"peer_id":"p1","piece_size":4194304,"signer":"PEM","task_id":")" TID R"(","type":"task_meta"})"},
       {piece_done{TID, "p1", 7, "d7"},
        R"({"digest":"d7","peer_id":"p1","piece":7,"task_id":")" TID R"(","type":"piece_done"})"},
       {peer_done{TID, "p1"}, R"({"peer_id":"p1","task_id":")" TID R"(","type":"peer_done"})"},
@@ -119,8 +119,8 @@ TEST(scheduler_protocol, every_message_has_this_exact_text) {
       {seed_task{TID, "http://o/f", {{"X-A", "1"}}, "tag", "app", {"Expires"}, SHA},
        R"({"application":"app","digest":")" SHA R"(","filters":["Expires"],"headers":{"X-A":"1"},"tag":"tag",)"
        R"("task_id":")" TID R"(","type":"seed_task","url":"http://o/f"})"},
-      {task_info{TID, "p1", 123, 4194304},
-       R"({"content_length":123,"peer_id":"p1","piece_size":4194304,"task_id":")" TID R"(","type":"task_info"})"},
+      {task_info{TID, "p1", 123, 4194304, "PEM"},
+       R"({"content_length":123,"peer_id":"p1","piece_size":4194304,"signer":"PEM","task_id":")" TID R"(","type":"task_info"})"},
       {parents{TID, "p1", {parent_info{"p2", "h-2", "10.0.0.2", 65002, true, {1, 3}, "a0"}}, {"d0", "d1"}},
        R"({"digests":["d0","d1"],"parents":[{"held":"a0","host_id":"h-2","ip":"10.0.0.2","peer_id":"p2","pieces":[1,3],)"
        R"("seed":true,"upload_port":65002}],"peer_id":"p1","task_id":")" TID R"(","type":"parents"})"},
