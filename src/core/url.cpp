@@ -137,7 +137,10 @@ std::vector<std::string> split_filter(std::string_view filter) {
 
 namespace df {
 
-std::string redact_url(std::string_view text) {
+namespace {
+
+// The URL with its "user:password" (if any) replaced by `with`; `keep_at` keeps the '@'.
+std::string replace_userinfo(std::string_view text, std::string_view with, bool keep_at) {
   const auto scheme_end = text.find("://");
   if (scheme_end == std::string_view::npos) return std::string(text);
   const auto authority_start = scheme_end + 3;
@@ -147,8 +150,15 @@ std::string redact_url(std::string_view text) {
                                                           : authority_end - authority_start);
   const auto at = authority.rfind('@');
   if (at == std::string_view::npos) return std::string(text);
-  return std::string(text.substr(0, authority_start)) + "***" + std::string(text.substr(authority_start + at));
+  return std::string(text.substr(0, authority_start)) + std::string(with) +
+         std::string(text.substr(authority_start + at + (keep_at ? 0 : 1)));
 }
+
+}  // namespace
+
+std::string redact_url(std::string_view text) { return replace_userinfo(text, "***", true); }
+
+std::string strip_userinfo(std::string_view text) { return replace_userinfo(text, "", false); }
 
 namespace {
 

@@ -29,6 +29,9 @@ result<url> parse_url(std::string_view text);
 /// The URL with any "user:password@" replaced by "***@": for logs, messages and metrics.
 std::string redact_url(std::string_view text);
 
+/// The URL without any "user:password@": what may be stored (task metadata) or used as a key.
+std::string strip_userinfo(std::string_view text);
+
 /// The value of a Basic Authorization header for a URL's userinfo (percent-decoded), or "".
 std::string basic_auth_from_userinfo(std::string_view userinfo);
 

@@ -45,6 +45,8 @@ TEST(url, userinfo_is_kept_apart_redacted_and_turned_into_basic_auth) {
   EXPECT_EQ(u->to_string(), "http://example.com:8080/f?x=1");
   EXPECT_EQ(redact_url("http://user:p%40ss@example.com:8080/f?x=1"), "http://***@example.com:8080/f?x=1");
   EXPECT_EQ(redact_url("https://example.com/a@b"), "https://example.com/a@b");  // '@' in the path is not userinfo
+  EXPECT_EQ(strip_userinfo("http://user:p%40ss@example.com:8080/f?x=1"), "http://example.com:8080/f?x=1");
+  EXPECT_EQ(strip_userinfo("https://example.com/a@b"), "https://example.com/a@b");
   EXPECT_EQ(basic_auth_from_userinfo("user:p%40ss"), "Basic dXNlcjpwQHNz");    // user:p@ss
   EXPECT_EQ(basic_auth_from_userinfo(""), "");
 }
