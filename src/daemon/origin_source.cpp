@@ -17,9 +17,10 @@ namespace {
 constexpr int max_redirects = 5;
 constexpr std::size_t read_chunk = 4 << 20;
 
+}  // namespace
+
 bool is_redirect(int status) { return status == 301 || status == 302 || status == 303 || status == 307 || status == 308; }
 
-// Resolves a Location header against the URL it came from.
 std::string resolve_location(const url& base, const std::string& location) {
   if (location.starts_with("http://") || location.starts_with("https://")) return location;
   if (location.starts_with("/")) return base.scheme + "://" + base.host_header() + location;
@@ -29,10 +30,6 @@ std::string resolve_location(const url& base, const std::string& location) {
 
 bool same_origin(const url& a, const url& b) { return a.scheme == b.scheme && a.host == b.host && a.port == b.port; }
 
-// The headers for one hop: the requester's, without Host. Credentials go only to the origin they
-// were given for (the first URL's scheme, host and port): a redirect elsewhere (say, to
-// pre-signed storage) gets none. A URL's "user:password@" becomes Basic authorization when no
-// Authorization was given.
 net::header_map hop_headers(const std::map<std::string, std::string>& headers, const url& first, const url& current) {
   net::header_map out;
   for (const auto& [k, v] : headers) out[k] = v;
@@ -45,8 +42,6 @@ net::header_map hop_headers(const std::map<std::string, std::string>& headers, c
   return out;
 }
 
-// Connects to one hop, with the daemon's origin policy checked on every address the name resolves
-// to; `why` says what went wrong for the user.
 net::awaitable<result<std::unique_ptr<net::http_connection>>> connect_origin(daemon_context& ctx, const url& u,
                                                                             std::string& why) {
   auto tls = origin_tls(ctx.cfg, u);
@@ -66,8 +61,6 @@ net::awaitable<result<std::unique_ptr<net::http_connection>>> connect_origin(dae
   }
   co_return conn;
 }
-
-}  // namespace
 
 net::tls_options origin_tls(const config& cfg, const url& u) {
   net::tls_options tls;

@@ -9,11 +9,13 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace df::net {
+class http_connection;
 class token_bucket;
 struct tls_options;
 }
@@ -29,6 +31,22 @@ struct config;
 /// How to reach an origin URL: plain for http://; for https://, TLS checked against the system CAs
 /// and origin_tls.ca_file, unchecked only for a host listed in origin_tls.insecure_hosts.
 net::tls_options origin_tls(const config& cfg, const url& u);
+
+/// Connects to the origin of one URL (or redirect hop), with the daemon's origin policy checked on
+/// every address the name resolves to; `why` says what went wrong for the user.
+net::awaitable<result<std::unique_ptr<net::http_connection>>> connect_origin(daemon_context& ctx, const url& u,
+                                                                            std::string& why);
+/// 301, 302, 303, 307 or 308.
+bool is_redirect(int status);
+/// A Location header resolved against the URL it came from.
+std::string resolve_location(const url& base, const std::string& location);
+/// Same scheme, host and port: where credentials given for `a` may also go.
+bool same_origin(const url& a, const url& b);
+/// The headers for one hop: the requester's, without Host. Credentials go only to the origin they
+/// were given for (the first URL's scheme, host and port): a redirect elsewhere (say, to
+/// pre-signed storage) gets none. A URL's "user:password@" becomes Basic authorization when no
+/// Authorization was given.
+net::header_map hop_headers(const std::map<std::string, std::string>& headers, const url& first, const url& current);
 
 /// How a back-to-source read ended. `origin_status` is set when the origin refused the request.
 struct origin_outcome {
