@@ -1,5 +1,6 @@
 #include "daemon/task_manager.hpp"
 
+#include "core/url.hpp"
 #include "daemon/context.hpp"
 #include "storage/task_store.hpp"
 
@@ -52,7 +53,7 @@ result<std::shared_ptr<peer_task>> task_manager::acquire(const std::string& task
                  meta.verified.count(), meta.verified.size());
   }
   meta.task_id = task_id;
-  meta.url = request.url;
+  meta.url = strip_userinfo(request.url);  // a URL's password is not written to disk
   meta.tag = request.tag;
   meta.application = request.application;
   meta.filters = request.filters;

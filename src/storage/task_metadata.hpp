@@ -16,7 +16,7 @@ namespace df::storage {
 /// The metadata of one stored task (meta.json beside its data file); owned by the task_store.
 struct task_metadata {
   std::string task_id;
-  std::string url;
+  std::string url;  // without userinfo: no secret is stored
   std::string tag, application;           // with url and filters, what the task ID is computed from
   std::vector<std::string> filters;
   std::optional<std::uint64_t> content_length;  // empty until the origin told us
@@ -27,6 +27,9 @@ struct task_metadata {
   std::string etag;                        // the origin's validators, for resuming with If-Range
   std::string last_modified;
   std::string digest;  // "sha256:<hex>" the whole content was checked against (registry blobs); "" = none
+  // This daemon read the content from the origin without any credential and the origin answered
+  // 2xx: anyone may read it there, so the proxy serves it without asking the origin again.
+  bool public_content = false;
   std::int64_t last_access_unix = 0;
   // The data file's modification time when the task completed (0 = not recorded). A later one
   // means someone wrote into it, e.g. through a hard-linked output: the copy is no longer trusted.

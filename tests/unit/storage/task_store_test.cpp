@@ -79,6 +79,12 @@ TEST(task_metadata, round_trip) {
   EXPECT_FALSE(back->complete);
   EXPECT_EQ(back->etag, m.etag);  // the validators a resume sends as If-Range
   EXPECT_EQ(back->last_modified, m.last_modified);
+  EXPECT_FALSE(back->public_content);
+  auto open = sample();
+  open.public_content = true;
+  back = decode_metadata(encode_metadata(open));
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->public_content);  // read from the origin without credentials: served unchecked
 }
 
 TEST(task_metadata, malformed_or_inconsistent_is_rejected) {
