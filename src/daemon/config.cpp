@@ -59,7 +59,7 @@ config config::from_yaml(const YAML::Node& root) {
   check_keys(root["security"], "security", {"mode", "ca_file", "cert_file", "key_file", "crl_file"});
   c.security.read(root["security"]);
   check_keys(root["proxy"], "proxy", {"enabled", "listen", "port", "default_registry", "registries", "p2p_rules",
-                                      "connect_tunnel"});
+                                      "connect_tunnel", "auth_cache_ttl"});
   read_value(root, "data_dir", c.data_dir);
   read_value(root, "log_level", c.log_level);
   read_value(root, "seed_peer", c.seed_peer);
@@ -104,6 +104,7 @@ config config::from_yaml(const YAML::Node& root) {
   read_value(proxy, "default_registry", c.proxy.default_registry);
   read_value(proxy, "p2p_rules", c.proxy.p2p_rules);
   read_value(proxy, "connect_tunnel", c.proxy.connect_tunnel);
+  read_duration(proxy, "auth_cache_ttl", c.proxy.auth_cache_ttl);
   if (proxy && proxy.IsMap() && proxy["registries"] && !proxy["registries"].IsNull()) {
     const auto regs = proxy["registries"];
     if (!regs.IsMap()) throw config_error("proxy.registries must map a registry host to its base URL");
@@ -231,7 +232,8 @@ std::string config::to_yaml() const {
   out << YAML::Key << "p2p_rules" << YAML::Value << YAML::BeginSeq;
   for (const auto& r : proxy.p2p_rules) out << YAML::SingleQuoted << r;
   out << YAML::EndSeq;
-  out << YAML::Key << "connect_tunnel" << YAML::Value << proxy.connect_tunnel << YAML::EndMap;
+  out << YAML::Key << "connect_tunnel" << YAML::Value << proxy.connect_tunnel;
+  out << YAML::Key << "auth_cache_ttl" << YAML::Value << ms(proxy.auth_cache_ttl) << YAML::EndMap;
   out << YAML::Key << "security" << YAML::Value << YAML::BeginMap;
   security.emit(out);
   out << YAML::EndMap;

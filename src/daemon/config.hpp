@@ -68,6 +68,9 @@ struct config {
     std::vector<std::string> p2p_rules{"/v2/.+/blobs/sha256:[0-9a-f]{64}$"};
     // HTTP proxy mode: answer CONNECT host:port with a TCP tunnel (HTTPS passes through unread).
     bool connect_tunnel = true;
+    // How long the origin's yes to "may these credentials read this URL" is reused before the
+    // origin is asked again (a revoked credential is refused within it); 0 = ask every time.
+    std::chrono::milliseconds auth_cache_ttl{60000};
   } proxy;
   struct upload_section {
     std::string listen = "0.0.0.0";

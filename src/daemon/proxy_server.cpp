@@ -102,7 +102,7 @@ awaitable<void> proxy_server::handle(const net::http_request& req, net::response
   ctx_.stats.proxy_requests.add();
   const std::string registry = req.header("X-Dragonfly-Registry"), use_p2p = req.header("X-Dragonfly-Use-P2P");
   const proxy_route route = router_->route({req.method, req.target, registry, use_p2p});
-  spdlog::debug("proxy: {} {} → {} ({})", req.method, req.target, route.upstream,
+  spdlog::debug("proxy: {} {} → {} ({})", req.method, redact_url(req.target), redact_url(route.upstream),
                 route.what == proxy_route::action::p2p ? "p2p" : "direct");
   if (route.what == proxy_route::action::reject) {
     co_await answer_error(w, route.status, "proxy", route.message);
@@ -113,8 +113,8 @@ awaitable<void> proxy_server::handle(const net::http_request& req, net::response
     const bool served = co_await serve_p2p(req, w, route, why_not);
     if (served) co_return;
     ctx_.stats.proxy_fallbacks.add();
-    spdlog::warn("proxy: {} not through the swarm ({}); fetching it from {} directly", req.target, why_not,
-                 route.upstream);
+    spdlog::warn("proxy: {} not through the swarm ({}); fetching it from {} directly", redact_url(req.target), why_not,
+                 redact_url(route.upstream));
   }
   co_await pass_through(req, w, route.upstream);
 }
@@ -140,6 +140,13 @@ awaitable<bool> proxy_server::serve_p2p(const net::http_request& req, net::respo
   const std::string task_id = route.digest.empty()
                                   ? compute_task_id({request.url, request.tag, request.application, request.filters})
                                   : content_task_id(route.digest);
+  // Nothing of a task goes out (nor is a task started) before the origin has said that this
+  // requester may read this URL, unless this daemon read it from the origin without credentials.
+  const auto held = tasks_.find(task_id);
+  const bool known_public = held && held->state() == peer_task::phase::done && held->meta().public_content &&
+                            !held->data_modified();
+  const bool permitted = co_await access_.permit(req, request.url, !route.digest.empty(), known_public, w);
+  if (!permitted) co_return true;
   auto acquired = tasks_.acquire(task_id, request, false);
   if (!acquired) {
     why_not = "cannot start the task: " + acquired.error().message();
@@ -202,7 +209,7 @@ awaitable<bool> proxy_server::serve_p2p(const net::http_request& req, net::respo
     };
     while (!ready()) {
       if (task->state() == peer_task::phase::failed || task->generation() != generation) {
-        spdlog::warn("proxy: {} broke off after piece {}: {}", req.target, i,
+        spdlog::warn("proxy: {} broke off after piece {}: {}", redact_url(req.target), i,
                      task->generation() != generation ? "the content changed" : task->error().message);
         co_return true;  // the server closes the connection: the client sees a truncated body
       }

@@ -2,6 +2,7 @@
 // The proxy port (65001): a registry mirror for container runtimes and an HTTP proxy. Blobs (and
 // URLs matching proxy.p2p_rules) come through the swarm; everything else goes to the upstream.
 
+#include "daemon/access_check.hpp"
 #include "net/asio.hpp"
 #include "net/http_types.hpp"
 
@@ -45,6 +46,7 @@ class proxy_server {
   task_manager& tasks_;
   std::unique_ptr<proxy_router> router_;
   std::unique_ptr<net::http_server> server_;
+  access_checker access_{ctx_};  // who may be served content from the cache or the swarm
 };
 
 }  // namespace df::daemon

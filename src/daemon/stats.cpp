@@ -5,6 +5,8 @@ namespace df::daemon {
 daemon_stats daemon_stats::create(net::metrics_registry& r) {
   const std::string dl = "dragonfly_dfdaemon_download_bytes_total";
   const std::string dl_help = "Task bytes received, by where they came from";
+  const std::string ac = "dragonfly_dfdaemon_access_checks_total";
+  const std::string ac_help = "Proxy requests for content, by how the requester's right to read it was decided";
   return daemon_stats{
       r.counter(dl, dl_help, "source=\"peer\""),
       r.counter(dl, dl_help, "source=\"seed\""),
@@ -37,6 +39,11 @@ daemon_stats daemon_stats::create(net::metrics_registry& r) {
                 "Connections closed at accept on the upload or proxy port: over its limit or short of descriptors"),
       r.counter("dragonfly_dfdaemon_origins_refused_total",
                 "Origin fetches refused by origin_policy (loopback, link-local, own or denied addresses)"),
+      r.counter(ac, ac_help, "result=\"allowed\""),
+      r.counter(ac, ac_help, "result=\"denied\""),
+      r.counter(ac, ac_help, "result=\"error\""),
+      r.counter(ac, ac_help, "result=\"cached\""),
+      r.counter(ac, ac_help, "result=\"public\""),
   };
 }
 

@@ -32,8 +32,13 @@ struct daemon_stats {
   net::metric& proxy_requests;        // requests on the proxy port
   net::metric& proxy_p2p_blobs;       // blob requests served through the swarm
   net::metric& proxy_fallbacks;       // blob requests fetched directly because P2P could not start
-  net::metric& connections_refused;
-  net::metric& origins_refused;       // origin fetches refused by origin_policy (seed peers)   // connections closed at accept: over the upload or proxy port's limit
+  net::metric& connections_refused;   // connections closed at accept: over the upload or proxy port's limit
+  net::metric& origins_refused;       // origin fetches refused by origin_policy (seed peers)
+  net::metric& access_allowed;        // proxy requests the origin allowed (HEAD with the requester's credentials)
+  net::metric& access_denied;         // proxy requests the origin refused: answered with its status, no content
+  net::metric& access_errors;         // proxy requests whose access could not be checked: 502, no content
+  net::metric& access_cached;         // proxy requests allowed by a cached yes (proxy.auth_cache_ttl)
+  net::metric& access_public;         // proxy requests for tasks fetched without credentials: not checked
 
   static daemon_stats create(net::metrics_registry& r);
 };

@@ -72,7 +72,10 @@ class HttpProxy(unittest.TestCase):
             self.assertEqual(status, 200)
             self.assertTrue(headers.get("X-Dragonfly-Task-ID"))
             self.assertEqual(hashlib.sha256(body).hexdigest(), hashlib.sha256(self.expected("b.bin")).hexdigest())
-        self.assertEqual(self.s.origin_stats()["paths"].get("/files/b.bin"), 1, "the origin was read more than once")
+        stats = self.s.origin_stats()
+        heads = stats["heads"].get("/files/b.bin", 0)
+        self.assertEqual(heads, 2, "each daemon asks the origin whether its requester may read the file")
+        self.assertEqual(stats["paths"].get("/files/b.bin") - heads, 1, "the origin was read more than once")
         self.assertEqual(self.a.received()["origin"] + self.c.received()["origin"], 0)
 
     def test_connect_tunnel(self):

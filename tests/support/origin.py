@@ -15,6 +15,7 @@ was hit. Paths:
                            that cannot finish before the test says so)
   GET /v2/<name>/blobs/<digest>  the file <name>.blob, whatever the digest says (a registry that lies)
   GET /stats               JSON: {"requests": n, "range_requests": n, "body_bytes": n, "paths": {path: count},
+                           "heads": {path: HEAD requests (also in paths)},
                            "authorized": {path: requests that carried Authorization or Cookie}}
   POST /reset              zeroes the counters
   POST /release            lets every /hold/ answer (now and later) finish
@@ -41,7 +42,8 @@ class Counters:
         self.range_requests = 0
         self.range_starts = []
         self.body_bytes = 0
-        self.paths = {}
+        self.paths = {}   # every request, HEADs included
+        self.heads = {}   # HEADs only (revalidations, the proxy's access checks)
         self.authorized = {}
 
     def hit(self, path, headers):
@@ -89,6 +91,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_plain(404, "not found\n")
 
     def do_HEAD(self):
+        with self.server.counters.lock:
+            heads = self.server.counters.heads
+            path = self.path.split("?", 1)[0]
+            heads[path] = heads.get(path, 0) + 1
         self.do_GET()
 
     def do_GET(self):
@@ -98,7 +104,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with c.lock:
                 body = json.dumps({"requests": c.requests, "range_requests": c.range_requests,
                                    "range_starts": c.range_starts,
-                                   "body_bytes": c.body_bytes, "paths": c.paths, "authorized": c.authorized})
+                                   "body_bytes": c.body_bytes, "paths": c.paths, "heads": c.heads, "authorized": c.authorized})
             return self.send_plain(200, body)
         self.server.counters.hit(path, self.headers)
         m = re.fullmatch(r"/redirect/(\d+)/([A-Za-z0-9._-]+)", path)

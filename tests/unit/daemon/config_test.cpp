@@ -65,6 +65,7 @@ proxy:
   p2p_rules:
     - '/v2/.+/blobs/sha256:[0-9a-f]{64}$'
   connect_tunnel: true
+  auth_cache_ttl: 60000ms
 security:
   mode: "off"
   ca_file: ""
@@ -112,6 +113,7 @@ proxy:
   registries: {"127.0.0.1:5000": "http://127.0.0.1:5000"}
   p2p_rules: ["/blobs/"]
   connect_tunnel: false
+  auth_cache_ttl: 5s
 security: {mode: tls, ca_file: /pki/ca.pem, cert_file: /pki/d.pem, key_file: /pki/d-key.pem, crl_file: /pki/crl.pem}
 )");
   EXPECT_EQ(c.data_dir, "/data/df");
@@ -153,6 +155,7 @@ security: {mode: tls, ca_file: /pki/ca.pem, cert_file: /pki/d.pem, key_file: /pk
   EXPECT_EQ(c.proxy.registries, (std::vector<std::pair<std::string, std::string>>{{"127.0.0.1:5000", "http://127.0.0.1:5000"}}));
   EXPECT_EQ(c.proxy.p2p_rules, std::vector<std::string>{"/blobs/"});
   EXPECT_FALSE(c.proxy.connect_tunnel);
+  EXPECT_EQ(c.proxy.auth_cache_ttl, 5s);
   EXPECT_EQ(c.security.mode, security_mode::tls);
   EXPECT_EQ(c.security.ca_file, "/pki/ca.pem");
   EXPECT_EQ(c.security.cert_file, "/pki/d.pem");
