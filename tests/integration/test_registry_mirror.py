@@ -5,8 +5,6 @@ import subprocess
 import sys
 import threading
 import unittest
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import registry as reg  # noqa: E402
@@ -14,16 +12,7 @@ import swarm as sw  # noqa: E402
 
 MiB = 1 << 20
 CREDS = ("puller", "s3cret-pass")
-
-
-def http_get(url, headers=None, timeout=60):
-    """(status, headers, body) without raising on 4xx/5xx."""
-    req = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
+http_get = reg.http_get
 
 
 class RegistryMirror(unittest.TestCase):

@@ -6,21 +6,31 @@ with the caller's children and killing it needs nothing but the process.
 import os
 import subprocess
 
-CONF = """
+FRAME = """
 daemon off;
-worker_processes 1;
+{main}worker_processes 1;
 pid {dir}/nginx.pid;
 error_log {dir}/nginx-error.log;
 events {{ worker_connections 1024; }}
 http {{
+  client_body_temp_path {dir}/tmp; proxy_temp_path {dir}/tmp; fastcgi_temp_path {dir}/tmp;
+  uwsgi_temp_path {dir}/tmp; scgi_temp_path {dir}/tmp;
+{http}
+}}
+"""
+
+SERVE_DIRECTORY = """
   access_log off;
   sendfile on;
   tcp_nopush on;
-  client_body_temp_path {dir}/tmp; proxy_temp_path {dir}/tmp; fastcgi_temp_path {dir}/tmp;
-  uwsgi_temp_path {dir}/tmp; scgi_temp_path {dir}/tmp;
   server {{ listen {address}:{port}; root {root}; }}
-}}
 """
+
+
+def config_text(workdir, http, main=""):
+    """nginx.conf text for a foreground nginx keeping its files under `workdir`: `http` goes into
+    the http block, `main` (lines ending in newlines) before it."""
+    return FRAME.format(dir=workdir, main=main, http=http)
 
 
 def write_config(workdir, root, address, port):
@@ -29,7 +39,7 @@ def write_config(workdir, root, address, port):
     os.chmod(workdir, 0o755)  # nginx workers run as an unprivileged user and must reach `root`
     path = os.path.join(workdir, "nginx.conf")
     with open(path, "w") as f:
-        f.write(CONF.format(dir=workdir, address=address, port=port, root=root))
+        f.write(config_text(workdir, SERVE_DIRECTORY.format(address=address, port=port, root=root)))
     return path
 
 

@@ -6,6 +6,7 @@ and containerd, each started on loopback with its own temporary root.
   Registry                docker-registry (optionally with htpasswd basic auth); counts blob bytes
                           it sent from its own access log
   Containerd              a containerd with its own root/state/socket, pulled from with ctr
+  http_get(...)           (status, headers, body) of a GET, 4xx/5xx included
 """
 import hashlib
 import json
@@ -13,6 +14,8 @@ import os
 import re
 import shutil
 import subprocess
+import urllib.error
+import urllib.request
 
 import swarm as sw
 
@@ -28,6 +31,16 @@ def run(args, **kw):
     if r.returncode != 0:
         raise RuntimeError("%s failed (%d): %s" % (" ".join(args), r.returncode, r.stderr.strip()))
     return r
+
+
+def http_get(url, headers=None, timeout=60):
+    """(status, headers, body) without raising on 4xx/5xx."""
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
 
 
 def write_incompressible(path, size):
