@@ -52,7 +52,9 @@ net::awaitable<access_decision> ask_origin(daemon_context& ctx, const std::strin
     std::string why;
     auto headers = hop_headers(credentials, *first, *u);
     auto head = co_await ask_once(ctx, *u, "HEAD", headers, why);
-    if (head && (head->status == 405 || head->status == 501)) {  // an origin that does not answer HEAD
+    // An origin that does not answer HEAD (405, 501), or a URL signed for GET only (a pre-signed
+    // storage URL answers HEAD with 403): the first byte of a GET decides.
+    if (head && (head->status == 403 || head->status == 405 || head->status == 501)) {
       headers["Range"] = "bytes=0-0";
       head = co_await ask_once(ctx, *u, "GET", headers, why);
     }

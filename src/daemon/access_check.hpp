@@ -32,7 +32,8 @@ struct access_decision {
 };
 
 /// HEADs `url` with nothing of the requester's but its credentials (Authorization, Cookie; a URL's
-/// userinfo as Basic) through the origin machinery (origin_tls, origin_policy). A redirect to the
+/// userinfo as Basic) through the origin machinery (origin_tls, origin_policy); a HEAD answered
+/// 403, 405 or 501 is asked again as a GET of bytes=0-0 whose body is never read. A redirect to the
 /// same origin is followed; one to another origin counts as a yes for a registry blob (registries
 /// hand out storage locations only to readers they authorised) and is the answer otherwise.
 net::awaitable<access_decision> ask_origin(daemon_context& ctx, const std::string& url,

@@ -43,6 +43,7 @@ NGINX_HTTP = """
     location /v2/beta/ {{ auth_basic "beta"; auth_basic_user_file {dir}/beta.htpasswd;
                          proxy_pass http://127.0.0.1:{upstream}; }}
     location /v2/public/ {{ proxy_pass http://127.0.0.1:{upstream}; }}
+    location /signed/ {{ if ($request_method = HEAD) {{ return 403; }} root {dir}; }}
     location / {{ return 404; }}
   }}
 """
@@ -294,6 +295,21 @@ class PrivateRegistry(unittest.TestCase):
                 text = f.read()
             flags[self.open_digest in text] = '"public":true' in text
         self.assertEqual(flags, {True: True, False: False}, "only the anonymously read blob is public")
+
+    def test_7_a_url_signed_for_get_only_is_checked_with_its_first_byte(self):
+        # Like a pre-signed storage URL: HEAD is refused (403), GET is allowed.
+        os.makedirs(os.path.join(self.front.dir, "signed"), exist_ok=True)
+        path = os.path.join(self.front.dir, "signed", "file.bin")
+        sw.write_random_file(path, 2 * MiB, seed=71)
+        before = self.access(self.host_b)
+        status, _, body = proxy_get(self.host_b.proxy_port, "http://%s/signed/file.bin" % self.front.host,
+                                    {"X-Dragonfly-Use-P2P": "true"})
+        self.assertEqual(status, 200)
+        self.assertEqual(hashlib.sha256(body).hexdigest(), sw.sha256_file(path))
+        self.assertEqual(self.access(self.host_b)["allowed"] - before["allowed"], 1)
+        heads = self.front.requests("HEAD", "/signed/file.bin")
+        self.assertEqual([status for status, _ in heads], [403], "the daemon asked with HEAD first")
+        self.assertIn((206, 1), self.front.requests("GET", "/signed/file.bin"))
 
     def test_9_registry_down_private_content_is_not_served_public_still_is(self):
         self.front.process.stop()
