@@ -8,6 +8,7 @@ import base64
 import glob
 import hashlib
 import http.client
+import json
 import os
 import subprocess
 import sys
@@ -277,7 +278,9 @@ class PrivateRegistry(unittest.TestCase):
         status, _, body = http_get(self.mirror_url(self.host_a, "public/app", self.open_digest))
         self.assertEqual(status, 200)
         self.assertEqual("sha256:" + hashlib.sha256(body).hexdigest(), self.open_digest)
-        # The seed read it from the registry without credentials: it serves it unchecked.
+        # The seed read it from the registry without credentials: it serves it unchecked (once its
+        # completion is recorded, which may come a moment after host A has the last piece).
+        sw.wait_until(lambda: self.seed_meta(self.open_digest).get("complete"), 10, "the seed to complete the blob")
         heads = len(self.front.requests("HEAD", path))
         before = self.access(self.seed)
         for _ in range(2):
@@ -288,13 +291,20 @@ class PrivateRegistry(unittest.TestCase):
         self.assertEqual(after["allowed"] + after["cached"], before["allowed"] + before["cached"])
         self.assertEqual(len(self.front.requests("HEAD", path)), heads)
         self.assertEqual([r for r in self.front.requests("GET", path) if r[0] == 200], [(200, self.open_size)])
-        metas = glob.glob(os.path.join(self.seed.data_dir, "tasks", "*", "*", "meta.json"))
-        flags = {}
-        for meta in metas:
-            with open(meta) as f:
-                text = f.read()
-            flags[self.open_digest in text] = '"public":true' in text
-        self.assertEqual(flags, {True: True, False: False}, "only the anonymously read blob is public")
+        self.assertIs(self.seed_meta(self.open_digest)["public"], True)
+        self.assertIs(self.seed_meta(self.digest)["public"], False, "read with alice's credentials: not public")
+
+    def seed_meta(self, digest):
+        """The seed's meta.json of the blob `digest` ({} while there is none)."""
+        for meta in glob.glob(os.path.join(self.seed.data_dir, "tasks", "*", "*", "meta.json")):
+            try:
+                with open(meta) as f:
+                    m = json.load(f)
+            except (OSError, ValueError):
+                continue  # being replaced
+            if m.get("digest") == digest:
+                return m
+        return {}
 
     def test_7_a_url_signed_for_get_only_is_checked_with_its_first_byte(self):
         # Like a pre-signed storage URL: HEAD is refused (403), GET is allowed.
