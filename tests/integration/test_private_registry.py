@@ -45,6 +45,13 @@ NGINX_HTTP = """
                          proxy_pass http://127.0.0.1:{upstream}; }}
     location /v2/public/ {{ proxy_pass http://127.0.0.1:{upstream}; }}
     location /signed/ {{ if ($request_method = HEAD) {{ return 403; }} root {dir}; }}
+    # A registry that sends authorised readers of a blob to its storage on another host
+    # ("localhost" is another origin than 127.0.0.1), and a file server that moved a file there.
+    location ~ ^/v2/redirected/app/blobs/(sha256:[0-9a-f]+)$ {{
+      auth_basic "alpha"; auth_basic_user_file {dir}/alpha.htpasswd;
+      proxy_redirect off; proxy_pass http://127.0.0.1:{port}/to-storage/$1; }}
+    location ~ ^/to-storage/(.+)$ {{ return 307 http://localhost:{port}/v2/public/app/blobs/$1; }}
+    location /moved/ {{ return 302 http://localhost:{port}/signed/file.bin; }}
     location / {{ return 404; }}
   }}
 """
@@ -320,6 +327,22 @@ class PrivateRegistry(unittest.TestCase):
         heads = self.front.requests("HEAD", "/signed/file.bin")
         self.assertEqual([status for status, _ in heads], [403], "the daemon asked with HEAD first")
         self.assertIn((206, 1), self.front.requests("GET", "/signed/file.bin"))
+
+    def test_8_redirects_to_another_host(self):
+        # A registry blob: the registry's redirect to its storage means yes; no credentials, no.
+        url = self.mirror_url(self.host_b, "redirected/app", self.open_digest)
+        status, headers, body = http_get(url)
+        self.assertEqual(status, 401)
+        self.assertLess(len(body), 1024)
+        status, _, body = http_get(url, {"Authorization": basic(ALICE)})
+        self.assertEqual(status, 200)
+        self.assertEqual("sha256:" + hashlib.sha256(body).hexdigest(), self.open_digest)
+        # A plain file: the redirect is the answer; the client follows it itself.
+        status, headers, body = proxy_get(self.host_b.proxy_port, "http://%s/moved/file.bin" % self.front.host,
+                                          {"X-Dragonfly-Use-P2P": "true"})
+        self.assertEqual(status, 302)
+        self.assertEqual(headers.get("Location"), "http://localhost:%d/signed/file.bin" % self.front.port)
+        self.assertEqual(body, b"")
 
     def test_9_registry_down_private_content_is_not_served_public_still_is(self):
         self.front.process.stop()
