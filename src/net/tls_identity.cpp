@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 namespace df::net {
@@ -97,6 +98,29 @@ bool configure(ssl::context& ctx, const security_settings& s, std::string& error
   return true;
 }
 
+// The CRL file's modification time (0 when it cannot be read).
+std::int64_t modified_at(const std::string& path) {
+  std::error_code ec;
+  const auto t = std::filesystem::last_write_time(path, ec);
+  return ec ? 0 : static_cast<std::int64_t>(t.time_since_epoch().count());
+}
+
+// A store with the CA and the CRL, as configure() sets up; null (with `why`) when a file is bad.
+X509_STORE* fresh_store(const security_settings& s, std::string& why) {
+  X509_STORE* store = X509_STORE_new();
+  if (!store) return nullptr;
+  if (X509_STORE_load_file(store, s.ca_file.c_str()) != 1) {
+    why = "security.ca_file " + s.ca_file + ": " + openssl_error();
+  } else if (X509_STORE_load_file(store, s.crl_file.c_str()) != 1) {
+    why = "security.crl_file " + s.crl_file + ": " + openssl_error();
+  } else {
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+    return store;
+  }
+  X509_STORE_free(store);
+  return nullptr;
+}
+
 // Checks our own certificate against the CA the way the other end will.
 bool verify_own(const ssl::context& ctx, X509* cert, std::string& error_text) {
   X509_STORE* store = SSL_CTX_get_cert_store(const_cast<ssl::context&>(ctx).native_handle());
@@ -145,6 +169,8 @@ ssl::context& tls_identity::client() { return contexts_->client; }
 result<std::shared_ptr<tls_identity>> tls_identity::load(const security_settings& s, std::string& error_text) {
   std::shared_ptr<tls_identity> out(new tls_identity());
   out->mode_ = s.mode;
+  out->settings_ = s;
+  if (!s.crl_file.empty()) out->crl_mtime_ = modified_at(s.crl_file);
   out->contexts_ = std::make_unique<contexts>();
   if (!configure(out->contexts_->server, s, error_text) || !configure(out->contexts_->client, s, error_text))
     return errc::invalid_argument;
@@ -181,6 +207,19 @@ result<cluster_identity> tls_identity::check_certificate(X509* cert, std::string
     return errc::not_permitted;
   }
   return *id;
+}
+
+bool tls_identity::refresh_crl(std::string& why) {
+  if (settings_.crl_file.empty()) return false;
+  const auto mtime = modified_at(settings_.crl_file);
+  if (mtime == crl_mtime_) return false;
+  for (ssl::context* ctx : {&contexts_->server, &contexts_->client}) {
+    X509_STORE* store = fresh_store(settings_, why);
+    if (!store) return false;  // tried again at the next refresh; the old list stays
+    SSL_CTX_set_cert_store(ctx->native_handle(), store);  // takes it, frees the old one
+  }
+  crl_mtime_ = mtime;
+  return true;
 }
 
 result<cluster_identity> peer_identity(ssl_st* ssl) {

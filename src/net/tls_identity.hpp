@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/security_settings.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,10 @@ class tls_identity {
   /// Checks a certificate received in a message (not in a handshake) the way a handshake would:
   /// chain to the CA, validity, CRL; then reads its identity. `why` says what failed.
   result<cluster_identity> check_certificate(x509_st* cert, std::string& why);
+  /// Reads security.crl_file again when it changed on disk (new handshakes and checks use it);
+  /// true when it was reloaded, false when unchanged or unreadable (then `why` says so and the
+  /// previous list stays in force).
+  bool refresh_crl(std::string& why);
 
  private:
   tls_identity() = default;
@@ -65,6 +70,8 @@ class tls_identity {
   std::unique_ptr<contexts> contexts_;
   security_mode mode_ = security_mode::off;
   cluster_identity own_;
+  security_settings settings_;
+  std::int64_t crl_mtime_ = 0;  // of crl_file when last read
 };
 
 /// The identity in the certificate the other end of `ssl` presented (after a handshake that

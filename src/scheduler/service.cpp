@@ -12,6 +12,7 @@
 #include "scheduler/swarm.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
@@ -29,7 +30,8 @@ using net::use_nothrow;
 
 namespace {
 constexpr auto hello_timeout = std::chrono::seconds(10);
-constexpr std::uint32_t max_hello_payload = 16 << 10;  // before hello a connection may send only this much
+constexpr std::uint32_t max_hello_payload = 16 << 10;
+constexpr auto crl_refresh_interval = std::chrono::seconds(5);  // how often security.crl_file is checked for changes  // before hello a connection may send only this much
 
 // A daemon sends only message frames; anything else is malformed.
 result<proto::message> decode_frame(const net::frame& f) {
@@ -65,6 +67,8 @@ struct service::impl : std::enable_shared_from_this<impl> {
         hellos_refused(metrics.counter("dragonfly_scheduler_hellos_refused_total",
                                        "Hellos naming a host ID that is connected from another address, or "
                                        "(mtls) a host other than the one the certificate names")),
+        revoked_dropped(metrics.counter("dragonfly_scheduler_revoked_connections_closed_total",
+                                        "Connections closed because a reloaded CRL revokes their certificate")),
         handshakes_failed(metrics.counter("dragonfly_scheduler_tls_handshakes_failed_total",
                                           "Connections closed because the TLS handshake failed or timed out "
                                           "(no certificate, one the CA did not sign, or no TLS at all)")) {}
@@ -252,6 +256,31 @@ struct service::impl : std::enable_shared_from_this<impl> {
     }
   }
 
+  /// Reloads the CRL when it changed and closes the connections of hosts whose certificates it
+  /// now revokes (they cannot connect again either).
+  void drop_revoked() {
+    std::string why;
+    if (!tls->refresh_crl(why)) {
+      if (!why.empty() && claims_log.allow(std::chrono::steady_clock::now()))
+        spdlog::error("scheduler: cannot reload the CRL: {}", why);
+      return;
+    }
+    spdlog::info("scheduler: security.crl_file reloaded");
+    for (auto& [id, c] : connections) {
+      ssl_st* session = c.stream->tls_session();
+      if (!session) continue;
+      auto* cert = SSL_get1_peer_certificate(session);
+      if (!cert) continue;
+      std::string problem;
+      if (!tls->check_certificate(cert, problem)) {
+        spdlog::warn("scheduler: host {} at {}: {}; closing its connection", id, c.address, problem);
+        revoked_dropped.add();
+        c.stream->close();
+      }
+      X509_free(cert);
+    }
+  }
+
   awaitable<void> reap_loop() {
     auto self = shared_from_this();
     while (acceptor.is_open()) {
@@ -259,6 +288,10 @@ struct service::impl : std::enable_shared_from_this<impl> {
       co_await reaper.async_wait(use_nothrow);
       sw.tick();
       const auto now = std::chrono::steady_clock::now();
+      if (tls && now - crl_checked >= crl_refresh_interval) {
+        crl_checked = now;
+        drop_revoked();
+      }
       for (const auto& [id, host] : sw.hosts()) {
         if (now - host.last_seen < cfg.keepalive_timeout) continue;
         spdlog::warn("scheduler: host {} sent nothing for {} ms; dropping it", id, cfg.keepalive_timeout.count());
@@ -281,7 +314,9 @@ struct service::impl : std::enable_shared_from_this<impl> {
   net::metric& connections_open;
   net::metric& seed_claims_refused;
   net::metric& hellos_refused;
+  net::metric& revoked_dropped;
   net::metric& handshakes_failed;
+  std::chrono::steady_clock::time_point crl_checked{};
   /// A host's connection and the address it came from (the host ID is bound to it).
   struct connection {
     std::shared_ptr<net::frame_stream> stream;

@@ -170,6 +170,34 @@ class CertificateCheckTest(unittest.TestCase):
         self.addCleanup(ok.close)
         self.s.wait_hosts(1)
 
+    def test_revoking_a_connected_hosts_certificate_closes_its_connection(self):
+        self.s.security_extra = "  crl_file: %s\n" % os.path.join(self.ca, "crl.pem")
+        self.s.start_scheduler()
+        ca_file = os.path.join(self.ca, "ca.pem")
+        stays = rg.Rogue(self.s.scheduler_port, "stays-9", hostname="stays",
+                         tls=rg.tls_context(ca_file, self.s.issue("peer", "stays")))
+        self.addCleanup(stays.close)
+        goes_cert = self.s.issue("peer", "goes")
+        goes = rg.Rogue(self.s.scheduler_port, "goes-9", hostname="goes", tls=rg.tls_context(ca_file, goes_cert))
+        self.addCleanup(goes.close)
+        self.s.wait_hosts(2)
+        subprocess.run([sw.CERTS, "revoke", self.ca, "peer", "goes"], check=True, capture_output=True)
+        # The scheduler checks the CRL file every 5 s.
+        self.assertTrue(goes.closed(timeout=20), "the revoked host kept its connection")
+        self.s.wait_hosts(1)
+        metrics = self.s.scheduler_metrics()
+        self.assertEqual(metrics.get("dragonfly_scheduler_revoked_connections_closed_total"), 1)
+        failed = metrics.get("dragonfly_scheduler_tls_handshakes_failed_total")
+        try:
+            again = rg.Rogue(self.s.scheduler_port, "goes-9", hostname="goes", tls=rg.tls_context(ca_file, goes_cert))
+            self.assertTrue(again.closed(), "the revoked certificate registered again")
+            again.close()
+        except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+            pass
+        sw.wait_until(lambda: self.s.scheduler_metrics().get("dragonfly_scheduler_tls_handshakes_failed_total") ==
+                      failed + 1, 15, "the refused handshake to be counted")
+        self.assertEqual(self.s.scheduler_metrics().get("dragonfly_scheduler_hosts"), 1)  # the other host stays
+
 
 if __name__ == "__main__":
     unittest.main()
