@@ -33,6 +33,28 @@ std::string first_ipv4() {
   return found;
 }
 
+// The HTTPS proxy's settings hang together: a CA needs both files, hosts need a CA, limits are sane.
+void validate_https_proxy(const config::proxy_section& proxy) {
+  const auto& h = proxy.hijack_https;
+  if (h.cert.empty() != h.key.empty())
+    throw config_error("proxy.hijack_https: cert and key go together (the CA certificate and its private key)");
+  if (!h.hosts.empty() && h.cert.empty())
+    throw config_error("proxy.hijack_https.hosts needs proxy.hijack_https.cert and key (the CA that signs leaves)");
+  if (h.leaf_validity < std::chrono::minutes(10) || h.leaf_validity > std::chrono::hours(24 * 90))
+    throw config_error("proxy.hijack_https.leaf_validity must be between 10m and 2160h (90 days)");
+  if (h.max_cached_certs == 0 || h.max_cached_certs > 100000)
+    throw config_error("proxy.hijack_https.max_cached_certs must be between 1 and 100000");
+  if (h.handshake_timeout < std::chrono::milliseconds(100) || h.handshake_timeout > std::chrono::minutes(5))
+    throw config_error("proxy.hijack_https.handshake_timeout must be between 100ms and 5m");
+  if (proxy.connect_idle_timeout < std::chrono::seconds(1))
+    throw config_error("proxy.connect_idle_timeout must be at least 1s");
+  const auto& auth = proxy.basic_auth;
+  if (auth.username.empty() != auth.password.empty())
+    throw config_error("proxy.basic_auth: username and password go together");
+  if (auth.username.find(':') != std::string::npos)
+    throw config_error("proxy.basic_auth.username must not contain ':'");
+}
+
 }  // namespace
 
 config config::load(const std::string& path) { return from_yaml(load_yaml_file(path)); }
@@ -59,7 +81,14 @@ config config::from_yaml(const YAML::Node& root) {
   check_keys(root["security"], "security", {"mode", "ca_file", "cert_file", "key_file", "crl_file"});
   c.security.read(root["security"]);
   check_keys(root["proxy"], "proxy", {"enabled", "listen", "port", "default_registry", "registries", "p2p_rules",
-                                      "connect_tunnel", "auth_cache_ttl"});
+                                      "connect_tunnel", "auth_cache_ttl", "hijack_https", "basic_auth", "connect_idle_timeout"});
+  // (A section's subsections exist only when it is a mapping: indexing anything else throws.)
+  const auto proxy = root["proxy"];
+  const auto hijack = proxy && proxy.IsMap() ? proxy["hijack_https"] : YAML::Node();
+  const auto basic_auth = proxy && proxy.IsMap() ? proxy["basic_auth"] : YAML::Node();
+  check_keys(hijack, "proxy.hijack_https",
+             {"cert", "key", "hosts", "leaf_validity", "max_cached_certs", "handshake_timeout"});
+  check_keys(basic_auth, "proxy.basic_auth", {"username", "password"});
   read_value(root, "data_dir", c.data_dir);
   read_value(root, "log_level", c.log_level);
   read_value(root, "seed_peer", c.seed_peer);
@@ -97,7 +126,6 @@ config config::from_yaml(const YAML::Node& root) {
   read_value(root["origin_tls"], "insecure_hosts", c.origin_tls.insecure_hosts);
   read_value(root["origin_policy"], "allow", c.origin_policy.allow);
   read_value(root["origin_policy"], "deny", c.origin_policy.deny);
-  const auto proxy = root["proxy"];
   read_value(proxy, "enabled", c.proxy.enabled);
   read_value(proxy, "listen", c.proxy.listen);
   read_value(proxy, "port", c.proxy.port);
@@ -105,6 +133,15 @@ config config::from_yaml(const YAML::Node& root) {
   read_value(proxy, "p2p_rules", c.proxy.p2p_rules);
   read_value(proxy, "connect_tunnel", c.proxy.connect_tunnel);
   read_duration(proxy, "auth_cache_ttl", c.proxy.auth_cache_ttl);
+  read_duration(proxy, "connect_idle_timeout", c.proxy.connect_idle_timeout);
+  read_value(hijack, "cert", c.proxy.hijack_https.cert);
+  read_value(hijack, "key", c.proxy.hijack_https.key);
+  read_value(hijack, "hosts", c.proxy.hijack_https.hosts);
+  read_duration(hijack, "leaf_validity", c.proxy.hijack_https.leaf_validity);
+  read_value(hijack, "max_cached_certs", c.proxy.hijack_https.max_cached_certs);
+  read_duration(hijack, "handshake_timeout", c.proxy.hijack_https.handshake_timeout);
+  read_value(basic_auth, "username", c.proxy.basic_auth.username);
+  read_value(basic_auth, "password", c.proxy.basic_auth.password);
   if (proxy && proxy.IsMap() && proxy["registries"] && !proxy["registries"].IsNull()) {
     const auto regs = proxy["registries"];
     if (!regs.IsMap()) throw config_error("proxy.registries must map a registry host to its base URL");
@@ -157,13 +194,18 @@ void config::validate() const {
   };
   check_base("proxy.default_registry", proxy.default_registry);
   for (const auto& [host, base] : proxy.registries) check_base("proxy.registries[" + host + "]", base);
-  for (const auto& rule : proxy.p2p_rules) {
-    try {
-      std::regex check(rule);
-    } catch (const std::regex_error& e) {
-      throw config_error("proxy.p2p_rules: '" + rule + "' is not a valid regular expression: " + e.what());
+  const auto check_regexes = [](const std::string& what, const std::vector<std::string>& rules) {
+    for (const auto& rule : rules) {
+      try {
+        std::regex check(rule);
+      } catch (const std::regex_error& e) {
+        throw config_error(what + ": '" + rule + "' is not a valid regular expression: " + e.what());
+      }
     }
-  }
+  };
+  check_regexes("proxy.p2p_rules", proxy.p2p_rules);
+  validate_https_proxy(proxy);
+  check_regexes("proxy.hijack_https.hosts", proxy.hijack_https.hosts);
 }
 
 std::string config::to_yaml() const {
@@ -233,7 +275,23 @@ std::string config::to_yaml() const {
   for (const auto& r : proxy.p2p_rules) out << YAML::SingleQuoted << r;
   out << YAML::EndSeq;
   out << YAML::Key << "connect_tunnel" << YAML::Value << proxy.connect_tunnel;
-  out << YAML::Key << "auth_cache_ttl" << YAML::Value << ms(proxy.auth_cache_ttl) << YAML::EndMap;
+  out << YAML::Key << "auth_cache_ttl" << YAML::Value << ms(proxy.auth_cache_ttl);
+  const auto& hijack = proxy.hijack_https;
+  out << YAML::Key << "hijack_https" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "cert" << YAML::Value << YAML::DoubleQuoted << hijack.cert;
+  out << YAML::Key << "key" << YAML::Value << YAML::DoubleQuoted << hijack.key;
+  out << YAML::Key << "hosts" << YAML::Value << YAML::BeginSeq;
+  for (const auto& h : hijack.hosts) out << YAML::SingleQuoted << h;
+  out << YAML::EndSeq;
+  out << YAML::Key << "leaf_validity" << YAML::Value << ms(hijack.leaf_validity);
+  out << YAML::Key << "max_cached_certs" << YAML::Value << hijack.max_cached_certs;
+  out << YAML::Key << "handshake_timeout" << YAML::Value << ms(hijack.handshake_timeout) << YAML::EndMap;
+  // The password is a secret: shown only as whether one is set.
+  out << YAML::Key << "basic_auth" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "username" << YAML::Value << YAML::DoubleQuoted << proxy.basic_auth.username;
+  out << YAML::Key << "password" << YAML::Value << YAML::DoubleQuoted
+      << (proxy.basic_auth.password.empty() ? "" : "<redacted>") << YAML::EndMap;
+  out << YAML::Key << "connect_idle_timeout" << YAML::Value << ms(proxy.connect_idle_timeout) << YAML::EndMap;
   out << YAML::Key << "security" << YAML::Value << YAML::BeginMap;
   security.emit(out);
   out << YAML::EndMap;

@@ -66,11 +66,31 @@ struct config {
     std::vector<std::pair<std::string, std::string>> registries;
     // HTTP proxy mode: a URL matching one of these goes through P2P; the rest is proxied directly.
     std::vector<std::string> p2p_rules{"/v2/.+/blobs/sha256:[0-9a-f]{64}$"};
-    // HTTP proxy mode: answer CONNECT host:port with a TCP tunnel (HTTPS passes through unread).
+    // HTTP proxy mode: CONNECT host:port to a host not hijacked below is answered with a TCP
+    // tunnel (HTTPS passes through unread) when true, refused with 403 when false.
     bool connect_tunnel = true;
     // How long the origin's yes to "may these credentials read this URL" is reused before the
     // origin is asked again (a revoked credential is refused within it); 0 = ask every time.
     std::chrono::milliseconds auth_cache_ttl{60000};
+    // HTTPS proxy (Dragonfly's proxy.hijackHTTPS): CONNECTs to these hosts are answered with TLS
+    // terminated here, under a leaf certificate minted for the host by the operator's CA, and the
+    // requests inside are served like plain proxy requests (blobs through the swarm).
+    struct hijack_https_section {
+      std::string cert;                // the CA certificate (PEM) clients trust; empty = no hijacking
+      std::string key;                 // its private key (PEM, unencrypted, readable by the daemon only)
+      std::vector<std::string> hosts;  // regexes searched in the CONNECT target "host:port"
+      std::chrono::milliseconds leaf_validity{24 * 3600 * 1000};  // lifetime of a minted certificate
+      std::uint32_t max_cached_certs = 1000;                       // minted certificates kept (LRU)
+      std::chrono::milliseconds handshake_timeout{10000};          // for the client's TLS handshake
+    } hijack_https;
+    // Proxy basic auth (Dragonfly's proxy.basicAuth): when a username is set every request and
+    // CONNECT must carry Proxy-Authorization: Basic with these, else 407. Never printed or logged.
+    struct basic_auth_section {
+      std::string username;
+      std::string password;
+    } basic_auth;
+    // A tunnel or hijacked connection on which no byte moved this long is closed.
+    std::chrono::milliseconds connect_idle_timeout{300000};
   } proxy;
   struct upload_section {
     std::string listen = "0.0.0.0";

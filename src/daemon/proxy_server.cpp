@@ -4,6 +4,8 @@
 #include "core/ids.hpp"
 #include "core/units.hpp"
 #include "core/url.hpp"
+#include "daemon/connect_handler.hpp"
+#include "daemon/connect_policy.hpp"
 #include "daemon/context.hpp"
 #include "daemon/origin_source.hpp"
 #include "daemon/proxy_router.hpp"
@@ -76,21 +78,28 @@ awaitable<void> answer_error(net::response_writer& w, int status, std::string_vi
 }  // namespace
 
 proxy_server::proxy_server(daemon_context& ctx, task_manager& tasks)
-    : ctx_(ctx), tasks_(tasks), router_(std::make_unique<proxy_router>(ctx.cfg.proxy)) {
+    : ctx_(ctx), tasks_(tasks), router_(std::make_unique<proxy_router>(ctx.cfg.proxy)),
+      connect_policy_(std::make_unique<connect_policy>(ctx.cfg.proxy)) {
   server_ = std::make_unique<net::http_server>(
       ctx_.ex, [this](const net::http_request& req, net::response_writer& w) { return handle(req, w); });
   server_->set_connection_limit(net::default_max_connections, &ctx_.stats.connections_refused);
-  if (ctx_.cfg.proxy.connect_tunnel)
-    server_->enable_tunnel([this](const std::string& host, std::uint16_t port) {
-      ctx_.stats.proxy_requests.add();
-      spdlog::debug("proxy: CONNECT {}:{}", host, port);
-      return std::string{};
-    });
 }
 
 proxy_server::~proxy_server() = default;
 
 result<std::uint16_t> proxy_server::listen(const std::string& address, std::uint16_t port) {
+  std::string why;
+  auto made = connect_handler::make(
+      ctx_, *connect_policy_, [this](const net::http_request& req, net::response_writer& w) { return serve(req, w); },
+      why);
+  if (!made) {
+    spdlog::error("proxy.hijack_https: {}", why);
+    return made.error();
+  }
+  connect_ = std::move(*made);
+  server_->on_connect([this](const net::http_request& req, net::asio::ip::tcp::socket socket, std::string early) {
+    return connect_->handle(req, std::move(socket), std::move(early));
+  });
   auto bound = server_->listen(address, port);
   if (bound) server_->start();
   return bound;
@@ -99,6 +108,21 @@ result<std::uint16_t> proxy_server::listen(const std::string& address, std::uint
 void proxy_server::stop() { server_->stop(); }
 
 awaitable<void> proxy_server::handle(const net::http_request& req, net::response_writer& w) {
+  if (!connect_policy_->authorized(req.header("Proxy-Authorization"))) {
+    ctx_.stats.proxy_auth_failures.add();
+    net::header_map headers;
+    headers["Proxy-Authenticate"] = "Basic realm=\"dragonfly\"";
+    headers["Content-Type"] = "text/plain";
+    headers["X-Dragonfly-Error-Type"] = "proxy";
+    const std::string body = "proxy authentication required\n";
+    if (co_await w.write_head(407, headers, body.size()))
+      co_await w.write_body(std::as_bytes(std::span(body.data(), body.size())));
+    co_return;
+  }
+  co_await serve(req, w);
+}
+
+awaitable<void> proxy_server::serve(const net::http_request& req, net::response_writer& w) {
   ctx_.stats.proxy_requests.add();
   const std::string registry = req.header("X-Dragonfly-Registry"), use_p2p = req.header("X-Dragonfly-Use-P2P");
   const proxy_route route = router_->route({req.method, req.target, registry, use_p2p});

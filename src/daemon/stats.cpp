@@ -7,6 +7,13 @@ daemon_stats daemon_stats::create(net::metrics_registry& r) {
   const std::string dl_help = "Task bytes received, by where they came from";
   const std::string ac = "dragonfly_dfdaemon_access_checks_total";
   const std::string ac_help = "Proxy requests for content, by how the requester's right to read it was decided";
+  const auto connects = [&r](const char* label) -> net::metric& {
+    return r.counter("dragonfly_dfdaemon_proxy_connect_total", "CONNECTs on the proxy port, by what was done", label);
+  };
+  const auto connect_rejections = [&r](const char* label) -> net::metric& {
+    return r.counter("dragonfly_dfdaemon_proxy_connect_rejected_total", "CONNECTs refused or broken off, by reason",
+                     label);
+  };
   return daemon_stats{
       r.counter(dl, dl_help, "source=\"peer\""),
       r.counter(dl, dl_help, "source=\"seed\""),
@@ -44,6 +51,16 @@ daemon_stats daemon_stats::create(net::metrics_registry& r) {
       r.counter(ac, ac_help, "result=\"error\""),
       r.counter(ac, ac_help, "result=\"cached\""),
       r.counter(ac, ac_help, "result=\"public\""),
+      connects("action=\"hijack\""),
+      connects("action=\"tunnel\""),
+      connect_rejections("reason=\"bad_target\""),
+      connect_rejections("reason=\"policy\""),
+      connect_rejections("reason=\"upstream\""),
+      connect_rejections("reason=\"handshake\""),
+      connect_rejections("reason=\"bad_request\""),
+      r.counter("dragonfly_dfdaemon_proxy_certs_minted_total", "Leaf certificates minted by the HTTPS proxy's CA"),
+      r.counter("dragonfly_dfdaemon_proxy_auth_failures_total",
+                "Proxy requests and CONNECTs refused with 407 (missing or wrong Proxy-Authorization)"),
   };
 }
 

@@ -39,6 +39,15 @@ struct daemon_stats {
   net::metric& access_errors;         // proxy requests whose access could not be checked: 502, no content
   net::metric& access_cached;         // proxy requests allowed by a cached yes (proxy.auth_cache_ttl)
   net::metric& access_public;         // proxy requests for tasks fetched without credentials: not checked
+  net::metric& connect_hijacked;      // CONNECTs answered with TLS terminated here (proxy.hijack_https)
+  net::metric& connect_tunnelled;     // CONNECTs relayed unread to their target
+  net::metric& connect_bad_target;    // CONNECTs refused: the target is not host:port, or too long
+  net::metric& connect_refused;       // CONNECTs refused by policy (proxy.connect_tunnel: false)
+  net::metric& connect_upstream;      // CONNECTs whose target could not be reached (or is refused by origin_policy)
+  net::metric& connect_handshake;     // hijacked connections whose client did not complete a TLS handshake in time
+  net::metric& connect_bad_request;   // hijacked connections closed for a malformed request inside
+  net::metric& proxy_certs_minted;    // leaf certificates minted by the HTTPS proxy's CA
+  net::metric& proxy_auth_failures;   // proxy requests and CONNECTs without the right Proxy-Authorization
 
   static daemon_stats create(net::metrics_registry& r);
 };

@@ -39,8 +39,10 @@ awaitable<result<void>> write_simple(response_writer& w, int status, std::string
 /// client sees a truncated response rather than a wrong one.
 using http_handler = std::function<awaitable<void>(const http_request&, response_writer&)>;
 
-/// Decides whether a CONNECT to host:port may be tunnelled: empty to allow, else why not.
-using tunnel_policy = std::function<std::string(const std::string& host, std::uint16_t port)>;
+/// Takes over a connection whose request is CONNECT: the request head, the socket (owned by the
+/// handler from then on) and the bytes the client sent after the head, already read.
+using connect_handler =
+    std::function<awaitable<void>(const http_request&, asio::ip::tcp::socket, std::string early_bytes)>;
 
 /// Connections an http_server serves at once unless told otherwise.
 inline constexpr std::size_t default_max_connections = 10000;
@@ -54,9 +56,9 @@ class http_server {
 
   /// Binds and listens; returns the bound port (useful with port 0).
   result<std::uint16_t> listen(const std::string& address, std::uint16_t port);
-  /// Answers CONNECT host:port by opening a TCP tunnel (HTTPS through an HTTP proxy), when the
-  /// policy allows it. Without this, CONNECT goes to the handler like any request.
-  void enable_tunnel(tunnel_policy policy);
+  /// Hands CONNECT requests to `handler` (tunnels, HTTPS proxying). Without one, CONNECT goes to
+  /// the request handler like any request.
+  void on_connect(connect_handler handler);
   /// Connections served at once (default default_max_connections); past it, or past three quarters
   /// of the process's descriptor limit, new connections are closed at accept and counted in
   /// `refused` (when given; it must outlive the server).

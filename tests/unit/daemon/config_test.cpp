@@ -66,6 +66,18 @@ proxy:
     - '/v2/.+/blobs/sha256:[0-9a-f]{64}$'
   connect_tunnel: true
   auth_cache_ttl: 60000ms
+  hijack_https:
+    cert: ""
+    key: ""
+    hosts:
+      []
+    leaf_validity: 86400000ms
+    max_cached_certs: 1000
+    handshake_timeout: 10000ms
+  basic_auth:
+    username: ""
+    password: ""
+  connect_idle_timeout: 300000ms
 security:
   mode: "off"
   ca_file: ""
@@ -114,6 +126,15 @@ proxy:
   p2p_rules: ["/blobs/"]
   connect_tunnel: false
   auth_cache_ttl: 5s
+  hijack_https:
+    cert: /etc/dragonfly/ca.pem
+    key: /etc/dragonfly/ca.key
+    hosts: ['^registry\.example:443$', 'files\.example']
+    leaf_validity: 12h
+    max_cached_certs: 50
+    handshake_timeout: 3s
+  basic_auth: {username: proxy-user, password: proxy-secret}
+  connect_idle_timeout: 2m
 security: {mode: tls, ca_file: /pki/ca.pem, cert_file: /pki/d.pem, key_file: /pki/d-key.pem, crl_file: /pki/crl.pem}
 )");
   EXPECT_EQ(c.data_dir, "/data/df");
@@ -156,6 +177,16 @@ security: {mode: tls, ca_file: /pki/ca.pem, cert_file: /pki/d.pem, key_file: /pk
   EXPECT_EQ(c.proxy.p2p_rules, std::vector<std::string>{"/blobs/"});
   EXPECT_FALSE(c.proxy.connect_tunnel);
   EXPECT_EQ(c.proxy.auth_cache_ttl, 5s);
+  EXPECT_EQ(c.proxy.hijack_https.cert, "/etc/dragonfly/ca.pem");
+  EXPECT_EQ(c.proxy.hijack_https.key, "/etc/dragonfly/ca.key");
+  EXPECT_EQ(c.proxy.hijack_https.hosts, (std::vector<std::string>{"^registry\\.example:443$", "files\\.example"}));
+  EXPECT_EQ(c.proxy.hijack_https.leaf_validity, 12h);
+  EXPECT_EQ(c.proxy.hijack_https.max_cached_certs, 50u);
+  EXPECT_EQ(c.proxy.hijack_https.handshake_timeout, 3s);
+  EXPECT_EQ(c.proxy.basic_auth.username, "proxy-user");
+  EXPECT_EQ(c.proxy.basic_auth.password, "proxy-secret");
+  EXPECT_EQ(c.proxy.connect_idle_timeout, 2min);
+  EXPECT_EQ(c.to_yaml().find("proxy-secret"), std::string::npos) << "--print-config shows the proxy password";
   EXPECT_EQ(c.security.mode, security_mode::tls);
   EXPECT_EQ(c.security.ca_file, "/pki/ca.pem");
   EXPECT_EQ(c.security.cert_file, "/pki/d.pem");
@@ -166,6 +197,22 @@ security: {mode: tls, ca_file: /pki/ca.pem, cert_file: /pki/d.pem, key_file: /pk
   EXPECT_TRUE(unchanged.empty()) << "a key not set above: " << unchanged.front();
   // --print-config shows exactly those settings.
   EXPECT_EQ(config::parse(c.to_yaml()).to_yaml(), c.to_yaml());
+}
+
+TEST(daemon_config, https_proxy_settings_hang_together) {
+  EXPECT_NE(error_of("proxy:\n  hijack_https: {cert: /ca.pem}\n").find("cert and key go together"), std::string::npos);
+  EXPECT_NE(error_of("proxy:\n  hijack_https: {hosts: [a]}\n").find("needs proxy.hijack_https.cert"),
+            std::string::npos);
+  const std::string ca = "proxy:\n  hijack_https:\n    cert: /ca.pem\n    key: /ca.key\n";
+  EXPECT_NE(error_of(ca + "    hosts: ['(']\n").find("proxy.hijack_https.hosts"), std::string::npos);
+  EXPECT_NE(error_of(ca + "    leaf_validity: 1s\n").find("leaf_validity"), std::string::npos);
+  EXPECT_NE(error_of(ca + "    max_cached_certs: 0\n").find("max_cached_certs"), std::string::npos);
+  EXPECT_NE(error_of(ca + "    handshake_timeout: 1h\n").find("handshake_timeout"), std::string::npos);
+  EXPECT_NE(error_of(ca + "    regx: a\n").find("unknown key 'regx'"), std::string::npos);
+  EXPECT_EQ(error_of(ca + "    hosts: ['^registry\\.example:443$']\n"), "");
+  EXPECT_NE(error_of("proxy:\n  basic_auth: {username: u}\n").find("go together"), std::string::npos);
+  EXPECT_NE(error_of("proxy:\n  basic_auth: {username: 'a:b', password: p}\n").find("':'"), std::string::npos);
+  EXPECT_NE(error_of("proxy:\n  connect_idle_timeout: 10ms\n").find("connect_idle_timeout"), std::string::npos);
 }
 
 TEST(daemon_config, values_in_human_units) {
