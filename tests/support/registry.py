@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import urllib.error
 import urllib.request
@@ -114,8 +115,9 @@ class Registry:
 
     ACCESS = re.compile(r'"GET (/v2/\S+/blobs/(sha256:[0-9a-f]{64}))\S* HTTP/1\.1" (\d{3}) (\d+)')
 
-    def __init__(self, swarm, name, auth=None):
-        self.swarm, self.name, self.auth = swarm, name, auth
+    def __init__(self, swarm, name, auth=None, tls=None, addr="127.0.0.1"):
+        """`tls` = (certificate, key) serves https; `addr` is the address it listens on."""
+        self.swarm, self.name, self.auth, self.tls, self.addr = swarm, name, auth, tls, addr
         self.root = os.path.join(swarm.workdir, name)
         os.makedirs(self.root, exist_ok=True)
         self.config = os.path.join(self.root, "config.yml")
@@ -124,14 +126,22 @@ class Registry:
             self.htpasswd = os.path.join(self.root, "htpasswd")
             with open(self.htpasswd, "w") as f:
                 f.write(run(["htpasswd", "-Bbn", auth[0], auth[1]]).stdout)
-        self.process, (self.port,) = swarm.launch(name, self._command, lambda ports: sw.port_open(ports[0]), [None],
-                                                  timeout=15)
+        self.process, (self.port,) = swarm.launch(name, self._command, self._listening, [None], timeout=15)
+
+    def _listening(self, ports):
+        try:
+            with socket.create_connection((self.addr, ports[0]), timeout=0.2):
+                return True
+        except OSError:
+            return False
 
     def _command(self, ports):
         """Writes the configuration for listening on ports[0]; the command that serves it."""
         config = ["version: 0.1", "log:", "  level: info", "storage:", "  filesystem:",
                   "    rootdirectory: %s" % os.path.join(self.root, "data"), "http:",
-                  "  addr: 127.0.0.1:%d" % ports[0]]
+                  "  addr: %s:%d" % (self.addr, ports[0])]
+        if self.tls:
+            config += ["  tls:", "    certificate: %s" % self.tls[0], "    key: %s" % self.tls[1]]
         if self.htpasswd:
             config += ["auth:", "  htpasswd:", "    realm: test-registry", "    path: %s" % self.htpasswd]
         with open(self.config, "w") as f:
@@ -140,7 +150,7 @@ class Registry:
 
     @property
     def host(self):
-        return "127.0.0.1:%d" % self.port
+        return "%s:%d" % (self.addr, self.port)
 
     @property
     def log_path(self):
@@ -151,8 +161,7 @@ class Registry:
 
     def restart(self):
         """Starts it again on the same port (clients know it)."""
-        self.swarm.launch(self.name, self._command, lambda ports: sw.port_open(ports[0]), [self.port],
-                          process=self.process, timeout=15)
+        self.swarm.launch(self.name, self._command, self._listening, [self.port], process=self.process, timeout=15)
 
     def push(self, layout, tag, repo, all_platforms=False):
         args = ["skopeo", "copy", "-q", "--dest-tls-verify=false"]
