@@ -55,6 +55,29 @@ void validate_https_proxy(const config::proxy_section& proxy) {
     throw config_error("proxy.basic_auth.username must not contain ':'");
 }
 
+// proxy.hijack_https.hosts: regexes, written as strings or, as Dragonfly's hijackHTTPS.hosts are,
+// as {regx: ...}. Dragonfly's per-host `insecure` and `certs` have their equivalents in origin_tls.
+std::vector<std::string> read_hijack_hosts(const YAML::Node& list) {
+  if (!list.IsSequence()) throw config_error("proxy.hijack_https.hosts must be a list of regular expressions");
+  std::vector<std::string> out;
+  for (const auto& entry : list) {
+    if (entry.IsMap()) {
+      check_keys(entry, "proxy.hijack_https.hosts[]", {"regx", "insecure", "certs"});
+      if (entry["insecure"] || entry["certs"])
+        throw config_error("proxy.hijack_https.hosts[]: instead of insecure / certs, list the host in "
+                           "origin_tls.insecure_hosts or its CA in origin_tls.ca_file");
+      if (!entry["regx"] || !entry["regx"].IsScalar())
+        throw config_error("proxy.hijack_https.hosts[]: an entry needs regx: <regular expression>");
+      out.push_back(entry["regx"].Scalar());
+    } else if (entry.IsScalar()) {
+      out.push_back(entry.Scalar());
+    } else {
+      throw config_error("proxy.hijack_https.hosts: every entry is a regular expression or {regx: ...}");
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 config config::load(const std::string& path) { return from_yaml(load_yaml_file(path)); }
@@ -136,7 +159,8 @@ config config::from_yaml(const YAML::Node& root) {
   read_duration(proxy, "connect_idle_timeout", c.proxy.connect_idle_timeout);
   read_value(hijack, "cert", c.proxy.hijack_https.cert);
   read_value(hijack, "key", c.proxy.hijack_https.key);
-  read_value(hijack, "hosts", c.proxy.hijack_https.hosts);
+  if (hijack && hijack.IsMap() && hijack["hosts"] && !hijack["hosts"].IsNull())
+    c.proxy.hijack_https.hosts = read_hijack_hosts(hijack["hosts"]);
   read_duration(hijack, "leaf_validity", c.proxy.hijack_https.leaf_validity);
   read_value(hijack, "max_cached_certs", c.proxy.hijack_https.max_cached_certs);
   read_duration(hijack, "handshake_timeout", c.proxy.hijack_https.handshake_timeout);

@@ -121,7 +121,7 @@ awaitable<void> connect_handler::handle(const net::http_request& req, tcp::socke
     }
     case connect_action::hijack: {
       if (!early.empty()) {  // bytes before our 200 cannot be part of a TLS handshake with us
-        ctx_.stats.connect_bad_target.add();
+        ctx_.stats.connect_bad_request.add();
         co_await answer(stream, 400, "Bad Request", "data sent before the CONNECT was answered");
         co_return;
       }

@@ -210,6 +210,15 @@ TEST(daemon_config, https_proxy_settings_hang_together) {
   EXPECT_NE(error_of(ca + "    handshake_timeout: 1h\n").find("handshake_timeout"), std::string::npos);
   EXPECT_NE(error_of(ca + "    regx: a\n").find("unknown key 'regx'"), std::string::npos);
   EXPECT_EQ(error_of(ca + "    hosts: ['^registry\\.example:443$']\n"), "");
+  // Dragonfly's hijackHTTPS.hosts entries ({regx: ...}) read as the regex itself.
+  const auto dragonfly_style = config::parse(ca + "    hosts: [{regx: 'registry\\.example'}, 'files\\.example']\n");
+  EXPECT_EQ(dragonfly_style.proxy.hijack_https.hosts,
+            (std::vector<std::string>{"registry\\.example", "files\\.example"}));
+  EXPECT_NE(error_of(ca + "    hosts: [{regx: a, insecure: true}]\n").find("origin_tls.insecure_hosts"),
+            std::string::npos);
+  EXPECT_NE(error_of(ca + "    hosts: [{regex: a}]\n").find("unknown key 'regex'"), std::string::npos);
+  EXPECT_NE(error_of(ca + "    hosts: [[a]]\n").find("regular expression"), std::string::npos);
+  EXPECT_NE(error_of(ca + "    hosts: a\n").find("must be a list"), std::string::npos);
   EXPECT_NE(error_of("proxy:\n  basic_auth: {username: u}\n").find("go together"), std::string::npos);
   EXPECT_NE(error_of("proxy:\n  basic_auth: {username: 'a:b', password: p}\n").find("':'"), std::string::npos);
   EXPECT_NE(error_of("proxy:\n  connect_idle_timeout: 10ms\n").find("connect_idle_timeout"), std::string::npos);
