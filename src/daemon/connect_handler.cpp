@@ -29,6 +29,7 @@ using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 namespace {
 
 constexpr auto answer_timeout = std::chrono::seconds(10);  // writing a refusal or the 200
+constexpr std::uint64_t max_inner_body = 64 * 1024;         // a GET's body inside a hijack (as on the plain port)
 
 // A whole response head (and short text body) written on the raw connection before any tunnel or
 // TLS: the CONNECT's refusals and its 200.
@@ -68,6 +69,55 @@ bool normal_end(const boost::system::error_code& ec) {
          ec == ssl::error::stream_truncated;
 }
 
+// Reads the requests inside a hijacked connection and hands each to `inner` (as an https URL at the
+// CONNECT's target); malformed or refused ones are counted in `bad_requests`.
+awaitable<void> serve_requests(tls_stream& tls, const connect_target& target, const std::string& remote,
+                               const net::http_handler& inner, std::chrono::milliseconds idle,
+                               net::metric& bad_requests) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(boost::none);  // the method decides first; the body's limit is set below
+    beast::get_lowest_layer(tls).expires_after(idle);
+    auto [ec, n] = co_await http::async_read_header(tls, buffer, parser, use_nothrow);
+    if (ec && normal_end(ec)) co_return;
+    // What the proxy serves is read-only (GET, HEAD, for a path at the CONNECT's host): a request
+    // with a body (a push) would reach the registry without it, so it is refused up front.
+    const auto method = ec ? http::verb::unknown : parser.get().method();
+    const bool readable = method == http::verb::get || method == http::verb::head;
+    if (!ec && readable && parser.content_length().value_or(0) > max_inner_body) ec = http::error::body_limit;
+    parser.body_limit(max_inner_body);
+    if (ec || !readable || !parser.get().target().starts_with("/")) {
+      bad_requests.add();
+      net::stream_response_writer<tls_stream> w(tls, 11, false, false);
+      const std::string text =
+          ec ? "bad request: " + ec.message() + "\n"
+          : !readable ? "the HTTPS proxy serves GET and HEAD only; send " + std::string(parser.get().method_string()) +
+                            " to " + target.authority() + " without the proxy (NO_PROXY)\n"
+                      : "inside an HTTPS proxy connection a request names a path, not a URL\n";
+      co_await net::write_simple(w, ec || readable ? 400 : 501, "text/plain", text);
+      co_return;
+    }
+    if (!parser.is_done()) {  // a GET with a (small) body: read it, it is not forwarded
+      auto [body_ec, m] = co_await http::async_read(tls, buffer, parser, use_nothrow);
+      if (body_ec) co_return;
+    }
+    const auto& req = parser.get();
+    // The URL is the CONNECT target's (what the policy matched), whatever the Host header says.
+    net::http_request request{std::string(req.method_string()),
+                              "https://" + target.url_authority() + std::string(req.target()), {}, remote};
+    for (const auto& field : req) {
+      auto [it, inserted] = request.headers.emplace(std::string(field.name_string()), std::string(field.value()));
+      if (!inserted) it->second += ", " + std::string(field.value());
+    }
+    const bool keep_alive = req.keep_alive();
+    net::stream_response_writer<tls_stream> writer(tls, req.version(), keep_alive, method == http::verb::head);
+    co_await inner(request, writer);
+    if (!keep_alive || !writer.reusable()) co_return;
+  }
+}
+
 }  // namespace
 
 connect_handler::connect_handler(daemon_context& ctx, const connect_policy& policy, net::http_handler inner,
@@ -76,6 +126,12 @@ connect_handler::connect_handler(daemon_context& ctx, const connect_policy& poli
 
 result<std::unique_ptr<connect_handler>> connect_handler::make(daemon_context& ctx, const connect_policy& policy,
                                                                net::http_handler inner, std::string& error_text) {
+  boost::system::error_code ec;
+  const auto listen = asio::ip::make_address(ctx.cfg.proxy.listen, ec);
+  if (!ec && !listen.is_loopback() && !policy.auth_required())
+    spdlog::warn("proxy: listening on {} without proxy.basic_auth: every host that reaches the port can use this "
+                 "daemon as its proxy{}",
+                 ctx.cfg.proxy.listen, ctx.cfg.proxy.hijack_https.cert.empty() ? "" : ", through the hijack CA too");
   std::optional<net::leaf_cache> leaves;
   const auto& h = ctx.cfg.proxy.hijack_https;
   if (!h.cert.empty()) {
@@ -198,37 +254,8 @@ awaitable<void> connect_handler::hijack(const connect_target& target, tcp::socke
                    target.authority(), hec.message(), log_limiter_.take_suppressed());
     co_return;
   }
-  beast::flat_buffer buffer;
-  for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(16 * 1024);
-    parser.body_limit(64 * 1024);
-    beast::get_lowest_layer(tls).expires_after(ctx_.cfg.proxy.connect_idle_timeout);
-    auto [ec, n] = co_await http::async_read(tls, buffer, parser, use_nothrow);
-    const bool origin_form = !ec && parser.get().target().starts_with("/");
-    if (ec || !origin_form || parser.get().method() == http::verb::connect) {
-      if (ec && normal_end(ec)) break;
-      ctx_.stats.connect_bad_request.add();
-      net::stream_response_writer<tls_stream> w(tls, 11, false, false);
-      const std::string text = ec ? "bad request: " + ec.message() + "\n"
-                                  : "inside an HTTPS proxy connection a request names a path, not a URL\n";
-      co_await net::write_simple(w, 400, "text/plain", text);
-      break;
-    }
-    const auto& req = parser.get();
-    // The URL is the CONNECT target's (what the policy matched), whatever the Host header says.
-    net::http_request request{std::string(req.method_string()),
-                              "https://" + target.url_authority() + std::string(req.target()), {}, remote};
-    for (const auto& field : req) {
-      auto [it, inserted] = request.headers.emplace(std::string(field.name_string()), std::string(field.value()));
-      if (!inserted) it->second += ", " + std::string(field.value());
-    }
-    const bool keep_alive = req.keep_alive();
-    net::stream_response_writer<tls_stream> writer(tls, req.version(), keep_alive,
-                                                   req.method() == http::verb::head);
-    co_await inner_(request, writer);
-    if (!keep_alive || !writer.reusable()) break;
-  }
+  co_await serve_requests(tls, target, remote, inner_, ctx_.cfg.proxy.connect_idle_timeout,
+                          ctx_.stats.connect_bad_request);
   beast::get_lowest_layer(tls).expires_after(answer_timeout);
   co_await tls.async_shutdown(use_nothrow);
 }

@@ -62,6 +62,19 @@ def closed_by_peer(sock):
         return True
 
 
+def read_to_close(tls):
+    """Everything the server sends until it closes the TLS connection."""
+    data = b""
+    while True:
+        try:
+            chunk = tls.recv(65536)
+        except (ssl.SSLEOFError, ConnectionResetError):
+            return data
+        if not chunk:
+            return data
+        data += chunk
+
+
 def sha256_file(path):
     return "sha256:" + sw.sha256_file(path)
 
@@ -292,8 +305,15 @@ class HttpsProxy(unittest.TestCase):
         context = ssl.create_default_context(cafile=self.hijack_ca[0])
         with context.wrap_socket(sock, server_hostname=self.ip) as tls:
             tls.sendall(b"NOT HTTP AT ALL\x00\r\n\r\n")
-            self.assertTrue(tls.recv(4096).startswith(b"HTTP/1.1 400"))
-        self.assertEqual(self.metric(self.a, name % "bad_request"), bad_request_before + 1)
+            self.assertTrue(read_to_close(tls).startswith(b"HTTP/1.1 400"))
+        # A push (a request with a body) would reach the registry without its body: refused up front.
+        sock, head = self.raw_connect(self.a, hijacked)
+        with context.wrap_socket(sock, server_hostname=self.ip) as tls:
+            tls.sendall(b"POST /v2/test/app/blobs/uploads/ HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+            answer = read_to_close(tls)
+            self.assertTrue(answer.startswith(b"HTTP/1.1 501"), answer[:200])
+            self.assertIn(b"GET and HEAD only", answer)
+        self.assertEqual(self.metric(self.a, name % "bad_request"), bad_request_before + 2)
 
         # Still serving: a pull through the hijack works and the process is alive.
         r = self.curl(self.a, "https://%s/v2/" % self.registry.host, "--cacert", self.hijack_ca[0])
