@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
+#include <array>
 #include <sys/resource.h>
 
 namespace df::net {
@@ -90,9 +91,13 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(16 * 1024);
-      parser.body_limit(64 * 1024);
+      parser.body_limit(max_body);
       stream.expires_after(idle_timeout);
       auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+      if (ec == http::error::body_limit) {
+        co_await refuse_oversized(stream, buffer);
+        break;
+      }
       if (ec) {
         if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != beast::error::timeout &&
             ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
@@ -104,7 +109,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         break;
       }
       const auto& req = parser.get();
-      http_request request{std::string(req.method_string()), std::string(req.target()), {}, remote};
+      http_request request{std::string(req.method_string()), std::string(req.target()), {}, remote, req.body()};
       for (const auto& field : req) {
         auto [it, inserted] = request.headers.emplace(std::string(field.name_string()), std::string(field.value()));
         if (!inserted) it->second += ", " + std::string(field.value());
@@ -124,6 +129,26 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
+  // A body over the limit: answers 413 (the head alone was read), then reads and drops what the
+  // client still sends, a bounded amount for a bounded time, so that it sees the answer rather
+  // than a reset.
+  awaitable<void> refuse_oversized(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+    if (oversized_bodies) oversized_bodies->add();
+    stream_response_writer<beast::tcp_stream> w(stream, 11, false, false);
+    const std::string text = "request body over " + std::to_string(max_body) + " bytes\n";
+    co_await write_simple(w, 413, "text/plain", text);
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    buffer.consume(buffer.size());
+    stream.expires_after(std::chrono::seconds(2));
+    std::array<char, 16 * 1024> sink;
+    for (std::size_t drained = 0; drained < 4 * max_body + (1 << 20);) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), use_nothrow);
+      if (ec) break;
+      drained += n;
+    }
+  }
+
   asio::any_io_executor ex;
   tcp::acceptor acceptor;
   http_handler handler;
@@ -131,6 +156,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   std::size_t connections = 0;  // open now
   std::size_t max_connections = default_max_connections;
   metric* refused_connections = nullptr;
+  std::size_t max_body = default_max_body;
+  metric* oversized_bodies = nullptr;
   log_rate_limiter log_limiter{std::chrono::seconds(5)};
 };
 
@@ -142,6 +169,11 @@ http_server::~http_server() { stop(); }
 void http_server::set_connection_limit(std::size_t max_connections, metric* refused) {
   impl_->max_connections = max_connections;
   impl_->refused_connections = refused;
+}
+
+void http_server::set_body_limit(std::size_t max_bytes, metric* oversized) {
+  impl_->max_body = max_bytes;
+  impl_->oversized_bodies = oversized;
 }
 
 result<std::uint16_t> http_server::listen(const std::string& address, std::uint16_t port) {

@@ -47,6 +47,9 @@ using connect_handler =
 /// Connections an http_server serves at once unless told otherwise.
 inline constexpr std::size_t default_max_connections = 10000;
 
+/// Request body bytes an http_server reads unless told otherwise.
+inline constexpr std::size_t default_max_body = 64 * 1024;
+
 /// Accepts connections on one endpoint and runs the handler for every request. Owned by its
 /// component; runs on that component's executor.
 class http_server {
@@ -63,6 +66,10 @@ class http_server {
   /// of the process's descriptor limit, new connections are closed at accept and counted in
   /// `refused` (when given; it must outlive the server).
   void set_connection_limit(std::size_t max_connections, metric* refused = nullptr);
+  /// Request bodies up to `max_bytes` (default default_max_body) reach the handler; a longer one
+  /// is answered 413 without being read into memory and counted in `oversized` (when given; it
+  /// must outlive the server).
+  void set_body_limit(std::size_t max_bytes, metric* oversized = nullptr);
   /// Starts accepting (detached); stop() ends it.
   void start();
   void stop();

@@ -18,12 +18,14 @@ struct header_name_less {
 /// Header fields by name (one value per name; repeated fields are joined with ", ").
 using header_map = std::map<std::string, std::string, header_name_less>;
 
-/// A request as the server read it (the body is small: handlers here serve GET/HEAD).
+/// A request as the server read it; the body is at most the server's body limit (64 KiB unless
+/// set_body_limit says otherwise).
 struct http_request {
   std::string method;
   std::string target;
   header_map headers;
   std::string remote_address;
+  std::string body;
 
   std::string header(const std::string& name) const {
     const auto it = headers.find(name);
