@@ -7,9 +7,9 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev
-  libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev liblz4-dev libzstd-dev
+  libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libpqxx-dev liblz4-dev libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 curl nginx-light
+  python3 curl nginx-light postgresql
   clang libclang-rt-14-dev
   docker-registry containerd skopeo umoci apache2-utils ca-certificates
   iproute2

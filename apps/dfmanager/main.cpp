@@ -1,0 +1,77 @@
+// dfmanager: the control plane — clusters of schedulers and seed peers, which cluster a host uses.
+#include "core/units.hpp"
+#include "core/yaml_config.hpp"
+#include "manager/admin_token.hpp"
+#include "manager/config.hpp"
+#include "manager/server.hpp"
+
+#include "net/signals.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+
+int main(int argc, char** argv) {
+  CLI::App app{"dfmanager: the control plane of the P2P swarm"};
+  std::string config_path, listen, data_dir, database, keepalive_interval, log_level;
+  int port = -1;
+  bool print_config = false;
+  app.add_option("-c,--config", config_path, "YAML config file (see configs/dfmanager.yaml)");
+  app.add_option("--listen", listen, "address of the API (default 0.0.0.0)");
+  app.add_option("--port", port, "port of the API, /healthy and /metrics (default 8080)")->check(CLI::Range(0, 65535));
+  app.add_option("--data-dir", data_dir, "where the SQLite file and the generated admin token live");
+  app.add_option("--database", database, "sqlite or postgres (default sqlite)");
+  app.add_option("--keepalive-interval", keepalive_interval, "how often components keep alive (default 5s)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_flag("--print-config", print_config, "print the settings in effect and exit");
+  CLI11_PARSE(app, argc, argv);
+  df::net::ignore_sigpipe();
+
+  df::manager::config cfg;
+  try {
+    if (!config_path.empty()) cfg = df::manager::config::load(config_path);
+    if (!listen.empty()) cfg.listen = listen;
+    if (port >= 0) cfg.port = static_cast<std::uint16_t>(port);
+    if (!data_dir.empty()) cfg.data_dir = data_dir;
+    if (!database.empty()) cfg.database.type = database;
+    if (!keepalive_interval.empty()) {
+      const auto d = df::parse_duration(keepalive_interval);
+      if (!d) throw df::config_error("--keepalive-interval: '" + keepalive_interval + "' is not a duration");
+      cfg.keepalive.interval = *d;
+    }
+    if (!log_level.empty()) cfg.log_level = log_level;
+    cfg.validate();
+  } catch (const df::config_error& e) {
+    std::cerr << "dfmanager: " << e.what() << "\n";
+    return 2;
+  }
+  if (print_config) {
+    std::cout << cfg.to_yaml();
+    return 0;
+  }
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+
+  std::unique_ptr<df::manager::store> store;
+  std::string token;
+  try {
+    std::error_code ec;
+    std::filesystem::create_directories(cfg.data_dir, ec);
+    token = df::manager::load_or_create_admin_token(cfg.admin_token, cfg.data_dir);
+    if (cfg.admin_token.empty()) spdlog::info("dfmanager: the admin token is in {}/admin_token", cfg.data_dir);
+    store = df::manager::open_store(cfg);
+  } catch (const df::config_error& e) {
+    std::cerr << "dfmanager: " << e.what() << "\n";
+    return 1;
+  }
+  boost::asio::io_context io(1);
+  df::manager::server server(io, cfg, std::move(store), std::move(token));
+  if (auto r = server.start(); !r) {
+    std::cerr << "dfmanager: cannot listen on " << cfg.listen << ":" << cfg.port << ": " << r.error().message() << "\n";
+    return 1;
+  }
+  df::net::run_until_signal(io, "dfmanager", [&] { server.stop(); });
+  return 0;
+}

@@ -1,0 +1,48 @@
+#pragma once
+// The manager's REST API under /api/v1 as a pure function of a request and the store: no sockets,
+// testable on its own. server.cpp puts it behind HTTP, the token check and the body limit.
+
+#include "manager/store.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace df::manager {
+
+/// One API request as the router needs it.
+struct api_request {
+  std::string method;
+  std::string path;   // "/api/v1/scheduler-clusters/3"
+  std::string query;  // "page=2&per_page=10", without '?'
+  std::string body;
+};
+
+/// One API answer: JSON body, status, extra headers (X-Total-Count on lists).
+struct api_response {
+  int status = 200;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string error_code;  // the api_error code when status >= 400 ("" otherwise)
+};
+
+/// What the handlers share: the store, the clock, the keepalive rule.
+struct api_context {
+  store& db;
+  std::function<std::int64_t()> now_ms;     // milliseconds since the epoch
+  std::chrono::milliseconds keepalive_interval;
+  std::uint32_t keepalive_misses;
+
+  /// Components whose last keepalive is at or after this are active.
+  std::int64_t alive_since() const {
+    return now_ms() - keepalive_interval.count() * static_cast<std::int64_t>(keepalive_misses);
+  }
+};
+
+/// Routes and answers one request; never throws (bad input → 4xx, store trouble → 503).
+api_response handle_api(api_context& ctx, const api_request& req);
+
+}  // namespace df::manager

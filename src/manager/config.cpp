@@ -1,0 +1,129 @@
+#include "manager/config.hpp"
+
+#include "core/yaml_config.hpp"
+
+namespace df::manager {
+
+namespace {
+
+config from_yaml(const YAML::Node& root) {
+  config c;
+  check_keys(root, "", {"server", "data_dir", "database", "keepalive", "auth", "log_level"});
+  if (!root || root.IsNull()) return c;
+  check_keys(root["server"], "server", {"listen", "port", "max_body", "max_connections"});
+  check_keys(root["database"], "database", {"type", "sqlite", "postgres"});
+  check_keys(root["database"]["sqlite"], "database.sqlite", {"path", "busy_timeout"});
+  check_keys(root["database"]["postgres"], "database.postgres",
+             {"host", "port", "user", "password", "dbname", "sslmode", "connect_timeout", "statement_timeout"});
+  check_keys(root["keepalive"], "keepalive", {"interval", "misses"});
+  check_keys(root["auth"], "auth", {"admin_token"});
+  read_value(root["server"], "listen", c.listen);
+  read_value(root["server"], "port", c.port);
+  read_size(root["server"], "max_body", c.max_body);
+  read_value(root["server"], "max_connections", c.max_connections);
+  read_value(root, "data_dir", c.data_dir);
+  auto& d = c.database;
+  read_value(root["database"], "type", d.type);
+  const auto sqlite = root["database"]["sqlite"];
+  read_value(sqlite, "path", d.sqlite_path);
+  read_duration(sqlite, "busy_timeout", d.sqlite_busy_timeout);
+  const auto pg = root["database"]["postgres"];
+  read_value(pg, "host", d.pg_host);
+  read_value(pg, "port", d.pg_port);
+  read_value(pg, "user", d.pg_user);
+  read_value(pg, "password", d.pg_password);
+  read_value(pg, "dbname", d.pg_dbname);
+  read_value(pg, "sslmode", d.pg_sslmode);
+  read_duration(pg, "connect_timeout", d.pg_connect_timeout);
+  read_duration(pg, "statement_timeout", d.pg_statement_timeout);
+  read_duration(root["keepalive"], "interval", c.keepalive.interval);
+  read_value(root["keepalive"], "misses", c.keepalive.misses);
+  read_value(root["auth"], "admin_token", c.admin_token);
+  read_value(root, "log_level", c.log_level);
+  return c;
+}
+
+// A libpq conninfo value, single-quoted with \ and ' escaped.
+std::string quoted(const std::string& v) {
+  std::string out = "'";
+  for (const char ch : v) {
+    if (ch == '\\' || ch == '\'') out += '\\';
+    out += ch;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+config config::load(const std::string& path) { return from_yaml(load_yaml_file(path)); }
+
+config config::parse(const std::string& yaml_text) { return from_yaml(parse_yaml_text(yaml_text)); }
+
+void config::validate() const {
+  if (database.type != "sqlite" && database.type != "postgres")
+    throw config_error("database.type must be sqlite or postgres, not '" + database.type + "'");
+  if (data_dir.empty()) throw config_error("data_dir must not be empty");
+  if (max_body < 1024 || max_body > 64 * 1024 * 1024) throw config_error("server.max_body must be 1KiB to 64MiB");
+  if (max_connections == 0) throw config_error("server.max_connections must be at least 1");
+  if (keepalive.interval < std::chrono::milliseconds(100) || keepalive.interval > std::chrono::hours(1))
+    throw config_error("keepalive.interval must be 100ms to 1h");
+  if (keepalive.misses == 0 || keepalive.misses > 100) throw config_error("keepalive.misses must be 1 to 100");
+  if (!admin_token.empty() && admin_token.size() < 16)
+    throw config_error("auth.admin_token must have at least 16 characters (or be empty to generate one)");
+  if (database.sqlite_busy_timeout < std::chrono::milliseconds(0))
+    throw config_error("database.sqlite.busy_timeout must not be negative");
+  if (database.pg_statement_timeout < std::chrono::milliseconds(100))
+    throw config_error("database.postgres.statement_timeout must be at least 100ms");
+}
+
+std::string config::sqlite_file() const {
+  return database.sqlite_path.empty() ? data_dir + "/manager.db" : database.sqlite_path;
+}
+
+std::string config::postgres_conninfo() const {
+  const auto& d = database;
+  const auto seconds = std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(d.pg_connect_timeout).count());
+  std::string s = "host=" + quoted(d.pg_host) + " port=" + std::to_string(d.pg_port) + " user=" + quoted(d.pg_user) +
+                  " dbname=" + quoted(d.pg_dbname) + " sslmode=" + quoted(d.pg_sslmode) +
+                  " connect_timeout=" + std::to_string(seconds) + " application_name='dfmanager'";
+  if (!d.pg_password.empty()) s += " password=" + quoted(d.pg_password);
+  return s;
+}
+
+std::string config::to_yaml() const {
+  const auto ms = [](std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; };
+  const auto secret = [](const std::string& s) { return s.empty() ? std::string() : std::string("<redacted>"); };
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "server" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "listen" << YAML::Value << YAML::DoubleQuoted << listen;
+  out << YAML::Key << "port" << YAML::Value << port;
+  out << YAML::Key << "max_body" << YAML::Value << max_body;
+  out << YAML::Key << "max_connections" << YAML::Value << max_connections << YAML::EndMap;
+  out << YAML::Key << "data_dir" << YAML::Value << YAML::DoubleQuoted << data_dir;
+  out << YAML::Key << "database" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "type" << YAML::Value << database.type;
+  out << YAML::Key << "sqlite" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "path" << YAML::Value << YAML::DoubleQuoted << sqlite_file();
+  out << YAML::Key << "busy_timeout" << YAML::Value << ms(database.sqlite_busy_timeout) << YAML::EndMap;
+  out << YAML::Key << "postgres" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "host" << YAML::Value << YAML::DoubleQuoted << database.pg_host;
+  out << YAML::Key << "port" << YAML::Value << database.pg_port;
+  out << YAML::Key << "user" << YAML::Value << YAML::DoubleQuoted << database.pg_user;
+  out << YAML::Key << "password" << YAML::Value << YAML::DoubleQuoted << secret(database.pg_password);
+  out << YAML::Key << "dbname" << YAML::Value << YAML::DoubleQuoted << database.pg_dbname;
+  out << YAML::Key << "sslmode" << YAML::Value << database.pg_sslmode;
+  out << YAML::Key << "connect_timeout" << YAML::Value << ms(database.pg_connect_timeout);
+  out << YAML::Key << "statement_timeout" << YAML::Value << ms(database.pg_statement_timeout) << YAML::EndMap;
+  out << YAML::EndMap;
+  out << YAML::Key << "keepalive" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "interval" << YAML::Value << ms(keepalive.interval);
+  out << YAML::Key << "misses" << YAML::Value << keepalive.misses << YAML::EndMap;
+  out << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "admin_token" << YAML::Value << YAML::DoubleQuoted << secret(admin_token) << YAML::EndMap;
+  out << YAML::Key << "log_level" << YAML::Value << YAML::DoubleQuoted << log_level;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace df::manager

@@ -1,0 +1,57 @@
+#pragma once
+// dfmanager's configuration: every setting with its default in one place (configs/dfmanager.yaml
+// documents them).
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace df::manager {
+
+/// Everything dfmanager can be told; loaded from YAML, overridden by flags, validated at start-up.
+struct config {
+  std::string listen = "0.0.0.0";
+  std::uint16_t port = 8080;                 // REST API, /healthy, /metrics
+  std::uint64_t max_body = 1024 * 1024;      // request bodies past this are answered 413
+  std::uint32_t max_connections = 1000;
+  std::string data_dir = "/var/lib/dragonfly/manager";  // the SQLite file and the generated token
+  /// Where the model is kept (docs/manager.md): "sqlite" (embedded) or "postgres" (replicas).
+  struct database_config {
+    std::string type = "sqlite";
+    std::string sqlite_path;  // default <data_dir>/manager.db
+    std::chrono::milliseconds sqlite_busy_timeout{5000};
+    std::string pg_host = "127.0.0.1";  // a host name, an address, or a unix socket directory
+    std::uint16_t pg_port = 5432;
+    std::string pg_user = "dragonfly";
+    std::string pg_password;  // never printed or logged
+    std::string pg_dbname = "dragonfly";
+    std::string pg_sslmode = "prefer";
+    std::chrono::milliseconds pg_connect_timeout{5000};
+    std::chrono::milliseconds pg_statement_timeout{10000};
+  } database;
+  /// Schedulers and seed peers send a keepalive every `interval`; after `misses` missed ones
+  /// they are inactive (not handed to hosts).
+  struct keepalive_config {
+    std::chrono::milliseconds interval{5000};
+    std::uint32_t misses = 3;
+  } keepalive;
+  /// The API's admin token (Authorization: Bearer …); empty = read or create
+  /// <data_dir>/admin_token (mode 0600) at start. Never printed or logged.
+  std::string admin_token;
+  std::string log_level = "info";
+
+  /// Reads a YAML file over the defaults; throws config_error with the offending key.
+  static config load(const std::string& path);
+  /// The same from YAML text (tests).
+  static config parse(const std::string& yaml_text);
+  /// Throws config_error when a value is out of range.
+  void validate() const;
+  /// The settings in effect, as YAML (--print-config); secrets shown as "<redacted>".
+  std::string to_yaml() const;
+  /// The SQLite file: database.sqlite.path, or <data_dir>/manager.db.
+  std::string sqlite_file() const;
+  /// The libpq connection string (holds the password: pass it on, never log it).
+  std::string postgres_conninfo() const;
+};
+
+}  // namespace df::manager

@@ -1,0 +1,89 @@
+#include "manager/scope_match.hpp"
+
+#include "manager/cidr.hpp"
+
+#include <algorithm>
+#include <regex>
+#include <string_view>
+
+namespace df::manager {
+
+namespace {
+
+std::vector<std::string_view> split(std::string_view text, char sep) {
+  std::vector<std::string_view> parts;
+  if (text.empty()) return parts;
+  for (;;) {
+    const auto at = text.find(sep);
+    parts.push_back(text.substr(0, at));
+    if (at == std::string_view::npos) return parts;
+    text.remove_prefix(at + 1);
+  }
+}
+
+bool idc_matches(const std::string& scope, const std::string& idc) {
+  if (scope.empty() || idc.empty()) return false;
+  const auto idcs = split(scope, '|');
+  return std::find(idcs.begin(), idcs.end(), std::string_view(idc)) != idcs.end();
+}
+
+// The location weight times the share of the scope's path that the host's path starts with:
+// scope "cn|hangzhou", host "cn|hangzhou|rack12" → all of it; host "cn|beijing" → half; "us" → 0.
+unsigned location_points(const std::string& scope, const std::string& location) {
+  const auto want = split(scope, '|');
+  const auto have = split(location, '|');
+  if (want.empty() || have.empty()) return 0;
+  std::size_t same = 0;
+  while (same < want.size() && same < have.size() && want[same] == have[same]) ++same;
+  return static_cast<unsigned>(scope_weights::location * same / want.size());
+}
+
+bool hostname_matches(const std::vector<std::string>& patterns, const std::string& hostname) {
+  if (hostname.empty()) return false;
+  for (const auto& p : patterns) {
+    try {
+      if (std::regex_match(hostname, std::regex(p, std::regex::ECMAScript))) return true;
+    } catch (const std::regex_error&) {
+      // Validated when stored; a pattern that no longer compiles matches nothing.
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+cluster_rank score_cluster(const host_facts& host, const scheduler_cluster& cluster) {
+  cluster_rank r{cluster.id, 0, 0};
+  const auto& s = cluster.scopes;
+  if (const auto ip = parse_ip(host.ip)) {
+    bool matched = false;
+    for (const auto& text : s.cidrs) {
+      const auto net = parse_cidr(text);
+      if (!net || !net->contains(*ip)) continue;
+      matched = true;
+      r.cidr_prefix = std::max(r.cidr_prefix, net->prefix);
+    }
+    if (matched) r.score += scope_weights::cidr;
+  }
+  if (hostname_matches(s.hostnames, host.hostname)) r.score += scope_weights::hostname;
+  if (idc_matches(s.idc, host.idc)) r.score += scope_weights::idc;
+  r.score += location_points(s.location, host.location);
+  if (cluster.is_default) r.score += scope_weights::is_default;
+  return r;
+}
+
+std::vector<cluster_rank> rank_clusters(const host_facts& host, const std::vector<scheduler_cluster>& clusters) {
+  std::vector<cluster_rank> ranks;
+  for (const auto& c : clusters) {
+    const auto r = score_cluster(host, c);
+    if (r.score > 0) ranks.push_back(r);
+  }
+  std::sort(ranks.begin(), ranks.end(), [](const cluster_rank& a, const cluster_rank& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (a.cidr_prefix != b.cidr_prefix) return a.cidr_prefix > b.cidr_prefix;
+    return a.cluster_id < b.cluster_id;
+  });
+  return ranks;
+}
+
+}  // namespace df::manager

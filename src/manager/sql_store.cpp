@@ -1,0 +1,361 @@
+#include "manager/sql_store.hpp"
+
+#include "manager/json_codec.hpp"
+#include "manager/migrations.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <functional>
+
+namespace df::manager {
+
+namespace {
+
+std::int64_t to_int(const std::string& s) { return s.empty() ? 0 : std::stoll(s); }
+
+constexpr const char* cluster_columns =
+    "c.id, c.name, c.bio, c.scopes, c.config, c.is_default, s.id, c.created_at, c.updated_at "
+    "FROM scheduler_clusters c JOIN seed_peer_clusters s ON s.scheduler_cluster_id = c.id";
+
+scheduler_cluster cluster_from(const sql_row& r) {
+  scheduler_cluster c;
+  c.id = to_int(r[0]);
+  c.name = r[1];
+  c.bio = r[2];
+  c.scopes = scopes_from_json(json::parse(r[3]));
+  c.config = config_from_json(json::parse(r[4]));
+  c.is_default = to_int(r[5]) != 0;
+  c.seed_peer_cluster_id = to_int(r[6]);
+  c.created_at = to_int(r[7]);
+  c.updated_at = to_int(r[8]);
+  return c;
+}
+
+constexpr const char* seed_peer_cluster_columns =
+    "id, name, bio, scheduler_cluster_id, created_at, updated_at FROM seed_peer_clusters";
+
+seed_peer_cluster seed_peer_cluster_from(const sql_row& r) {
+  return {to_int(r[0]), r[1], r[2], to_int(r[3]), to_int(r[4]), to_int(r[5])};
+}
+
+constexpr const char* scheduler_columns =
+    "id, hostname, ip, port, idc, location, scheduler_cluster_id, last_keepalive_at FROM schedulers";
+
+scheduler_record scheduler_from(const sql_row& r) {
+  scheduler_record s;
+  s.id = to_int(r[0]);
+  s.hostname = r[1];
+  s.ip = r[2];
+  s.port = static_cast<std::uint16_t>(to_int(r[3]));
+  s.idc = r[4];
+  s.location = r[5];
+  s.scheduler_cluster_id = to_int(r[6]);
+  s.last_keepalive_at = to_int(r[7]);
+  return s;
+}
+
+constexpr const char* seed_peer_columns =
+    "id, hostname, ip, port, download_port, type, idc, location, seed_peer_cluster_id, last_keepalive_at "
+    "FROM seed_peers";
+
+seed_peer_record seed_peer_from(const sql_row& r) {
+  seed_peer_record s;
+  s.id = to_int(r[0]);
+  s.hostname = r[1];
+  s.ip = r[2];
+  s.port = static_cast<std::uint16_t>(to_int(r[3]));
+  s.download_port = static_cast<std::uint16_t>(to_int(r[4]));
+  s.type = r[5];
+  s.idc = r[6];
+  s.location = r[7];
+  s.seed_peer_cluster_id = to_int(r[8]);
+  s.last_keepalive_at = to_int(r[9]);
+  return s;
+}
+
+constexpr const char* host_columns =
+    "id, hostname, ip, idc, location, version, cache_bytes, upload_rate_limit, scheduler_cluster_id, last_seen_at "
+    "FROM hosts";
+
+host_record host_from(const sql_row& r) {
+  host_record h;
+  h.id = to_int(r[0]);
+  h.hostname = r[1];
+  h.ip = r[2];
+  h.idc = r[3];
+  h.location = r[4];
+  h.version = r[5];
+  h.cache_bytes = static_cast<std::uint64_t>(to_int(r[6]));
+  h.upload_rate_limit = static_cast<std::uint64_t>(to_int(r[7]));
+  h.scheduler_cluster_id = to_int(r[8]);
+  h.last_seen_at = to_int(r[9]);
+  return h;
+}
+
+std::string paged(const std::string& select, const std::string& order) {
+  return "SELECT " + select + " ORDER BY " + order + " LIMIT $1 OFFSET $2";
+}
+std::vector<sql_param> page_params(page_request p) {
+  return {std::int64_t{p.per_page}, std::int64_t{p.per_page} * (std::int64_t{p.page} - 1)};
+}
+
+class sql_store final : public store {
+ public:
+  explicit sql_store(std::unique_ptr<sql_connection> db) : db_(std::move(db)) {
+    if (const int n = migrate(*db_)) spdlog::info("manager store: applied {} schema migration(s)", n);
+  }
+
+  result<scheduler_cluster> create_scheduler_cluster(const scheduler_cluster& c, std::int64_t now) override {
+    return in_transaction([&]() -> result<scheduler_cluster> {
+      if (c.is_default) db_->query("UPDATE scheduler_clusters SET is_default = 0");
+      const auto rows = db_->query(
+          "INSERT INTO scheduler_clusters (name, bio, scopes, config, is_default, created_at, updated_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+          {c.name, c.bio, to_json(c.scopes).dump(), to_json(c.config).dump(), std::int64_t{c.is_default}, now});
+      const auto id = to_int(rows.at(0).at(0));
+      db_->query("INSERT INTO seed_peer_clusters (name, bio, scheduler_cluster_id, created_at, updated_at) "
+                 "VALUES ($1, $2, $3, $4, $4)",
+                 {c.name, "paired with scheduler cluster " + c.name, id, now});
+      return read_cluster(id);
+    });
+  }
+
+  result<scheduler_cluster> get_scheduler_cluster(std::int64_t id) override {
+    return guarded([&]() -> result<scheduler_cluster> { return read_cluster(id); });
+  }
+
+  result<scheduler_cluster> default_scheduler_cluster() override {
+    return guarded([&]() -> result<scheduler_cluster> {
+      const auto rows = db_->query(std::string("SELECT ") + cluster_columns + " WHERE c.is_default = 1 ORDER BY c.id LIMIT 1");
+      if (rows.empty()) return store_errc::not_found;
+      return cluster_from(rows[0]);
+    });
+  }
+
+  result<page<scheduler_cluster>> list_scheduler_clusters(page_request p) override {
+    return list<scheduler_cluster>(cluster_columns, "c.id", "scheduler_clusters", p, cluster_from);
+  }
+
+  result<std::vector<scheduler_cluster>> all_scheduler_clusters() override {
+    return guarded([&]() -> result<std::vector<scheduler_cluster>> {
+      std::vector<scheduler_cluster> out;
+      for (const auto& r : db_->query(std::string("SELECT ") + cluster_columns + " ORDER BY c.id LIMIT $1",
+                                      {std::int64_t{max_clusters_matched}}))
+        out.push_back(cluster_from(r));
+      return out;
+    });
+  }
+
+  result<scheduler_cluster> update_scheduler_cluster(const scheduler_cluster& c, std::int64_t now) override {
+    return in_transaction([&]() -> result<scheduler_cluster> {
+      if (c.is_default) db_->query("UPDATE scheduler_clusters SET is_default = 0 WHERE id <> $1", {c.id});
+      const auto rows = db_->query(
+          "UPDATE scheduler_clusters SET name = $1, bio = $2, scopes = $3, config = $4, is_default = $5, "
+          "updated_at = $6 WHERE id = $7 RETURNING id",
+          {c.name, c.bio, to_json(c.scopes).dump(), to_json(c.config).dump(), std::int64_t{c.is_default}, now, c.id});
+      if (rows.empty()) return store_errc::not_found;
+      db_->query("UPDATE seed_peer_clusters SET name = $1, updated_at = $2 WHERE scheduler_cluster_id = $3",
+                 {c.name, now, c.id});
+      return read_cluster(c.id);
+    });
+  }
+
+  result<void> delete_scheduler_cluster(std::int64_t id) override {
+    return in_transaction([&]() -> result<void> {
+      if (db_->query("DELETE FROM scheduler_clusters WHERE id = $1 RETURNING id", {id}).empty())
+        return store_errc::not_found;
+      return {};
+    });
+  }
+
+  result<seed_peer_cluster> get_seed_peer_cluster(std::int64_t id) override {
+    return guarded([&]() -> result<seed_peer_cluster> {
+      const auto rows = db_->query(std::string("SELECT ") + seed_peer_cluster_columns + " WHERE id = $1", {id});
+      if (rows.empty()) return store_errc::not_found;
+      return seed_peer_cluster_from(rows[0]);
+    });
+  }
+
+  result<page<seed_peer_cluster>> list_seed_peer_clusters(page_request p) override {
+    return list<seed_peer_cluster>(seed_peer_cluster_columns, "id", "seed_peer_clusters", p, seed_peer_cluster_from);
+  }
+
+  result<scheduler_record> register_scheduler(const scheduler_record& s, std::int64_t now) override {
+    return guarded([&]() -> result<scheduler_record> {
+      const auto rows = db_->query(
+          "INSERT INTO schedulers (hostname, ip, port, idc, location, scheduler_cluster_id, last_keepalive_at, "
+          "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (hostname, ip, scheduler_cluster_id) "
+          "DO UPDATE SET port = excluded.port, idc = excluded.idc, location = excluded.location, "
+          "last_keepalive_at = excluded.last_keepalive_at RETURNING id",
+          {s.hostname, s.ip, std::int64_t{s.port}, s.idc, s.location, s.scheduler_cluster_id, now});
+      return get_scheduler(to_int(rows.at(0).at(0)));
+    });
+  }
+
+  result<void> keepalive_scheduler(std::int64_t id, std::int64_t now) override {
+    return touch("schedulers", id, now);
+  }
+
+  result<scheduler_record> get_scheduler(std::int64_t id) override {
+    return get_one<scheduler_record>(scheduler_columns, id, scheduler_from);
+  }
+
+  result<page<scheduler_record>> list_schedulers(page_request p) override {
+    return list<scheduler_record>(scheduler_columns, "id", "schedulers", p, scheduler_from);
+  }
+
+  result<std::vector<scheduler_record>> schedulers_alive_since(std::int64_t cluster_id, std::int64_t since) override {
+    return alive<scheduler_record>(scheduler_columns, "scheduler_cluster_id", cluster_id, since, scheduler_from);
+  }
+
+  result<seed_peer_record> register_seed_peer(const seed_peer_record& s, std::int64_t now) override {
+    return guarded([&]() -> result<seed_peer_record> {
+      const auto rows = db_->query(
+          "INSERT INTO seed_peers (hostname, ip, port, download_port, type, idc, location, seed_peer_cluster_id, "
+          "last_keepalive_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) "
+          "ON CONFLICT (hostname, ip, seed_peer_cluster_id) DO UPDATE SET port = excluded.port, "
+          "download_port = excluded.download_port, type = excluded.type, idc = excluded.idc, "
+          "location = excluded.location, last_keepalive_at = excluded.last_keepalive_at RETURNING id",
+          {s.hostname, s.ip, std::int64_t{s.port}, std::int64_t{s.download_port}, s.type, s.idc, s.location,
+           s.seed_peer_cluster_id, now});
+      return get_seed_peer(to_int(rows.at(0).at(0)));
+    });
+  }
+
+  result<void> keepalive_seed_peer(std::int64_t id, std::int64_t now) override {
+    return touch("seed_peers", id, now);
+  }
+
+  result<seed_peer_record> get_seed_peer(std::int64_t id) override {
+    return get_one<seed_peer_record>(seed_peer_columns, id, seed_peer_from);
+  }
+
+  result<page<seed_peer_record>> list_seed_peers(page_request p) override {
+    return list<seed_peer_record>(seed_peer_columns, "id", "seed_peers", p, seed_peer_from);
+  }
+
+  result<std::vector<seed_peer_record>> seed_peers_alive_since(std::int64_t cluster_id, std::int64_t since) override {
+    return alive<seed_peer_record>(seed_peer_columns, "seed_peer_cluster_id", cluster_id, since, seed_peer_from);
+  }
+
+  result<host_record> upsert_host(const host_record& h) override {
+    return guarded([&]() -> result<host_record> {
+      const auto rows = db_->query(
+          "INSERT INTO hosts (hostname, ip, idc, location, version, cache_bytes, upload_rate_limit, "
+          "scheduler_cluster_id, last_seen_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) "
+          "ON CONFLICT (hostname, ip) DO UPDATE SET idc = excluded.idc, location = excluded.location, "
+          "version = excluded.version, cache_bytes = excluded.cache_bytes, "
+          "upload_rate_limit = excluded.upload_rate_limit, scheduler_cluster_id = excluded.scheduler_cluster_id, "
+          "last_seen_at = excluded.last_seen_at RETURNING id",
+          {h.hostname, h.ip, h.idc, h.location, h.version, static_cast<std::int64_t>(h.cache_bytes),
+           static_cast<std::int64_t>(h.upload_rate_limit), h.scheduler_cluster_id, h.last_seen_at});
+      return get_one<host_record>(host_columns, to_int(rows.at(0).at(0)), host_from);
+    });
+  }
+
+  result<page<host_record>> list_hosts(page_request p) override {
+    return list<host_record>(host_columns, "id", "hosts", p, host_from);
+  }
+
+  result<counts> count(std::int64_t since) override {
+    return guarded([&]() -> result<counts> {
+      const auto rows = db_->query(
+          "SELECT (SELECT COUNT(*) FROM schedulers WHERE last_keepalive_at >= $1), "
+          "(SELECT COUNT(*) FROM seed_peers WHERE last_keepalive_at >= $1), (SELECT COUNT(*) FROM hosts), "
+          "(SELECT COUNT(*) FROM scheduler_clusters)",
+          {since});
+      const auto& r = rows.at(0);
+      return counts{static_cast<std::uint64_t>(to_int(r[0])), static_cast<std::uint64_t>(to_int(r[1])),
+                    static_cast<std::uint64_t>(to_int(r[2])), static_cast<std::uint64_t>(to_int(r[3]))};
+    });
+  }
+
+ private:
+  // Runs f, turning the connection's and the decoders' exceptions into errors (logged once here).
+  template <class F>
+  auto guarded(F&& f) -> decltype(f()) {
+    try {
+      return f();
+    } catch (const sql_error& e) {
+      if (e.code == store_errc::unavailable) spdlog::warn("manager store: {}", e.what());
+      return e.code;
+    } catch (const std::exception& e) {
+      spdlog::error("manager store: a stored row cannot be read: {}", e.what());
+      return store_errc::unavailable;
+    }
+  }
+
+  template <class F>
+  auto in_transaction(F&& f) -> decltype(f()) {
+    return guarded([&]() -> decltype(f()) {
+      db_->begin();
+      try {
+        auto r = f();
+        if (r) db_->commit();
+        else db_->rollback();
+        return r;
+      } catch (...) {
+        db_->rollback();
+        throw;
+      }
+    });
+  }
+
+  scheduler_cluster read_cluster(std::int64_t id) {
+    const auto rows = db_->query(std::string("SELECT ") + cluster_columns + " WHERE c.id = $1", {id});
+    if (rows.empty()) throw sql_error(store_errc::not_found, "no scheduler cluster " + std::to_string(id));
+    return cluster_from(rows[0]);
+  }
+
+  template <class T>
+  result<T> get_one(const char* columns, std::int64_t id, T (*from)(const sql_row&)) {
+    return guarded([&]() -> result<T> {
+      const auto rows = db_->query(std::string("SELECT ") + columns + " WHERE id = $1", {id});
+      if (rows.empty()) return store_errc::not_found;
+      return from(rows[0]);
+    });
+  }
+
+  template <class T>
+  result<page<T>> list(const char* columns, const char* order, const char* table, page_request p,
+                       T (*from)(const sql_row&)) {
+    return guarded([&]() -> result<page<T>> {
+      page<T> out;
+      for (const auto& r : db_->query(paged(columns, order), page_params(p))) out.items.push_back(from(r));
+      out.total = static_cast<std::uint64_t>(to_int(db_->query(std::string("SELECT COUNT(*) FROM ") + table).at(0).at(0)));
+      return out;
+    });
+  }
+
+  template <class T>
+  result<std::vector<T>> alive(const char* columns, const char* cluster_column, std::int64_t cluster_id,
+                               std::int64_t since, T (*from)(const sql_row&)) {
+    return guarded([&]() -> result<std::vector<T>> {
+      std::vector<T> out;
+      for (const auto& r : db_->query(std::string("SELECT ") + columns + " WHERE " + cluster_column +
+                                          " = $1 AND last_keepalive_at >= $2 ORDER BY id",
+                                      {cluster_id, since}))
+        out.push_back(from(r));
+      return out;
+    });
+  }
+
+  result<void> touch(const char* table, std::int64_t id, std::int64_t now) {
+    return guarded([&]() -> result<void> {
+      if (db_->query(std::string("UPDATE ") + table + " SET last_keepalive_at = $1 WHERE id = $2 RETURNING id", {now, id})
+              .empty())
+        return store_errc::not_found;
+      return {};
+    });
+  }
+
+  std::unique_ptr<sql_connection> db_;
+};
+
+}  // namespace
+
+std::unique_ptr<store> make_sql_store(std::unique_ptr<sql_connection> db) {
+  return std::make_unique<sql_store>(std::move(db));
+}
+
+}  // namespace df::manager

@@ -1,0 +1,90 @@
+#pragma once
+// Where the manager keeps its model: one interface, two backends (SQLite embedded, PostgreSQL
+// for several replicas), both running the same test suite (tests/unit/manager/store_test.cpp).
+//
+// Threading: a store is used by one thread at a time (the manager's database thread, see
+// server.cpp); it blocks on its database. Replicas share nothing but the database, so every read
+// is of the database, never of a cache.
+
+#include "core/error.hpp"
+#include "manager/model.hpp"
+
+#include <boost/system/error_code.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace df::manager {
+
+/// Every error a store returns; the comment is the message users see.
+enum class store_errc {
+  ok = 0,
+  not_found,    // no row with that id
+  conflict,     // a row with that name (or that host) exists already
+  unavailable,  // the database cannot be reached or refused the statement
+};
+
+const boost::system::error_category& store_category() noexcept;
+inline boost::system::error_code make_error_code(store_errc e) noexcept {
+  return {static_cast<int>(e), store_category()};
+}
+
+/// The manager's persistent state; see the threading contract above.
+class store {
+ public:
+  virtual ~store() = default;
+
+  /// Creates the cluster and its seed-peer cluster (same name) in one transaction; setting
+  /// is_default clears it on every other cluster.
+  virtual result<scheduler_cluster> create_scheduler_cluster(const scheduler_cluster& c, std::int64_t now) = 0;
+  virtual result<scheduler_cluster> get_scheduler_cluster(std::int64_t id) = 0;
+  /// The default cluster (the first start creates one).
+  virtual result<scheduler_cluster> default_scheduler_cluster() = 0;
+  virtual result<page<scheduler_cluster>> list_scheduler_clusters(page_request p) = 0;
+  /// Every cluster, for scope matching (clusters are few; at most max_clusters_matched).
+  virtual result<std::vector<scheduler_cluster>> all_scheduler_clusters() = 0;
+  /// Replaces name, bio, scopes, config and is_default of cluster c.id.
+  virtual result<scheduler_cluster> update_scheduler_cluster(const scheduler_cluster& c, std::int64_t now) = 0;
+  /// Deletes the cluster, its seed-peer cluster and their schedulers and seed peers.
+  virtual result<void> delete_scheduler_cluster(std::int64_t id) = 0;
+
+  virtual result<seed_peer_cluster> get_seed_peer_cluster(std::int64_t id) = 0;
+  virtual result<page<seed_peer_cluster>> list_seed_peer_clusters(page_request p) = 0;
+
+  /// Registers a scheduler (or refreshes it: one row per hostname, ip and cluster); last
+  /// keepalive = now.
+  virtual result<scheduler_record> register_scheduler(const scheduler_record& s, std::int64_t now) = 0;
+  virtual result<void> keepalive_scheduler(std::int64_t id, std::int64_t now) = 0;
+  virtual result<scheduler_record> get_scheduler(std::int64_t id) = 0;
+  virtual result<page<scheduler_record>> list_schedulers(page_request p) = 0;
+  /// The schedulers of a cluster whose last keepalive is at or after `since`.
+  virtual result<std::vector<scheduler_record>> schedulers_alive_since(std::int64_t cluster_id, std::int64_t since) = 0;
+
+  virtual result<seed_peer_record> register_seed_peer(const seed_peer_record& s, std::int64_t now) = 0;
+  virtual result<void> keepalive_seed_peer(std::int64_t id, std::int64_t now) = 0;
+  virtual result<seed_peer_record> get_seed_peer(std::int64_t id) = 0;
+  virtual result<page<seed_peer_record>> list_seed_peers(page_request p) = 0;
+  virtual result<std::vector<seed_peer_record>> seed_peers_alive_since(std::int64_t seed_peer_cluster_id,
+                                                                       std::int64_t since) = 0;
+
+  /// Records a host's announcement (one row per hostname and ip); last seen = h.last_seen_at.
+  virtual result<host_record> upsert_host(const host_record& h) = 0;
+  virtual result<page<host_record>> list_hosts(page_request p) = 0;
+
+  /// Counts for the metrics: (schedulers, seed peers) alive since `since`, and hosts.
+  struct counts {
+    std::uint64_t active_schedulers = 0, active_seed_peers = 0, hosts = 0, clusters = 0;
+  };
+  virtual result<counts> count(std::int64_t since) = 0;
+};
+
+/// Clusters scope matching considers at most (a bound on one announcement's work).
+inline constexpr std::size_t max_clusters_matched = 1000;
+
+}  // namespace df::manager
+
+namespace boost::system {
+template <>
+struct is_error_code_enum<df::manager::store_errc> : std::true_type {};
+}  // namespace boost::system

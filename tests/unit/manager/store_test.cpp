@@ -1,0 +1,228 @@
+// The store suite, run against both backends: SQLite in a temp dir, and PostgreSQL when
+// DF_TEST_POSTGRES names one (tests/support/postgres.py starts a private server and sets it; the
+// "postgres" instances are registered as their own CTest test, which is skipped — exit 77 — when
+// PostgreSQL is not installed).
+#include "manager/migrations.hpp"
+#include "manager/sql_store.hpp"
+#include "../../support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <thread>
+
+namespace df::manager {
+namespace {
+
+const char* postgres_conninfo() { return std::getenv("DF_TEST_POSTGRES"); }
+
+class store_test : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgres") {
+      if (!postgres_conninfo()) GTEST_SKIP() << "DF_TEST_POSTGRES is not set (run through tests/support/postgres.py)";
+      // A clean schema for every test.
+      open_postgres(postgres_conninfo(), 10000)->execute_script("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+    }
+    db = make_sql_store(connect());
+  }
+
+  std::unique_ptr<sql_connection> connect() {
+    if (GetParam() == "postgres") return open_postgres(postgres_conninfo(), 10000);
+    return open_sqlite((dir.path() / "manager.db").string(), 5000);
+  }
+
+  scheduler_cluster named(const std::string& name) {
+    scheduler_cluster c;
+    c.name = name;
+    c.scopes.cidrs = {"10.0.0.0/8"};
+    c.config.peer_upload_rate_limit = 1000;
+    return c;
+  }
+
+  df::test::temp_dir dir;
+  std::unique_ptr<store> db;
+};
+
+TEST_P(store_test, first_start_creates_the_default_cluster_and_migrating_again_does_nothing) {
+  const auto def = db->default_scheduler_cluster();
+  ASSERT_TRUE(def) << def.error().message();
+  EXPECT_EQ(def->name, "cluster-1");
+  EXPECT_TRUE(def->is_default);
+  EXPECT_NE(def->seed_peer_cluster_id, 0);
+  auto again = connect();
+  EXPECT_EQ(migrate(*again), 0);
+  auto listed = db->list_scheduler_clusters({});
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->total, 1u);
+  EXPECT_EQ(again->query("SELECT COUNT(*) FROM schema_migrations").at(0).at(0),
+            std::to_string(migrations().size()));
+}
+
+TEST_P(store_test, clusters_round_trip_with_their_seed_peer_cluster) {
+  auto c = named("idc-a");
+  c.scopes.hostnames = {"gpu-.*"};
+  c.config.blocklist.tags = {"private"};
+  const auto created = db->create_scheduler_cluster(c, 1000);
+  ASSERT_TRUE(created) << created.error().message();
+  const auto got = db->get_scheduler_cluster(created->id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->name, "idc-a");
+  EXPECT_EQ(got->scopes, c.scopes);
+  EXPECT_EQ(got->config, c.config);
+  EXPECT_EQ(got->created_at, 1000);
+  const auto seeds = db->get_seed_peer_cluster(got->seed_peer_cluster_id);
+  ASSERT_TRUE(seeds);
+  EXPECT_EQ(seeds->scheduler_cluster_id, got->id);
+
+  auto changed = *got;
+  changed.name = "idc-a2";
+  changed.config.candidate_parent_limit = 7;
+  const auto updated = db->update_scheduler_cluster(changed, 2000);
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(db->get_scheduler_cluster(got->id)->config.candidate_parent_limit, 7u);
+  EXPECT_EQ(db->get_seed_peer_cluster(got->seed_peer_cluster_id)->name, "idc-a2");
+
+  ASSERT_TRUE(db->delete_scheduler_cluster(got->id));
+  EXPECT_EQ(db->get_scheduler_cluster(got->id).error(), store_errc::not_found);
+  EXPECT_EQ(db->get_seed_peer_cluster(got->seed_peer_cluster_id).error(), store_errc::not_found);
+  EXPECT_EQ(db->delete_scheduler_cluster(got->id).error(), store_errc::not_found);
+}
+
+TEST_P(store_test, a_duplicate_name_is_a_conflict_and_leaves_nothing_behind) {
+  ASSERT_TRUE(db->create_scheduler_cluster(named("dup"), 1));
+  EXPECT_EQ(db->create_scheduler_cluster(named("dup"), 2).error(), store_errc::conflict);
+  EXPECT_EQ(db->list_scheduler_clusters({})->total, 2u);  // the default and one "dup"
+  EXPECT_EQ(db->list_seed_peer_clusters({})->total, 2u);
+  const auto other = db->create_scheduler_cluster(named("other"), 3);
+  ASSERT_TRUE(other);
+  auto renamed = *other;
+  renamed.name = "dup";
+  EXPECT_EQ(db->update_scheduler_cluster(renamed, 4).error(), store_errc::conflict);
+  EXPECT_EQ(db->get_scheduler_cluster(other->id)->name, "other");
+}
+
+TEST_P(store_test, one_default_at_a_time) {
+  auto c = named("new-default");
+  c.is_default = true;
+  const auto created = db->create_scheduler_cluster(c, 1);
+  ASSERT_TRUE(created);
+  EXPECT_EQ(db->default_scheduler_cluster()->id, created->id);
+  const auto all = db->all_scheduler_clusters();
+  ASSERT_TRUE(all);
+  EXPECT_EQ(std::count_if(all->begin(), all->end(), [](const auto& x) { return x.is_default; }), 1);
+}
+
+TEST_P(store_test, pages_and_totals) {
+  for (int i = 0; i < 7; ++i) ASSERT_TRUE(db->create_scheduler_cluster(named("c" + std::to_string(i)), i));
+  const auto first = db->list_scheduler_clusters({1, 3});
+  const auto last = db->list_scheduler_clusters({3, 3});
+  const auto past = db->list_scheduler_clusters({9, 3});
+  ASSERT_TRUE(first && last && past);
+  EXPECT_EQ(first->total, 8u);
+  EXPECT_EQ(first->items.size(), 3u);
+  EXPECT_EQ(first->items[0].name, "cluster-1");
+  EXPECT_EQ(last->items.size(), 2u);
+  EXPECT_EQ(last->items[1].name, "c6");
+  EXPECT_TRUE(past->items.empty());
+}
+
+TEST_P(store_test, schedulers_register_once_and_stay_alive_by_keepalive) {
+  const auto cluster = db->default_scheduler_cluster()->id;
+  scheduler_record s;
+  s.hostname = "s1";
+  s.ip = "10.0.0.1";
+  s.port = 8002;
+  s.scheduler_cluster_id = cluster;
+  const auto a = db->register_scheduler(s, 1000);
+  ASSERT_TRUE(a) << a.error().message();
+  s.port = 8003;
+  const auto b = db->register_scheduler(s, 2000);  // the same scheduler again: the same row
+  ASSERT_TRUE(b);
+  EXPECT_EQ(a->id, b->id);
+  EXPECT_EQ(b->port, 8003);
+  EXPECT_EQ(db->schedulers_alive_since(cluster, 1500)->size(), 1u);
+  EXPECT_EQ(db->schedulers_alive_since(cluster, 2500)->size(), 0u);
+  ASSERT_TRUE(db->keepalive_scheduler(a->id, 3000));
+  EXPECT_EQ(db->schedulers_alive_since(cluster, 2500)->size(), 1u);
+  EXPECT_EQ(db->keepalive_scheduler(9999, 3000).error(), store_errc::not_found);
+  s.scheduler_cluster_id = 9999;
+  EXPECT_EQ(db->register_scheduler(s, 1).error(), store_errc::not_found);  // no such cluster
+  EXPECT_EQ(db->count(2500)->active_schedulers, 1u);
+}
+
+TEST_P(store_test, seed_peers_and_hosts) {
+  const auto def = *db->default_scheduler_cluster();
+  seed_peer_record p;
+  p.hostname = "seed1";
+  p.ip = "10.0.0.2";
+  p.port = 65002;
+  p.download_port = 65001;
+  p.seed_peer_cluster_id = def.seed_peer_cluster_id;
+  const auto reg = db->register_seed_peer(p, 100);
+  ASSERT_TRUE(reg) << reg.error().message();
+  EXPECT_EQ(reg->download_port, 65001);
+  EXPECT_EQ(db->seed_peers_alive_since(def.seed_peer_cluster_id, 50)->size(), 1u);
+  ASSERT_TRUE(db->keepalive_seed_peer(reg->id, 500));
+  EXPECT_EQ(db->get_seed_peer(reg->id)->last_keepalive_at, 500);
+
+  host_record h;
+  h.hostname = "h1";
+  h.ip = "10.0.0.3";
+  h.cache_bytes = 1ull << 40;
+  h.scheduler_cluster_id = def.id;
+  h.last_seen_at = 10;
+  const auto first = db->upsert_host(h);
+  h.version = "0.2";
+  h.last_seen_at = 20;
+  const auto second = db->upsert_host(h);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->id, second->id);
+  EXPECT_EQ(second->version, "0.2");
+  EXPECT_EQ(second->cache_bytes, 1ull << 40);
+  EXPECT_EQ(db->list_hosts({})->total, 1u);
+}
+
+TEST_P(store_test, deleting_a_cluster_deletes_its_schedulers) {
+  const auto c = db->create_scheduler_cluster(named("doomed"), 1);
+  ASSERT_TRUE(c);
+  scheduler_record s;
+  s.hostname = "s";
+  s.ip = "10.0.0.1";
+  s.port = 1;
+  s.scheduler_cluster_id = c->id;
+  ASSERT_TRUE(db->register_scheduler(s, 1));
+  ASSERT_TRUE(db->delete_scheduler_cluster(c->id));
+  EXPECT_EQ(db->list_schedulers({})->total, 0u);
+}
+
+TEST_P(store_test, replicas_starting_together_migrate_once) {
+  if (GetParam() == "postgres")
+    open_postgres(postgres_conninfo(), 10000)->execute_script("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+  else
+    db.reset();
+  std::vector<std::thread> replicas;
+  std::atomic<int> failures{0};
+  std::vector<std::unique_ptr<sql_connection>> connections;
+  for (int i = 0; i < 4; ++i) connections.push_back(connect());
+  for (auto& c : connections)
+    replicas.emplace_back([&c, &failures] {
+      try {
+        migrate(*c);
+      } catch (const std::exception& e) {
+        ++failures;
+        ADD_FAILURE() << e.what();
+      }
+    });
+  for (auto& t : replicas) t.join();
+  EXPECT_EQ(failures, 0);
+  auto check = connect();
+  EXPECT_EQ(check->query("SELECT COUNT(*) FROM schema_migrations").at(0).at(0), std::to_string(migrations().size()));
+  EXPECT_EQ(check->query("SELECT COUNT(*) FROM scheduler_clusters WHERE is_default = 1").at(0).at(0), "1");
+}
+
+INSTANTIATE_TEST_SUITE_P(backends, store_test, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace df::manager
