@@ -6,14 +6,21 @@ namespace df::manager {
 
 namespace {
 
+// node[key] when node is a mapping, else an undefined node (reading from which does nothing).
+YAML::Node child(const YAML::Node& node, const char* key) {
+  return node && node.IsMap() ? node[key] : YAML::Node(YAML::NodeType::Undefined);
+}
+
 config from_yaml(const YAML::Node& root) {
   config c;
   check_keys(root, "", {"server", "data_dir", "database", "keepalive", "auth", "log_level"});
   if (!root || root.IsNull()) return c;
   check_keys(root["server"], "server", {"listen", "port", "max_body", "max_connections"});
   check_keys(root["database"], "database", {"type", "sqlite", "postgres"});
-  check_keys(root["database"]["sqlite"], "database.sqlite", {"path", "busy_timeout"});
-  check_keys(root["database"]["postgres"], "database.postgres",
+  const auto sqlite = child(root["database"], "sqlite");
+  const auto pg = child(root["database"], "postgres");
+  check_keys(sqlite, "database.sqlite", {"path", "busy_timeout"});
+  check_keys(pg, "database.postgres",
              {"host", "port", "user", "password", "dbname", "sslmode", "connect_timeout", "statement_timeout"});
   check_keys(root["keepalive"], "keepalive", {"interval", "misses"});
   check_keys(root["auth"], "auth", {"admin_token"});
@@ -24,10 +31,8 @@ config from_yaml(const YAML::Node& root) {
   read_value(root, "data_dir", c.data_dir);
   auto& d = c.database;
   read_value(root["database"], "type", d.type);
-  const auto sqlite = root["database"]["sqlite"];
   read_value(sqlite, "path", d.sqlite_path);
   read_duration(sqlite, "busy_timeout", d.sqlite_busy_timeout);
-  const auto pg = root["database"]["postgres"];
   read_value(pg, "host", d.pg_host);
   read_value(pg, "port", d.pg_port);
   read_value(pg, "user", d.pg_user);

@@ -1,0 +1,81 @@
+"""Starts dfmanager processes (through Swarm.launch, so a lost port means a new start) and talks
+to their REST API."""
+import json
+import os
+import urllib.error
+import urllib.request
+
+import swarm as sw
+
+TOKEN = "test-admin-token-0123456789"
+
+
+class Manager:
+    """One running dfmanager: its process, port and an API client with the admin token."""
+
+    def __init__(self, process, port, token=TOKEN):
+        self.process, self.port, self.token = process, port, token
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def call(self, method, path, body=None, token=None, raw=None, timeout=10):
+        """→ (status, headers, parsed JSON or text). `body` is sent as JSON, `raw` as bytes."""
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.url(path), data=data, method=method)
+        req.add_header("Authorization", "Bearer " + (self.token if token is None else token))
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                status, headers, text = r.status, r.headers, r.read().decode()
+        except urllib.error.HTTPError as e:
+            status, headers, text = e.code, e.headers, e.read().decode()
+        try:
+            return status, headers, json.loads(text)
+        except ValueError:
+            return status, headers, text
+
+    def ok(self, method, path, body=None, expected=200):
+        status, _, answer = self.call(method, path, body)
+        if status != expected:
+            raise AssertionError("%s %s → %d (wanted %d): %s" % (method, path, status, expected, answer))
+        return answer
+
+    def metrics(self):
+        return sw.parse_metrics(sw.get(self.url("/metrics")))
+
+    def healthy(self):
+        try:
+            return sw.get(self.url("/healthy"), timeout=2).strip() == "OK"
+        except OSError:
+            return False
+
+
+def write_config(path, data_dir, postgres=None, keepalive="5s", token=TOKEN):
+    """A dfmanager.yaml: SQLite in `data_dir`, or the PostgreSQL whose (host, port, user, dbname)
+    is `postgres`."""
+    lines = ["data_dir: %s" % json.dumps(data_dir),
+             "keepalive:", "  interval: %s" % keepalive,
+             "auth:", "  admin_token: %s" % json.dumps(token)]
+    if postgres:
+        host, port, user, dbname = postgres
+        lines += ["database:", "  type: postgres", "  postgres:", "    host: %s" % host, "    port: %d" % port,
+                  "    user: %s" % user, "    dbname: %s" % dbname, "    sslmode: disable"]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def start_manager(s, name, config_path, port=None):
+    """Starts dfmanager `name` of Swarm `s` with a config file; waits until /healthy answers."""
+    command = lambda ports: [os.path.join(s.bin_dir, "dfmanager"), "-c", config_path,  # noqa: E731
+                             "--listen", "127.0.0.1", "--port", str(ports[0])]
+    holder = {}
+
+    def ready(ports):
+        holder["m"] = Manager(None, ports[0])
+        return holder["m"].healthy()
+
+    process, ports = s.launch(name, command, ready, [port], timeout=30)
+    return Manager(process, ports[0])
