@@ -25,10 +25,13 @@ void check_regexes(const std::vector<std::string>& patterns, const std::string& 
   }
 }
 
-bool valid_name(const std::string& s, std::size_t max) {
+// 1 to `max` letters, digits, '-', '_', '.' or one of `extra`.
+bool valid_name(const std::string& s, std::size_t max, std::string_view extra = "") {
   if (s.empty() || s.size() > max) return false;
   for (const char c : s)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' &&
+        extra.find(c) == std::string_view::npos)
+      return false;
   return true;
 }
 
@@ -114,7 +117,10 @@ void validate_cluster(const scheduler_cluster& c) {
   for (std::size_t i = 0; i < c.scopes.cidrs.size(); ++i)
     if (!parse_cidr(c.scopes.cidrs[i]))
       throw invalid_value("scopes.cidrs[" + std::to_string(i) + "]", "'" + c.scopes.cidrs[i] + "' is not a CIDR");
-  check_regexes(c.scopes.hostnames, "scopes.hostnames");
+  for (std::size_t i = 0; i < c.scopes.hostnames.size(); ++i)
+    if (!valid_name(c.scopes.hostnames[i], 253, "*?"))
+      throw invalid_value("scopes.hostnames[" + std::to_string(i) + "]",
+                          "a glob of 1 to 253 letters, digits, '-', '_', '.', '*' or '?'");
   check_regexes(c.config.blocklist.urls, "config.blocklist.urls");
   if (c.config.candidate_parent_limit < 1 || c.config.candidate_parent_limit > 20)
     throw invalid_value("config.candidate_parent_limit", "must be 1 to 20");

@@ -1,7 +1,7 @@
 #pragma once
 // The manager's schema as numbered migrations, applied in order at start and recorded in
-// schema_migrations. Written once for both dialects; `{id}` stands for the one thing that differs
-// (an auto-numbered primary key).
+// schema_migrations. Written once for both dialects; placeholders (`{id}`, `{now_ms}`) stand for
+// what they spell differently.
 
 #include "manager/sql_connection.hpp"
 

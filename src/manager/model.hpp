@@ -13,7 +13,7 @@ struct cluster_scopes {
   std::string idc;                     // "|"-separated idcs, e.g. "idc1|idc2"; empty = any
   std::string location;                // "|"-separated path, e.g. "cn|hangzhou|rack12"
   std::vector<std::string> cidrs;      // "10.0.0.0/8", "fd00::/8"
-  std::vector<std::string> hostnames;  // regular expressions matched against the whole hostname
+  std::vector<std::string> hostnames;  // globs (`*`, `?`) matched against the whole hostname
   bool operator==(const cluster_scopes&) const = default;
 };
 

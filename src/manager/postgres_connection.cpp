@@ -16,16 +16,9 @@ constexpr std::int64_t migration_lock_key = 0x64666d6772;
 
 class postgres_connection final : public sql_connection {
  public:
-  postgres_connection(const std::string& conninfo, int statement_timeout_ms) {
-    try {
-      conn_.emplace(conninfo);
-      pqxx::nontransaction tx(*conn_);
-      tx.exec("SET statement_timeout = " + std::to_string(statement_timeout_ms));
-      tx.exec("SET client_min_messages = warning");
-    } catch (const std::exception& e) {
-      // libpq's messages name the host and user, never the password.
-      throw sql_error(store_errc::unavailable, std::string("cannot connect to PostgreSQL: ") + e.what());
-    }
+  postgres_connection(std::string conninfo, int statement_timeout_ms)
+      : conninfo_(std::move(conninfo)), statement_timeout_ms_(statement_timeout_ms) {
+    connect();
   }
 
   sql_dialect dialect() const override { return sql_dialect::postgres; }
@@ -58,7 +51,13 @@ class postgres_connection final : public sql_connection {
   void begin() override {
     tx_.reset();
     try {
-      tx_ = std::make_unique<pqxx::work>(*conn_);
+      if (!conn_) connect();
+      try {
+        tx_ = std::make_unique<pqxx::work>(*conn_);
+      } catch (const pqxx::broken_connection&) {
+        connect();
+        tx_ = std::make_unique<pqxx::work>(*conn_);
+      }
     } catch (const std::exception& e) {
       throw sql_error(store_errc::unavailable, e.what());
     }
@@ -85,12 +84,37 @@ class postgres_connection final : public sql_connection {
   }
 
  private:
+  void connect() {
+    try {
+      conn_.emplace(conninfo_);
+      pqxx::nontransaction tx(*conn_);
+      tx.exec("SET statement_timeout = " + std::to_string(statement_timeout_ms_));
+      tx.exec("SET client_min_messages = warning");
+    } catch (const std::exception& e) {
+      conn_.reset();
+      // libpq's messages name the host and user, never the password.
+      throw sql_error(store_errc::unavailable, std::string("cannot connect to PostgreSQL: ") + e.what());
+    }
+  }
+
+  // Runs f in the open transaction, or on its own. A statement outside a transaction that finds
+  // the connection gone (the server restarted, a failover) connects again and runs once more;
+  // inside one, the error goes up and the store rolls back.
   template <class F>
   auto run(F&& f) -> std::invoke_result_t<F, pqxx::transaction_base&> {
     try {
       if (tx_) return f(*tx_);
-      pqxx::nontransaction tx(*conn_);
-      return f(tx);
+      if (!conn_) connect();
+      try {
+        pqxx::nontransaction tx(*conn_);
+        return f(tx);
+      } catch (const pqxx::broken_connection&) {
+        connect();
+        pqxx::nontransaction tx(*conn_);
+        return f(tx);
+      }
+    } catch (const sql_error&) {
+      throw;
     } catch (const pqxx::unique_violation& e) {
       throw sql_error(store_errc::conflict, e.what());
     } catch (const pqxx::foreign_key_violation& e) {
@@ -100,6 +124,8 @@ class postgres_connection final : public sql_connection {
     }
   }
 
+  std::string conninfo_;  // holds the password: never logged
+  int statement_timeout_ms_;
   std::optional<pqxx::connection> conn_;
   std::unique_ptr<pqxx::work> tx_;
 };

@@ -3,7 +3,7 @@
 #include "manager/cidr.hpp"
 
 #include <algorithm>
-#include <regex>
+#include <cctype>
 #include <string_view>
 
 namespace df::manager {
@@ -40,17 +40,34 @@ unsigned location_points(const std::string& scope, const std::string& location) 
 
 bool hostname_matches(const std::vector<std::string>& patterns, const std::string& hostname) {
   if (hostname.empty()) return false;
-  for (const auto& p : patterns) {
-    try {
-      if (std::regex_match(hostname, std::regex(p, std::regex::ECMAScript))) return true;
-    } catch (const std::regex_error&) {
-      // Validated when stored; a pattern that no longer compiles matches nothing.
-    }
-  }
-  return false;
+  return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return glob_match(p, hostname); });
 }
 
 }  // namespace
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  const auto same = [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+  };
+  // Greedy with one backtrack point (the last '*'): O(pattern × text) at worst, no recursion.
+  std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || (pattern[p] != '*' && same(pattern[p], text[t])))) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
 
 cluster_rank score_cluster(const host_facts& host, const scheduler_cluster& cluster) {
   cluster_rank r{cluster.id, 0, 0};

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace df::manager {
@@ -34,6 +35,11 @@ struct cluster_rank {
   unsigned score = 0;  // ten-thousandths, see scope_weights
   unsigned cidr_prefix = 0;  // the longest matching CIDR's prefix (breaks ties: more specific first)
 };
+
+/// Whether `text` matches the glob `pattern` as a whole, ignoring case: `*` is any run of
+/// characters, `?` any one. (Dragonfly takes regular expressions here; a host chooses the name it
+/// is matched against, so we take globs, which cannot backtrack without bound.)
+bool glob_match(std::string_view pattern, std::string_view text);
 
 /// The score of one cluster's scopes for a host (0 when nothing matches and it is not the default).
 cluster_rank score_cluster(const host_facts& host, const scheduler_cluster& cluster);

@@ -109,7 +109,8 @@ class SqliteManager(unittest.TestCase):
             ("an unknown field", b'{"name":"h1","colour":"red"}', "unknown_field"),
             ("a bad CIDR", b'{"name":"h2","scopes":{"cidrs":["300.0.0.0/8"]}}', "invalid_value"),
             ("a wrong type", b'{"name":"h3","is_default":"yes"}', "wrong_type"),
-            ("a bad regex", b'{"name":"h4","scopes":{"hostnames":["(("]}}', "invalid_value"),
+            ("a bad hostname glob", b'{"name":"h4","scopes":{"hostnames":["(("]}}', "invalid_value"),
+            ("a bad URL regex", b'{"name":"h6","config":{"blocklist":{"urls":["(("]}}}', "invalid_value"),
             ("a huge integer", b'{"name":"h5","config":{"peer_upload_rate_limit":1e400}}', "invalid_json"),
         ]
         before = m.metrics()['dragonfly_manager_requests_rejected_total{reason="invalid"}']
@@ -209,6 +210,10 @@ class PostgresReplicas(unittest.TestCase):
         answer = b.ok("POST", "/api/v1/hosts", {"hostname": "h", "ip": "127.0.0.1", "idc": "idc0"})
         self.assertEqual(answer["scheduler_cluster"]["name"], "ha-0")
         self.assertEqual([s["id"] for s in answer["schedulers"]], [sched["id"]])
+        # The database drops b's connection (a restart, a failover): b connects again and answers.
+        self.assertEqual(self.pg.psql("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                      "WHERE application_name = 'dfmanager'"), "1")
+        self.assertEqual(len(b.ok("GET", CLUSTERS + "?per_page=100")), 6)
         b.ok("POST", CLUSTERS, {"name": "after-failover"}, expected=201)
         self.assertEqual(self.pg.psql("SELECT COUNT(*) FROM scheduler_clusters"), "7")
 

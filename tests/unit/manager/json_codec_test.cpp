@@ -20,7 +20,7 @@ std::string cluster_error(const std::string& body) {
 TEST(json_codec, a_full_cluster_round_trips) {
   scheduler_cluster c;
   apply_cluster_fields(parse_body(R"({"name":"idc-a","bio":"first","is_default":true,
-      "scopes":{"idc":"a|b","location":"cn|hz","cidrs":["10.0.0.0/8"],"hostnames":["h[0-9]+"]},
+      "scopes":{"idc":"a|b","location":"cn|hz","cidrs":["10.0.0.0/8"],"hostnames":["h-*"]},
       "config":{"candidate_parent_limit":5,"filter_parent_limit":40,"peer_upload_rate_limit":1000,
                 "peer_download_rate_limit":2000,"blocklist":{"applications":["x"],"urls":["^https://bad/"],"tags":["t"]}}})"),
                        c);
@@ -43,6 +43,7 @@ TEST(json_codec, bad_input_is_a_clear_4xx_naming_the_field) {
       {R"({"name":"a","scopes":{"cidrs":"10.0.0.0/8"}})", "400 wrong_type: scopes.cidrs"},
       {R"({"name":"a","scopes":{"cidrs":[1]}})", "400 wrong_type: scopes.cidrs[0]"},
       {R"({"name":"a","scopes":{"hostnames":["(unclosed"]}})", "400 invalid_value: scopes.hostnames[0]"},
+      {R"({"name":"a","scopes":{"hostnames":["ok-*","a b"]}})", "400 invalid_value: scopes.hostnames[1]"},
       {R"({"name":"a","config":{"blocklist":{"urls":["["]}}})", "400 invalid_value: config.blocklist.urls[0]"},
       {R"({"name":42})", "400 wrong_type: name"},
       {R"({"name":"has space"})", "400 invalid_value: name"},

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 namespace df::manager {
 namespace {
 
@@ -22,7 +24,7 @@ const std::vector<scheduler_cluster> clusters = {
     cluster(3, {"", "cn|hangzhou", {}, {}}),                      // by location
     cluster(4, {"", "", {"10.0.0.0/8"}, {}}),                     // wide CIDR
     cluster(5, {"", "", {"10.1.2.0/24", "fd00::/8"}, {}}),        // narrow CIDR and IPv6
-    cluster(6, {"", "", {}, {"gpu-[0-9]+\\.example\\.com"}}),    // by hostname
+    cluster(6, {"", "", {}, {"gpu-*.example.com"}}),            // by hostname
     cluster(7, {"idc-c", "us|east", {"192.168.0.0/16"}, {}}),     // several kinds at once
 };
 
@@ -70,6 +72,20 @@ TEST(scope_match, weights_sum_to_one_and_partial_locations_score_less) {
 TEST(scope_match, without_a_default_a_host_matching_nothing_gets_no_cluster) {
   const std::vector<scheduler_cluster> no_default(clusters.begin() + 1, clusters.end());
   EXPECT_TRUE(rank_clusters({"h", "172.16.0.1", "", ""}, no_default).empty());
+}
+
+TEST(scope_match, hostname_globs) {
+  const std::vector<std::tuple<const char*, const char*, bool>> cases = {
+      {"gpu-*.example.com", "gpu-12.example.com", true},  {"gpu-*.example.com", "GPU-1.Example.COM", true},
+      {"gpu-*.example.com", "gpu-.example.com", true},    {"gpu-*.example.com", "gpu-1.example.com.evil", false},
+      {"web-??", "web-01", true},                         {"web-??", "web-001", false},
+      {"*", "anything", true},                            {"a*b*c", "aXbYbZc", true},
+      {"a*b*c", "aXbYbZ", false},                         {"exact", "exact", true},
+      {"exact", "exactly", false},
+  };
+  for (const auto& [pattern, text, expected] : cases) EXPECT_EQ(glob_match(pattern, text), expected) << pattern << " " << text;
+  // Linear on hostile input: a pattern of stars against a long name that almost matches.
+  EXPECT_FALSE(glob_match("*a*a*a*a*a*a*a*a*a*a*a*a*b", std::string(253, 'a')));
 }
 
 TEST(cidr, parses_and_contains) {

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <thread>
 
@@ -50,6 +51,9 @@ TEST_P(store_test, first_start_creates_the_default_cluster_and_migrating_again_d
   EXPECT_EQ(def->name, "cluster-1");
   EXPECT_TRUE(def->is_default);
   EXPECT_NE(def->seed_peer_cluster_id, 0);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_NEAR(static_cast<double>(def->created_at), static_cast<double>(now), 120000.0);  // created now, in ms
   auto again = connect();
   EXPECT_EQ(migrate(*again), 0);
   auto listed = db->list_scheduler_clusters({});
