@@ -10,6 +10,9 @@ namespace df::manager {
 
 namespace {
 
+// Ranked clusters an announcement looks into for an active scheduler (one query each).
+constexpr std::size_t max_clusters_tried = 16;
+
 template <class T>
 T with_state(T record, const api_context& ctx) {
   record.state = record.last_keepalive_at >= ctx.alive_since() ? component_state::active : component_state::inactive;
@@ -38,7 +41,8 @@ api_response announce_host(api_context& ctx, const api_request& req) {
   const auto since = ctx.alive_since();
   std::int64_t chosen = ranks.front().cluster_id;
   std::vector<scheduler_record> schedulers;
-  for (const auto& rank : ranks) {
+  for (std::size_t i = 0; i < ranks.size() && i < max_clusters_tried; ++i) {
+    const auto& rank = ranks[i];
     auto alive = value_or_throw(ctx.db.schedulers_alive_since(rank.cluster_id, since), "schedulers");
     if (!alive.empty()) {
       chosen = rank.cluster_id;

@@ -74,6 +74,10 @@ class json_reader {
       if (!v.is_string()) throw api_error(400, "wrong_type", field + ": must be a string");
       auto s = v.get<std::string>();
       if (s.size() > max_field_length) throw invalid_value(field, "longer than " + std::to_string(max_field_length));
+      // Control characters have no place in these fields (and PostgreSQL refuses NUL in text).
+      for (const char c : s)
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')
+          throw invalid_value(field, "control characters are not allowed");
       return s;
     } else {
       static_assert(std::is_same_v<T, std::vector<std::string>>);

@@ -81,6 +81,12 @@ INSERT INTO seed_peer_clusters (name, bio, scheduler_cluster_id, created_at, upd
   FROM scheduler_clusters WHERE name = 'cluster-1';
 )sql";
 
+// Two replicas making different clusters the default at once: the second gets a conflict rather
+// than leaving two defaults.
+constexpr std::string_view m0004_one_default = R"sql(
+CREATE UNIQUE INDEX scheduler_clusters_one_default ON scheduler_clusters (is_default) WHERE is_default = 1;
+)sql";
+
 // The migration's text with the placeholders for what the dialects spell differently: `{id}`
 // (an auto-numbered primary key) and `{now_ms}` (the time, in milliseconds since the epoch).
 std::string for_dialect(std::string_view sql, sql_dialect d) {
@@ -104,6 +110,7 @@ const std::vector<migration>& migrations() {
       {1, "clusters", m0001_clusters},
       {2, "components", m0002_components},
       {3, "default_cluster", m0003_default_cluster},
+      {4, "one_default", m0004_one_default},
   };
   return all;
 }

@@ -55,6 +55,7 @@ TEST(json_codec, bad_input_is_a_clear_4xx_naming_the_field) {
       {R"({"name":"a","config":{"filter_parent_limit":99999999999}})", "400 invalid_value: config.filter_parent_limit"},
       {R"({"name":"a","bio":")" + std::string(2000, 'x') + R"("})", "400 invalid_value: bio"},
       {std::string(100, '[') + std::string(100, ']'), "400 too_deep"},
+      {R"({"name":"a","bio":"nul \u0000 inside"})", "400 invalid_value: bio"},
       {R"({"name":"a","bio":")" + std::string(100, '[') + R"("})", ""},  // brackets inside a string are text
   };
   for (const auto& [body, expected] : cases) {
