@@ -144,6 +144,11 @@ class SqliteManager(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("<redacted>", out.stdout)
         self.assertNotIn(mg.TOKEN, out.stdout)
+        overridden = subprocess.run([os.path.join(self.s.bin_dir, "dfmanager"), "-c", self.config, "--port", "1234",
+                                     "--keepalive-interval", "2s", "--print-config"],
+                                    capture_output=True, text=True, timeout=30)
+        self.assertIn("port: 1234", overridden.stdout)  # flags win over the file (which says 300ms)
+        self.assertIn("interval: 2000ms", overridden.stdout)
         bad = subprocess.run([os.path.join(self.s.bin_dir, "dfmanager"), "--database", "mysql", "--print-config"],
                              capture_output=True, text=True, timeout=30)
         self.assertEqual(bad.returncode, 2)
