@@ -60,8 +60,11 @@ TEST(json_codec, bad_input_is_a_clear_4xx_naming_the_field) {
   };
   for (const auto& [body, expected] : cases) {
     const auto got = cluster_error(body);
-    if (expected.empty()) EXPECT_EQ(got, "") << body.substr(0, 80);
-    else EXPECT_EQ(got.substr(0, expected.size()), expected) << body.substr(0, 80) << " → " << got;
+    if (expected.empty()) {
+      EXPECT_EQ(got, "") << body.substr(0, 80);
+    } else {
+      EXPECT_EQ(got.substr(0, expected.size()), expected) << body.substr(0, 80) << " → " << got;
+    }
   }
 }
 

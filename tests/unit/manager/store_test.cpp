@@ -61,7 +61,9 @@ TEST_P(store_test, first_start_creates_the_default_cluster_and_migrating_again_d
   EXPECT_EQ(listed->total, 1u);
   EXPECT_EQ(again->query("SELECT COUNT(*) FROM schema_migrations").at(0).at(0),
             std::to_string(migrations().size()));
-  if (GetParam() == "sqlite") EXPECT_EQ(again->query("PRAGMA journal_mode").at(0).at(0), "wal");
+  if (GetParam() == "sqlite") {
+    EXPECT_EQ(again->query("PRAGMA journal_mode").at(0).at(0), "wal");
+  }
 }
 
 TEST_P(store_test, clusters_round_trip_with_their_seed_peer_cluster) {
