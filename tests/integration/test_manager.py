@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
@@ -187,16 +188,22 @@ class PostgresReplicas(unittest.TestCase):
             cls.pg.stop()
 
     def test_two_replicas_one_database_kill_one_and_nothing_is_lost(self):
-        pg = (("127.0.0.1", self.pg.port, pgs.Postgres.USER, "dragonfly"))
+        pg = ("127.0.0.1", self.pg.port, pgs.Postgres.USER, "dragonfly")
         configs = [mg.write_config(os.path.join(self.s.workdir, "m%d.yaml" % i),
                                    os.path.join(self.s.workdir, "m%d" % i), postgres=pg) for i in range(2)]
-        # Started together: both migrate the empty database at once (the advisory lock).
-        a_cmd = [os.path.join(self.s.bin_dir, "dfmanager"), "-c", configs[0], "--listen", "127.0.0.1", "--port"]
-        ports = sw.free_ports(2)
-        procs = [self.s._spawn("replica%d" % i, a_cmd[:2] + [configs[i]] + a_cmd[3:] + [str(ports[i])])
-                 for i in range(2)]
-        replicas = [mg.Manager(procs[i], ports[i]) for i in range(2)]
-        sw.wait_until(lambda: all(r.healthy() for r in replicas), 30, "both replicas to answer")
+        # Started together (each with the harness's port retry): both migrate the empty database
+        # at once, one after the other under the advisory lock.
+        replicas = [None, None]
+
+        def start(i):
+            replicas[i] = mg.start_manager(self.s, "replica%d" % i, configs[i])
+
+        threads = [threading.Thread(target=start, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertTrue(all(replicas), "a replica did not start; logs:\n" + self.s.logs())
         a, b = replicas
         # Every migration applied once: versions 1..N, each one row.
         self.assertEqual(self.pg.psql("SELECT COUNT(*) = MAX(version) AND COUNT(*) = COUNT(DISTINCT version) "

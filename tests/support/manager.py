@@ -71,11 +71,6 @@ def start_manager(s, name, config_path, port=None):
     """Starts dfmanager `name` of Swarm `s` with a config file; waits until /healthy answers."""
     command = lambda ports: [os.path.join(s.bin_dir, "dfmanager"), "-c", config_path,  # noqa: E731
                              "--listen", "127.0.0.1", "--port", str(ports[0])]
-    holder = {}
-
-    def ready(ports):
-        holder["m"] = Manager(None, ports[0])
-        return holder["m"].healthy()
-
+    ready = lambda ports: Manager(None, ports[0]).healthy()  # noqa: E731
     process, ports = s.launch(name, command, ready, [port], timeout=30)
     return Manager(process, ports[0])
