@@ -226,12 +226,30 @@ class PostgresReplicas(unittest.TestCase):
         self.assertEqual([s["id"] for s in answer["schedulers"]], [sched["id"]])
         # The database drops b's connection (a restart, a failover): b connects again and answers.
         self.assertEqual(self.pg.psql("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                      "WHERE application_name = 'dfmanager'"), "1")
+                                      "WHERE application_name = 'dfmanager' AND datname = 'dragonfly'"), "1")
         self.assertEqual(len(b.ok("GET", CLUSTERS + "?per_page=100")), 6)
         b.ok("POST", CLUSTERS, {"name": "after-failover"}, expected=201)
         status, _, answer = b.call("POST", CLUSTERS, {"name": "nul", "bio": "a\u0000b"})
         self.assertEqual((status, answer["code"]), (400, "invalid_value"))  # not a 503 from the database
         self.assertEqual(self.pg.psql("SELECT COUNT(*) FROM scheduler_clusters"), "7")
+
+
+    def test_a_database_outage_is_503_and_the_replica_recovers_when_it_returns(self):
+        self.pg.create_database("outage")
+        config = mg.write_config(os.path.join(self.s.workdir, "outage.yaml"), os.path.join(self.s.workdir, "outage"),
+                                 postgres=("127.0.0.1", self.pg.port, pgs.Postgres.USER, "outage"))
+        m = mg.start_manager(self.s, "outage-replica", config)
+        made = m.ok("POST", CLUSTERS, {"name": "before-outage"}, expected=201)
+        self.pg.pause()
+        try:
+            status, _, answer = m.call("GET", CLUSTERS)
+            self.assertEqual((status, answer["code"]), (503, "store_unavailable"))
+            self.assertTrue(m.healthy())  # the process is alive and says so
+            self.assertGreaterEqual(m.metrics()["dragonfly_manager_store_errors_total"], 1)
+        finally:
+            self.pg.resume()
+        sw.wait_until(lambda: m.call("GET", CLUSTERS)[0] == 200, 30, "the replica to reach the database again")
+        self.assertEqual(m.ok("GET", "%s/%d" % (CLUSTERS, made["id"]))["name"], "before-outage")
 
 
 if __name__ == "__main__":

@@ -72,16 +72,28 @@ class Postgres:
                               "--no-instructions"), "initdb")
         for attempt in range(3):
             self.port = sw.free_port()
-            options = "-k %s -p %d -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50" % (
-                self.dir, self.port)
-            r = self._cmd("pg_ctl", "-D", data, "-o", options, "-l", os.path.join(self.dir, "server.log"),
-                          "-w", "-t", "60", "start")
+            r = self._pg_ctl_start()
             if r.returncode == 0:
                 break
         else:
             raise RuntimeError("pg_ctl start failed 3 times: %s%s\n%s" % (r.stdout, r.stderr, self.log_tail()))
         self.create_database("dragonfly")
         return self
+
+    def _pg_ctl_start(self):
+        options = "-k %s -p %d -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50" % (
+            self.dir, self.port)
+        return self._cmd("pg_ctl", "-D", os.path.join(self.dir, "data"), "-o", options,
+                         "-l", os.path.join(self.dir, "server.log"), "-w", "-t", "60", "start")
+
+    def pause(self):
+        """Stops the server (its data stays), as an outage would."""
+        self._check(self._cmd("pg_ctl", "-D", os.path.join(self.dir, "data"), "-m", "fast", "-w", "stop"),
+                    "pg_ctl stop")
+
+    def resume(self):
+        """Starts the paused server again on the same port."""
+        self._check(self._pg_ctl_start(), "pg_ctl start")
 
     def log_tail(self):
         try:
