@@ -109,6 +109,7 @@ result<void> daemon::start() {
   }
   i.origins = std::move(*origins);
   if (auto r = i.load_identity(); !r) return r;
+  if (i.tls) i.pieces.use_tls(*i.tls);
 
   // The upload port is part of the host's identity, so it is bound before the scheduler hears of us.
   net::proto::host_info host{"", i.cfg.host.hostname, i.cfg.host.ip, 0, i.cfg.host.idc, i.cfg.host.location,

@@ -1,6 +1,7 @@
 #include "daemon/piece_client.hpp"
 
 #include "net/http_client.hpp"
+#include "net/tls_identity.hpp"
 #include "net/token_bucket.hpp"
 
 #include <fmt/format.h>
@@ -15,6 +16,16 @@ constexpr std::size_t max_idle_per_parent = 8;
 piece_client::piece_client(net::token_bucket& download_limit) : download_limit_(download_limit) {}
 piece_client::~piece_client() = default;
 
+void piece_client::use_tls(net::tls_identity& tls) {
+  tls_ = std::make_unique<net::tls_options>();
+  tls_->enabled = true;
+  tls_->cluster_context = &tls.client();
+  tls_->check_peer = [](ssl_st* ssl) {
+    const auto id = net::peer_identity(ssl);
+    return id && (id->role == net::cluster_role::peer || id->role == net::cluster_role::seed_peer);
+  };
+}
+
 net::awaitable<result<byte_buffer>> piece_client::fetch(const std::string& ip, std::uint16_t port,
                                                                    const std::string& task_id, piece_index piece,
                                                                    std::uint64_t length,
@@ -26,7 +37,8 @@ net::awaitable<result<byte_buffer>> piece_client::fetch(const std::string& ip, s
     conn = std::move(idle.back());
     idle.pop_back();
   } else {
-    auto c = co_await net::http_connection::connect(ip, port, timeout);
+    static const net::tls_options plain;
+    auto c = co_await net::http_connection::connect(ip, port, timeout, tls_ ? *tls_ : plain);
     if (!c) co_return c.error();
     conn = std::move(*c);
   }

@@ -15,6 +15,8 @@
 namespace df::net {
 class http_connection;
 class token_bucket;
+class tls_identity;
+struct tls_options;
 }  // namespace df::net
 
 namespace df::daemon {
@@ -26,6 +28,10 @@ class piece_client {
   explicit piece_client(net::token_bucket& download_limit);
   ~piece_client();
 
+  /// Speaks TLS to parents (security.mode tls/mtls): presents this host's certificate and accepts
+  /// only a parent whose certificate is a daemon's (peer or seed peer) under the cluster CA.
+  void use_tls(net::tls_identity& tls);
+
   /// GET /v1/tasks/<task_id>/pieces/<n> from ip:port; the body must be exactly `length` bytes.
   /// The caller verifies the bytes; this only transports them.
   net::awaitable<result<byte_buffer>> fetch(const std::string& ip, std::uint16_t port,
@@ -35,6 +41,7 @@ class piece_client {
 
  private:
   net::token_bucket& download_limit_;
+  std::unique_ptr<net::tls_options> tls_;  // null: plain TCP
   std::map<std::string, std::vector<std::unique_ptr<net::http_connection>>> idle_;
 };
 

@@ -26,6 +26,8 @@ daemon_stats daemon_stats::create(net::metrics_registry& r) {
       r.counter("dragonfly_dfdaemon_digests_rejected_total",
                 "Piece digests relayed by the scheduler without a valid signature of the task's source (mtls); "
                 "each fails its task"),
+      r.counter("dragonfly_dfdaemon_upload_tls_refused_total",
+                "Upload connections closed because the TLS handshake failed (mtls: no certificate of the cluster CA)"),
       r.counter("dragonfly_dfdaemon_parent_failures_total", "Parents dropped after an error"),
       r.counter("dragonfly_dfdaemon_back_to_source_total", "Tasks fetched from the origin by this daemon"),
       r.counter("dragonfly_dfdaemon_tasks_completed_total", "Tasks completed"),

@@ -15,7 +15,8 @@ struct daemon_stats {
   net::metric& upload_rejected;       // piece requests for pieces not held / malformed
   net::metric& pieces_verified;       // pieces stored after passing their digest
   net::metric& piece_digest_failures; // pieces from a parent that failed their digest
-  net::metric& digests_rejected;      // relayed digests without a valid signature of the source (mtls)
+  net::metric& digests_rejected;
+  net::metric& upload_tls_refused;    // upload connections whose TLS handshake failed (mtls: no valid certificate)      // relayed digests without a valid signature of the source (mtls)
   net::metric& parent_failures;       // parents dropped for errors
   net::metric& back_to_source;        // tasks this daemon fetched from the origin
   net::metric& tasks_completed;

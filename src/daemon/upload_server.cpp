@@ -5,6 +5,7 @@
 #include "daemon/task_manager.hpp"
 #include "net/http_server.hpp"
 #include "net/metrics.hpp"
+#include "net/tls_identity.hpp"
 #include "net/token_bucket.hpp"
 #include "storage/task_file.hpp"
 
@@ -28,6 +29,10 @@ upload_server::~upload_server() = default;
 
 result<std::uint16_t> upload_server::listen(const std::string& address, std::uint16_t port) {
   server_->set_connection_limit(net::default_max_connections, &ctx_.stats.connections_refused);
+  // tls: pieces travel encrypted; mtls: only a holder of a cluster certificate gets a handshake
+  // (the context demands and checks one), so a host without one reads nothing here.
+  if (ctx_.tls && ctx_.tls->mode() != security_mode::off)
+    server_->use_tls(ctx_.tls->server(), nullptr, std::chrono::seconds(10), &ctx_.stats.upload_tls_refused);
   auto r = server_->listen(address, port);
   if (r) server_->start();
   return r;

@@ -193,7 +193,10 @@ awaitable<result<std::unique_ptr<http_connection>>> http_connection::connect(con
     std::unique_ptr<http_connection> conn(new http_connection(std::move(base)));
     co_return conn;
   }
-  auto ctx = context_for(tls);
+  // The cluster's context lives as long as the daemon: held without ownership.
+  auto ctx = tls.cluster_context ? result<std::shared_ptr<ssl::context>>(std::shared_ptr<ssl::context>(
+                                       std::shared_ptr<void>(), tls.cluster_context))
+                                 : context_for(tls);
   if (!ctx) co_return ctx.error();
   using tls_stream = beast::ssl_stream<beast::tcp_stream>;
   // The context must outlive the stream: held by a base constructed before it.
@@ -211,9 +214,10 @@ awaitable<result<std::unique_ptr<http_connection>>> http_connection::connect(con
   p->tcp().socket().set_option(tcp::no_delay(true));
   if (!::SSL_set_tlsext_host_name(p->stream.native_handle(), host.c_str()))
     co_return boost::system::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
-  if (tls.verify) p->stream.set_verify_callback(ssl::host_name_verification(host));
+  if (tls.verify && !tls.cluster_context) p->stream.set_verify_callback(ssl::host_name_verification(host));
   auto [ec3] = co_await p->stream.async_handshake(ssl::stream_base::client, use_nothrow);
   if (ec3) co_return ec3;
+  if (tls.check_peer && !tls.check_peer(p->stream.native_handle())) co_return errc::not_permitted;
   std::unique_ptr<impl> base = std::move(p);
   std::unique_ptr<http_connection> conn(new http_connection(std::move(base)));
   co_return conn;

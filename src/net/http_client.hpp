@@ -7,6 +7,11 @@
 
 #include <boost/asio/ip/address.hpp>
 
+namespace boost::asio::ssl {
+class context;
+}
+struct ssl_st;
+
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -25,6 +30,11 @@ struct tls_options {
   // Addresses the host name resolves to that must not be connected to (true = refuse); when
   // every address is refused, connect fails with errc::not_permitted. Empty = all allowed.
   std::function<bool(const boost::asio::ip::address&)> refuse;
+  // Between daemons (security.mode tls/mtls): this context (the cluster CA, our certificate)
+  // instead of the system CAs and no host-name check; `check_peer` decides on the certificate
+  // the other end presented (false: connect fails with errc::not_permitted). Outlives connections.
+  boost::asio::ssl::context* cluster_context = nullptr;
+  std::function<bool(ssl_st*)> check_peer;
 };
 
 /// One connection to host:port, reusable for several requests when the server keeps it alive.

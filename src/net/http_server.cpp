@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <spdlog/spdlog.h>
 #include <array>
 #include <sys/resource.h>
@@ -86,13 +87,37 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     } counted{connections};
     boost::system::error_code ignored;
     const std::string remote = socket.remote_endpoint(ignored).address().to_string();
-    beast::tcp_stream stream(std::move(socket));
+    if (!tls_context) {
+      beast::tcp_stream stream(std::move(socket));
+      co_await session(stream, remote);
+      co_return;
+    }
+    // TLS first: a handshake within the limit, then the admission check on what it proved.
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls_context);
+    beast::get_lowest_layer(stream).expires_after(tls_handshake_timeout);
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_nothrow);
+    if (ec || (tls_admit && !tls_admit(stream.native_handle(), remote))) {
+      if (tls_refused) tls_refused->add();
+      if (log_limiter.allow(std::chrono::steady_clock::now()))
+        spdlog::warn("http server on port {}: TLS connection from {} refused: {} ({} more since the last report)",
+                     port(), remote, ec ? ec.message() : "its certificate is not admitted",
+                     log_limiter.take_suppressed());
+      co_return;
+    }
+    co_await session(stream, remote);
+  }
+
+  /// Reads requests and runs the handler on each until the connection ends.
+  template <class Stream>
+  awaitable<void> session(Stream& stream, const std::string& remote) {
+    constexpr bool plain = std::is_same_v<Stream, beast::tcp_stream>;
+    auto& tcp_layer = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer;
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(16 * 1024);
       parser.body_limit(max_body);
-      stream.expires_after(idle_timeout);
+      tcp_layer.expires_after(idle_timeout);
       auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_nothrow);
       if (ec == http::error::body_limit) {
         co_await refuse_oversized(stream, buffer);
@@ -102,7 +127,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != beast::error::timeout &&
             ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
           // Malformed request: answer 400 once, then close.
-          stream_response_writer<beast::tcp_stream> w(stream, 11, false, false);
+          stream_response_writer<Stream> w(stream, 11, false, false);
           const std::string text = "bad request: " + ec.message() + "\n";
           co_await write_simple(w, 400, "text/plain", text);
         }
@@ -114,33 +139,37 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         auto [it, inserted] = request.headers.emplace(std::string(field.name_string()), std::string(field.value()));
         if (!inserted) it->second += ", " + std::string(field.value());
       }
-      if (req.method() == http::verb::connect && connect) {
-        std::string early = beast::buffers_to_string(buffer.data());
-        tcp::socket socket = stream.release_socket();
-        co_await connect(request, std::move(socket), std::move(early));
-        co_return;
+      if constexpr (plain) {
+        if (req.method() == http::verb::connect && connect) {
+          std::string early = beast::buffers_to_string(buffer.data());
+          tcp::socket socket = stream.release_socket();
+          co_await connect(request, std::move(socket), std::move(early));
+          co_return;
+        }
       }
       const bool keep_alive = req.keep_alive();
-      stream_response_writer<beast::tcp_stream> writer(stream, req.version(), keep_alive,
-                                                        req.method() == http::verb::head);
+      stream_response_writer<Stream> writer(stream, req.version(), keep_alive, req.method() == http::verb::head);
       co_await handler(request, writer);
       if (!keep_alive || !writer.reusable()) break;
     }
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    boost::system::error_code ignored;
+    tcp_layer.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   // A body over the limit: answers 413 (the head alone was read), then reads and drops what the
   // client still sends, a bounded amount for a bounded time, so that it sees the answer rather
   // than a reset.
-  awaitable<void> refuse_oversized(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+  template <class Stream>
+  awaitable<void> refuse_oversized(Stream& stream, beast::flat_buffer& buffer) {
     if (oversized_bodies) oversized_bodies->add();
-    stream_response_writer<beast::tcp_stream> w(stream, 11, false, false);
+    stream_response_writer<Stream> w(stream, 11, false, false);
     const std::string text = "request body over " + std::to_string(max_body) + " bytes\n";
     co_await write_simple(w, 413, "text/plain", text);
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    auto& tcp_layer = beast::get_lowest_layer(stream);
+    tcp_layer.socket().shutdown(tcp::socket::shutdown_send, ignored);
     buffer.consume(buffer.size());
-    stream.expires_after(std::chrono::seconds(2));
+    tcp_layer.expires_after(std::chrono::seconds(2));
     std::array<char, 16 * 1024> sink;
     for (std::size_t drained = 0; drained < 4 * max_body + (1 << 20);) {
       auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), use_nothrow);
@@ -158,6 +187,10 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   metric* refused_connections = nullptr;
   std::size_t max_body = default_max_body;
   metric* oversized_bodies = nullptr;
+  asio::ssl::context* tls_context = nullptr;  // null: plain HTTP
+  tls_admission tls_admit;
+  std::chrono::milliseconds tls_handshake_timeout{10000};
+  metric* tls_refused = nullptr;
   log_rate_limiter log_limiter{std::chrono::seconds(5)};
 };
 
@@ -190,6 +223,14 @@ result<std::uint16_t> http_server::listen(const std::string& address, std::uint1
 }
 
 void http_server::on_connect(connect_handler handler) { impl_->connect = std::move(handler); }
+
+void http_server::use_tls(asio::ssl::context& ctx, tls_admission admit, std::chrono::milliseconds handshake_timeout,
+                          metric* refused) {
+  impl_->tls_context = &ctx;
+  impl_->tls_admit = std::move(admit);
+  impl_->tls_handshake_timeout = handshake_timeout;
+  impl_->tls_refused = refused;
+}
 
 void http_server::start() {
   asio::co_spawn(impl_->ex, [self = impl_] { return self->accept_loop(); }, asio::detached);

@@ -7,13 +7,23 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <span>
 #include <string_view>
 
+namespace boost::asio::ssl {
+class context;
+}
+struct ssl_st;
+
 namespace df::net {
+
+/// Decides whether a TLS connection may be served, from what its handshake proved (the client's
+/// certificate) and its address.
+using tls_admission = std::function<bool(ssl_st*, const std::string& remote_address)>;
 
 /// Writes one response: the head, then exactly content_length body bytes in any number of calls.
 class response_writer {
@@ -70,6 +80,12 @@ class http_server {
   /// is answered 413 without being read into memory and counted in `oversized` (when given; it
   /// must outlive the server).
   void set_body_limit(std::size_t max_bytes, metric* oversized = nullptr);
+  /// Serves HTTPS: every connection completes a TLS handshake with `ctx` within
+  /// `handshake_timeout`, then `admit` (when set) must accept it; a refused or failed connection
+  /// is closed and counted in `refused` (when given; it must outlive the server). CONNECT is not
+  /// served over TLS. `ctx` must outlive the server.
+  void use_tls(asio::ssl::context& ctx, tls_admission admit, std::chrono::milliseconds handshake_timeout,
+               metric* refused = nullptr);
   /// Starts accepting (detached); stop() ends it.
   void start();
   void stop();

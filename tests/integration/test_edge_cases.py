@@ -212,7 +212,7 @@ class EdgeCases(unittest.TestCase):
              b"Range: bytes=99999999999999999999999-1\r\n\r\n", b"HTTP/1.1 404 ", False),
             (b"GET /v1/tasks/" + task + b"/pieces/99999999999999999999 HTTP/1.1\r\nHost: x\r\n\r\n",
              b"HTTP/1.1 400 ", False),
-            (b"GET /metrics HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\nabc", b"HTTP/1.1 400 ", True),
+            (b"GET /metrics HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\nabc", b"HTTP/1.1 413 ", True),  # over the body limit
         ]
         rejected_before = self.a.metrics()["dragonfly_dfdaemon_upload_rejected_total"]
         for payload, status, closes in upload:

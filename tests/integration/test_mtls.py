@@ -7,6 +7,7 @@ import ssl
 import subprocess
 import sys
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import rogue as rg  # noqa: E402
@@ -120,6 +121,25 @@ class MutualTlsTest(unittest.TestCase):
         self.assertEqual(self.metric("dragonfly_scheduler_hosts"), 3)
         url, expected = self.new_file("victim.bin", seed=3)
         self.assertEqual(self.download(self.peers[0], url, "victim.out"), expected)
+
+
+    def test_the_upload_port_serves_pieces_only_to_holders_of_a_certificate(self):
+        url, expected = self.new_file("held.bin", seed=4)
+        self.assertEqual(self.download(self.peers[0], url, "held.out"), expected)
+        target = "https://127.0.0.1:%d/v1/tasks/%s/pieces/0" % (self.peers[0].upload_port, rg.task_id(url))
+        refused = self.peers[0].metrics().get("dragonfly_dfdaemon_upload_tls_refused_total", 0)
+        for ctx in (rg.tls_context(self.ca_file), None):  # TLS without a certificate; plain HTTP
+            with self.assertRaises(Exception):
+                sw.get(target if ctx else target.replace("https", "http"), context=ctx)
+        sw.wait_until(lambda: self.peers[0].metrics().get("dragonfly_dfdaemon_upload_tls_refused_total") ==
+                      refused + 2, 15, "both refusals to be counted")
+        # A holder of a cluster certificate gets the piece.
+        reader = rg.tls_context(self.ca_file, self.s.issue("peer", "reader"))
+        with urllib.request.urlopen(target, timeout=10, context=reader) as r:
+            piece = r.read()
+        with open(os.path.join(self.root, "held.bin"), "rb") as f:
+            self.assertEqual(piece, f.read(len(piece)))
+        self.assertGreater(len(piece), 0)
 
 
 class CertificateCheckTest(unittest.TestCase):

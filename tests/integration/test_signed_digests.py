@@ -5,6 +5,7 @@ the source's real signatures works (docs/security.md, docs/protocol.md)."""
 import hashlib
 import http.server
 import os
+import ssl
 import subprocess
 import sys
 import threading
@@ -30,9 +31,10 @@ def statement(task_id, piece, digest):
 
 
 class PieceServer:
-    """A parent's upload port that serves whatever bytes the test gives it."""
+    """A parent's upload port that serves whatever bytes the test gives it, over TLS with a
+    certificate of the cluster CA as every daemon's upload port in mtls mode."""
 
-    def __init__(self):
+    def __init__(self, ca_file, cert):
         self.pieces = {}  # task ID → bytes
         owner = self
 
@@ -54,6 +56,11 @@ class PieceServer:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*cert)
+        ctx.load_verify_locations(ca_file)
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -73,7 +80,7 @@ class SignedDigestsTest(unittest.TestCase):
         subprocess.run([sw.CERTS, "issue", other, "seed-peer", "seed"], check=True, capture_output=True)
         cls.foreign_cert = (os.path.join(other, "seed-peer-seed.pem"), os.path.join(other, "seed-peer-seed-key.pem"))
         cls.plan = {}  # task ID → (signer PEM, digests on the wire)
-        cls.parent = PieceServer()
+        cls.parent = PieceServer(os.path.join(cls.ca, "ca.pem"), cls.s.issue("peer", "parent"))
         cls.scheduler = fs.FakeScheduler(os.path.join(cls.ca, "ca.pem"), cls.s.issue("scheduler", "liar"),
                                          cls.answer)
         cls.daemon = cls.s.start_daemon("victim", scheduler_port=cls.scheduler.port)

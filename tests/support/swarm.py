@@ -11,6 +11,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -70,8 +71,8 @@ def write_random_file(path, size, seed=1):
             n += 1
 
 
-def get(url, timeout=5):
-    with urllib.request.urlopen(url, timeout=timeout) as r:
+def get(url, timeout=5, context=None):
+    with urllib.request.urlopen(url, timeout=timeout, context=context) as r:
         return r.read().decode()
 
 
@@ -174,12 +175,14 @@ class Daemon:
     def __init__(self, name, process, socket_path, upload_port, proxy_port):
         self.name, self.process, self.socket, self.upload_port = name, process, socket_path, upload_port
         self.proxy_port = proxy_port
+        self.tls = None  # an ssl.SSLContext when the upload port speaks TLS (security.mode tls/mtls)
 
     def proxy_url(self, path=""):
         return "http://127.0.0.1:%d%s" % (self.proxy_port, path)
 
     def metrics(self):
-        return parse_metrics(get("http://127.0.0.1:%d/metrics" % self.upload_port))
+        scheme = "https" if self.tls else "http"
+        return parse_metrics(get("%s://127.0.0.1:%d/metrics" % (scheme, self.upload_port), context=self.tls))
 
     def saved_bytes(self):
         """Bytes of verified pieces that the task metadata on disk records, over every task: what
@@ -232,6 +235,16 @@ class Swarm:
         subprocess.run([CERTS, "issue", ca, role, name], check=True, capture_output=True)
         base = os.path.join(ca, "%s-%s" % (role, name))
         return base + ".pem", base + "-key.pem"
+
+    def _client_tls(self):
+        """What the harness speaks to upload ports with under certificates: TLS with a peer
+        certificate of its own (mtls demands one), the CA trusted, no host-name check."""
+        if not self.security:
+            return None
+        ctx = ssl.create_default_context(cafile=os.path.join(self.security[1], "ca.pem"))
+        ctx.check_hostname = False
+        ctx.load_cert_chain(*self.issue("peer", "harness"))
+        return ctx
 
     def _security_args(self, role, name):
         """`-c` with a config naming this component's certificate, or nothing without certificates."""
@@ -345,6 +358,7 @@ class Swarm:
 
         d = Daemon(name, None, sock, None, None)
         d.command, d.data_dir = command, data
+        d.tls = self._client_tls()
         d.process, (d.upload_port, d.proxy_port) = self.launch(name, command, self._daemon_ready(sock), [None, None])
         self.daemons[name] = d
         return d
