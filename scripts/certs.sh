@@ -5,8 +5,8 @@
 #                                                    scheduler, manager): DIR/ROLE-NAME.pem, DIR/ROLE-NAME-key.pem
 #   scripts/certs.sh revoke DIR ROLE NAME            revokes it and rewrites DIR/crl.pem (security.crl_file)
 # The identity is the URI SAN spiffe://dragonfly/ROLE/NAME; for daemons NAME is host.hostname.
-# Extra DNS names or IPs are added as SANs (for clients that check host names). Keys are EC P-256;
-# certificates are valid for DAYS days (default 365).
+# Extra DNS names or IPs are added as SANs (for clients that check host names). Keys are Ed25519
+# (the key a source signs its piece digests with); certificates are valid for DAYS days (default 365).
 set -euo pipefail
 
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
@@ -26,7 +26,7 @@ crlnumber = $dir/crlnumber
 new_certs_dir = $dir/issued
 certificate = $dir/ca.pem
 private_key = $dir/ca-key.pem
-default_md = sha256
+default_md = default
 default_crl_days = 30
 policy = anything
 unique_subject = no
@@ -41,9 +41,9 @@ case "$command" in
     mkdir -p "$dir/issued"
     chmod 700 "$dir"
     [ -e "$dir/ca.pem" ] && { echo "certs: $dir/ca.pem exists; not overwriting it" >&2; exit 1; }
-    openssl ecparam -name prime256v1 -genkey -noout -out "$dir/ca-key.pem" 2>/dev/null
+    openssl genpkey -algorithm ed25519 -out "$dir/ca-key.pem" 2>/dev/null
     chmod 600 "$dir/ca-key.pem"
-    openssl req -x509 -new -key "$dir/ca-key.pem" -sha256 -days $((days * 10)) -subj "/CN=dragonfly cluster CA" \
+    openssl req -x509 -new -key "$dir/ca-key.pem" -days $((days * 10)) -subj "/CN=dragonfly cluster CA" \
       -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
       -out "$dir/ca.pem"
     : >"$dir/index.txt"
@@ -65,7 +65,7 @@ case "$command" in
       if [[ "$extra" =~ ^[0-9.]+$ || "$extra" == *:* ]]; then sans="$sans,IP:$extra"; else sans="$sans,DNS:$extra"; fi
     done
     base="$dir/$role-$name"
-    openssl ecparam -name prime256v1 -genkey -noout -out "$base-key.pem" 2>/dev/null
+    openssl genpkey -algorithm ed25519 -out "$base-key.pem" 2>/dev/null
     chmod 600 "$base-key.pem"
     openssl req -new -key "$base-key.pem" -subj "/CN=$name" -out "$base.csr"
     cat >"$base.ext" <<EXT

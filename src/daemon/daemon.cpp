@@ -36,7 +36,13 @@ struct daemon::impl {
   /// With security.mode tls or mtls: the certificate, which must be a daemon's (a seed peer's for
   /// a seed in mtls mode) and name this host.
   result<void> load_identity() {
-    if (cfg.security.mode == security_mode::off) return {};
+    if (cfg.security.mode == security_mode::off) {
+      if (cfg.upload.listen != "127.0.0.1" && cfg.upload.listen != "::1")
+        spdlog::warn("security.mode is off and the upload port listens on {}: any host that reaches it can read "
+                     "cached pieces, and the scheduler believes what hosts say (docs/security.md)",
+                     cfg.upload.listen);
+      return {};
+    }
     std::string why;
     auto loaded = net::tls_identity::load(cfg.security, why);
     if (!loaded) {

@@ -16,6 +16,10 @@ result<task_store> task_store::open(const fs::path& data_dir) {
   std::error_code ec;
   fs::create_directories(data_dir / "tasks", ec);
   if (ec) return errc::storage_io;
+  // Cached content is for the daemon (and, through hard links dfget makes, for whoever asked):
+  // no other user may browse or read the cache by path.
+  fs::permissions(data_dir / "tasks", fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec) return errc::storage_io;
   task_store store(data_dir);
   for (const auto& shard : fs::directory_iterator(data_dir / "tasks", ec)) {
     if (!shard.is_directory()) continue;

@@ -8,6 +8,7 @@ import os
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import unittest
 
@@ -21,9 +22,13 @@ PIECES = 3
 
 
 def sign(key, text):
-    """What a source's statement_signer makes: ECDSA-SHA256 (DER) of the text, in hex."""
-    return subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=text.encode(), capture_output=True,
-                          check=True).stdout.hex()
+    """What a source's statement_signer makes with an Ed25519 key (scripts/certs.sh): the
+    signature of the text itself, in hex."""
+    with tempfile.NamedTemporaryFile() as f:  # (a one-shot signature reads a file, not a pipe)
+        f.write(text.encode())
+        f.flush()
+        return subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin", "-inkey", key, "-in", f.name],
+                              capture_output=True, check=True).stdout.hex()
 
 
 def statement(task_id, piece, digest):

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 namespace df::storage {
@@ -19,6 +20,17 @@ std::vector<std::byte> bytes(const std::string& s) {
 }
 
 const std::string task = compute_task_id({"http://origin/file", "", "", {}});
+
+TEST(task_store, the_cache_is_not_readable_by_other_users) {
+  test::temp_dir dir;
+  std::filesystem::create_directories(dir.path() / "tasks");
+  std::filesystem::permissions(dir.path() / "tasks", std::filesystem::perms::all);  // as an older release left it
+  ASSERT_TRUE(task_store::open(dir.path()));
+  const auto perms = std::filesystem::status(dir.path() / "tasks").permissions();
+  EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+            std::filesystem::perms::none);
+  EXPECT_EQ(perms & std::filesystem::perms::owner_all, std::filesystem::perms::owner_all);
+}
 
 TEST(task_file, verified_write_accepts_only_matching_bytes) {
   test::temp_dir dir;
