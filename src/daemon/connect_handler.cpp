@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-
 #include <vector>
 
 namespace df::daemon {

@@ -159,9 +159,8 @@ result<std::shared_ptr<const leaf_certificate>> cert_authority::mint(std::string
   const long before = -static_cast<long>(std::chrono::seconds(backdate).count());
   X509_NAME* subject = X509_get_subject_name(x);
   // A CN holds at most 64 characters; longer names are in the subjectAltName only (what clients check).
-  const bool named = host.size() > 64 || X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
-                                                                    reinterpret_cast<const unsigned char*>(host.c_str()),
-                                                                    -1, -1, 0) == 1;
+  const auto* cn = reinterpret_cast<const unsigned char*>(host.c_str());
+  const bool named = host.size() > 64 || X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, cn, -1, -1, 0) == 1;
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, cert_.get(), x, nullptr, nullptr, 0);
   const bool ok = serial_set && named && X509_set_version(x, X509_VERSION_3) == 1 &&

@@ -16,7 +16,8 @@ constexpr std::size_t chunk_size = 64 * 1024;
 
 // What both directions of one tunnel share.
 struct tunnel_state {
-  tunnel_state(tcp::socket c, tcp::socket s) : client(std::move(c)), server(std::move(s)), done(client.get_executor()) {}
+  tunnel_state(tcp::socket c, tcp::socket s)
+      : client(std::move(c)), server(std::move(s)), done(client.get_executor()) {}
   tcp::socket client, server;
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
   int running = 2;

@@ -109,9 +109,10 @@ TEST(cert_mint, a_leaf_never_outlives_its_ca) {
 TEST(cert_mint, hostile_host_names_are_refused) {
   const test_ca files;
   const auto ca = files.load();
-  for (const std::string& host : std::vector<std::string>{"", "a,DNS:evil.test", "registry.test\n", "-a.test", "a-.test", "a..test", ".a.test",
-                                 "exa mple.test", "*.example.test", std::string(254, 'a'),
-                                 std::string(64, 'a') + ".test"}) {
+  const std::vector<std::string> hostile{"", "a,DNS:evil.test", "registry.test\n", "-a.test", "a-.test", "a..test",
+                                         ".a.test", "exa mple.test", "*.example.test", std::string(254, 'a'),
+                                         std::string(64, 'a') + ".test"};
+  for (const std::string& host : hostile) {
     EXPECT_FALSE(valid_certificate_host(host)) << host;
     EXPECT_FALSE(ca.mint(host, 1h, clock::now())) << host;
   }
