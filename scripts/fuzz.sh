@@ -15,7 +15,7 @@ mkdir -p build-fuzz/artifacts
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 status=0
 for target in scheduler_protocol scheduler_swarm local_protocol frame_header task_metadata url text_values daemon_config scheduler_config \
-    proxy_request manager_json; do
+    proxy_request manager_json connect_request; do
   work="build-fuzz/corpus/$target"
   mkdir -p "$work"
   echo "fuzz: $target for ${seconds}s"
