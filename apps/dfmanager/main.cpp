@@ -3,6 +3,7 @@
 #include "core/yaml_config.hpp"
 #include "manager/admin_token.hpp"
 #include "manager/config.hpp"
+#include "manager/certificate_issuer.hpp"
 #include "manager/server.hpp"
 
 #include "net/signals.hpp"
@@ -68,6 +69,17 @@ int main(int argc, char** argv) {
   }
   boost::asio::io_context io(1);
   df::manager::server server(io, cfg, std::move(store), std::move(token));
+  if (!cfg.enrollment.ca_cert.empty()) {
+    std::string why;
+    auto issuer = df::manager::certificate_issuer::load(
+        cfg.enrollment.ca_cert, cfg.enrollment.ca_key,
+        std::chrono::duration_cast<std::chrono::seconds>(cfg.enrollment.validity), why);
+    if (!issuer) {
+      std::cerr << "dfmanager: " << why << "\n";
+      return 1;
+    }
+    server.use_issuer(std::move(*issuer));
+  }
   if (auto r = server.start(); !r) {
     std::cerr << "dfmanager: cannot listen on " << cfg.listen << ":" << cfg.port << ": " << r.error().message() << "\n";
     return 1;

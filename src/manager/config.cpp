@@ -13,7 +13,7 @@ YAML::Node child(const YAML::Node& node, const char* key) {
 
 config from_yaml(const YAML::Node& root) {
   config c;
-  check_keys(root, "", {"server", "data_dir", "database", "keepalive", "auth", "log_level"});
+  check_keys(root, "", {"server", "data_dir", "database", "keepalive", "auth", "enrollment", "log_level"});
   if (!root || root.IsNull()) return c;
   check_keys(root["server"], "server", {"listen", "port", "max_body", "max_connections"});
   check_keys(root["database"], "database", {"type", "sqlite", "postgres"});
@@ -44,6 +44,21 @@ config from_yaml(const YAML::Node& root) {
   read_duration(root["keepalive"], "interval", c.keepalive.interval);
   read_value(root["keepalive"], "misses", c.keepalive.misses);
   read_value(root["auth"], "admin_token", c.admin_token);
+  const auto enrollment = root["enrollment"];
+  check_keys(enrollment, "enrollment", {"ca_cert", "ca_key", "validity", "tokens"});
+  read_value(enrollment, "ca_cert", c.enrollment.ca_cert);
+  read_value(enrollment, "ca_key", c.enrollment.ca_key);
+  read_duration(enrollment, "validity", c.enrollment.validity);
+  const auto tokens = child(enrollment, "tokens");
+  if (tokens && !tokens.IsSequence()) throw config_error("enrollment.tokens must be a list of {token, role}");
+  if (tokens)
+    for (const auto& t : tokens) {
+      check_keys(t, "enrollment.tokens[]", {"token", "role"});
+      std::string token, role;
+      read_value(t, "token", token);
+      read_value(t, "role", role);
+      c.enrollment.tokens.emplace_back(token, role);
+    }
   read_value(root, "log_level", c.log_level);
   return c;
 }
@@ -75,6 +90,15 @@ void config::validate() const {
   if (keepalive.misses == 0 || keepalive.misses > 100) throw config_error("keepalive.misses must be 1 to 100");
   if (!admin_token.empty() && admin_token.size() < 16)
     throw config_error("auth.admin_token must have at least 16 characters (or be empty to generate one)");
+  const auto& e = enrollment;
+  if (e.ca_cert.empty() != e.ca_key.empty()) throw config_error("enrollment.ca_cert and enrollment.ca_key go together");
+  if (!e.tokens.empty() && e.ca_cert.empty()) throw config_error("enrollment.tokens need enrollment.ca_cert and ca_key");
+  if (e.validity < std::chrono::minutes(10)) throw config_error("enrollment.validity must be at least 10m");
+  for (const auto& [token, role] : e.tokens) {
+    if (token.size() < 16) throw config_error("an enrollment token must have at least 16 characters");
+    if (role != "peer" && role != "seed-peer" && role != "scheduler")
+      throw config_error("enrollment token role '" + role + "' is not one of peer, seed-peer, scheduler");
+  }
   if (database.sqlite_busy_timeout < std::chrono::milliseconds(0))
     throw config_error("database.sqlite.busy_timeout must not be negative");
   if (database.pg_statement_timeout < std::chrono::milliseconds(100))
@@ -126,6 +150,15 @@ std::string config::to_yaml() const {
   out << YAML::Key << "misses" << YAML::Value << keepalive.misses << YAML::EndMap;
   out << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "admin_token" << YAML::Value << YAML::DoubleQuoted << secret(admin_token) << YAML::EndMap;
+  out << YAML::Key << "enrollment" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "ca_cert" << YAML::Value << YAML::DoubleQuoted << enrollment.ca_cert;
+  out << YAML::Key << "ca_key" << YAML::Value << YAML::DoubleQuoted << enrollment.ca_key;
+  out << YAML::Key << "validity" << YAML::Value << ms(enrollment.validity);
+  out << YAML::Key << "tokens" << YAML::Value << YAML::BeginSeq;
+  for (const auto& [token, role] : enrollment.tokens)
+    out << YAML::Flow << YAML::BeginMap << YAML::Key << "token" << YAML::Value << YAML::DoubleQuoted << secret(token)
+        << YAML::Key << "role" << YAML::Value << role << YAML::EndMap;
+  out << YAML::EndSeq << YAML::EndMap;
   out << YAML::Key << "log_level" << YAML::Value << YAML::DoubleQuoted << log_level;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

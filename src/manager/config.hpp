@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace df::manager {
 
@@ -38,6 +40,16 @@ struct config {
   /// The API's admin token (Authorization: Bearer …); empty = read or create
   /// <data_dir>/admin_token (mode 0600) at start. Never printed or logged.
   std::string admin_token;
+  /// The manager as the cluster CA (docs/manager.md, "Enrollment"): with a CA, a component that
+  /// presents one of `tokens` gets its certificate request signed for the token's role.
+  struct enrollment_config {
+    std::string ca_cert;  // PEM: the cluster CA (scripts/certs.sh ca); empty = no enrollment
+    std::string ca_key;   // PEM, unencrypted, readable by the manager only
+    std::chrono::milliseconds validity{720LL * 3600 * 1000};  // of the certificates it signs
+    /// Bootstrap tokens and the role each grants ("peer", "seed-peer", "scheduler"). Never
+    /// printed or logged.
+    std::vector<std::pair<std::string, std::string>> tokens;
+  } enrollment;
   std::string log_level = "info";
 
   /// Reads a YAML file over the defaults; throws config_error with the offending key.

@@ -3,6 +3,7 @@
 #include "core/yaml_config.hpp"
 #include "manager/admin_token.hpp"
 #include "manager/api.hpp"
+#include "manager/certificate_issuer.hpp"
 #include "manager/sql_store.hpp"
 #include "net/http_server.hpp"
 #include "net/metrics.hpp"
@@ -52,6 +53,9 @@ struct server::impl {
         active_schedulers(metrics.gauge("dragonfly_manager_schedulers", "Schedulers, by state", "state=\"active\"")),
         active_seed_peers(metrics.gauge("dragonfly_manager_seed_peers", "Seed peers, by state", "state=\"active\"")),
         hosts(metrics.gauge("dragonfly_manager_hosts", "Hosts that announced themselves")),
+        enrollments_issued(metrics.counter("dragonfly_manager_enrollments_total", "Certificate requests answered",
+                                           "result=\"issued\"")),
+        enrollments_refused(metrics.counter("dragonfly_manager_enrollments_total", "", "result=\"refused\"")),
         clusters(metrics.gauge("dragonfly_manager_scheduler_clusters", "Scheduler clusters")),
         http(io.get_executor(), [this](const net::http_request& r, net::response_writer& w) { return serve(r, w); }) {
     http.set_body_limit(cfg.max_body, &too_large);
@@ -78,7 +82,9 @@ struct server::impl {
       co_return;
     }
     api_response res;
-    if (!bearer_matches(r.header("Authorization"), admin_token)) {
+    if (req.path == "/api/v1/certificates") {
+      res = enroll(req);
+    } else if (!bearer_matches(r.header("Authorization"), admin_token)) {
       unauthorized.add();
       res.status = 401;
       res.body = R"({"code":"unauthorized","message":"this API needs Authorization: Bearer <admin token>"})";
@@ -94,6 +100,43 @@ struct server::impl {
     for (const auto& [k, v] : res.headers) headers[k] = v;
     auto head = co_await w.write_head(res.status, headers, res.body.size());
     if (head) co_await w.write_body(std::as_bytes(std::span(res.body.data(), res.body.size())));
+  }
+
+  /// Enrollment: {"csr": PEM, "token": bootstrap token} → 201 {"certificate", "ca"}; the token
+  /// (never logged) decides the role.
+  api_response enroll(const api_request& req) {
+    const auto answer = [](int status, const std::string& code, const std::string& message) {
+      api_response r;
+      r.status = status;
+      r.body = nlohmann::json{{"code", code}, {"message", message}}.dump();
+      return r;
+    };
+    if (!issuer) return answer(404, "not_found", "enrollment is not configured (enrollment.ca_cert)");
+    if (req.method != "POST") return answer(405, "method_not_allowed", "allowed: POST");
+    const auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (!body.is_object() || body.size() != 2 || !body.contains("csr") || !body.contains("token") ||
+        !body["csr"].is_string() || !body["token"].is_string())
+      return answer(400, "invalid", "the body must be {\"csr\": PEM, \"token\": bootstrap token}");
+    std::string role;
+    for (const auto& [token, granted] : cfg.enrollment.tokens)
+      if (bearer_matches("Bearer " + body["token"].get<std::string>(), token)) role = granted;
+    if (role.empty()) {
+      enrollments_refused.add();
+      unauthorized.add();
+      return answer(401, "unauthorized", "unknown enrollment token");
+    }
+    std::string why;
+    auto cert = issuer->issue(body["csr"].get<std::string>(), role, why);
+    if (!cert) {
+      enrollments_refused.add();
+      return answer(400, "invalid", why);
+    }
+    enrollments_issued.add();
+    spdlog::info("dfmanager: issued a {} certificate on enrollment", role);
+    api_response r;
+    r.status = 201;
+    r.body = nlohmann::json{{"certificate", *cert}, {"ca", issuer->ca_pem()}}.dump();
+    return r;
   }
 
   // On the database thread.
@@ -114,7 +157,8 @@ struct server::impl {
   api_context ctx;
   net::metrics_registry metrics;
   net::metric &ok, &client_errors, &server_errors, &unauthorized, &invalid, &too_large, &refused, &store_errors;
-  net::metric &active_schedulers, &active_seed_peers, &hosts, &clusters;
+  net::metric &active_schedulers, &active_seed_peers, &hosts, &enrollments_issued, &enrollments_refused, &clusters;
+  std::unique_ptr<certificate_issuer> issuer;
   boost::asio::thread_pool db_thread{1};
   net::http_server http;
 };
@@ -123,6 +167,8 @@ server::server(boost::asio::io_context& io, const config& cfg, std::unique_ptr<s
     : impl_(std::make_unique<impl>(io, cfg, std::move(db), std::move(admin_token))) {}
 
 server::~server() { stop(); }
+
+void server::use_issuer(std::unique_ptr<certificate_issuer> issuer) { impl_->issuer = std::move(issuer); }
 
 result<std::uint16_t> server::start() {
   auto port = impl_->http.listen(impl_->cfg.listen, impl_->cfg.port);

@@ -14,6 +14,8 @@
 
 namespace df::manager {
 
+class certificate_issuer;
+
 /// Owns the HTTP server, the metrics and the store's thread; created by main, runs on its
 /// io_context (the I/O thread), while every store call runs on the database thread.
 class server {
@@ -21,6 +23,9 @@ class server {
   /// `admin_token` guards /api/v1; it is never logged.
   server(boost::asio::io_context& io, const config& cfg, std::unique_ptr<store> db, std::string admin_token);
   ~server();
+  /// Answers POST /api/v1/certificates (enrollment with a bootstrap token instead of the admin
+  /// token) with certificates this issuer signs (before start()).
+  void use_issuer(std::unique_ptr<certificate_issuer> issuer);
   /// Listens; returns the bound port (useful with port 0).
   result<std::uint16_t> start();
   /// Stops accepting and waits for the database thread to finish what it runs.

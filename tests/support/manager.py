@@ -52,9 +52,9 @@ class Manager:
             return False
 
 
-def write_config(path, data_dir, postgres=None, keepalive="5s", token=TOKEN):
+def write_config(path, data_dir, postgres=None, keepalive="5s", token=TOKEN, extra=""):
     """A dfmanager.yaml: SQLite in `data_dir`, or the PostgreSQL whose (host, port, user, dbname)
-    is `postgres`."""
+    is `postgres`; `extra` is appended (more sections)."""
     lines = ["data_dir: %s" % json.dumps(data_dir),
              "keepalive:", "  interval: %s" % keepalive,
              "auth:", "  admin_token: %s" % json.dumps(token)]
@@ -63,7 +63,7 @@ def write_config(path, data_dir, postgres=None, keepalive="5s", token=TOKEN):
         lines += ["database:", "  type: postgres", "  postgres:", "    host: %s" % host, "    port: %d" % port,
                   "    user: %s" % user, "    dbname: %s" % dbname, "    sslmode: disable"]
     with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(lines) + "\n" + extra)
     return path
 
 

@@ -40,5 +40,33 @@ TEST(manager_config, secrets_never_print_but_reach_libpq_quoted) {
   EXPECT_NE(c.postgres_conninfo().find(R"(password='p\'w\\d')"), std::string::npos) << c.postgres_conninfo();
 }
 
+TEST(manager_config, enrollment_tokens_grant_roles_and_never_print) {
+  const auto c = config::parse(R"(
+enrollment:
+  ca_cert: /pki/ca.pem
+  ca_key: /pki/ca-key.pem
+  validity: 48h
+  tokens:
+    - {token: peer-bootstrap-0123456789, role: peer}
+    - {token: seed-bootstrap-0123456789, role: seed-peer}
+)");
+  EXPECT_NO_THROW(c.validate());
+  EXPECT_EQ(c.enrollment.ca_cert, "/pki/ca.pem");
+  EXPECT_EQ(c.enrollment.ca_key, "/pki/ca-key.pem");
+  EXPECT_EQ(c.enrollment.validity, std::chrono::hours(48));
+  ASSERT_EQ(c.enrollment.tokens.size(), 2u);
+  EXPECT_EQ(c.enrollment.tokens[1], (std::pair<std::string, std::string>{"seed-bootstrap-0123456789", "seed-peer"}));
+  const auto printed = c.to_yaml();
+  EXPECT_EQ(printed.find("bootstrap-0123456789"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("role: seed-peer"), std::string::npos) << printed;
+  const auto bad = [](const char* yaml) { return config::parse(yaml).validate(); };
+  EXPECT_THROW(bad("enrollment: {ca_cert: a.pem}"), config_error);  // no key
+  EXPECT_THROW(bad("enrollment: {tokens: [{token: 0123456789abcdefg, role: peer}]}"), config_error);  // no CA
+  EXPECT_THROW(bad("enrollment: {ca_cert: a, ca_key: b, tokens: [{token: short, role: peer}]}"), config_error);
+  EXPECT_THROW(bad("enrollment: {ca_cert: a, ca_key: b, tokens: [{token: 0123456789abcdefg, role: admin}]}"),
+               config_error);
+  EXPECT_THROW(config::parse("enrollment: {tokens: [{token: x, rol: peer}]}"), config_error);
+}
+
 }  // namespace
 }  // namespace df::manager

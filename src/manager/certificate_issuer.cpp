@@ -1,0 +1,151 @@
+#include "manager/certificate_issuer.hpp"
+
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace df::manager {
+
+namespace {
+
+struct bio_free {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct x509_free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct req_free {
+  void operator()(X509_REQ* r) const { X509_REQ_free(r); }
+};
+struct pkey_free {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using bio_ptr = std::unique_ptr<BIO, bio_free>;
+using x509_ptr = std::unique_ptr<X509, x509_free>;
+using req_ptr = std::unique_ptr<X509_REQ, req_free>;
+using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_free>;
+
+bool valid_name(std::string_view name) {
+  return !name.empty() && name.size() <= 253 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+           c == '_';
+  });
+}
+
+bool add_extension(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX v3;
+  X509V3_set_ctx_nodb(&v3);
+  X509V3_set_ctx(&v3, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &v3, nid, value);
+  if (!ext) return false;
+  const bool ok = X509_add_ext(cert, ext, -1) == 1;
+  X509_EXTENSION_free(ext);
+  return ok;
+}
+
+std::string pem_of(X509* cert) {
+  bio_ptr out(BIO_new(BIO_s_mem()));
+  if (!out || PEM_write_bio_X509(out.get(), cert) != 1) return {};
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(out.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+struct certificate_issuer::keys {
+  x509_ptr cert;
+  pkey_ptr key;
+};
+
+certificate_issuer::~certificate_issuer() = default;
+
+result<std::unique_ptr<certificate_issuer>> certificate_issuer::load(const std::string& cert_file,
+                                                                     const std::string& key_file,
+                                                                     std::chrono::seconds validity, std::string& why) {
+  std::unique_ptr<certificate_issuer> out(new certificate_issuer());
+  out->keys_ = std::make_unique<keys>();
+  out->validity_ = validity;
+  if (std::FILE* f = std::fopen(cert_file.c_str(), "r")) {
+    out->keys_->cert.reset(PEM_read_X509(f, nullptr, nullptr, nullptr));
+    std::fclose(f);
+  }
+  if (!out->keys_->cert || X509_check_ca(out->keys_->cert.get()) == 0) {
+    why = "enrollment.ca_cert " + cert_file + " is not a readable PEM CA certificate";
+    return errc::invalid_argument;
+  }
+  if (std::FILE* f = std::fopen(key_file.c_str(), "r")) {
+    out->keys_->key.reset(PEM_read_PrivateKey(f, nullptr, nullptr, nullptr));
+    std::fclose(f);
+  }
+  if (!out->keys_->key || X509_check_private_key(out->keys_->cert.get(), out->keys_->key.get()) != 1) {
+    why = "enrollment.ca_key " + key_file + " is not the (unencrypted PEM) key of " + cert_file;
+    return errc::invalid_argument;
+  }
+  out->ca_pem_ = pem_of(out->keys_->cert.get());
+  return out;
+}
+
+result<std::string> certificate_issuer::issue(std::string_view request_pem, std::string_view role,
+                                              std::string& why) const {
+  bio_ptr in(BIO_new_mem_buf(request_pem.data(), static_cast<int>(request_pem.size())));
+  req_ptr req(in ? PEM_read_bio_X509_REQ(in.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!req) {
+    why = "csr is not a PEM certificate request";
+    return errc::invalid_argument;
+  }
+  pkey_ptr subject_key(X509_REQ_get_pubkey(req.get()));
+  if (!subject_key || X509_REQ_verify(req.get(), subject_key.get()) != 1) {
+    why = "the certificate request's signature does not verify";
+    return errc::invalid_argument;
+  }
+  char cn[256] = {};
+  const int cn_len = X509_NAME_get_text_by_NID(X509_REQ_get_subject_name(req.get()), NID_commonName, cn, sizeof cn);
+  const std::string name = cn_len > 0 ? std::string(cn, static_cast<std::size_t>(cn_len)) : std::string();
+  if (!valid_name(name)) {
+    why = "the certificate request's common name must be the host or instance name (letters, digits, '.', "
+          "'-', '_'; at most 253)";
+    return errc::invalid_argument;
+  }
+
+  X509* ca = keys_->cert.get();
+  x509_ptr cert(X509_new());
+  unsigned char serial[16];
+  RAND_bytes(serial, sizeof serial);
+  serial[0] &= 0x7f;  // positive
+  BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
+  const bool serial_ok = bn && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
+  BN_free(bn);
+  X509_NAME* subject = X509_NAME_new();
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(name.c_str()), -1,
+                             -1, 0);
+  const std::string uri = "URI:spiffe://dragonfly/" + std::string(role) + "/" + name;
+  // Backdated a little for clocks that lag; never valid past the CA.
+  const long lifetime = static_cast<long>(validity_.count());
+  bool ok = serial_ok && X509_set_version(cert.get(), 2) == 1 && X509_set_subject_name(cert.get(), subject) == 1 &&
+            X509_set_issuer_name(cert.get(), X509_get_subject_name(ca)) == 1 &&
+            X509_gmtime_adj(X509_getm_notBefore(cert.get()), -300) && X509_gmtime_adj(X509_getm_notAfter(cert.get()), lifetime) &&
+            X509_set_pubkey(cert.get(), subject_key.get()) == 1;
+  X509_NAME_free(subject);
+  if (ok && ASN1_TIME_compare(X509_get0_notAfter(cert.get()), X509_get0_notAfter(ca)) > 0)
+    ok = X509_set1_notAfter(cert.get(), X509_get0_notAfter(ca)) == 1;
+  ok = ok && add_extension(cert.get(), ca, NID_basic_constraints, "critical,CA:FALSE") &&
+       add_extension(cert.get(), ca, NID_key_usage, "critical,digitalSignature") &&
+       add_extension(cert.get(), ca, NID_ext_key_usage, "serverAuth,clientAuth") &&
+       add_extension(cert.get(), ca, NID_subject_alt_name, uri.c_str()) &&
+       add_extension(cert.get(), ca, NID_authority_key_identifier, "keyid:always");
+  const EVP_MD* md = EVP_PKEY_id(keys_->key.get()) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
+  if (!ok || X509_sign(cert.get(), keys_->key.get(), md) <= 0) {
+    why = "signing the certificate failed";
+    return errc::invalid_argument;
+  }
+  return pem_of(cert.get());
+}
+
+}  // namespace df::manager
