@@ -30,7 +30,7 @@ class EnrollmentTest(unittest.TestCase):
     def setUpClass(cls):
         cls.s = sw.Swarm()
         cls.ca = cls.s.use_certificates("mtls")
-        extra = ("enrollment:\n  ca_cert: %s\n  ca_key: %s\n  validity: 1h\n  tokens:\n"
+        extra = ("enrollment:\n  ca_cert: %s\n  ca_key: %s\n  validity: 3h\n  tokens:\n"
                  "    - {token: %s, role: peer}\n    - {token: %s, role: seed-peer}\n"
                  % (os.path.join(cls.ca, "ca.pem"), os.path.join(cls.ca, "ca-key.pem"), PEER_TOKEN, SEED_TOKEN))
         config = mg.write_config(os.path.join(cls.s.workdir, "m.yaml"), os.path.join(cls.s.workdir, "m"), extra=extra)
@@ -94,6 +94,52 @@ class EnrollmentTest(unittest.TestCase):
         text = subprocess.run(["openssl", "x509", "-noout", "-ext", "subjectAltName"], input=answer["certificate"],
                               capture_output=True, text=True, check=True).stdout
         self.assertIn("URI:spiffe://dragonfly/seed-peer/seed-7", text)
+
+    def dfcert(self, name, token, *extra):
+        env = dict(os.environ, DF_ENROLL_TOKEN=token)
+        return subprocess.run([os.path.join(self.s.bin_dir, "dfcert"), "enroll", "--manager",
+                               "127.0.0.1:%d" % self.m.port, "--name", name,
+                               "--dir", os.path.join(self.s.workdir, "pki")] + list(extra),
+                              capture_output=True, text=True, env=env, timeout=30)
+
+    def test_dfcert_enrolls_writes_the_files_and_renews_only_when_due(self):
+        pki = os.path.join(self.s.workdir, "pki")
+        r = self.dfcert("node-3", PEER_TOKEN)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cert, key = os.path.join(pki, "node-3.pem"), os.path.join(pki, "node-3-key.pem")
+        self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
+        verified = subprocess.run(["openssl", "verify", "-CAfile", os.path.join(pki, "ca.pem"), cert],
+                                  capture_output=True, text=True)
+        self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
+        text = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-ext", "subjectAltName"],
+                              capture_output=True, text=True, check=True).stdout
+        self.assertIn("URI:spiffe://dragonfly/peer/node-3", text)
+        # From a timer: a certificate valid for longer than --renew-before is kept as it is.
+        with open(cert) as f:
+            first = f.read()
+        r = self.dfcert("node-3", PEER_TOKEN, "--renew-before", "0")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(cert) as f:
+            self.assertNotEqual(f.read(), first)  # 0: always renewed
+        with open(cert) as f:
+            second = f.read()
+        r = self.dfcert("node-3", PEER_TOKEN, "--renew-before", "2")  # valid for 3 h (enrollment.validity)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("kept", r.stdout)
+        with open(cert) as f:
+            self.assertEqual(f.read(), second)
+        r = self.dfcert("node-3", PEER_TOKEN, "--renew-before", "4")  # due: renewed
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(cert) as f:
+            self.assertNotEqual(f.read(), second)
+        # A wrong token: a clear error, and nothing replaced.
+        with open(cert) as f:
+            kept = f.read()
+        r = self.dfcert("node-3", "wrong-token-0000000000000", "--renew-before", "0")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("refused the enrollment (401)", r.stderr)
+        with open(cert) as f:
+            self.assertEqual(f.read(), kept)
 
     def test_refusals(self):
         _, csr = self.request("someone")
