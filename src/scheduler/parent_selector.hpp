@@ -25,6 +25,9 @@ struct selection_limits {
   std::size_t candidate_sample = 64;
   // Peers one host may have at once (tasks it takes part in); a registration over it is refused.
   std::size_t max_peers_per_host = 10000;
+  // Tasks one seed host is asked to source at once (asked, or fetching and not done); a new task
+  // goes to another seed while it is at this, or to the least loaded seed when all are.
+  std::uint32_t seed_max_tasks = 32;
 };
 
 /// The ids of up to `limits.candidate_sample` peers of the task picked at random (all of them in a

@@ -53,12 +53,14 @@ inline std::vector<std::string> parents_except(const peer_state& peer, const std
   return out;
 }
 
-/// One resource being distributed. Tracks (1) the request that created it (to trigger a seed),
+/// One resource being distributed. Tracks (1) the request that created it and its requester's idc
+/// (to trigger a seed),
 /// (2) the layout and piece digests reported by its source, (3) its peers, (4) its source and
 /// seed-trigger state, (5) whether the source's pieces are still handed out one peer per piece,
 /// (6) pieces peers hold unchecked against the source's digests, (7) failure.
 struct task_state {
   net::proto::seed_task request;
+  std::string requester_idc;  // idc of the host whose peer registered the task first (seed choice)
   std::int64_t content_length = -1;
   std::string signer;  // the source's certificate its digests are signed with ("" = unsigned)
   std::uint64_t piece_size = 0;

@@ -3,6 +3,7 @@
 #include "core/ids.hpp"
 #include "core/piece_layout.hpp"
 #include "core/url.hpp"
+#include "scheduler/seed_choice.hpp"
 
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
@@ -25,6 +26,8 @@ swarm_stats swarm_stats::create(net::metrics_registry& r) {
       r.gauge("dragonfly_scheduler_tasks", "Tasks known"),
       r.counter("dragonfly_scheduler_peers_registered_total", "Peers registered"),
       r.counter("dragonfly_scheduler_seed_triggers_total", "Seed peers asked to fetch a task"),
+      r.counter("dragonfly_scheduler_seed_triggers_outside_idc_total",
+                "Seed peers asked to fetch a task for a requester in another idc (none in its idc could)"),
       r.counter("dragonfly_scheduler_back_to_source_total", "Peers told to fetch from the origin"),
       r.counter("dragonfly_scheduler_reschedules_total", "Parent sets sent to peers"),
       r.counter("dragonfly_scheduler_parent_failures_total", "Parents reported failing by a child"),
@@ -130,6 +133,7 @@ result<void> swarm::on_register(const std::string& host_id, const proto::registe
   if (t == tasks_.end()) {
     t = tasks_.emplace(m.task_id, task_state{}).first;
     t->second.request = proto::seed_task{m.task_id, m.url, m.headers, m.tag, m.application, m.filters, m.digest};
+    t->second.requester_idc = host.info.idc;
     stats_.tasks.set(tasks_.size());
   }
   task_state& task = t->second;
@@ -173,15 +177,7 @@ void swarm::ensure_source(task_state& task) {
   if (std::any_of(task.peers.begin(), task.peers.end(), [](const auto& p) { return p.second.done; })) return;
   if (!task.seed_pending_host.empty() && hosts_.contains(task.seed_pending_host)) return;
   task.seed_pending_host.clear();
-  for (const auto& [id, h] : hosts_) {
-    if (!h.info.seed || task.seeds_tried.contains(id)) continue;
-    task.seeds_tried.insert(id);
-    task.seed_pending_host = id;
-    stats_.seed_triggers.add();
-    spdlog::info("task {}: asking seed {} to fetch {}", task.request.task_id.substr(0, 12), id, redact_url(task.request.url));
-    out_(id, task.request);
-    return;
-  }
+  if (trigger_seed(task)) return;
   // Just started: daemons are still reconnecting and re-announcing their sources; wait before
   // sending a plain peer to the origin (tick() comes back to it).
   if (now_() - started_ < limits_.source_election_delay) return;
@@ -189,6 +185,37 @@ void swarm::ensure_source(task_state& task) {
   for (auto& [id, p] : task.peers)
     if (!earliest || p.registered_seq < earliest->registered_seq) earliest = &p;
   if (earliest) make_source(task, *earliest, "no seed peer can serve this task");
+}
+
+bool swarm::trigger_seed(task_state& task) {
+  std::vector<seed_candidate> candidates;
+  std::map<std::string, std::uint32_t> load;
+  for (const auto& [id, h] : hosts_) {
+    if (!h.info.seed || task.seeds_tried.contains(id)) continue;
+    if (candidates.empty()) load = seed_load();
+    candidates.push_back({id, h.info.idc, load[id]});
+  }
+  const auto pick = choose_seed(task.request.task_id, task.requester_idc, candidates, limits_.seed_max_tasks);
+  if (!pick) return false;
+  task.seeds_tried.insert(pick->host_id);
+  task.seed_pending_host = pick->host_id;
+  stats_.seed_triggers.add();
+  if (pick->outside_idc) stats_.seed_triggers_outside_idc.add();
+  spdlog::info("task {}: asking seed {} to fetch {}{}", task.request.task_id.substr(0, 12), pick->host_id,
+               redact_url(task.request.url), pick->outside_idc ? " (no seed of idc " + task.requester_idc + " could)" : "");
+  out_(pick->host_id, task.request);
+  return true;
+}
+
+std::map<std::string, std::uint32_t> swarm::seed_load() const {
+  std::map<std::string, std::uint32_t> load;
+  for (const auto& [id, task] : tasks_) {
+    if (!task.seed_pending_host.empty()) ++load[task.seed_pending_host];
+    if (task.source_peer.empty()) continue;
+    const auto source = task.peers.find(task.source_peer);
+    if (source != task.peers.end() && !source->second.done) ++load[source->second.host_id];
+  }
+  return load;
 }
 
 void swarm::make_source(task_state& task, peer_state& peer, const std::string& reason) {

@@ -19,6 +19,7 @@ struct swarm_stats {
   net::metric& tasks;
   net::metric& peers_registered;
   net::metric& seed_triggers;
+  net::metric& seed_triggers_outside_idc;
   net::metric& back_to_source_orders;
   net::metric& reschedules;
   net::metric& parent_failures;
@@ -74,6 +75,12 @@ class swarm {
   result<void> with_own_peer(const std::string& host_id, const Message& m, Fn&& fn);
   /// Makes sure someone reads the task from the origin: a seed host, else one of the peers.
   void ensure_source(task_state& task);
+  /// Asks the seed choose_seed picks among the connected seeds not tried for the task; false when
+  /// there is none left.
+  bool trigger_seed(task_state& task);
+  /// Tasks each seed host is sourcing now: asked and not registered, or its peer is the source
+  /// and not done. O(tasks), called once per seed choice.
+  std::map<std::string, std::uint32_t> seed_load() const;
   void make_source(task_state& task, peer_state& peer, const std::string& reason);
   /// Recomputes a peer's parents; sends `parents` when the set changed.
   void schedule(task_state& task, peer_state& peer, bool force_send = false);

@@ -25,6 +25,7 @@ scheduling:
   source_election_delay: 5000ms
   cross_idc_reveal_delay: 5000ms
   max_peers_per_host: 10000
+  seed_max_tasks: 32
 limits:
   max_connections: 20000
   max_unidentified_per_ip: 32
@@ -56,6 +57,7 @@ scheduling:
   source_election_delay: 2500ms
   cross_idc_reveal_delay: 10s
   max_peers_per_host: 500
+  seed_max_tasks: 7
 limits: {max_connections: 3000, max_unidentified_per_ip: 4}
 security: {seed_peers: [10.0.0.7, "fd00::7"], mode: mtls, ca_file: /pki/ca.pem, cert_file: /pki/s.pem,
            key_file: /pki/s-key.pem, crl_file: /pki/crl.pem}
@@ -71,6 +73,7 @@ log_level: debug
   EXPECT_EQ(c.scheduling.source_election_delay, 2500ms);
   EXPECT_EQ(c.scheduling.cross_idc_reveal_delay, 10s);
   EXPECT_EQ(c.scheduling.max_peers_per_host, 500u);
+  EXPECT_EQ(c.scheduling.seed_max_tasks, 7u);
   EXPECT_EQ(c.limits.max_connections, 3000u);
   EXPECT_EQ(c.limits.max_unidentified_per_ip, 4u);
   EXPECT_EQ(c.security.seed_peers, (std::vector<std::string>{"10.0.0.7", "fd00::7"}));
@@ -95,6 +98,7 @@ TEST(scheduler_config, mistakes_are_errors_that_name_the_key) {
   EXPECT_NE(error_of("scheduling: {max_parents: 0}").find("scheduling.max_parents"), std::string::npos);
   EXPECT_NE(error_of("scheduling: {max_children_per_host: 0}").find("max_children_per_host"), std::string::npos);
   EXPECT_NE(error_of("scheduling: {max_peers_per_host: 0}").find("max_peers_per_host"), std::string::npos);
+  EXPECT_NE(error_of("scheduling: {seed_max_tasks: 0}").find("scheduling.seed_max_tasks"), std::string::npos);
   EXPECT_NE(error_of("limits: {max_connections: 0}").find("limits.max_connections"), std::string::npos);
   EXPECT_NE(error_of("limits: {max_unidentified_per_ip: 0}").find("max_unidentified_per_ip"), std::string::npos);
   EXPECT_NE(error_of("limits: {max_conections: 1}").find("'max_conections'"), std::string::npos);

@@ -9,13 +9,6 @@ namespace {
 
 using namespace testing;
 
-double metric(recorder& r, const std::string& name) {
-  const std::string text = r.metrics.render();
-  const auto at = text.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + name.size() + 2));
-}
-
 TEST(swarm_hostile, a_piece_number_past_any_layout_is_refused_without_growing_memory) {
   recorder r;
   r.seeded_task();
@@ -80,7 +73,7 @@ TEST(swarm_hostile, only_a_seed_may_claim_to_be_a_source) {
   r.host("b");
   // A plain host pre-registers a source for a URL the fleet will ask for later.
   ASSERT_TRUE(r.sw.on_message("rogue", proto::register_peer{tid, "px", test_url, {}, "", "", {}, true, true}));
-  EXPECT_EQ(metric(r, "dragonfly_scheduler_claims_ignored_total"), 1);
+  EXPECT_EQ(r.metric("dragonfly_scheduler_claims_ignored_total"), 1);
   EXPECT_FALSE(r.sw.tasks().at(tid).peers.at("px").is_source);
   // Its layout and digests are not taken either.
   r.sw.on_message("rogue", proto::task_meta{tid, "px", 4 * ps, ps});

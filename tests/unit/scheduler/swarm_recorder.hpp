@@ -73,6 +73,13 @@ struct recorder {
     reg("seed", "ps");
     sw.on_message("seed", proto::task_meta{tid, "ps", 5 * ps / 2, ps});
   }
+  // A metric's value from the rendered /metrics text; -1 when it is not there.
+  double metric(const std::string& name) {
+    const std::string text = metrics.render();
+    const auto at = text.find("\n" + name + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(text.substr(at + name.size() + 2));
+  }
   template <class T>
   std::vector<T> to(const std::string& host) {
     std::vector<T> out;
