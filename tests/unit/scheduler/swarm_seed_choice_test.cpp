@@ -45,6 +45,20 @@ TEST(swarm_seed_choice, the_seed_of_the_requesters_idc_sources_the_task) {
   EXPECT_EQ(r.metric(outside_idc), 0);
 }
 
+TEST(swarm_seed_choice, the_requester_is_the_peer_that_registered_the_task_first) {
+  recorder r;
+  r.host("seed-a", true, "a");
+  r.host("seed-b", true, "b");
+  r.host("x", false, "b");
+  r.host("y", false, "a");
+  r.reg("x", "px");
+  r.reg("y", "py");  // joins the task: no second seed, and the task stays b's
+  EXPECT_EQ(asked(r, tid), std::set<std::string>{"seed-b"});
+  r.sw.on_host_gone("seed-b");  // b has no seed left: a's serves, outside the requester's idc
+  EXPECT_EQ(asked(r, tid), (std::set<std::string>{"seed-a", "seed-b"}));
+  EXPECT_EQ(r.metric(outside_idc), 1);
+}
+
 TEST(swarm_seed_choice, a_requester_in_an_idc_without_seeds_gets_another_and_it_is_counted) {
   recorder r;
   r.host("seed-a", true, "a");
