@@ -15,7 +15,7 @@ config from_yaml(const YAML::Node& root) {
   check_keys(root["metrics"], "metrics", {"listen", "port"});
   check_keys(root["scheduling"], "scheduling", {"max_parents", "max_children_per_host", "source_election_delay",
                                                   "cross_idc_reveal_delay", "max_peers_per_host",
-                                                  "seed_max_tasks"});
+                                                  "seed_max_tasks", "quarantine_reports"});
   check_keys(root["limits"], "limits", {"max_connections", "max_unidentified_per_ip"});
   check_keys(root["security"], "security", {"seed_peers", "mode", "ca_file", "cert_file", "key_file", "crl_file"});
   read_value(root["server"], "listen", c.listen);
@@ -29,6 +29,7 @@ config from_yaml(const YAML::Node& root) {
   read_duration(root["scheduling"], "cross_idc_reveal_delay", c.scheduling.cross_idc_reveal_delay);
   read_value(root["scheduling"], "max_peers_per_host", c.scheduling.max_peers_per_host);
   read_value(root["scheduling"], "seed_max_tasks", c.scheduling.seed_max_tasks);
+  read_value(root["scheduling"], "quarantine_reports", c.scheduling.quarantine_reports);
   read_value(root["limits"], "max_connections", c.limits.max_connections);
   read_value(root["limits"], "max_unidentified_per_ip", c.limits.max_unidentified_per_ip);
   read_value(root["security"], "seed_peers", c.security.seed_peers);
@@ -50,6 +51,8 @@ void config::validate() const {
   if (scheduling.max_children_per_host == 0) throw config_error("scheduling.max_children_per_host must be at least 1");
   if (scheduling.max_peers_per_host == 0) throw config_error("scheduling.max_peers_per_host must be at least 1");
   if (scheduling.seed_max_tasks == 0) throw config_error("scheduling.seed_max_tasks must be at least 1");
+  if (scheduling.quarantine_reports < 2)
+    throw config_error("scheduling.quarantine_reports must be at least 2 (one host alone must not quarantine a peer)");
   if (limits.max_connections == 0) throw config_error("limits.max_connections must be at least 1");
   if (limits.max_unidentified_per_ip == 0) throw config_error("limits.max_unidentified_per_ip must be at least 1");
   if (keepalive_timeout < std::chrono::seconds(1)) throw config_error("keepalive_timeout must be at least 1s");
@@ -73,7 +76,8 @@ std::string config::to_yaml() const {
   out << YAML::Key << "source_election_delay" << YAML::Value << ms(scheduling.source_election_delay);
   out << YAML::Key << "cross_idc_reveal_delay" << YAML::Value << ms(scheduling.cross_idc_reveal_delay);
   out << YAML::Key << "max_peers_per_host" << YAML::Value << scheduling.max_peers_per_host;
-  out << YAML::Key << "seed_max_tasks" << YAML::Value << scheduling.seed_max_tasks << YAML::EndMap;
+  out << YAML::Key << "seed_max_tasks" << YAML::Value << scheduling.seed_max_tasks;
+  out << YAML::Key << "quarantine_reports" << YAML::Value << scheduling.quarantine_reports << YAML::EndMap;
   out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "max_connections" << YAML::Value << limits.max_connections;
   out << YAML::Key << "max_unidentified_per_ip" << YAML::Value << limits.max_unidentified_per_ip << YAML::EndMap;

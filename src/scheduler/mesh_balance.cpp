@@ -30,6 +30,7 @@ const peer_state* swarm::foreign_parent(task_state& task, const peer_state& chil
 }
 
 void swarm::offer_as_parent(task_state& task, peer_state& peer) {
+  if (peer.quarantined) return;
   const auto host = hosts_.find(peer.host_id);
   if (host == hosts_.end()) return;
   const std::string& idc = idc_of(peer);

@@ -59,7 +59,8 @@ std::vector<std::string> select_parents(const task_state& task, const std::strin
   };
   std::vector<candidate> candidates;
   const auto consider = [&](const peer_state& c) {
-    if (c.peer_id == peer_id || c.host_id == self.host_id || self.blocked_parents.contains(c.peer_id)) return;
+    if (c.peer_id == peer_id || c.host_id == self.host_id || c.quarantined || self.blocked_parents.contains(c.peer_id))
+      return;
     const auto host = hosts.find(c.host_id);
     if (host == hosts.end()) return;
     const bool current = self.parents.contains(c.peer_id);

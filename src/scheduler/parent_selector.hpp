@@ -28,6 +28,9 @@ struct selection_limits {
   // Tasks one seed host is asked to source at once (asked, or fetching and not done); a new task
   // goes to another seed while it is at this, or to the least loaded seed when all are.
   std::uint32_t seed_max_tasks = 32;
+  // Children on this many different hosts reporting one holder failing (a bad piece, a broken
+  // connection) quarantine it: it is no parent to anyone in that task any more.
+  std::uint32_t quarantine_reports = 3;
 };
 
 /// The ids of up to `limits.candidate_sample` peers of the task picked at random (all of them in a

@@ -37,6 +37,8 @@ struct peer_state {
   std::set<std::string> parents;
   std::set<std::string> children;
   std::set<std::string> blocked_parents;
+  std::set<std::string> reported_by;  // hosts of children that reported this peer failing as their parent
+  bool quarantined = false;           // reported by limits.quarantine_reports hosts: no one's parent
   std::vector<bool> told_by_source;          // source pieces this peer knows it may fetch from the source
   std::set<std::uint32_t> source_assigned;   // told, not yet fetched: this peer's share of new pieces
   std::size_t digests_sent = 0;              // task digests already sent in a `parents` message

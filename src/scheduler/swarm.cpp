@@ -32,6 +32,8 @@ swarm_stats swarm_stats::create(net::metrics_registry& r) {
       r.counter("dragonfly_scheduler_reschedules_total", "Parent sets sent to peers"),
       r.counter("dragonfly_scheduler_parent_failures_total", "Parents reported failing by a child"),
       r.counter("dragonfly_scheduler_tasks_failed_total", "Tasks failed at their source"),
+      r.counter("dragonfly_scheduler_quarantined_total",
+                "Peers no longer offered as parents: children on scheduling.quarantine_reports hosts reported them"),
       r.counter("dragonfly_scheduler_claims_ignored_total",
                 "Source or complete claims from hosts that are not seed peers, registered as plain peers"),
   };
@@ -314,6 +316,11 @@ result<void> swarm::on_parent_failed(const std::string& host_id, const proto::pa
     child.blocked_parents.insert(m.parent_peer_id);
     set_parents(task, child, parents_except(child, m.parent_peer_id));
     schedule(task, child, true);
+    auto& parent = task.peers.at(m.parent_peer_id);
+    // One host's reports count once: a rogue cannot quarantine an honest holder alone.
+    if (!parent.is_source && !parent.quarantined && parent.reported_by.insert(host_id).second &&
+        parent.reported_by.size() >= limits_.quarantine_reports)
+      quarantine(task, parent);
     if (child.parents.empty() && !child.blocked_parents.empty()) {
       // Nobody left: forgive earlier failures (they may have been transient) rather than stall.
       child.blocked_parents.clear();
@@ -321,6 +328,20 @@ result<void> swarm::on_parent_failed(const std::string& host_id, const proto::pa
     }
     return {};
   });
+}
+
+void swarm::quarantine(task_state& task, peer_state& holder) {
+  holder.quarantined = true;
+  stats_.quarantined.add();
+  spdlog::warn("task {}: peer {} on host {} reported failing by {} hosts; quarantined (no one's parent now)",
+               task.request.task_id.substr(0, 12), holder.peer_id, holder.host_id, holder.reported_by.size());
+  std::vector<std::string> children(holder.children.begin(), holder.children.end());
+  for (const auto& id : children) {
+    auto it = task.peers.find(id);
+    if (it == task.peers.end()) continue;
+    set_parents(task, it->second, parents_except(it->second, holder.peer_id));
+    schedule(task, it->second, true);
+  }
 }
 
 result<void> swarm::on_leave(const std::string& host_id, const proto::leave_peer& m) {

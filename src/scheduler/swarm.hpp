@@ -24,6 +24,7 @@ struct swarm_stats {
   net::metric& reschedules;
   net::metric& parent_failures;
   net::metric& tasks_failed;
+  net::metric& quarantined;
   net::metric& claims_ignored;
   static swarm_stats create(net::metrics_registry& r);
 };
@@ -119,6 +120,8 @@ class swarm {
   /// The source holds everything: peers of its idc may now fetch any piece from it (and, with
   /// `cross_idc`, every peer).
   void reveal_source(task_state& task, bool cross_idc);
+  /// Takes `holder` out of every parent set of the task and out of every later choice.
+  void quarantine(task_state& task, peer_state& holder);
   /// Whether `child` may see every piece of the source (not only the ones it was told of).
   bool sees_all_of_source(const task_state& task, const peer_state& child) const;
   /// The idc label of the host a peer lives on ("" when unknown).

@@ -26,6 +26,7 @@ scheduling:
   cross_idc_reveal_delay: 5000ms
   max_peers_per_host: 10000
   seed_max_tasks: 32
+  quarantine_reports: 3
 limits:
   max_connections: 20000
   max_unidentified_per_ip: 32
@@ -58,6 +59,7 @@ scheduling:
   cross_idc_reveal_delay: 10s
   max_peers_per_host: 500
   seed_max_tasks: 7
+  quarantine_reports: 5
 limits: {max_connections: 3000, max_unidentified_per_ip: 4}
 security: {seed_peers: [10.0.0.7, "fd00::7"], mode: mtls, ca_file: /pki/ca.pem, cert_file: /pki/s.pem,
            key_file: /pki/s-key.pem, crl_file: /pki/crl.pem}
@@ -74,6 +76,7 @@ log_level: debug
   EXPECT_EQ(c.scheduling.cross_idc_reveal_delay, 10s);
   EXPECT_EQ(c.scheduling.max_peers_per_host, 500u);
   EXPECT_EQ(c.scheduling.seed_max_tasks, 7u);
+  EXPECT_EQ(c.scheduling.quarantine_reports, 5u);
   EXPECT_EQ(c.limits.max_connections, 3000u);
   EXPECT_EQ(c.limits.max_unidentified_per_ip, 4u);
   EXPECT_EQ(c.security.seed_peers, (std::vector<std::string>{"10.0.0.7", "fd00::7"}));
@@ -99,6 +102,7 @@ TEST(scheduler_config, mistakes_are_errors_that_name_the_key) {
   EXPECT_NE(error_of("scheduling: {max_children_per_host: 0}").find("max_children_per_host"), std::string::npos);
   EXPECT_NE(error_of("scheduling: {max_peers_per_host: 0}").find("max_peers_per_host"), std::string::npos);
   EXPECT_NE(error_of("scheduling: {seed_max_tasks: 0}").find("scheduling.seed_max_tasks"), std::string::npos);
+  EXPECT_NE(error_of("scheduling: {quarantine_reports: 1}").find("quarantine_reports"), std::string::npos);
   EXPECT_NE(error_of("limits: {max_connections: 0}").find("limits.max_connections"), std::string::npos);
   EXPECT_NE(error_of("limits: {max_unidentified_per_ip: 0}").find("max_unidentified_per_ip"), std::string::npos);
   EXPECT_NE(error_of("limits: {max_conections: 1}").find("'max_conections'"), std::string::npos);

@@ -170,6 +170,47 @@ TEST(swarm, failing_parent_is_replaced_and_not_chosen_again) {
   EXPECT_EQ(r.sw.tasks().at(tid).peers.at("pb").parents, (std::set<std::string>{"ps"}));
 }
 
+TEST(swarm, a_holder_reported_by_enough_hosts_is_quarantined_for_everyone) {
+  recorder r;  // quarantine_reports: 3
+  r.seeded_task();
+  r.sw.on_message("a", proto::piece_done{tid, "pa", 0, ""});
+  for (const auto* h : {"b", "c", "d", "e"}) {
+    r.host(h);
+    r.reg(h, std::string("p") + h);
+  }
+  const auto& task = r.sw.tasks().at(tid);
+  const auto has_pa = [&](const char* peer) { return task.peers.at(peer).parents.contains("pa"); };
+  ASSERT_TRUE(has_pa("pe"));  // a holds a piece: everyone's candidate
+  // One host reporting again and again counts once.
+  for (int i = 0; i < 3; ++i) r.sw.on_message("b", proto::parent_failed{tid, "pb", "pa", "piece 0 failed verification"});
+  EXPECT_FALSE(task.peers.at("pa").quarantined);
+  EXPECT_TRUE(has_pa("pe"));
+  r.sw.on_message("c", proto::parent_failed{tid, "pc", "pa", "piece 0 failed verification"});
+  EXPECT_FALSE(task.peers.at("pa").quarantined);
+  r.sw.on_message("d", proto::parent_failed{tid, "pd", "pa", "piece 0 failed verification"});
+  // The third host: a is nobody's parent any more, including e, which never reported it.
+  EXPECT_TRUE(task.peers.at("pa").quarantined);
+  EXPECT_FALSE(has_pa("pe"));
+  EXPECT_EQ(r.metric("dragonfly_scheduler_quarantined_total"), 1);
+  EXPECT_NE(r.to<proto::parents>("e").back().parents.size(), 0u);  // e still has the source
+  for (const auto& p : r.to<proto::parents>("e").back().parents) EXPECT_NE(p.peer_id, "pa");
+  // Nor is a offered to a peer that joins later.
+  r.host("f");
+  r.reg("f", "pf");
+  EXPECT_FALSE(has_pa("pf"));
+}
+
+TEST(swarm, the_source_is_never_quarantined) {
+  recorder r;
+  r.seeded_task();
+  for (const auto* h : {"c", "d", "e"}) {
+    r.host(h);
+    r.reg(h, std::string("p") + h);
+    r.sw.on_message(h, proto::parent_failed{tid, std::string("p") + h, "ps", "connection refused"});
+  }
+  EXPECT_FALSE(r.sw.tasks().at(tid).peers.at("ps").quarantined);
+}
+
 TEST(swarm, host_leaving_drops_its_peers_and_reschedules_children) {
   recorder r;
   r.seeded_task();
