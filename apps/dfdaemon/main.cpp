@@ -23,8 +23,8 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", data_dir, "where tasks are stored");
   std::vector<std::string> schedulers;
   app.add_option("--scheduler", schedulers,
-                 "scheduler address host:port (repeatable: the first reachable is used, the others on failure; "
-                 "overrides scheduler.addresses)");
+                 "scheduler address host:port (repeatable: tasks are spread over all by consistent hashing, "
+                 "a lost one's tasks move to the next; overrides scheduler.addresses)");
   app.add_option("--upload-port", port, "port other peers fetch pieces from (default 65002; 0 = any)")
       ->check(CLI::Range(0, 65535));
   app.add_option("--socket", socket, "unix socket for dfget");

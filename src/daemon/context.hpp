@@ -20,7 +20,7 @@ class statement_signer;
 
 namespace df::daemon {
 
-class scheduler_client;
+class scheduler_router;
 class piece_client;
 class origin_policy;
 
@@ -31,7 +31,7 @@ struct daemon_context {
   const config& cfg;
   storage::task_store& store;
   daemon_stats& stats;
-  scheduler_client& scheduler;
+  scheduler_router& scheduler;  // routes each task's messages to its scheduler
   piece_client& pieces;
   net::token_bucket& download_limit;
   net::token_bucket& upload_limit;

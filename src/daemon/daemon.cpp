@@ -7,7 +7,7 @@
 #include "daemon/local_api.hpp"
 #include "daemon/piece_client.hpp"
 #include "daemon/proxy_server.hpp"
-#include "daemon/scheduler_client.hpp"
+#include "daemon/scheduler_router.hpp"
 #include "daemon/task_manager.hpp"
 #include "daemon/upload_server.hpp"
 #include "net/digest_signature.hpp"
@@ -81,7 +81,7 @@ struct daemon::impl {
   net::token_bucket upload_limit;
   piece_client pieces;
   std::optional<storage::task_store> store;
-  std::shared_ptr<scheduler_client> scheduler;
+  std::unique_ptr<scheduler_router> scheduler;
   std::shared_ptr<net::tls_identity> tls;
   std::unique_ptr<net::statement_signer> signer;  // signs the digests this host computes as a source
   origin_policy origins;
@@ -120,8 +120,9 @@ result<void> daemon::start() {
   // The upload port is part of the host's identity, so it is bound before the scheduler hears of us.
   net::proto::host_info host{"", i.cfg.host.hostname, i.cfg.host.ip, 0, i.cfg.host.idc, i.cfg.host.location,
                              i.cfg.seed_peer, i.cfg.upload.rate_limit};
-  i.scheduler = std::make_shared<scheduler_client>(i.io.get_executor(), i.cfg.scheduler.addresses, host,
-                                                   i.cfg.scheduler.keepalive_interval);
+  i.scheduler = std::make_unique<scheduler_router>(i.io.get_executor(), i.cfg.scheduler.addresses, host,
+                                                   i.cfg.scheduler.keepalive_interval, i.stats.schedulers_connected,
+                                                   i.stats.scheduler_tasks_moved);
   i.scheduler->set_tls(i.tls);
   i.ctx.emplace(daemon_context{i.io.get_executor(), i.pool, i.cfg, *i.store, i.stats, *i.scheduler, i.pieces,
                                i.download_limit, i.upload_limit, i.origins});
@@ -139,7 +140,7 @@ result<void> daemon::start() {
   host.host_id = make_host_id(i.cfg.host.hostname, *port);
   i.scheduler->set_host(host);
   i.scheduler->on_message([&i](const net::proto::message& m) { i.tasks->on_scheduler_message(m); });
-  i.scheduler->on_state([&i](bool connected) { i.tasks->on_scheduler_state(connected); });
+  i.scheduler->on_change([&i] { i.tasks->on_schedulers_changed(); });
 
   i.api.emplace(*i.ctx, *i.tasks);
   if (auto r = i.api->listen(i.cfg.local_api.socket); !r) {

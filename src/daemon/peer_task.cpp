@@ -9,7 +9,7 @@
 #include "daemon/context.hpp"
 #include "daemon/origin_source.hpp"
 #include "daemon/piece_client.hpp"
-#include "daemon/scheduler_client.hpp"
+#include "daemon/scheduler_router.hpp"
 #include "net/token_bucket.hpp"
 #include "storage/task_file.hpp"
 #include "storage/task_store.hpp"
@@ -65,7 +65,7 @@ awaitable<void> peer_task::run() {
     co_return;
   }
   const bool may_go_to_origin = seed_role_ || !(request_.disable_back_to_source || ctx_.cfg.download.disable_back_to_source);
-  const bool connected = co_await ctx_.scheduler.wait_connected(ctx_.cfg.scheduler.connect_timeout);
+  const bool connected = co_await ctx_.scheduler.wait_connected(task_id_, ctx_.cfg.scheduler.connect_timeout);
   if (!connected) {
     const std::string where = fmt::format("{}", fmt::join(ctx_.cfg.scheduler.addresses, ", "));
     if (!may_go_to_origin) {
@@ -112,7 +112,7 @@ awaitable<void> peer_task::run_p2p() {
     if (unsaved_pieces_ > 0 && std::chrono::steady_clock::now() - last_save_ >= save_at_least_every) save_metadata();
 
     // Without a scheduler nothing new will come: once idle, fetch from the origin (when allowed).
-    if (ctx_.scheduler.connected() || phase_ != phase::running) {
+    if (ctx_.scheduler.connected(task_id_) || phase_ != phase::running) {
       disconnected_since.reset();
       continue;
     }

@@ -73,7 +73,7 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   void start();
   /// A scheduler message addressed to this peer.
   void handle(const net::proto::message& m);
-  /// The scheduler connection came or went.
+  /// The task's scheduler changed: connected, lost, or another one on the ring took it over.
   void on_scheduler_state(bool connected);
 
   const std::string& task_id() const { return task_id_; }

@@ -112,7 +112,10 @@ awaitable<void> scheduler_client::run() {
     const std::string address = addresses_[next++ % addresses_.size()];
     const bool ok = co_await connect_once(address);
     if (!ok) {
-      if (!warned) spdlog::warn("scheduler {} unreachable; retrying in the background", address);
+      if (!warned) {
+        spdlog::warn("scheduler {} unreachable; retrying in the background", address);
+        if (on_state_) on_state_(false);  // tried and failed: tasks need not wait for it
+      }
       warned = true;
       backoff.expires_after(std::chrono::seconds(1));
       co_await backoff.async_wait(use_nothrow);

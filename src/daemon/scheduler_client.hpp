@@ -23,6 +23,8 @@ namespace df::daemon {
 class scheduler_client : public std::enable_shared_from_this<scheduler_client> {
  public:
   using message_handler = std::function<void(const net::proto::message&)>;
+  /// Called with true on each connection, false on its loss and on the first failed attempt of
+  /// an outage (so a caller learns that a scheduler it never reached is down).
   using state_handler = std::function<void(bool connected)>;
 
   scheduler_client(net::asio::any_io_executor ex, std::vector<std::string> addresses, net::proto::host_info host,

@@ -63,6 +63,9 @@ daemon_stats daemon_stats::create(net::metrics_registry& r) {
       r.counter("dragonfly_dfdaemon_proxy_certs_minted_total", "Leaf certificates minted by the HTTPS proxy's CA"),
       r.counter("dragonfly_dfdaemon_proxy_auth_failures_total",
                 "Proxy requests and CONNECTs refused with 407 (missing or wrong Proxy-Authorization)"),
+      r.gauge("dragonfly_dfdaemon_schedulers_connected", "Schedulers this daemon is connected to now"),
+      r.counter("dragonfly_dfdaemon_scheduler_tasks_moved_total",
+                "Tasks re-announced to another scheduler because theirs was lost or came back (consistent hashing)"),
   };
 }
 

@@ -49,6 +49,8 @@ struct daemon_stats {
   net::metric& connect_bad_request;   // hijacked connections closed for a malformed request inside
   net::metric& proxy_certs_minted;    // leaf certificates minted by the HTTPS proxy's CA
   net::metric& proxy_auth_failures;   // proxy requests and CONNECTs without the right Proxy-Authorization
+  net::metric& schedulers_connected;  // gauge: schedulers this daemon is connected to now
+  net::metric& scheduler_tasks_moved; // tasks whose messages moved from one live scheduler to another
 
   static daemon_stats create(net::metrics_registry& r);
 };

@@ -1,6 +1,6 @@
 // The cache's garbage collection: part of task_manager, in its own file.
 #include "daemon/context.hpp"
-#include "daemon/scheduler_client.hpp"
+#include "daemon/scheduler_router.hpp"
 #include "daemon/task_manager.hpp"
 #include "storage/task_store.hpp"
 
@@ -88,6 +88,7 @@ void task_manager::evict(const std::string& task_id, const char* why, net::metri
                it->second->meta().content_length.value_or(0), why);
   ctx_.scheduler.send(net::proto::leave_peer{task_id, it->second->peer_id()});
   tasks_.erase(it);
+  ctx_.scheduler.forget(task_id);
   ctx_.store.remove(task_id);
   counter.add();
 }

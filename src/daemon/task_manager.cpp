@@ -2,6 +2,7 @@
 
 #include "core/url.hpp"
 #include "daemon/context.hpp"
+#include "daemon/scheduler_router.hpp"
 #include "storage/task_store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -95,14 +96,25 @@ void task_manager::on_scheduler_message(const proto::message& m) {
       m);
 }
 
-void task_manager::on_scheduler_state(bool connected) {
-  for (const auto& [id, task] : tasks_) task->on_scheduler_state(connected);
+void task_manager::on_schedulers_changed() {
+  // A task whose scheduler changed announces what it holds there (the new one knows nothing of
+  // it), or learns it has none for now. One line for all of them, not one per task.
+  std::size_t moved = 0, lost = 0;
+  for (const auto& [id, task] : tasks_) {
+    if (!ctx_.scheduler.reassign(id)) continue;
+    const bool connected = ctx_.scheduler.connected(id);
+    ++(connected ? moved : lost);
+    task->on_scheduler_state(connected);
+  }
+  if (moved + lost && ctx_.cfg.scheduler.addresses.size() > 1)
+    spdlog::info("schedulers changed: {} tasks announced to their scheduler now, {} without a scheduler", moved, lost);
 }
 
 void task_manager::finished(const std::string& task_id, bool ok) {
   const auto pending = pending_seed_.extract(task_id);
   if (ok) return;
   tasks_.erase(task_id);      // the next request starts afresh; readers keep their reference
+  ctx_.scheduler.forget(task_id);
   ctx_.store.remove(task_id);  // never keep unverified or partial data
   if (pending) {
     if (auto fresh = acquire(task_id, pending.mapped(), true); !fresh)

@@ -29,7 +29,8 @@ class task_manager {
   /// it leaves the swarm and the next request fetches it afresh. True when it was dropped.
   bool drop_if_modified(const std::string& task_id);
   void on_scheduler_message(const net::proto::message& m);
-  void on_scheduler_state(bool connected);
+  /// A scheduler connected or went away: every task whose scheduler changed re-announces itself.
+  void on_schedulers_changed();
   std::size_t size() const { return tasks_.size(); }
 
   /// Starts the cache GC (task_gc.cpp): every gc.interval, collect_garbage().

@@ -61,13 +61,16 @@ class SchedulerMembership(unittest.TestCase):
         first, _, first_metrics = configured.start_scheduler(self.s, "dfscheduler-1")
         _, second_port, second_metrics = configured.start_scheduler(self.s, "dfscheduler-2", adopt=False)
         second = ["--scheduler", "127.0.0.1:%d" % second_port]  # after the swarm's (the first)
-        self.daemon("seed", *second, seed=True)
+        seed = self.daemon("seed", *second, seed=True)
         a = self.daemon("a", *second)
         self.s.wait_hosts(2)
-        self.assertEqual(configured.metrics(second_metrics).get("dragonfly_scheduler_hosts"), 0)
-        first.stop(signal.SIGKILL)
+        # Daemons keep a connection to every listed scheduler (tasks are spread by consistent hashing).
         sw.wait_until(lambda: configured.metrics(second_metrics).get("dragonfly_scheduler_hosts") == 2, 15,
-                      "both daemons to move to the second scheduler")
+                      "both daemons to join the second scheduler too")
+        first.stop(signal.SIGKILL)
+        for d in (seed, a):
+            sw.wait_until(lambda: d.metrics().get("dragonfly_dfdaemon_schedulers_connected") == 1, 15,
+                          "%s to notice the lost scheduler" % d.name)
         self.download(a)
         got = a.received()
         self.assertGreater(got["seed"], 0, got)  # through the swarm, scheduled by the second

@@ -1,0 +1,138 @@
+#include "daemon/scheduler_router.hpp"
+
+#include "daemon/scheduler_client.hpp"
+#include "net/metrics.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace df::daemon {
+
+namespace proto = net::proto;
+
+namespace {
+
+/// The task a message is about, or nullptr (hello, keepalive).
+const std::string* task_of(const proto::message& m) {
+  return std::visit(
+      [](const auto& v) -> const std::string* {
+        if constexpr (requires { v.task_id; }) return &v.task_id;
+        else return nullptr;
+      },
+      m);
+}
+
+}  // namespace
+
+scheduler_router::scheduler_router(net::asio::any_io_executor ex, const std::vector<std::string>& addresses,
+                                   proto::host_info host, std::chrono::milliseconds keepalive_interval,
+                                   net::metric& connected, net::metric& moved)
+    : ring_(addresses), state_changed_(ex), connected_gauge_(connected), moved_(moved) {
+  for (std::size_t i = 0; i < ring_.members().size(); ++i) {
+    auto client = std::make_shared<scheduler_client>(ex, std::vector<std::string>{ring_.members()[i]}, host,
+                                                     keepalive_interval);
+    client->on_message([this, i](const proto::message& m) { message_from(i, m); });
+    client->on_state([this, i](bool up) { state_changed(i, up); });
+    clients_.push_back(std::move(client));
+  }
+  links_.assign(clients_.size(), link::untried);
+}
+
+scheduler_router::~scheduler_router() { stop(); }
+
+void scheduler_router::set_host(const proto::host_info& host) {
+  for (auto& c : clients_) c->set_host(host);
+}
+
+void scheduler_router::set_tls(const std::shared_ptr<net::tls_identity>& tls) {
+  for (auto& c : clients_) c->set_tls(tls);
+}
+
+void scheduler_router::start() {
+  for (auto& c : clients_) c->start();
+}
+
+void scheduler_router::stop() {
+  for (auto& c : clients_) {
+    c->on_message(nullptr);  // the clients' loops may outlive this object by a turn
+    c->on_state(nullptr);
+    c->stop();
+  }
+  state_changed_.notify_all();
+}
+
+std::size_t scheduler_router::connected_count() const {
+  return static_cast<std::size_t>(std::count(links_.begin(), links_.end(), link::up));
+}
+
+std::optional<std::size_t> scheduler_router::owner(const std::string& task_id) const {
+  if (clients_.empty()) return std::nullopt;
+  if (clients_.size() == 1) {  // the common case: no hashing
+    if (links_[0] == link::up) return 0;
+    return std::nullopt;
+  }
+  for (const std::size_t m : ring_.preference(task_id)) {
+    if (links_[m] == link::up) return m;
+    if (links_[m] == link::untried) return std::nullopt;  // it may come up: do not split the swarm
+  }
+  return std::nullopt;
+}
+
+net::awaitable<bool> scheduler_router::wait_connected(const std::string& task_id, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!connected(task_id)) {
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) break;
+    co_await state_changed_.wait_for(left);
+  }
+  co_return connected(task_id);
+}
+
+bool scheduler_router::send(const proto::message& m) {
+  const std::string* task = task_of(m);
+  if (!task) return false;
+  const auto to = owner(*task);
+  if (!to || !clients_[*to]->send(m)) return false;
+  placed_[*task] = to;
+  return true;
+}
+
+bool scheduler_router::reassign(const std::string& task_id) {
+  const auto now = owner(task_id);
+  auto [it, fresh] = placed_.try_emplace(task_id, std::nullopt);
+  const auto was = it->second;
+  if (!fresh && was == now) return false;
+  it->second = now;
+  if (was && now) moved_.add();
+  return fresh ? now.has_value() : true;
+}
+
+void scheduler_router::state_changed(std::size_t member, bool up) {
+  const link next = up ? link::up : link::down;
+  if (links_[member] == next) return;
+  const bool was_untried = links_[member] == link::untried;
+  links_[member] = next;
+  connected_gauge_.set(connected_count());
+  if (clients_.size() > 1 && !(was_untried && !up))  // a first failure is logged by the client
+    spdlog::info("scheduler {} {} ({} of {} connected){}", ring_.members()[member], up ? "connected" : "lost",
+                 connected_count(), clients_.size(), up ? "" : "; its tasks move to the next scheduler on the ring");
+  state_changed_.notify_all();
+  if (on_change_) on_change_();
+}
+
+void scheduler_router::message_from(std::size_t member, const proto::message& m) {
+  // A scheduler speaks for the tasks it owns; anything may ask us to seed (any scheduler can
+  // trigger this host for a task new to it).
+  if (!std::holds_alternative<proto::seed_task>(m)) {
+    const std::string* task = task_of(m);
+    if (task && owner(*task) != member) {
+      spdlog::debug("scheduler {}: message about task {} it does not own here; ignored", ring_.members()[member],
+                    task->substr(0, 12));
+      return;
+    }
+  }
+  if (on_message_) on_message_(m);
+}
+
+}  // namespace df::daemon
