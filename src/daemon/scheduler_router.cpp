@@ -37,6 +37,7 @@ scheduler_router::scheduler_router(net::asio::any_io_executor ex, const std::vec
     clients_.push_back(std::move(client));
   }
   links_.assign(clients_.size(), link::untried);
+  logs_.resize(clients_.size());
 }
 
 scheduler_router::~scheduler_router() { stop(); }
@@ -104,7 +105,10 @@ bool scheduler_router::reassign(const std::string& task_id) {
   const auto was = it->second;
   if (!fresh && was == now) return false;
   it->second = now;
-  if (was && now) moved_.add();
+  if (was && now) {
+    moved_.add();
+    ++moved_in_change_;
+  }
   return fresh ? now.has_value() : true;
 }
 
@@ -114,11 +118,23 @@ void scheduler_router::state_changed(std::size_t member, bool up) {
   const bool was_untried = links_[member] == link::untried;
   links_[member] = next;
   connected_gauge_.set(connected_count());
-  if (clients_.size() > 1 && !(was_untried && !up))  // a first failure is logged by the client
-    spdlog::info("scheduler {} {} ({} of {} connected){}", ring_.members()[member], up ? "connected" : "lost",
-                 connected_count(), clients_.size(), up ? "" : "; its tasks move to the next scheduler on the ring");
   state_changed_.notify_all();
-  if (on_change_) on_change_();
+  moved_in_change_ = 0;
+  if (on_change_) on_change_();  // the caller reassign()s its tasks
+  // One line per change, and for a scheduler that keeps flapping at most one per 10 s (with how
+  // many changes went unsaid). The first attempt at start-up is logged by the client alone.
+  if (clients_.size() < 2 || was_untried) return;
+  auto& said = logs_[member];
+  const auto now = std::chrono::steady_clock::now();
+  if (said.last && now - *said.last < std::chrono::seconds(10)) {
+    ++said.unlogged;
+    return;
+  }
+  spdlog::info("scheduler {} {} ({} of {} connected): {} tasks moved to {} scheduler on the ring{}",
+               ring_.members()[member], up ? "back" : "lost", connected_count(), clients_.size(), moved_in_change_,
+               up ? "it from the next" : "the next",
+               said.unlogged ? fmt::format(" ({} earlier changes not logged)", said.unlogged) : "");
+  said = {now, 0};
 }
 
 void scheduler_router::message_from(std::size_t member, const proto::message& m) {

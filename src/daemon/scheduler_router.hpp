@@ -78,6 +78,12 @@ class scheduler_router {
   std::vector<std::shared_ptr<scheduler_client>> clients_;  // one per ring member, same index
   std::vector<link> links_;
   std::map<std::string, std::optional<std::size_t>> placed_;  // task → where its last messages went
+  std::size_t moved_in_change_ = 0;  // moves reassign() saw since the last change
+  struct change_log {
+    std::optional<std::chrono::steady_clock::time_point> last;  // the last line about this scheduler
+    std::size_t unlogged = 0;                                    // its changes since, not logged
+  };
+  std::vector<change_log> logs_;  // per scheduler: connection changes are logged at most once per 10 s
   net::async_event state_changed_;
   net::metric& connected_gauge_;
   net::metric& moved_;

@@ -98,16 +98,9 @@ void task_manager::on_scheduler_message(const proto::message& m) {
 
 void task_manager::on_schedulers_changed() {
   // A task whose scheduler changed announces what it holds there (the new one knows nothing of
-  // it), or learns it has none for now. One line for all of them, not one per task.
-  std::size_t moved = 0, lost = 0;
-  for (const auto& [id, task] : tasks_) {
-    if (!ctx_.scheduler.reassign(id)) continue;
-    const bool connected = ctx_.scheduler.connected(id);
-    ++(connected ? moved : lost);
-    task->on_scheduler_state(connected);
-  }
-  if (moved + lost && ctx_.cfg.scheduler.addresses.size() > 1)
-    spdlog::info("schedulers changed: {} tasks announced to their scheduler now, {} without a scheduler", moved, lost);
+  // it), or learns it has none for now. The router logs the change once for all of them.
+  for (const auto& [id, task] : tasks_)
+    if (ctx_.scheduler.reassign(id)) task->on_scheduler_state(ctx_.scheduler.connected(id));
 }
 
 void task_manager::finished(const std::string& task_id, bool ok) {

@@ -1,7 +1,8 @@
 """Several schedulers, with real processes: daemons listing the same schedulers (in any order) map
 each task to one of them by consistent hashing, so one task has one swarm and one origin fetch;
 when the scheduler owning a task dies mid-download, the task moves to the next scheduler on the
-ring, every daemon re-announces what it holds there, and every download completes."""
+ring, every daemon re-announces what it holds there, and every download completes; when it comes
+back, the task moves back and is announced there again."""
 import os
 import signal
 import subprocess
@@ -117,6 +118,17 @@ class SchedulerRing(unittest.TestCase):
             self.s.release_origin()
         self.finish_all(runs, "b.bin")
         self.assertEqual(self.origin_gets("/hold/b.bin"), 1, self.s.origin_stats())
+
+        # The scheduler comes back on its address: its tasks move back and are announced there again.
+        process, port, metrics_port = self.schedulers[owner]
+        process.restart()
+        sw.wait_until(lambda: sw.port_open(port) or not process.alive(), 10, "the scheduler to listen again")
+        for d in [self.seed] + self.peers:
+            sw.wait_until(lambda: d.metrics().get("dragonfly_dfdaemon_schedulers_connected") == 2, 15,
+                          "%s to reconnect to the scheduler" % d.name)
+            self.assertGreaterEqual(d.metrics().get("dragonfly_dfdaemon_scheduler_tasks_moved_total", 0), 2, d.name)
+        sw.wait_until(lambda: self.metrics(metrics_port).get("dragonfly_scheduler_peers_registered_total", 0)
+                      >= 1 + len(self.peers), 15, "every holder of the second task to announce it there again")
 
 
 if __name__ == "__main__":
