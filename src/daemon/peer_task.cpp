@@ -169,7 +169,8 @@ awaitable<void> peer_task::run_back_to_source() {
   callbacks.on_piece = [this](piece_index i, byte_buffer data) -> awaitable<result<void>> {
     const std::uint64_t bytes = data.size();
     if (meta_.verified.has(i)) {  // held from the swarm: the origin's bytes must be the same
-      auto hash = [d = std::move(data)] { return sha256_hex(std::span<const std::byte>(d.data(), d.size())); };
+      // Borrowed, not moved: the bytes are written below when they differ (the frame keeps them).
+      auto hash = [d = std::span<const std::byte>(data.data(), data.size())] { return sha256_hex(d); };
       const std::string origin_digest = co_await run_blocking(ctx_.pool, std::move(hash));
       if (phase_ != phase::running) co_return make_error_code(errc::cancelled);
       if (origin_digest == meta_.piece_digests[i.value()]) co_return result<void>{};
