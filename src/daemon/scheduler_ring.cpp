@@ -46,6 +46,15 @@ std::size_t scheduler_ring::owner(std::string_view key) const {
   return points_[first_point(key) % points_.size()].second;
 }
 
+std::optional<std::size_t> scheduler_ring::live_owner(std::string_view key, const std::vector<link>& links) const {
+  if (members_.size() == 1) return links.at(0) == link::up ? std::optional<std::size_t>(0) : std::nullopt;
+  for (const std::size_t m : preference(key)) {
+    if (links.at(m) == link::up) return m;
+    if (links.at(m) == link::untried) return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 std::size_t scheduler_ring::first_point(std::string_view key) const {
   const auto at = std::lower_bound(points_.begin(), points_.end(), position(key),
                                    [](const auto& p, std::uint64_t k) { return p.first < k; });

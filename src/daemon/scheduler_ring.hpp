@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,6 +19,8 @@ namespace df::daemon {
 class scheduler_ring {
  public:
   static constexpr std::size_t default_virtual_nodes = 100;
+  /// What a daemon knows of its connection to a member.
+  enum class link { untried, up, down };
 
   /// `addresses` as configured; a repeated address counts once (members() keeps the first).
   explicit scheduler_ring(const std::vector<std::string>& addresses,
@@ -31,6 +34,10 @@ class scheduler_ring {
   /// The key's owner among the members (preference(key).front()); the ring is never empty of
   /// points unless there are no members, which the caller must not ask about.
   std::size_t owner(std::string_view key) const;
+  /// Where the key's messages go given each member's link (indexed like members()): the first
+  /// member in preference order that is up, skipping those down; nullopt when none is up, or when
+  /// a member not yet tried comes first (it may be up in a moment: waiting beats splitting a swarm).
+  std::optional<std::size_t> live_owner(std::string_view key, const std::vector<link>& links) const;
 
  private:
   /// The index of the first point at or after the key's position (points_.size() when past the last).

@@ -69,15 +69,7 @@ std::size_t scheduler_router::connected_count() const {
 
 std::optional<std::size_t> scheduler_router::owner(const std::string& task_id) const {
   if (clients_.empty()) return std::nullopt;
-  if (clients_.size() == 1) {  // the common case: no hashing
-    if (links_[0] == link::up) return 0;
-    return std::nullopt;
-  }
-  for (const std::size_t m : ring_.preference(task_id)) {
-    if (links_[m] == link::up) return m;
-    if (links_[m] == link::untried) return std::nullopt;  // it may come up: do not split the swarm
-  }
-  return std::nullopt;
+  return ring_.live_owner(task_id, links_);
 }
 
 net::awaitable<bool> scheduler_router::wait_connected(const std::string& task_id, std::chrono::milliseconds timeout) {

@@ -67,7 +67,7 @@ class scheduler_router {
   std::size_t connected_count() const;
 
  private:
-  enum class link { untried, up, down };
+  using link = scheduler_ring::link;
   /// The connected scheduler the task's messages go to, or nullopt (none, or one still untried
   /// comes first).
   std::optional<std::size_t> owner(const std::string& task_id) const;

@@ -95,5 +95,29 @@ TEST(scheduler_ring, one_scheduler_owns_everything_and_repeats_count_once) {
   EXPECT_TRUE(scheduler_ring({}).preference("x").empty());
 }
 
+TEST(scheduler_ring, a_task_goes_to_the_first_live_scheduler_and_waits_for_one_not_yet_tried) {
+  using link = scheduler_ring::link;
+  const scheduler_ring ring({"a:1", "b:2", "c:3"});
+  for (const auto& id : task_ids(50)) {
+    const auto order = ring.preference(id);
+    std::vector<link> links(3, link::up);
+    EXPECT_EQ(ring.live_owner(id, links), order[0]);
+    links[order[0]] = link::down;  // the owner is lost: the next one on the ring
+    EXPECT_EQ(ring.live_owner(id, links), order[1]);
+    links[order[1]] = link::untried;  // the next one not tried yet: wait rather than split
+    EXPECT_EQ(ring.live_owner(id, links), std::nullopt);
+    links[order[1]] = link::down;
+    EXPECT_EQ(ring.live_owner(id, links), order[2]);
+    links[order[2]] = link::down;
+    EXPECT_EQ(ring.live_owner(id, links), std::nullopt);
+    links[order[0]] = link::up;  // the owner is back: its tasks come back
+    EXPECT_EQ(ring.live_owner(id, links), order[0]);
+  }
+  const scheduler_ring one({"s:8002"});
+  EXPECT_EQ(one.live_owner("x", {link::up}), 0u);
+  EXPECT_EQ(one.live_owner("x", {link::untried}), std::nullopt);
+  EXPECT_EQ(one.live_owner("x", {link::down}), std::nullopt);
+}
+
 }  // namespace
 }  // namespace df::daemon
