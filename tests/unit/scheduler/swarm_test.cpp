@@ -192,8 +192,9 @@ TEST(swarm, a_holder_reported_by_enough_hosts_is_quarantined_for_everyone) {
   EXPECT_TRUE(task.peers.at("pa").quarantined);
   EXPECT_FALSE(has_pa("pe"));
   EXPECT_EQ(r.metric("dragonfly_scheduler_quarantined_total"), 1);
-  EXPECT_NE(r.to<proto::parents>("e").back().parents.size(), 0u);  // e still has the source
-  for (const auto& p : r.to<proto::parents>("e").back().parents) EXPECT_NE(p.peer_id, "pa");
+  const auto to_e = r.to<proto::parents>("e");
+  EXPECT_NE(to_e.back().parents.size(), 0u);  // e still has the source
+  for (const auto& p : to_e.back().parents) EXPECT_NE(p.peer_id, "pa");
   // Nor is a offered to a peer that joins later.
   r.host("f");
   r.reg("f", "pf");
