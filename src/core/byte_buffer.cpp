@@ -38,6 +38,11 @@ std::unique_ptr<std::byte[]> take(std::size_t size) {
 
 byte_buffer::byte_buffer(std::size_t size) : data_(take(size)), size_(size), capacity_(size) {}
 
+byte_buffer::byte_buffer(byte_buffer&& other) noexcept
+    : data_(std::move(other.data_)), size_(other.size_), capacity_(other.capacity_) {
+  other.size_ = other.capacity_ = 0;
+}
+
 byte_buffer& byte_buffer::operator=(byte_buffer&& other) noexcept {
   if (this != &other) {
     release();

@@ -16,7 +16,8 @@ class byte_buffer {
  public:
   byte_buffer() = default;
   explicit byte_buffer(std::size_t size);
-  byte_buffer(byte_buffer&& other) noexcept = default;
+  /// A moved-from buffer is empty (size 0, no data), never a size without storage.
+  byte_buffer(byte_buffer&& other) noexcept;
   byte_buffer& operator=(byte_buffer&& other) noexcept;
   ~byte_buffer();
 

@@ -46,6 +46,19 @@ TEST_F(byte_buffer_test, small_buffers_and_moved_from_buffers_are_not_pooled) {
   EXPECT_EQ(buffer_pool_bytes(), 0u);
 }
 
+TEST_F(byte_buffer_test, a_moved_from_buffer_is_empty) {
+  byte_buffer a(256 * 1024);
+  byte_buffer b(std::move(a));
+  EXPECT_EQ(a.size(), 0u);  // NOLINT(bugprone-use-after-move): what is left behind is the point
+  EXPECT_EQ(a.data(), nullptr);
+  EXPECT_TRUE(a.span().empty());
+  EXPECT_EQ(b.size(), 256u * 1024);
+  byte_buffer c;
+  c = std::move(b);
+  EXPECT_EQ(b.size(), 0u);  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(c.size(), 256u * 1024);
+}
+
 TEST_F(byte_buffer_test, the_pool_is_bounded) {
   const std::size_t size = 8u << 20;
   std::vector<byte_buffer> many;
