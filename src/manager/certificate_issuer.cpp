@@ -1,5 +1,7 @@
 #include "manager/certificate_issuer.hpp"
 
+#include "net/cert_mint.hpp"
+
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -17,19 +19,11 @@ namespace {
 struct bio_free {
   void operator()(BIO* b) const { BIO_free(b); }
 };
-struct x509_free {
-  void operator()(X509* x) const { X509_free(x); }
-};
 struct req_free {
   void operator()(X509_REQ* r) const { X509_REQ_free(r); }
 };
-struct pkey_free {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
 using bio_ptr = std::unique_ptr<BIO, bio_free>;
-using x509_ptr = std::unique_ptr<X509, x509_free>;
 using req_ptr = std::unique_ptr<X509_REQ, req_free>;
-using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_free>;
 
 bool valid_name(std::string_view name) {
   return !name.empty() && name.size() <= 253 && std::all_of(name.begin(), name.end(), [](char c) {
@@ -60,8 +54,8 @@ std::string pem_of(X509* cert) {
 }  // namespace
 
 struct certificate_issuer::keys {
-  x509_ptr cert;
-  pkey_ptr key;
+  net::x509_ptr cert;
+  net::evp_pkey_ptr key;
 };
 
 certificate_issuer::~certificate_issuer() = default;
@@ -100,7 +94,7 @@ result<std::string> certificate_issuer::issue(std::string_view request_pem, std:
     why = "csr is not a PEM certificate request";
     return errc::invalid_argument;
   }
-  pkey_ptr subject_key(X509_REQ_get_pubkey(req.get()));
+  net::evp_pkey_ptr subject_key(X509_REQ_get_pubkey(req.get()));
   if (!subject_key || X509_REQ_verify(req.get(), subject_key.get()) != 1) {
     why = "the certificate request's signature does not verify";
     return errc::invalid_argument;
@@ -115,7 +109,7 @@ result<std::string> certificate_issuer::issue(std::string_view request_pem, std:
   }
 
   X509* ca = keys_->cert.get();
-  x509_ptr cert(X509_new());
+  net::x509_ptr cert(X509_new());
   unsigned char serial[16];
   RAND_bytes(serial, sizeof serial);
   serial[0] &= 0x7f;  // positive

@@ -1,5 +1,7 @@
 #include "net/digest_signature.hpp"
 
+#include "net/cert_mint.hpp"
+
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -15,11 +17,6 @@ namespace {
 
 constexpr std::string_view statement_prefix = "dragonfly piece digest v1\n";
 constexpr std::size_t max_signature_bytes = 128;  // ECDSA P-256 DER ≤ 72, Ed25519 64
-
-struct pkey_free {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_free>;
 
 // Ed25519 signs the message itself; other key types sign its SHA-256.
 const EVP_MD* digest_for(EVP_PKEY* key) { return EVP_PKEY_id(key) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256(); }
@@ -72,7 +69,7 @@ std::string join_wire_digest(std::string_view digest, std::string_view signature
 }
 
 struct statement_signer::key {
-  pkey_ptr pkey;
+  evp_pkey_ptr pkey;
 };
 
 statement_signer::~statement_signer() = default;
@@ -107,7 +104,7 @@ std::string statement_signer::sign(const piece_statement& s) const {
 }
 
 struct statement_verifier::key {
-  pkey_ptr pkey;
+  evp_pkey_ptr pkey;
 };
 
 statement_verifier::~statement_verifier() = default;

@@ -1,5 +1,7 @@
 #include "net/tls_identity.hpp"
 
+#include "net/cert_mint.hpp"
+
 #include <boost/asio/ssl/context.hpp>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -19,11 +21,6 @@ namespace {
 
 constexpr std::string_view uri_prefix = "spiffe://dragonfly/";
 constexpr std::array role_names{"peer", "seed-peer", "scheduler", "manager"};
-
-struct x509_free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-using x509_ptr = std::unique_ptr<X509, x509_free>;
 
 std::string openssl_error() {
   const unsigned long code = ERR_get_error();
