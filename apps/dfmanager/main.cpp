@@ -3,6 +3,7 @@
 #include "core/yaml_config.hpp"
 #include "manager/admin_token.hpp"
 #include "manager/config.hpp"
+#include "manager/job_engine.hpp"
 #include "manager/certificate_issuer.hpp"
 #include "manager/server.hpp"
 
@@ -84,6 +85,23 @@ int main(int argc, char** argv) {
     std::cerr << "dfmanager: cannot listen on " << cfg.listen << ":" << cfg.port << ": " << r.error().message() << "\n";
     return 1;
   }
-  df::net::run_until_signal(io, "dfmanager", [&] { server.stop(); });
+  // Jobs run on a thread with a database connection of their own (docs/preheat.md); until the
+  // scheduler side is wired, every dispatch fails saying so.
+  std::unique_ptr<df::manager::job_engine> jobs;
+  try {
+    jobs = std::make_unique<df::manager::job_engine>(cfg.jobs, df::manager::open_store(cfg),
+                                                     df::manager::make_unwired_dispatcher(), [] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    });
+  } catch (const df::config_error& e) {
+    std::cerr << "dfmanager: jobs: " << e.what() << "\n";
+    return 1;
+  }
+  jobs->start();
+  df::net::run_until_signal(io, "dfmanager", [&] {
+    jobs->stop();
+    server.stop();
+  });
   return 0;
 }

@@ -12,17 +12,6 @@ namespace {
 
 constexpr std::string_view prefix = "/api/v1/";
 
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    const auto slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
-
 std::optional<std::uint32_t> parse_uint(std::string_view s) {
   std::uint32_t v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -40,10 +29,23 @@ api_response route(api_context& ctx, const api_request& req) {
   if (resource == "schedulers") return handle_schedulers(ctx, r);
   if (resource == "seed-peers") return handle_seed_peers(ctx, r);
   if (resource == "hosts") return handle_hosts(ctx, r);
+  if (resource == "personal-access-tokens") return handle_personal_access_tokens(ctx, r);
+  if (resource == "jobs") return handle_jobs(ctx, r, false);
   throw api_error(404, "not_found", "no such resource");
 }
 
 }  // namespace
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    const auto slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
 
 api_response json_response(int status, const json& body) {
   api_response r;
@@ -88,8 +90,12 @@ void method_not_allowed(std::string_view allowed) {
 }
 
 api_response handle_api(api_context& ctx, const api_request& req) {
+  return answer_errors(req, [&] { return route(ctx, req); });
+}
+
+api_response answer_errors(const api_request& req, const std::function<api_response()>& handle) {
   try {
-    return route(ctx, req);
+    return handle();
   } catch (const api_error& e) {
     auto r = json_response(e.status, {{"code", e.code}, {"message", e.what()}});
     r.error_code = e.code;

@@ -2,6 +2,7 @@
 // The manager's REST API under /api/v1 as a pure function of a request and the store: no sockets,
 // testable on its own. server.cpp puts it behind HTTP, the token check and the body limit.
 
+#include "manager/job_rate_limit.hpp"
 #include "manager/store.hpp"
 
 #include <chrono>
@@ -35,6 +36,7 @@ struct api_context {
   std::function<std::int64_t()> now_ms;     // milliseconds since the epoch
   std::chrono::milliseconds keepalive_interval;
   std::uint32_t keepalive_misses;
+  job_rate_limit job_rate{};  // jobs created per cluster and second (429 beyond)
 
   /// Components whose last keepalive is at or after this are active.
   std::int64_t alive_since() const {
@@ -44,5 +46,9 @@ struct api_context {
 
 /// Routes and answers one request; never throws (bad input → 4xx, store trouble → 503).
 api_response handle_api(api_context& ctx, const api_request& req);
+
+/// The Open API under /oapi/v1 (jobs, clusters) for Dragonfly's clients such as Harbor:
+/// authenticated by a personal access token in `authorization` (docs/preheat.md).
+api_response handle_oapi(api_context& ctx, const api_request& req, std::string_view authorization);
 
 }  // namespace df::manager

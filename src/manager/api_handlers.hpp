@@ -6,6 +6,7 @@
 #include "manager/api_error.hpp"
 #include "manager/json_codec.hpp"
 
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -53,5 +54,13 @@ api_response handle_seed_peer_clusters(api_context& ctx, const routed_request& r
 api_response handle_schedulers(api_context& ctx, const routed_request& r);
 api_response handle_seed_peers(api_context& ctx, const routed_request& r);
 api_response handle_hosts(api_context& ctx, const routed_request& r);
+api_response handle_personal_access_tokens(api_context& ctx, const routed_request& r);
+/// Jobs for both APIs; `dragonfly` = the Open API's answers (200 on create, Dragonfly's states).
+api_response handle_jobs(api_context& ctx, const routed_request& r, bool dragonfly);
+
+/// Runs `handle`, turning its api_errors into answers and anything else into a logged 500.
+api_response answer_errors(const api_request& req, const std::function<api_response()>& handle);
+/// Splits a path into its segments ("a/b" → {"a", "b"}).
+std::vector<std::string_view> split_path(std::string_view path);
 
 }  // namespace df::manager

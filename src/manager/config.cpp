@@ -13,7 +13,7 @@ YAML::Node child(const YAML::Node& node, const char* key) {
 
 config from_yaml(const YAML::Node& root) {
   config c;
-  check_keys(root, "", {"server", "data_dir", "database", "keepalive", "auth", "enrollment", "log_level"});
+  check_keys(root, "", {"server", "data_dir", "database", "keepalive", "auth", "enrollment", "jobs", "log_level"});
   if (!root || root.IsNull()) return c;
   check_keys(root["server"], "server", {"listen", "port", "max_body", "max_connections"});
   check_keys(root["database"], "database", {"type", "sqlite", "postgres"});
@@ -59,6 +59,12 @@ config from_yaml(const YAML::Node& root) {
       read_value(t, "role", role);
       c.enrollment.tokens.emplace_back(token, role);
     }
+  check_keys(root["jobs"], "jobs", {"lease", "poll_interval", "max_running", "max_attempts", "rate_limit"});
+  read_duration(root["jobs"], "lease", c.jobs.lease);
+  read_duration(root["jobs"], "poll_interval", c.jobs.poll_interval);
+  read_value(root["jobs"], "max_running", c.jobs.max_running);
+  read_value(root["jobs"], "max_attempts", c.jobs.max_attempts);
+  read_value(root["jobs"], "rate_limit", c.jobs.rate_limit);
   read_value(root, "log_level", c.log_level);
   return c;
 }
@@ -99,6 +105,11 @@ void config::validate() const {
     if (role != "peer" && role != "seed-peer" && role != "scheduler")
       throw config_error("enrollment token role '" + role + "' is not one of peer, seed-peer, scheduler");
   }
+  if (jobs.lease < std::chrono::seconds(1) || jobs.poll_interval < std::chrono::milliseconds(10) ||
+      jobs.poll_interval > jobs.lease)
+    throw config_error("jobs.lease must be at least 1s and jobs.poll_interval 10ms to the lease");
+  if (jobs.max_running == 0 || jobs.max_attempts == 0 || jobs.rate_limit == 0)
+    throw config_error("jobs.max_running, jobs.max_attempts and jobs.rate_limit must be at least 1");
   if (database.sqlite_busy_timeout < std::chrono::milliseconds(0))
     throw config_error("database.sqlite.busy_timeout must not be negative");
   if (database.pg_statement_timeout < std::chrono::milliseconds(100))
@@ -159,6 +170,12 @@ std::string config::to_yaml() const {
     out << YAML::Flow << YAML::BeginMap << YAML::Key << "token" << YAML::Value << YAML::DoubleQuoted << secret(token)
         << YAML::Key << "role" << YAML::Value << role << YAML::EndMap;
   out << YAML::EndSeq << YAML::EndMap;
+  out << YAML::Key << "jobs" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "lease" << YAML::Value << ms(jobs.lease);
+  out << YAML::Key << "poll_interval" << YAML::Value << ms(jobs.poll_interval);
+  out << YAML::Key << "max_running" << YAML::Value << jobs.max_running;
+  out << YAML::Key << "max_attempts" << YAML::Value << jobs.max_attempts;
+  out << YAML::Key << "rate_limit" << YAML::Value << jobs.rate_limit << YAML::EndMap;
   out << YAML::Key << "log_level" << YAML::Value << YAML::DoubleQuoted << log_level;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

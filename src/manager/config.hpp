@@ -50,6 +50,17 @@ struct config {
     /// printed or logged.
     std::vector<std::pair<std::string, std::string>> tokens;
   } enrollment;
+  /// The job engine (docs/preheat.md): each replica claims runnable jobs every `poll_interval`,
+  /// runs at most `max_running` at once, and holds each with a lease of `lease` that it renews;
+  /// a job whose lease expired is taken over, at most `max_attempts` claims in all. At most
+  /// `rate_limit` jobs are created per cluster and second (429 beyond).
+  struct jobs_config {
+    std::chrono::milliseconds lease{30000};
+    std::chrono::milliseconds poll_interval{1000};
+    std::uint32_t max_running = 4;
+    std::uint32_t max_attempts = 3;
+    std::uint32_t rate_limit = 10;
+  } jobs;
   std::string log_level = "info";
 
   /// Reads a YAML file over the defaults; throws config_error with the offending key.

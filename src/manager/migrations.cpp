@@ -87,6 +87,42 @@ constexpr std::string_view m0004_one_default = R"sql(
 CREATE UNIQUE INDEX scheduler_clusters_one_default ON scheduler_clusters (is_default) WHERE is_default = 1;
 )sql";
 
+// Personal access tokens for the Open API, and jobs with their lease (docs/preheat.md).
+constexpr std::string_view m0005_jobs = R"sql(
+CREATE TABLE personal_access_tokens (
+  id {id},
+  name TEXT NOT NULL UNIQUE,
+  bio TEXT NOT NULL DEFAULT '',
+  token_hash TEXT NOT NULL UNIQUE,
+  scopes TEXT NOT NULL DEFAULT '[]',
+  state TEXT NOT NULL DEFAULT 'active',
+  expired_at BIGINT NOT NULL,
+  last_used_at BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE jobs (
+  id {id},
+  type TEXT NOT NULL,
+  bio TEXT NOT NULL DEFAULT '',
+  args TEXT NOT NULL DEFAULT '{}',
+  scheduler_cluster_ids TEXT NOT NULL DEFAULT '[]',
+  cron TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL DEFAULT 'PENDING',
+  result TEXT NOT NULL DEFAULT '{}',
+  reason TEXT NOT NULL DEFAULT '',
+  lease_owner TEXT NOT NULL DEFAULT '',
+  lease_expires_at BIGINT NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_run_at BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  started_at BIGINT NOT NULL DEFAULT 0,
+  finished_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX jobs_claimable ON jobs (state, next_run_at);
+)sql";
+
 // The migration's text with the placeholders for what the dialects spell differently: `{id}`
 // (an auto-numbered primary key) and `{now_ms}` (the time, in milliseconds since the epoch).
 std::string for_dialect(std::string_view sql, sql_dialect d) {
@@ -111,6 +147,7 @@ const std::vector<migration>& migrations() {
       {2, "components", m0002_components},
       {3, "default_cluster", m0003_default_cluster},
       {4, "one_default", m0004_one_default},
+      {5, "jobs", m0005_jobs},
   };
   return all;
 }

@@ -117,4 +117,44 @@ struct page {
   std::uint64_t total = 0;
 };
 
+/// A personal access token for the Open API (/oapi/v1); the token itself is shown once at
+/// creation and stored only as its SHA-256.
+struct personal_access_token {
+  std::int64_t id = 0;
+  std::string name;
+  std::string bio;
+  std::vector<std::string> scopes;  // "job", "cluster"
+  std::string state = "active";     // "active" or "inactive" (revoked)
+  std::int64_t expired_at = 0;      // ms since the epoch; the token is refused from then on
+  std::int64_t last_used_at = 0;    // ms since the epoch; 0 = never used
+  std::string token_hash;           // lower-case hex SHA-256 of the token
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+/// Where a job is: PENDING → RUNNING → SUCCESS | FAILURE | CANCELED (docs/preheat.md).
+enum class job_state { pending, running, success, failure, canceled };
+
+/// One job row: what to do (type, args), where (clusters), when (cron), who runs it (the lease)
+/// and how it went (result, reason).
+struct job_record {
+  std::int64_t id = 0;
+  std::string type;  // "preheat", "get_task", "delete_task"
+  std::string bio;
+  std::string args;  // JSON object text, credentials included (redacted whenever answered)
+  std::vector<std::int64_t> scheduler_cluster_ids;  // empty = every cluster
+  std::string cron;  // 5-field cron expression; empty = run once
+  job_state state = job_state::pending;
+  std::string result;  // JSON object text ("{}" until it ran)
+  std::string reason;  // why it failed, for a user to act on
+  std::string lease_owner;            // the manager running it
+  std::int64_t lease_expires_at = 0;  // ms; another manager may take it over after this
+  std::int64_t attempts = 0;          // claims so far (a takeover is a second attempt)
+  std::int64_t next_run_at = 0;       // ms; not claimed before this
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+  std::int64_t started_at = 0;
+  std::int64_t finished_at = 0;
+};
+
 }  // namespace df::manager

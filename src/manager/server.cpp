@@ -58,6 +58,7 @@ struct server::impl {
         enrollments_refused(metrics.counter("dragonfly_manager_enrollments_total", "", "result=\"refused\"")),
         clusters(metrics.gauge("dragonfly_manager_scheduler_clusters", "Scheduler clusters")),
         http(io.get_executor(), [this](const net::http_request& r, net::response_writer& w) { return serve(r, w); }) {
+    ctx.job_rate.set_limit(cfg.jobs.rate_limit);
     http.set_body_limit(cfg.max_body, &too_large);
     http.set_connection_limit(cfg.max_connections, &refused);
   }
@@ -84,6 +85,10 @@ struct server::impl {
     api_response res;
     if (req.path == "/api/v1/certificates") {
       res = enroll(req);
+    } else if (req.path.starts_with("/oapi/v1/")) {  // personal access tokens (docs/preheat.md)
+      const auto authorization = r.header("Authorization");
+      res = co_await on_db([this, &req, &authorization] { return handle_oapi(ctx, req, authorization); });
+      if (res.status == 401 || res.status == 403) unauthorized.add();
     } else if (!bearer_matches(r.header("Authorization"), admin_token)) {
       unauthorized.add();
       res.status = 401;

@@ -1,5 +1,6 @@
 #include "manager/sql_store.hpp"
 
+#include "manager/job_codec.hpp"
 #include "manager/json_codec.hpp"
 #include "manager/migrations.hpp"
 
@@ -90,6 +91,54 @@ host_record host_from(const sql_row& r) {
   h.scheduler_cluster_id = to_int(r[8]);
   h.last_seen_at = to_int(r[9]);
   return h;
+}
+
+constexpr const char* token_columns =
+    "id, name, bio, token_hash, scopes, state, expired_at, last_used_at, created_at, updated_at "
+    "FROM personal_access_tokens";
+
+personal_access_token token_from(const sql_row& r) {
+  personal_access_token t;
+  t.id = to_int(r[0]);
+  t.name = r[1];
+  t.bio = r[2];
+  t.token_hash = r[3];
+  t.scopes = json::parse(r[4]).get<std::vector<std::string>>();
+  t.state = r[5];
+  t.expired_at = to_int(r[6]);
+  t.last_used_at = to_int(r[7]);
+  t.created_at = to_int(r[8]);
+  t.updated_at = to_int(r[9]);
+  return t;
+}
+
+constexpr const char* job_columns =
+    "id, type, bio, args, scheduler_cluster_ids, cron, state, result, reason, lease_owner, lease_expires_at, "
+    "attempts, next_run_at, created_at, updated_at, started_at, finished_at FROM jobs";
+constexpr const char* job_returning =
+    " RETURNING id, type, bio, args, scheduler_cluster_ids, cron, state, result, reason, lease_owner, "
+    "lease_expires_at, attempts, next_run_at, created_at, updated_at, started_at, finished_at";
+
+job_record job_from(const sql_row& r) {
+  job_record j;
+  j.id = to_int(r[0]);
+  j.type = r[1];
+  j.bio = r[2];
+  j.args = r[3];
+  j.scheduler_cluster_ids = json::parse(r[4]).get<std::vector<std::int64_t>>();
+  j.cron = r[5];
+  j.state = job_state_from(r[6]).value_or(job_state::failure);
+  j.result = r[7];
+  j.reason = r[8];
+  j.lease_owner = r[9];
+  j.lease_expires_at = to_int(r[10]);
+  j.attempts = to_int(r[11]);
+  j.next_run_at = to_int(r[12]);
+  j.created_at = to_int(r[13]);
+  j.updated_at = to_int(r[14]);
+  j.started_at = to_int(r[15]);
+  j.finished_at = to_int(r[16]);
+  return j;
 }
 
 std::string paged(const std::string& select, const std::string& order) {
@@ -257,6 +306,148 @@ class sql_store final : public store {
     return list<host_record>(host_columns, "id", "hosts", p, host_from);
   }
 
+  result<personal_access_token> create_token(const personal_access_token& t, std::int64_t now) override {
+    return guarded([&]() -> result<personal_access_token> {
+      const auto rows = db_->query(
+          "INSERT INTO personal_access_tokens (name, bio, token_hash, scopes, state, expired_at, created_at, "
+          "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+          {t.name, t.bio, t.token_hash, json(t.scopes).dump(), t.state, t.expired_at, now});
+      return get_token(to_int(rows.at(0).at(0)));
+    });
+  }
+
+  result<personal_access_token> get_token(std::int64_t id) override {
+    return get_one<personal_access_token>(token_columns, id, token_from);
+  }
+
+  result<page<personal_access_token>> list_tokens(page_request p) override {
+    return list<personal_access_token>(token_columns, "id", "personal_access_tokens", p, token_from);
+  }
+
+  result<personal_access_token> update_token(const personal_access_token& t, std::int64_t now) override {
+    return guarded([&]() -> result<personal_access_token> {
+      if (db_->query("UPDATE personal_access_tokens SET bio = $1, state = $2, expired_at = $3, updated_at = $4 "
+                     "WHERE id = $5 RETURNING id",
+                     {t.bio, t.state, t.expired_at, now, t.id})
+              .empty())
+        return store_errc::not_found;
+      return get_token(t.id);
+    });
+  }
+
+  result<void> delete_token(std::int64_t id) override { return delete_row("personal_access_tokens", id); }
+
+  result<personal_access_token> find_token(const std::string& hash) override {
+    return guarded([&]() -> result<personal_access_token> {
+      const auto rows = db_->query(std::string("SELECT ") + token_columns + " WHERE token_hash = $1", {hash});
+      if (rows.empty()) return store_errc::not_found;
+      return token_from(rows[0]);
+    });
+  }
+
+  result<void> touch_token(std::int64_t id, std::int64_t now) override {
+    return guarded([&]() -> result<void> {
+      db_->query("UPDATE personal_access_tokens SET last_used_at = $1 WHERE id = $2 AND last_used_at < $3",
+                 {now, id, now - 60000});
+      return {};
+    });
+  }
+
+  result<job_record> create_job(const job_record& j, std::int64_t now) override {
+    return guarded([&]() -> result<job_record> {
+      const auto rows = db_->query(
+          "INSERT INTO jobs (type, bio, args, scheduler_cluster_ids, cron, state, next_run_at, created_at, "
+          "updated_at) VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $7, $7)" + std::string(job_returning),
+          {j.type, j.bio, j.args, json(j.scheduler_cluster_ids).dump(), j.cron, j.next_run_at, now});
+      return job_from(rows.at(0));
+    });
+  }
+
+  result<job_record> get_job(std::int64_t id) override { return get_one<job_record>(job_columns, id, job_from); }
+
+  result<page<job_record>> list_jobs(page_request p, const std::string& state) override {
+    if (state.empty()) return list<job_record>(job_columns, "id DESC", "jobs", p, job_from);
+    return guarded([&]() -> result<page<job_record>> {
+      page<job_record> out;
+      for (const auto& r : db_->query(std::string("SELECT ") + job_columns +
+                                          " WHERE state = $3 ORDER BY id DESC LIMIT $1 OFFSET $2",
+                                      {page_params(p)[0], page_params(p)[1], state}))
+        out.items.push_back(job_from(r));
+      out.total = static_cast<std::uint64_t>(
+          to_int(db_->query("SELECT COUNT(*) FROM jobs WHERE state = $1", {state}).at(0).at(0)));
+      return out;
+    });
+  }
+
+  result<void> delete_job(std::int64_t id) override { return delete_row("jobs", id); }
+
+  result<job_record> update_job_bio(std::int64_t id, const std::string& bio, std::int64_t now) override {
+    return guarded([&]() -> result<job_record> {
+      const auto rows = db_->query("UPDATE jobs SET bio = $1, updated_at = $2 WHERE id = $3" + std::string(job_returning),
+                                   {bio, now, id});
+      if (rows.empty()) return store_errc::not_found;
+      return job_from(rows[0]);
+    });
+  }
+
+  result<job_record> cancel_job(std::int64_t id, std::int64_t now) override {
+    return guarded([&]() -> result<job_record> {
+      const auto rows = db_->query(
+          "UPDATE jobs SET state = 'CANCELED', reason = 'canceled', lease_owner = '', lease_expires_at = 0, "
+          "updated_at = $1, finished_at = $1 WHERE id = $2 AND state IN ('PENDING', 'RUNNING')" +
+              std::string(job_returning),
+          {now, id});
+      if (!rows.empty()) return job_from(rows[0]);
+      if (db_->query("SELECT id FROM jobs WHERE id = $1", {id}).empty()) return store_errc::not_found;
+      return store_errc::conflict;
+    });
+  }
+
+  result<std::optional<job_record>> claim_job(const std::string& owner, std::int64_t now, std::int64_t lease_ms,
+                                              std::int64_t max_attempts) override {
+    return guarded([&]() -> result<std::optional<job_record>> {
+      // A job whose runners died max_attempts times is not tried again: it fails, saying why.
+      db_->query(
+          "UPDATE jobs SET state = 'FAILURE', lease_owner = '', finished_at = $1, updated_at = $1, "
+          "reason = 'the managers running it stopped answering ' || attempts || ' times (lease expired); "
+          "copy the job to try again' WHERE state = 'RUNNING' AND lease_expires_at < $1 AND attempts >= $2",
+          {now, max_attempts});
+      // PostgreSQL locks the chosen row and skips rows other replicas are claiming; SQLite has one
+      // writer, so the statement is atomic as it stands.
+      const std::string lock = db_->dialect() == sql_dialect::postgres ? " FOR UPDATE SKIP LOCKED" : "";
+      const auto rows = db_->query(
+          "UPDATE jobs SET state = 'RUNNING', lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1, "
+          "started_at = $3, updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE (state = 'PENDING' AND "
+          "next_run_at <= $3) OR (state = 'RUNNING' AND lease_expires_at < $3) ORDER BY id LIMIT 1" + lock + ")" +
+              std::string(job_returning),
+          {owner, now + lease_ms, now});
+      if (rows.empty()) return std::optional<job_record>();
+      return std::optional<job_record>(job_from(rows[0]));
+    });
+  }
+
+  result<bool> renew_lease(std::int64_t id, const std::string& owner, std::int64_t until) override {
+    return guarded([&]() -> result<bool> {
+      return !db_->query("UPDATE jobs SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3 AND "
+                         "state = 'RUNNING' RETURNING id",
+                         {until, id, owner})
+                  .empty();
+    });
+  }
+
+  result<bool> finish_job(std::int64_t id, const std::string& owner, job_state state, const std::string& result,
+                          const std::string& reason, std::int64_t now, std::int64_t next_run_at) override {
+    return guarded([&]() -> result<bool> {
+      // A scheduled job goes back to PENDING for its next run, keeping this run's result.
+      return !db_->query(
+                  "UPDATE jobs SET state = CASE WHEN cron = '' THEN $1 ELSE 'PENDING' END, result = $2, reason = $3, "
+                  "lease_owner = '', lease_expires_at = 0, finished_at = $4, updated_at = $4, next_run_at = $5 "
+                  "WHERE id = $6 AND lease_owner = $7 AND state = 'RUNNING' RETURNING id",
+                  {std::string(to_string(state)), result, reason, now, next_run_at, id, owner})
+                  .empty();
+    });
+  }
+
   result<counts> count(std::int64_t since) override {
     return guarded([&]() -> result<counts> {
       const auto rows = db_->query(
@@ -344,6 +535,14 @@ class sql_store final : public store {
     return guarded([&]() -> result<void> {
       if (db_->query(std::string("UPDATE ") + table + " SET last_keepalive_at = $1 WHERE id = $2 RETURNING id", {now, id})
               .empty())
+        return store_errc::not_found;
+      return {};
+    });
+  }
+
+  result<void> delete_row(const char* table, std::int64_t id) {
+    return guarded([&]() -> result<void> {
+      if (db_->query(std::string("DELETE FROM ") + table + " WHERE id = $1 RETURNING id", {id}).empty())
         return store_errc::not_found;
       return {};
     });

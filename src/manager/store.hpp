@@ -12,6 +12,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,43 @@ class store {
   /// Records a host's announcement (one row per hostname and ip); last seen = h.last_seen_at.
   virtual result<host_record> upsert_host(const host_record& h) = 0;
   virtual result<page<host_record>> list_hosts(page_request p) = 0;
+
+  /// Personal access tokens: t.token_hash is set by the caller (the token is never stored).
+  virtual result<personal_access_token> create_token(const personal_access_token& t, std::int64_t now) = 0;
+  virtual result<personal_access_token> get_token(std::int64_t id) = 0;
+  virtual result<page<personal_access_token>> list_tokens(page_request p) = 0;
+  /// Replaces bio, state and expired_at of token t.id.
+  virtual result<personal_access_token> update_token(const personal_access_token& t, std::int64_t now) = 0;
+  virtual result<void> delete_token(std::int64_t id) = 0;
+  /// The token whose SHA-256 is `hash` (not_found when none).
+  virtual result<personal_access_token> find_token(const std::string& hash) = 0;
+  /// Records a use (written at most once a minute per token, to spare the database).
+  virtual result<void> touch_token(std::int64_t id, std::int64_t now) = 0;
+
+  /// Jobs (docs/preheat.md). create_job stores j as PENDING, runnable from j.next_run_at.
+  virtual result<job_record> create_job(const job_record& j, std::int64_t now) = 0;
+  virtual result<job_record> get_job(std::int64_t id) = 0;
+  /// Newest first; `state` filters when not empty ("PENDING", …).
+  virtual result<page<job_record>> list_jobs(page_request p, const std::string& state) = 0;
+  virtual result<void> delete_job(std::int64_t id) = 0;
+  virtual result<job_record> update_job_bio(std::int64_t id, const std::string& bio, std::int64_t now) = 0;
+  /// PENDING or RUNNING → CANCELED (the lease is dropped, so its runner stops); conflict when the
+  /// job has finished already.
+  virtual result<job_record> cancel_job(std::int64_t id, std::int64_t now) = 0;
+  /// Claims one runnable job for `owner` until now + lease_ms: a PENDING one due by now, or a
+  /// RUNNING one whose lease expired (its manager died: a takeover). Exactly one caller gets each
+  /// claim, also across replicas (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer).
+  /// A job whose lease expired after max_attempts claims is set FAILURE instead. none = idle.
+  virtual result<std::optional<job_record>> claim_job(const std::string& owner, std::int64_t now,
+                                                       std::int64_t lease_ms, std::int64_t max_attempts) = 0;
+  /// Extends owner's lease; false when the job is no longer owner's RUNNING job (canceled,
+  /// deleted or taken over): the runner must stop.
+  virtual result<bool> renew_lease(std::int64_t id, const std::string& owner, std::int64_t until) = 0;
+  /// Records the end of owner's run: `state` with result and reason; a job with a cron goes back
+  /// to PENDING at next_run_at instead (its last result kept). False when no longer owner's.
+  virtual result<bool> finish_job(std::int64_t id, const std::string& owner, job_state state,
+                                  const std::string& result, const std::string& reason, std::int64_t now,
+                                  std::int64_t next_run_at) = 0;
 
   /// Counts for the metrics: (schedulers, seed peers) alive since `since`, and hosts.
   struct counts {
