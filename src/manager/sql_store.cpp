@@ -435,7 +435,7 @@ class sql_store final : public store {
     });
   }
 
-  result<bool> finish_job(std::int64_t id, const std::string& owner, job_state state, const std::string& result,
+  result<bool> finish_job(std::int64_t id, const std::string& owner, job_state state, const std::string& outcome,
                           const std::string& reason, std::int64_t now, std::int64_t next_run_at) override {
     return guarded([&]() -> result<bool> {
       // A scheduled job goes back to PENDING for its next run, keeping this run's result.
@@ -443,7 +443,7 @@ class sql_store final : public store {
                   "UPDATE jobs SET state = CASE WHEN cron = '' THEN $1 ELSE 'PENDING' END, result = $2, reason = $3, "
                   "lease_owner = '', lease_expires_at = 0, finished_at = $4, updated_at = $4, next_run_at = $5 "
                   "WHERE id = $6 AND lease_owner = $7 AND state = 'RUNNING' RETURNING id",
-                  {std::string(to_string(state)), result, reason, now, next_run_at, id, owner})
+                  {std::string(to_string(state)), outcome, reason, now, next_run_at, id, owner})
                   .empty();
     });
   }

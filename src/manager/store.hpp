@@ -104,10 +104,10 @@ class store {
   /// Extends owner's lease; false when the job is no longer owner's RUNNING job (canceled,
   /// deleted or taken over): the runner must stop.
   virtual result<bool> renew_lease(std::int64_t id, const std::string& owner, std::int64_t until) = 0;
-  /// Records the end of owner's run: `state` with result and reason; a job with a cron goes back
+  /// Records the end of owner's run: `state` with its outcome (result JSON) and reason; a job with a cron goes back
   /// to PENDING at next_run_at instead (its last result kept). False when no longer owner's.
   virtual result<bool> finish_job(std::int64_t id, const std::string& owner, job_state state,
-                                  const std::string& result, const std::string& reason, std::int64_t now,
+                                  const std::string& outcome, const std::string& reason, std::int64_t now,
                                   std::int64_t next_run_at) = 0;
 
   /// Counts for the metrics: (schedulers, seed peers) alive since `since`, and hosts.
