@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <set>
 #include <thread>
 
 namespace df::manager {
@@ -226,6 +227,108 @@ TEST_P(store_test, replicas_starting_together_migrate_once) {
   auto check = connect();
   EXPECT_EQ(check->query("SELECT COUNT(*) FROM schema_migrations").at(0).at(0), std::to_string(migrations().size()));
   EXPECT_EQ(check->query("SELECT COUNT(*) FROM scheduler_clusters WHERE is_default = 1").at(0).at(0), "1");
+}
+
+TEST_P(store_test, personal_access_tokens_round_trip) {
+  personal_access_token t;
+  t.name = "harbor";
+  t.scopes = {"job"};
+  t.expired_at = 5000;
+  t.token_hash = std::string(64, 'a');
+  const auto created = db->create_token(t, 1000);
+  ASSERT_TRUE(created) << created.error().message();
+  EXPECT_EQ(created->scopes, t.scopes);
+  EXPECT_EQ(created->state, "active");
+  EXPECT_EQ(db->create_token(t, 1000).error(), store_errc::conflict);  // same name
+  EXPECT_EQ(db->find_token(t.token_hash)->id, created->id);
+  EXPECT_EQ(db->find_token(std::string(64, 'b')).error(), store_errc::not_found);
+  ASSERT_TRUE(db->touch_token(created->id, 100000));
+  EXPECT_EQ(db->get_token(created->id)->last_used_at, 100000);
+  ASSERT_TRUE(db->touch_token(created->id, 100001));  // within a minute: not written again
+  EXPECT_EQ(db->get_token(created->id)->last_used_at, 100000);
+  auto changed = *created;
+  changed.state = "inactive";
+  EXPECT_EQ(db->update_token(changed, 2000)->state, "inactive");
+  ASSERT_TRUE(db->delete_token(created->id));
+  EXPECT_EQ(db->get_token(created->id).error(), store_errc::not_found);
+}
+
+job_record file_job() {
+  job_record j;
+  j.type = "preheat";
+  j.args = R"({"type":"file","urls":["http://origin/a"]})";
+  j.scheduler_cluster_ids = {1};
+  j.next_run_at = 1000;
+  return j;
+}
+
+TEST_P(store_test, twenty_jobs_two_claimers_each_claimed_once) {
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(db->create_job(file_job(), 1000));
+  std::vector<std::int64_t> claimed[2];
+  std::vector<std::thread> replicas;
+  for (int r = 0; r < 2; ++r)
+    replicas.emplace_back([this, r, &claimed] {
+      auto replica = make_sql_store(connect());
+      while (true) {
+        const auto c = replica->claim_job("replica-" + std::to_string(r), 2000, 30000, 3);
+        if (!c) continue;  // a busy database: try again
+        if (!*c) return;
+        claimed[r].push_back((*c)->id);
+      }
+    });
+  for (auto& t : replicas) t.join();
+  std::set<std::int64_t> all(claimed[0].begin(), claimed[0].end());
+  all.insert(claimed[1].begin(), claimed[1].end());
+  EXPECT_EQ(claimed[0].size() + claimed[1].size(), 20u);
+  EXPECT_EQ(all.size(), 20u);
+  for (const auto id : all) {
+    const auto j = db->get_job(id);
+    EXPECT_EQ(j->state, job_state::running);
+    EXPECT_EQ(j->attempts, 1);
+  }
+}
+
+TEST_P(store_test, an_expired_lease_is_taken_over_then_fails_after_max_attempts) {
+  const auto j = db->create_job(file_job(), 1000);
+  ASSERT_TRUE(j);
+  EXPECT_FALSE(*db->claim_job("b", 999, 100, 2));  // not due before it was created
+  const auto first = db->claim_job("a", 1000, 100, 2);
+  ASSERT_TRUE(first && *first);
+  EXPECT_FALSE(*db->claim_job("b", 1050, 100, 2));  // a's lease holds
+  EXPECT_TRUE(*db->renew_lease(j->id, "a", 1200));
+  EXPECT_FALSE(*db->renew_lease(j->id, "b", 1200));  // not b's
+  EXPECT_FALSE(*db->claim_job("b", 1150, 100, 2));   // renewed
+  const auto second = db->claim_job("b", 1300, 100, 2);  // a died: b takes over
+  ASSERT_TRUE(second && *second);
+  EXPECT_EQ((*second)->lease_owner, "b");
+  EXPECT_EQ((*second)->attempts, 2);
+  EXPECT_FALSE(*db->renew_lease(j->id, "a", 1400));  // a came back: it must stop
+  EXPECT_FALSE(*db->finish_job(j->id, "a", job_state::success, "{}", "", 1400, 0));
+  EXPECT_FALSE(*db->claim_job("c", 1500, 100, 2));  // b died too: no third attempt…
+  const auto failed = db->get_job(j->id);
+  EXPECT_EQ(failed->state, job_state::failure);  // …but a reason
+  EXPECT_NE(failed->reason.find("stopped answering 2 times"), std::string::npos) << failed->reason;
+}
+
+TEST_P(store_test, finish_cancel_and_list_jobs) {
+  const auto j = db->create_job(file_job(), 1000);
+  ASSERT_TRUE(j);
+  ASSERT_TRUE(*db->claim_job("a", 1000, 100, 3));
+  EXPECT_TRUE(*db->finish_job(j->id, "a", job_state::failure, R"({"x":1})", "why", 1100, 0));
+  const auto done = db->get_job(j->id);
+  EXPECT_EQ(done->state, job_state::failure);
+  EXPECT_EQ(done->reason, "why");
+  EXPECT_EQ(done->result, R"({"x":1})");
+  EXPECT_EQ(db->cancel_job(j->id, 1200).error(), store_errc::conflict);
+  EXPECT_EQ(db->cancel_job(999, 1200).error(), store_errc::not_found);
+  const auto other = db->create_job(file_job(), 1300);
+  EXPECT_EQ(db->cancel_job(other->id, 1400)->state, job_state::canceled);
+  EXPECT_FALSE(*db->claim_job("a", 2000, 100, 3));  // a canceled job never runs
+  EXPECT_EQ(db->list_jobs({}, "")->total, 2u);
+  EXPECT_EQ(db->list_jobs({}, "FAILURE")->items.at(0).id, j->id);
+  EXPECT_EQ(db->list_jobs({}, "")->items.at(0).id, other->id);  // newest first
+  ASSERT_TRUE(db->delete_job(j->id));
+  EXPECT_EQ(db->get_job(j->id).error(), store_errc::not_found);
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, store_test, ::testing::Values("sqlite", "postgres"),
