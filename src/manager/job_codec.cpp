@@ -18,7 +18,7 @@ namespace {
 
 constexpr const char* redacted = "<redacted>";
 constexpr std::size_t max_headers = 64;
-constexpr std::size_t max_clusters_per_job = 1000;
+constexpr std::size_t max_clusters_per_job = 100;
 
 // Header names whose values are credentials.
 bool is_credential_header(const std::string& name) {

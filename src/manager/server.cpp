@@ -88,7 +88,8 @@ struct server::impl {
     } else if (req.path.starts_with("/oapi/v1/")) {  // personal access tokens (docs/preheat.md)
       const auto authorization = r.header("Authorization");
       res = co_await on_db([this, &req, &authorization] { return handle_oapi(ctx, req, authorization); });
-      if (res.status == 401 || res.status == 403) unauthorized.add();
+      if (res.status >= 400 && res.status < 500) (res.status == 401 || res.status == 403 ? unauthorized : invalid).add();
+      if (res.status == 503) store_errors.add();
     } else if (!bearer_matches(r.header("Authorization"), admin_token)) {
       unauthorized.add();
       res.status = 401;
