@@ -7,6 +7,7 @@
 #include "net/asio.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,6 +27,8 @@ struct dispatch_request {
   std::string scope = "single_seed_peer";  // single_seed_peer, all_seed_peers, all_peers
   std::int64_t concurrent_count = 50;   // hosts told at once (all_peers)
   std::int64_t timeout_ms = 0;          // for the whole share
+  /// True once the run must stop (canceled, deleted, or its lease lost): a long dispatch polls it.
+  std::function<bool()> stopped;
 };
 
 /// What one host did with one URL.

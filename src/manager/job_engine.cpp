@@ -93,7 +93,12 @@ void job_engine::start() {
 void job_engine::stop() {
   stopping_ = true;
   io_.stop();
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;
+  thread_.join();
+  // The engine's thread is done: hand the jobs it was running to the other replicas now rather
+  // than when their leases expire.
+  if (const auto released = db_->release_leases(owner_); !released)
+    spdlog::warn("dfmanager: job engine {}: cannot release its leases: {}", owner_, released.error().message());
 }
 
 net::awaitable<void> job_engine::loop() {
@@ -156,17 +161,23 @@ net::awaitable<void> job_engine::run(const job_record& j) {
   state->result["manager"] = owner_;
   const auto finished = db_->finish_job(j.id, owner_, st, state->result.dump(), reason, now, next);
   if (!finished) spdlog::warn("dfmanager: job {}: cannot record its outcome: {}", j.id, finished.error().message());
-  if (reason.empty()) spdlog::info("dfmanager: job {} succeeded", j.id);
+  else if (!*finished) spdlog::info("dfmanager: job {} is no longer ours; outcome dropped", j.id);
+  else if (reason.empty()) spdlog::info("dfmanager: job {} succeeded", j.id);
   else spdlog::info("dfmanager: job {} failed: {}", j.id, reason);
 }
 
 net::awaitable<void> job_engine::keep_lease(std::int64_t id, std::shared_ptr<run_state> state) {
+  std::int64_t valid_until = now_ms_() + settings_.lease.count();  // as claimed, roughly
   while (!state->done) {
     state->timer.expires_after(settings_.lease / 3);
     co_await state->timer.async_wait(net::use_nothrow);
     if (state->done) co_return;
-    const auto renewed = db_->renew_lease(id, owner_, now_ms_() + settings_.lease.count());
-    if (renewed && !*renewed) {
+    const auto now = now_ms_();
+    const auto renewed = db_->renew_lease(id, owner_, now + settings_.lease.count());
+    if (renewed) valid_until = *renewed ? now + settings_.lease.count() : 0;
+    // Not ours any more, or not renewed in time (the database is away): another replica may
+    // claim it now, so this one stops — never two runs at once.
+    if (now_ms_() >= valid_until) {
       state->lost = true;
       co_return;
     }
@@ -194,6 +205,7 @@ net::awaitable<std::string> job_engine::execute(const job_record& j, run_state& 
   d.concurrent_count = args.value("concurrent_count", std::int64_t{50});
   d.timeout_ms = job_timeout_ms(args);
   d.task_id = args.value("task_id", "");
+  d.stopped = [this, &state] { return state.lost || stopping_.load(); };
   if (j.type == "preheat" && args.value("type", "") == "image") {
     image_request image;
     image.manifest_url = args.value("url", "");

@@ -30,7 +30,8 @@ class job_engine {
 
   /// Starts the thread that polls for jobs.
   void start();
-  /// Stops polling and the runs in flight (their leases expire and another replica takes over).
+  /// Stops polling and the runs in flight, and releases their leases: another replica (or this
+  /// one after a restart) takes them over at once.
   void stop();
   /// Claims one runnable job and runs it to the end on the calling coroutine's executor; false
   /// when none was runnable. (The engine's loop, and tests.)

@@ -435,6 +435,13 @@ class sql_store final : public store {
     });
   }
 
+  result<void> release_leases(const std::string& owner) override {
+    return guarded([&]() -> result<void> {
+      db_->query("UPDATE jobs SET lease_expires_at = 0 WHERE lease_owner = $1 AND state = 'RUNNING'", {owner});
+      return {};
+    });
+  }
+
   result<bool> finish_job(std::int64_t id, const std::string& owner, job_state state, const std::string& outcome,
                           const std::string& reason, std::int64_t now, std::int64_t next_run_at) override {
     return guarded([&]() -> result<bool> {

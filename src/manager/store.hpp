@@ -104,6 +104,8 @@ class store {
   /// Extends owner's lease; false when the job is no longer owner's RUNNING job (canceled,
   /// deleted or taken over): the runner must stop.
   virtual result<bool> renew_lease(std::int64_t id, const std::string& owner, std::int64_t until) = 0;
+  /// Gives up every lease `owner` holds (a replica stopping): its RUNNING jobs are claimable at once.
+  virtual result<void> release_leases(const std::string& owner) = 0;
   /// Records the end of owner's run: `state` with its outcome (result JSON) and reason; a job with a cron goes back
   /// to PENDING at next_run_at instead (its last result kept). False when no longer owner's.
   virtual result<bool> finish_job(std::int64_t id, const std::string& owner, job_state state,

@@ -426,6 +426,25 @@ class PostgresReplicas(unittest.TestCase, Jobs):
         self.assertEqual(registry.manifest_requests, 2)
         self.assertEqual(len(done["result"]["urls"]), 2)
 
+    def test_a_replica_stopped_mid_job_hands_it_over_at_once(self):
+        registry = FakeRegistry(lambda h: True, stall=True)
+        self.addCleanup(registry.stop)
+        self.pg.create_database("handover")
+        pg = ("127.0.0.1", self.pg.port, pgs.Postgres.USER, "handover")
+        slow = "jobs:\n  lease: 60s\n  poll_interval: 100ms\n"  # a lease no test would wait out
+        configs = [mg.write_config(os.path.join(self.s.workdir, "handover%d.yaml" % i),
+                                   os.path.join(self.s.workdir, "handover%d" % i), postgres=pg, extra=slow)
+                   for i in range(2)]
+        a = mg.start_manager(self.s, "handover-a", configs[0])
+        job = a.ok("POST", "/api/v1/jobs", {"type": "preheat", "args": {"type": "image", "url": registry.url()}},
+                   expected=201)
+        sw.wait_until(lambda: registry.manifest_requests == 1, 10, "a to ask for the manifest")
+        a.process.stop(signal.SIGTERM)  # a graceful stop gives the lease up
+        b = mg.start_manager(self.s, "handover-b", configs[1])
+        done = self.finished(b, job["id"], timeout=20)  # well before the 60 s lease
+        self.assertEqual(done["attempts"], 2)
+        self.assertIn(UNWIRED, done["reason"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -304,7 +304,11 @@ TEST_P(store_test, an_expired_lease_is_taken_over_then_fails_after_max_attempts)
   EXPECT_EQ((*second)->attempts, 2);
   EXPECT_FALSE(*db->renew_lease(j->id, "a", 1400));  // a came back: it must stop
   EXPECT_FALSE(*db->finish_job(j->id, "a", job_state::success, "{}", "", 1400, 0));
-  EXPECT_FALSE(*db->claim_job("c", 1500, 100, 2));  // b died too: no third attempt…
+  EXPECT_FALSE(*db->claim_job("c", 1350, 100, 2));  // b's lease holds…
+  ASSERT_TRUE(db->release_leases("b"));                // …until b stops and gives it up
+  EXPECT_FALSE(*db->claim_job("c", 1360, 100, 2));     // but two attempts were all it had:
+  EXPECT_EQ(db->get_job(j->id)->state, job_state::failure);
+  EXPECT_FALSE(*db->claim_job("c", 1500, 100, 2));  // no third attempt…
   const auto failed = db->get_job(j->id);
   EXPECT_EQ(failed->state, job_state::failure);  // …but a reason
   EXPECT_NE(failed->reason.find("stopped answering 2 times"), std::string::npos) << failed->reason;
