@@ -28,6 +28,14 @@ TEST(manager_config, mistakes_are_config_errors_naming_the_key) {
   EXPECT_THROW(config::parse("database:\n  type: mysql\n").validate(), config_error);
   EXPECT_THROW(config::parse("auth:\n  admin_token: short\n").validate(), config_error);
   EXPECT_THROW(config::parse("keepalive:\n  misses: 0\n").validate(), config_error);
+  EXPECT_THROW(config::parse("jobs:\n  leas: 2s\n"), config_error);
+  EXPECT_THROW(config::parse("jobs:\n  lease: 500ms\n").validate(), config_error);
+  EXPECT_THROW(config::parse("jobs:\n  lease: 2s\n  poll_interval: 3s\n").validate(), config_error);
+  EXPECT_THROW(config::parse("jobs:\n  rate_limit: 0\n").validate(), config_error);
+  const auto jobs = config::parse("jobs:\n  lease: 2s\n  max_running: 8\n");
+  jobs.validate();
+  EXPECT_EQ(jobs.jobs.lease, std::chrono::seconds(2));
+  EXPECT_EQ(jobs.jobs.max_running, 8u);
 }
 
 TEST(manager_config, secrets_never_print_but_reach_libpq_quoted) {
