@@ -308,6 +308,25 @@ class SqliteJobs(unittest.TestCase, Jobs):
         self.assertNotIn("wrong", self.s.logs())  # the password is never logged
 
 
+class SqliteRestart(unittest.TestCase, Jobs):
+    def test_a_manager_killed_mid_job_takes_it_over_after_a_restart(self):
+        registry = FakeRegistry(lambda h: True, stall=True)
+        self.addCleanup(registry.stop)
+        s = sw.Swarm()
+        self.addCleanup(s.stop)
+        config = mg.write_config(os.path.join(s.workdir, "dfmanager.yaml"), os.path.join(s.workdir, "m"),
+                                 extra=JOBS_SECTION % 10)
+        m = mg.start_manager(s, "dfmanager", config)
+        job = m.ok("POST", "/api/v1/jobs", {"type": "preheat", "args": {"type": "image", "url": registry.url()}},
+                   expected=201)
+        sw.wait_until(lambda: registry.manifest_requests == 1, 10, "the manager to ask for the manifest")
+        m.process.stop(signal.SIGKILL)
+        again = mg.start_manager(s, "dfmanager-again", config)
+        done = self.finished(again, job["id"], timeout=30)
+        self.assertEqual(done["attempts"], 2)
+        self.assertIn(UNWIRED, done["reason"])
+
+
 class RealRegistry(unittest.TestCase, Jobs):
     """Debian's docker-registry with htpasswd auth and an image pushed with skopeo."""
 
