@@ -7,6 +7,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -145,7 +146,7 @@ std::vector<std::int64_t> read_cluster_ids(const json* j) {
     const auto& v = (*j)[i];
     if (!v.is_number_integer() || v.get<std::int64_t>() <= 0)
       throw invalid_value("scheduler_cluster_ids[" + std::to_string(i) + "]", "must be a positive id");
-    ids.push_back(v.get<std::int64_t>());
+    if (std::find(ids.begin(), ids.end(), v.get<std::int64_t>()) == ids.end()) ids.push_back(v.get<std::int64_t>());
   }
   return ids;
 }

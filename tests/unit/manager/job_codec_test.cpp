@@ -64,6 +64,12 @@ TEST(job_codec, refusals_name_the_field) {
   }
 }
 
+TEST(job_codec, duplicate_cluster_ids_count_once) {
+  const auto j = decode_job(json::parse(R"({"type":"preheat","args":{"type":"file","url":"http://a/b"},
+                                            "scheduler_cluster_ids":[2,1,2]})"), now);
+  EXPECT_EQ(j.scheduler_cluster_ids, (std::vector<std::int64_t>{2, 1}));
+}
+
 TEST(job_codec, a_cron_job_is_due_at_its_next_time) {
   const auto j = decode_job(json::parse(R"({"type":"preheat","args":{"type":"file","url":"http://a/b"},
                                             "cron":"0 * * * *"})"), now);
