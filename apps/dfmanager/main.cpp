@@ -1,9 +1,10 @@
 // dfmanager: the control plane — clusters of schedulers and seed peers, which cluster a host uses.
 #include "core/units.hpp"
+#include "core/version.hpp"
 #include "core/yaml_config.hpp"
 #include "manager/admin_token.hpp"
-#include "manager/config.hpp"
 #include "manager/certificate_issuer.hpp"
+#include "manager/config.hpp"
 #include "manager/server.hpp"
 
 #include "net/signals.hpp"
@@ -17,6 +18,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"dfmanager: the control plane of the P2P swarm"};
+  app.set_version_flag("--version", df::version_line("dfmanager"), "print the version and source revision, and exit");
   std::string config_path, listen, data_dir, database, keepalive_interval, log_level;
   int port = -1;
   bool print_config = false;
