@@ -18,6 +18,9 @@ command -v mmdebstrap >/dev/null && command -v buildah >/dev/null || scripts/set
 version=$(dpkg-deb -f "$deb" Version)
 sources=${DEBIAN_SOURCES:-/etc/apt/sources.list.d/debian.sources}
 prefix=${IMAGE_PREFIX:-localhost/dragonfly-cpp}  # images are $prefix/<component>:<version>
+# The user's fixed uid and gid in the images (the package picks a free one on a host), so that
+# Kubernetes manifests can name it (runAsUser, fsGroup; deploy/kubernetes).
+uid=10001
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -26,6 +29,8 @@ name=$(basename "$deb")
 mmdebstrap --variant=minbase --quiet \
   --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/dragonfly-cpp/*' \
+  --customize-hook="chroot \"\$1\" groupadd --system --gid $uid dragonfly" \
+  --customize-hook="chroot \"\$1\" useradd --system --uid $uid --gid $uid --home-dir /var/lib/dragonfly --no-create-home --shell /usr/sbin/nologin dragonfly" \
   --customize-hook="copy-in $deb /tmp" \
   --customize-hook="chroot \"\$1\" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /tmp/$name >/dev/null" \
   --customize-hook='rm -f "$1"/tmp/*.deb; chroot "$1" apt-get clean; rm -rf "$1"/var/lib/apt/lists/*' \

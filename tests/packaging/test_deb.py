@@ -10,13 +10,11 @@ Needs root, mmdebstrap, cpack and Debian's mirror (as scripts/setup.sh does); sk
 (and fails instead under DF_REQUIRE_ALL=1). About 2–3 minutes, most of it mmdebstrap.
 """
 import configparser
-import glob
 import hashlib
 import http.server
 import os
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,23 +24,18 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 import swarm as sw  # noqa: E402
+import package_build  # noqa: E402
 
-BIN_DIR = os.environ.get("DF_BIN_DIR") or os.path.join(HERE, "..", "..", "build", "apps")
-BUILD_DIR = os.path.dirname(os.path.abspath(BIN_DIR))
 SOURCES = "/etc/apt/sources.list.d/debian.sources"
 UNITS = ("dfdaemon", "dfscheduler", "dfmanager")
 
 
 def missing_tools():
-    if os.geteuid() != 0:
-        return "needs root (chroot, mmdebstrap)"
-    for tool in ("mmdebstrap", "cpack", "dpkg-deb", "systemd-analyze", "systemd-tmpfiles"):
-        if shutil.which(tool) is None:
-            return "%s is not installed (scripts/setup.sh installs it)" % tool
+    why = package_build.missing(("mmdebstrap", "cpack", "dpkg-deb", "systemd-analyze", "systemd-tmpfiles"), "chroot, mmdebstrap")
+    if why:
+        return why
     if not os.path.exists(SOURCES):
         return "no %s to build a root from" % SOURCES
-    if not os.path.exists(os.path.join(BUILD_DIR, "CPackConfig.cmake")):
-        return "no CPackConfig.cmake in %s" % BUILD_DIR
     return None
 
 
@@ -68,14 +61,7 @@ class DebianPackageTest(unittest.TestCase):
         cls.work = tempfile.mkdtemp(prefix="df-package-")
         cls.root = os.path.join(cls.work, "root")
         dist = os.path.join(cls.work, "dist")
-        r = subprocess.run(["cpack", "--config", os.path.join(BUILD_DIR, "CPackConfig.cmake"), "-G", "DEB",
-                            "-B", dist], capture_output=True, text=True, cwd=BUILD_DIR)
-        if r.returncode != 0:
-            raise AssertionError("cpack failed:\n" + r.stdout + r.stderr)
-        debs = glob.glob(os.path.join(dist, "dragonfly-cpp_*.deb"))
-        if len(debs) != 1:
-            raise AssertionError("cpack made %s" % debs)
-        cls.deb = debs[0]
+        cls.deb = package_build.build_deb(dist)
         name = os.path.basename(cls.deb)
         log = os.path.join(cls.work, "mmdebstrap.log")
         with open(log, "w") as out:

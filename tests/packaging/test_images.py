@@ -8,7 +8,6 @@ daemon's container must verify the file, and the origin must have sent it once.
 Needs root, podman, buildah, mmdebstrap, cpack and Debian's mirror; skips otherwise (fails
 instead under DF_REQUIRE_ALL=1). About 3–4 minutes, most of it building the root file system.
 """
-import glob
 import hashlib
 import http.server
 import ipaddress
@@ -24,23 +23,14 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 import swarm as sw  # noqa: E402
+import package_build  # noqa: E402
 
-BIN_DIR = os.environ.get("DF_BIN_DIR") or os.path.join(HERE, "..", "..", "build", "apps")
-BUILD_DIR = os.path.dirname(os.path.abspath(BIN_DIR))
-SCRIPTS = os.path.join(HERE, "..", "..", "scripts")
 # This sandbox refuses podman's default rlimits; lower ones are allowed everywhere.
 LIMITS = ["--ulimit", "nofile=16384:16384", "--ulimit", "nproc=4096:4096"]
 
 
 def missing_tools():
-    if os.geteuid() != 0:
-        return "needs root (podman networks)"
-    for tool in ("podman", "buildah", "mmdebstrap", "cpack", "dpkg-deb"):
-        if shutil.which(tool) is None:
-            return "%s is not installed (scripts/setup.sh installs it)" % tool
-    if not os.path.exists(os.path.join(BUILD_DIR, "CPackConfig.cmake")):
-        return "no CPackConfig.cmake in %s" % BUILD_DIR
-    return None
+    return package_build.missing(("podman", "buildah", "mmdebstrap", "cpack", "dpkg-deb"), "podman networks")
 
 
 def podman(*args, check=True):
@@ -69,14 +59,10 @@ class ContainerImagesTest(unittest.TestCase):
         cls.tag = "df-test-%d" % os.getpid()
         cls.prefix = "localhost/" + cls.tag
         dist = os.path.join(cls.work, "dist")
-        r = subprocess.run(["cpack", "--config", os.path.join(BUILD_DIR, "CPackConfig.cmake"), "-G", "DEB",
-                            "-B", dist], capture_output=True, text=True, cwd=BUILD_DIR)
-        if r.returncode != 0:
-            raise AssertionError("cpack failed:\n" + r.stdout + r.stderr)
-        deb = glob.glob(os.path.join(dist, "dragonfly-cpp_*.deb"))[0]
+        deb = package_build.build_deb(dist)
         cls.version = subprocess.run(["dpkg-deb", "-f", deb, "Version"], capture_output=True,
                                      text=True).stdout.strip()
-        r = subprocess.run([os.path.join(SCRIPTS, "images.sh"), deb], capture_output=True, text=True,
+        r = subprocess.run([os.path.join(package_build.SCRIPTS, "images.sh"), deb], capture_output=True, text=True,
                            env=dict(os.environ, IMAGE_PREFIX=cls.prefix))
         if r.returncode != 0:
             raise AssertionError("images.sh failed:\n" + r.stdout + r.stderr[-4000:])
@@ -98,6 +84,8 @@ class ContainerImagesTest(unittest.TestCase):
             self.assertEqual(config["Entrypoint"], ["/usr/bin/" + component])
             self.assertEqual(config["Labels"]["org.opencontainers.image.version"], self.version)
             self.assertNotEqual(config["Labels"]["org.opencontainers.image.revision"], "")
+            r = podman("run", "--rm", *LIMITS, "--entrypoint", "/usr/bin/id", self.image(component))
+            self.assertTrue(r.stdout.startswith("uid=10001(dragonfly) gid=10001(dragonfly)"), r.stdout)
             r = podman("run", "--rm", *LIMITS, self.image(component), "--version")
             self.assertIn(config["Labels"]["org.opencontainers.image.revision"], r.stdout)
             # No compilers in a runtime image.
