@@ -8,6 +8,7 @@
 #include "manager/server.hpp"
 
 #include "net/signals.hpp"
+#include "net/tls_identity.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -58,19 +59,27 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
 
   std::unique_ptr<df::manager::store> store;
-  std::string token;
+  std::string token, component_token;
+  std::shared_ptr<df::net::tls_identity> tls;
   try {
     std::error_code ec;
     std::filesystem::create_directories(cfg.data_dir, ec);
     token = df::manager::load_or_create_admin_token(cfg.admin_token, cfg.data_dir);
     if (cfg.admin_token.empty()) spdlog::info("dfmanager: the admin token is in {}/admin_token", cfg.data_dir);
+    if (cfg.security.mode != df::security_mode::mtls) {
+      component_token = df::manager::load_or_create_token(cfg.component_token, cfg.data_dir + "/component_token");
+      if (cfg.component_token.empty())
+        spdlog::info("dfmanager: the component token is in {}/component_token", cfg.data_dir);
+    }
+    tls = df::manager::load_manager_identity(cfg.security);
     store = df::manager::open_store(cfg);
   } catch (const df::config_error& e) {
     std::cerr << "dfmanager: " << e.what() << "\n";
     return 1;
   }
   boost::asio::io_context io(1);
-  df::manager::server server(io, cfg, std::move(store), std::move(token));
+  df::manager::server server(io, cfg, std::move(store), std::move(token), std::move(component_token));
+  if (tls) server.use_tls(tls);
   if (!cfg.enrollment.ca_cert.empty()) {
     std::string why;
     auto issuer = df::manager::certificate_issuer::load(

@@ -4,12 +4,17 @@
 #include "manager/admin_token.hpp"
 #include "manager/api.hpp"
 #include "manager/certificate_issuer.hpp"
+#include "manager/request_auth.hpp"
 #include "manager/sql_store.hpp"
 #include "net/http_server.hpp"
 #include "net/metrics.hpp"
+#include "net/tls_identity.hpp"
 
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <nlohmann/json.hpp>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -19,6 +24,18 @@ namespace df::manager {
 namespace {
 
 using net::awaitable;
+
+constexpr auto crl_refresh_interval = std::chrono::seconds(5);  // how often security.crl_file is checked
+constexpr auto tls_handshake_timeout = std::chrono::seconds(10);
+
+// A JSON error answer {"code", "message"}.
+api_response error_answer(int status, const std::string& code, const std::string& message) {
+  api_response r;
+  r.status = status;
+  r.body = nlohmann::json{{"code", code}, {"message", message}}.dump();
+  r.error_code = code;
+  return r;
+}
 
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -30,13 +47,16 @@ std::int64_t wall_ms() {
 /// What the process tracks:
 ///  1. the metrics (requests by class, rejections by reason, component gauges read at scrape);
 ///  2. the store and the one thread that calls it (`db_thread`);
-///  3. the HTTP server that answers /healthy, /metrics and /api/v1.
+///  3. the HTTP(S) server that answers /healthy, /metrics and /api/v1;
+///  4. the credentials it accepts (tokens, the TLS identity whose CRL it re-reads).
 struct server::impl {
-  impl(boost::asio::io_context& io_, const config& c, std::unique_ptr<store> s, std::string token)
+  impl(boost::asio::io_context& io_, const config& c, std::unique_ptr<store> s, std::string token,
+       std::string component)
       : io(io_),
         cfg(c),
         db(std::move(s)),
         admin_token(std::move(token)),
+        component_token(std::move(component)),
         ctx{*db, wall_ms, c.keepalive.interval, c.keepalive.misses},
         ok(metrics.counter("dragonfly_manager_requests_total", "API requests answered, by status class", "code=\"2xx\"")),
         client_errors(metrics.counter("dragonfly_manager_requests_total", "", "code=\"4xx\"")),
@@ -44,6 +64,7 @@ struct server::impl {
         unauthorized(metrics.counter("dragonfly_manager_requests_rejected_total",
                                      "Requests refused before or while being handled, by reason",
                                      "reason=\"unauthorized\"")),
+        forbidden(metrics.counter("dragonfly_manager_requests_rejected_total", "", "reason=\"forbidden\"")),
         invalid(metrics.counter("dragonfly_manager_requests_rejected_total", "", "reason=\"invalid\"")),
         too_large(metrics.counter("dragonfly_manager_requests_rejected_total", "", "reason=\"body_too_large\"")),
         refused(metrics.counter("dragonfly_manager_connections_refused_total",
@@ -57,6 +78,8 @@ struct server::impl {
                                            "result=\"issued\"")),
         enrollments_refused(metrics.counter("dragonfly_manager_enrollments_total", "", "result=\"refused\"")),
         clusters(metrics.gauge("dragonfly_manager_scheduler_clusters", "Scheduler clusters")),
+        tls_refused(metrics.counter("dragonfly_manager_tls_handshakes_failed_total",
+                                    "TLS connections closed before a request: a failed, timed-out or refused handshake")),
         http(io.get_executor(), [this](const net::http_request& r, net::response_writer& w) { return serve(r, w); }) {
     http.set_body_limit(cfg.max_body, &too_large);
     http.set_connection_limit(cfg.max_connections, &refused);
@@ -84,14 +107,25 @@ struct server::impl {
     api_response res;
     if (req.path == "/api/v1/certificates") {
       res = enroll(req);
-    } else if (!bearer_matches(r.header("Authorization"), admin_token)) {
-      unauthorized.add();
-      res.status = 401;
-      res.body = R"({"code":"unauthorized","message":"this API needs Authorization: Bearer <admin token>"})";
-      res.headers.emplace_back("WWW-Authenticate", "Bearer");
     } else {
-      res = co_await on_db([this, &req] { return handle_api(ctx, req); });
-      if (res.status >= 400 && res.status < 500) invalid.add();
+      std::string why;
+      const caller who = auth->identify(r, why);
+      const auto decision = decide_access(who, req.method, req.path);
+      if (decision.verdict == access_decision::outcome::unauthorized) {
+        unauthorized.add();
+        res = error_answer(401, "unauthorized", why.empty() ? decision.message : decision.message + " (" + why + ")");
+        res.headers.emplace_back("WWW-Authenticate", "Bearer");
+      } else if (!decision.allowed()) {
+        res = error_answer(403, "forbidden", decision.message);
+      } else {
+        res = co_await on_db([this, &req, &who, &decision] {
+          if (auto wrong = name_binding_violation(*db, who, decision, req.body))
+            return error_answer(403, "forbidden", *wrong);
+          return handle_api(ctx, req);
+        });
+      }
+      if (res.error_code == "forbidden") forbidden.add();
+      else if (res.status >= 400 && res.status < 500 && res.status != 401) invalid.add();
       if (res.status == 503) store_errors.add();
     }
     (res.status < 400 ? ok : res.status < 500 ? client_errors : server_errors).add();
@@ -105,12 +139,7 @@ struct server::impl {
   /// Enrollment: {"csr": PEM, "token": bootstrap token} → 201 {"certificate", "ca"}; the token
   /// (never logged) decides the role.
   api_response enroll(const api_request& req) {
-    const auto answer = [](int status, const std::string& code, const std::string& message) {
-      api_response r;
-      r.status = status;
-      r.body = nlohmann::json{{"code", code}, {"message", message}}.dump();
-      return r;
-    };
+    const auto& answer = error_answer;
     if (!issuer) return answer(404, "not_found", "enrollment is not configured (enrollment.ca_cert)");
     if (req.method != "POST") return answer(405, "method_not_allowed", "allowed: POST");
     const auto body = nlohmann::json::parse(req.body, nullptr, false);
@@ -150,35 +179,68 @@ struct server::impl {
     return metrics.render();
   }
 
+  // Re-reads security.crl_file when it changed, every crl_refresh_interval, until stop().
+  awaitable<void> watch_crl() {
+    while (!stopped) {
+      crl_timer.expires_after(crl_refresh_interval);
+      co_await crl_timer.async_wait(net::use_nothrow);
+      if (stopped) break;
+      std::string why;
+      if (tls->refresh_crl(why)) spdlog::info("dfmanager: security.crl_file reloaded");
+      else if (!why.empty()) spdlog::error("dfmanager: cannot reload security.crl_file: {}", why);
+    }
+  }
+
   boost::asio::io_context& io;
   config cfg;
   std::unique_ptr<store> db;
-  std::string admin_token;
+  std::string admin_token, component_token;
   api_context ctx;
   net::metrics_registry metrics;
-  net::metric &ok, &client_errors, &server_errors, &unauthorized, &invalid, &too_large, &refused, &store_errors;
-  net::metric &active_schedulers, &active_seed_peers, &hosts, &enrollments_issued, &enrollments_refused, &clusters;
+  net::metric &ok, &client_errors, &server_errors, &unauthorized, &forbidden, &invalid, &too_large, &refused;
+  net::metric &store_errors, &active_schedulers, &active_seed_peers, &hosts, &enrollments_issued,
+      &enrollments_refused, &clusters, &tls_refused;
   std::unique_ptr<certificate_issuer> issuer;
+  std::shared_ptr<net::tls_identity> tls;
+  std::optional<request_authenticator> auth;
+  boost::asio::steady_timer crl_timer{io};
+  bool stopped = false;
   boost::asio::thread_pool db_thread{1};
   net::http_server http;
 };
 
-server::server(boost::asio::io_context& io, const config& cfg, std::unique_ptr<store> db, std::string admin_token)
-    : impl_(std::make_unique<impl>(io, cfg, std::move(db), std::move(admin_token))) {}
+server::server(boost::asio::io_context& io, const config& cfg, std::unique_ptr<store> db, std::string admin_token,
+               std::string component_token)
+    : impl_(std::make_unique<impl>(io, cfg, std::move(db), std::move(admin_token), std::move(component_token))) {}
 
 server::~server() { stop(); }
 
 void server::use_issuer(std::unique_ptr<certificate_issuer> issuer) { impl_->issuer = std::move(issuer); }
 
+void server::use_tls(std::shared_ptr<net::tls_identity> tls) {
+  auto& i = *impl_;
+  i.tls = std::move(tls);
+  // mtls: ask for a client certificate and verify one that is sent, but let clients without one
+  // (the admin token, browsers) finish the handshake; the access policy decides per request.
+  if (i.tls->mode() == security_mode::mtls) SSL_CTX_set_verify(i.tls->server().native_handle(), SSL_VERIFY_PEER, nullptr);
+  i.http.use_tls(i.tls->server(), nullptr, tls_handshake_timeout, &i.tls_refused);
+}
+
 result<std::uint16_t> server::start() {
-  auto port = impl_->http.listen(impl_->cfg.listen, impl_->cfg.port);
+  auto& i = *impl_;
+  i.auth.emplace(i.admin_token, i.component_token, i.tls.get());
+  auto port = i.http.listen(i.cfg.listen, i.cfg.port);
   if (!port) return port;
-  impl_->http.start();
-  spdlog::info("dfmanager: API on {}:{} (database: {})", impl_->cfg.listen, *port, impl_->cfg.database.type);
+  i.http.start();
+  if (i.tls) net::asio::co_spawn(i.io, i.watch_crl(), net::asio::detached);
+  spdlog::info("dfmanager: API on {}://{}:{} (database: {})", i.tls ? "https" : "http", i.cfg.listen, *port,
+               i.cfg.database.type);
   return port;
 }
 
 void server::stop() {
+  impl_->stopped = true;
+  impl_->crl_timer.cancel();
   impl_->http.stop();
   impl_->db_thread.join();
 }
@@ -193,6 +255,17 @@ std::unique_ptr<store> open_store(const config& cfg) {
   } catch (const sql_error& e) {
     throw config_error(std::string("database: ") + e.what());
   }
+}
+
+std::shared_ptr<net::tls_identity> load_manager_identity(const security_settings& s) {
+  if (s.mode == security_mode::off) return nullptr;
+  std::string why;
+  auto tls = net::tls_identity::load(s, why);
+  if (!tls) throw config_error(why);
+  if ((*tls)->own().role != net::cluster_role::manager)
+    throw config_error("security.cert_file " + s.cert_file + " names " + (*tls)->own().uri() +
+                       "; the manager needs a certificate of role manager (scripts/certs.sh issue DIR manager NAME)");
+  return std::move(*tls);
 }
 
 }  // namespace df::manager
