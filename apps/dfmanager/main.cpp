@@ -5,6 +5,7 @@
 #include "manager/admin_token.hpp"
 #include "manager/certificate_issuer.hpp"
 #include "manager/config.hpp"
+#include "manager/revocation_list.hpp"
 #include "manager/server.hpp"
 
 #include "net/signals.hpp"
@@ -61,6 +62,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<df::manager::store> store;
   std::string token, component_token;
   std::shared_ptr<df::net::tls_identity> tls;
+  std::unique_ptr<df::manager::certificate_issuer> issuer;
+  std::unique_ptr<df::manager::revocation_list> revocations;
   try {
     std::error_code ec;
     std::filesystem::create_directories(cfg.data_dir, ec);
@@ -71,6 +74,7 @@ int main(int argc, char** argv) {
       if (cfg.component_token.empty())
         spdlog::info("dfmanager: the component token is in {}/component_token", cfg.data_dir);
     }
+    df::manager::open_certificate_authority(cfg, issuer, revocations);  // before the CRL it signs is read
     tls = df::manager::load_manager_identity(cfg.security);
     store = df::manager::open_store(cfg);
   } catch (const df::config_error& e) {
@@ -80,17 +84,7 @@ int main(int argc, char** argv) {
   boost::asio::io_context io(1);
   df::manager::server server(io, cfg, std::move(store), std::move(token), std::move(component_token));
   if (tls) server.use_tls(tls);
-  if (!cfg.enrollment.ca_cert.empty()) {
-    std::string why;
-    auto issuer = df::manager::certificate_issuer::load(
-        cfg.enrollment.ca_cert, cfg.enrollment.ca_key,
-        std::chrono::duration_cast<std::chrono::seconds>(cfg.enrollment.validity), why);
-    if (!issuer) {
-      std::cerr << "dfmanager: " << why << "\n";
-      return 1;
-    }
-    server.use_issuer(std::move(*issuer));
-  }
+  if (issuer) server.use_issuer(std::move(issuer), std::move(revocations));
   if (auto r = server.start(); !r) {
     std::cerr << "dfmanager: cannot listen on " << cfg.listen << ":" << cfg.port << ": " << r.error().message() << "\n";
     return 1;

@@ -3,8 +3,10 @@
 #include "core/yaml_config.hpp"
 #include "manager/admin_token.hpp"
 #include "manager/api.hpp"
+#include "manager/api_crl.hpp"
 #include "manager/certificate_issuer.hpp"
 #include "manager/request_auth.hpp"
+#include "manager/revocation_list.hpp"
 #include "manager/sql_store.hpp"
 #include "net/http_server.hpp"
 #include "net/metrics.hpp"
@@ -80,6 +82,8 @@ struct server::impl {
         clusters(metrics.gauge("dragonfly_manager_scheduler_clusters", "Scheduler clusters")),
         tls_refused(metrics.counter("dragonfly_manager_tls_handshakes_failed_total",
                                     "TLS connections closed before a request: a failed, timed-out or refused handshake")),
+        revoked(metrics.counter("dragonfly_manager_revocations_total",
+                                "POST /api/v1/certificates/revoke requests that revoked certificates")),
         http(io.get_executor(), [this](const net::http_request& r, net::response_writer& w) { return serve(r, w); }) {
     http.set_body_limit(cfg.max_body, &too_large);
     http.set_connection_limit(cfg.max_connections, &refused);
@@ -107,6 +111,8 @@ struct server::impl {
     api_response res;
     if (req.path == "/api/v1/certificates") {
       res = enroll(req);
+    } else if (req.path == "/api/v1/crl") {
+      res = serve_crl(revocations.get(), req);
     } else {
       std::string why;
       const caller who = auth->identify(r, why);
@@ -117,6 +123,9 @@ struct server::impl {
         res.headers.emplace_back("WWW-Authenticate", "Bearer");
       } else if (!decision.allowed()) {
         res = error_answer(403, "forbidden", decision.message);
+      } else if (req.path == "/api/v1/certificates/revoke") {
+        res = revoke_certificates(revocations.get(), issuer.get(), req);
+        if (res.status == 200) revoked.add();
       } else {
         res = co_await on_db([this, &req, &who, &decision] {
           if (auto wrong = name_binding_violation(*db, who, decision, req.body))
@@ -162,6 +171,11 @@ struct server::impl {
     }
     enrollments_issued.add();
     spdlog::info("dfmanager: issued a {} certificate on enrollment", role);
+    if (revocations) {
+      const auto issued = issuer->describe_issued(*cert, why);
+      if (!issued || !revocations->record_issued(*issued, role, why))
+        spdlog::error("dfmanager: the certificate cannot be revoked by name: {}", why);
+    }
     api_response r;
     r.status = 201;
     r.body = nlohmann::json{{"certificate", *cert}, {"ca", issuer->ca_pem()}}.dump();
@@ -199,8 +213,9 @@ struct server::impl {
   net::metrics_registry metrics;
   net::metric &ok, &client_errors, &server_errors, &unauthorized, &forbidden, &invalid, &too_large, &refused;
   net::metric &store_errors, &active_schedulers, &active_seed_peers, &hosts, &enrollments_issued,
-      &enrollments_refused, &clusters, &tls_refused;
+      &enrollments_refused, &clusters, &tls_refused, &revoked;
   std::unique_ptr<certificate_issuer> issuer;
+  std::unique_ptr<revocation_list> revocations;  // with `issuer`, which it uses
   std::shared_ptr<net::tls_identity> tls;
   std::optional<request_authenticator> auth;
   boost::asio::steady_timer crl_timer{io};
@@ -215,7 +230,11 @@ server::server(boost::asio::io_context& io, const config& cfg, std::unique_ptr<s
 
 server::~server() { stop(); }
 
-void server::use_issuer(std::unique_ptr<certificate_issuer> issuer) { impl_->issuer = std::move(issuer); }
+void server::use_issuer(std::unique_ptr<certificate_issuer> issuer, std::unique_ptr<revocation_list> revocations) {
+  impl_->revocations.reset();
+  impl_->issuer = std::move(issuer);
+  impl_->revocations = std::move(revocations);
+}
 
 void server::use_tls(std::shared_ptr<net::tls_identity> tls) {
   auto& i = *impl_;
@@ -255,6 +274,18 @@ std::unique_ptr<store> open_store(const config& cfg) {
   } catch (const sql_error& e) {
     throw config_error(std::string("database: ") + e.what());
   }
+}
+
+void open_certificate_authority(const config& cfg, std::unique_ptr<certificate_issuer>& issuer,
+                                std::unique_ptr<revocation_list>& revocations) {
+  if (cfg.enrollment.ca_cert.empty()) return;
+  std::string why;
+  auto loaded = certificate_issuer::load(cfg.enrollment.ca_cert, cfg.enrollment.ca_key,
+                                         std::chrono::duration_cast<std::chrono::seconds>(cfg.enrollment.validity), why);
+  if (!loaded) throw config_error(why);
+  issuer = std::move(*loaded);
+  revocations = std::make_unique<revocation_list>(cfg.data_dir, *issuer);
+  if (!revocations->open(why)) throw config_error(why);
 }
 
 std::shared_ptr<net::tls_identity> load_manager_identity(const security_settings& s) {

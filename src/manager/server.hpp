@@ -20,6 +20,7 @@ class tls_identity;
 namespace df::manager {
 
 class certificate_issuer;
+class revocation_list;
 
 /// Owns the HTTP server, the metrics and the store's thread; created by main, runs on its
 /// io_context (the I/O thread), while every store call runs on the database thread.
@@ -31,8 +32,9 @@ class server {
          std::string component_token = {});
   ~server();
   /// Answers POST /api/v1/certificates (enrollment with a bootstrap token instead of the admin
-  /// token) with certificates this issuer signs (before start()).
-  void use_issuer(std::unique_ptr<certificate_issuer> issuer);
+  /// token) with certificates this issuer signs, GET /api/v1/crl and POST
+  /// /api/v1/certificates/revoke from `revocations` (before start()).
+  void use_issuer(std::unique_ptr<certificate_issuer> issuer, std::unique_ptr<revocation_list> revocations);
   /// Serves HTTPS with this identity (security.mode tls or mtls; before start()). In mtls a
   /// client certificate is asked for but optional at the TLS layer (the admin token needs none);
   /// one that does not verify under the CA and the CRL fails the handshake. The CRL file is
@@ -51,6 +53,11 @@ class server {
 /// Opens the configured database (creating the data dir for SQLite) and migrates it; throws
 /// config_error naming what failed (never the password).
 std::unique_ptr<store> open_store(const config& cfg);
+
+/// The manager as the cluster CA when enrollment.ca_cert is set (else both stay null): the issuer
+/// and its revocation list (in data_dir, whose crl.pem it signs now); throws config_error.
+void open_certificate_authority(const config& cfg, std::unique_ptr<certificate_issuer>& issuer,
+                                std::unique_ptr<revocation_list>& revocations);
 
 /// The manager's TLS identity for security.mode tls / mtls (null for off); throws config_error
 /// when a file is bad or the certificate's role is not `manager`.

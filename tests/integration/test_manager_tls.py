@@ -22,6 +22,7 @@ CLUSTERS = "/api/v1/scheduler-clusters"
 FORBIDDEN = 'dragonfly_manager_requests_rejected_total{reason="forbidden"}'
 UNAUTHORIZED = 'dragonfly_manager_requests_rejected_total{reason="unauthorized"}'
 HANDSHAKES_FAILED = "dragonfly_manager_tls_handshakes_failed_total"
+ENROLL_TOKEN = "peer-bootstrap-token-0123456789"
 
 
 def issue(ca, role, name, *extra):
@@ -211,6 +212,98 @@ class ManagerMutualTlsTest(unittest.TestCase):
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("role manager", r.stderr)
+
+
+class ManagerRevocationTest(unittest.TestCase):
+    """The manager as the CA publishes its CRL and revokes by certificate, serial or name; it reads
+    the CRL it signs itself (security.crl_file in its data dir)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = sw.Swarm()
+        cls.ca = cls.s.use_certificates("mtls")
+        cls.data_dir = os.path.join(cls.s.workdir, "m")
+        own = issue(cls.ca, "manager", "mgr-3", "127.0.0.1")
+        section = security_section("mtls", cls.ca, own).replace(os.path.join(cls.ca, "crl.pem"),
+                                                                 os.path.join(cls.data_dir, "crl.pem"))
+        extra = section + ("enrollment:\n  ca_cert: %s\n  ca_key: %s\n  tokens:\n    - {token: %s, role: peer}\n"
+                           % (os.path.join(cls.ca, "ca.pem"), os.path.join(cls.ca, "ca-key.pem"), ENROLL_TOKEN))
+        cls.config = mg.write_config(os.path.join(cls.s.workdir, "m.yaml"), cls.data_dir, extra=extra)
+        cls.m = mg.start_manager(cls.s, "dfmanager", cls.config, tls=client(cls.ca))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.stop()
+
+    def crl(self):
+        """The published CRL, checked with openssl against the CA: the revoked serials."""
+        status, headers, pem = self.m.call("GET", "/api/v1/crl", token="")
+        self.assertEqual(status, 200, pem)
+        self.assertEqual(headers["Content-Type"], "application/x-pem-file")
+        path = os.path.join(self.s.workdir, "published-crl.pem")
+        with open(path, "w") as f:
+            f.write(pem)
+        r = subprocess.run(["openssl", "crl", "-in", path, "-CAfile", os.path.join(self.ca, "ca.pem"), "-noout",
+                            "-text"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("verify OK", r.stderr + r.stdout)
+        return [line.split(":", 1)[1].strip() for line in r.stdout.splitlines() if "Serial Number:" in line]
+
+    def serial(self, cert):
+        out = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-serial"], capture_output=True, text=True,
+                             check=True).stdout
+        return out.strip().split("=", 1)[1]
+
+    def test_a_revoked_certificate_is_in_the_published_crl_and_refused_by_the_manager(self):
+        victim = issue(self.ca, "peer", "victim")
+        ctx = client(self.ca, victim)
+        body = {"hostname": "victim", "ip": "10.0.1.1"}
+        self.assertEqual(self.m.call("POST", "/api/v1/hosts", body, token="", context=ctx)[0], 200)
+        with open(victim[0]) as f:
+            pem = f.read()
+        # Only the admin may revoke.
+        status, _, answer = self.m.call("POST", "/api/v1/certificates/revoke", {"certificate": pem}, token="",
+                                        context=ctx)
+        self.assertEqual((status, answer["code"]), (403, "forbidden"), answer)
+        self.assertNotIn(self.serial(victim[0]), self.crl())
+        answer = self.m.ok("POST", "/api/v1/certificates/revoke", {"certificate": pem})
+        self.assertEqual(answer["revoked"], [self.serial(victim[0])])
+        self.assertIn(self.serial(victim[0]), self.crl())
+        sw.wait_until(lambda: refused(lambda: self.m.call("POST", "/api/v1/hosts", body, token="", context=ctx)), 15,
+                      "the manager to refuse the certificate it revoked")
+        # A component that reads the published CRL refuses it too.
+        r = subprocess.run(["openssl", "verify", "-crl_check", "-CRLfile", os.path.join(self.s.workdir,
+                            "published-crl.pem"), "-CAfile", os.path.join(self.ca, "ca.pem"), victim[0]],
+                           capture_output=True, text=True)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("revoked", r.stdout + r.stderr)
+
+    def test_revoke_by_the_name_of_an_enrolled_certificate_or_by_serial(self):
+        key = os.path.join(self.s.workdir, "enrolled-key.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", key], check=True, capture_output=True)
+        csr = subprocess.run(["openssl", "req", "-new", "-key", key, "-subj", "/CN=enrolled-1"], check=True,
+                             capture_output=True, text=True).stdout
+        status, _, answer = self.m.call("POST", "/api/v1/certificates", {"csr": csr, "token": ENROLL_TOKEN}, token="")
+        self.assertEqual(status, 201, answer)
+        cert = os.path.join(self.s.workdir, "enrolled-1.pem")
+        with open(cert, "w") as f:
+            f.write(answer["certificate"])
+        answer = self.m.ok("POST", "/api/v1/certificates/revoke", {"name": "enrolled-1", "role": "peer"})
+        self.assertEqual(answer["revoked"], [self.serial(cert)])
+        self.assertIn(self.serial(cert), self.crl())
+        answer = self.m.ok("POST", "/api/v1/certificates/revoke", {"serial": "0a1b"})
+        self.assertEqual(answer["revoked"], ["0A1B"])
+        self.assertIn("0A1B", self.crl())
+        for body, code in (({"name": "nobody-by-that-name"}, 404), ({"serial": "xyz"}, 400),
+                           ({"serial": "01", "name": "enrolled-1"}, 400), ({"role": "peer"}, 400),
+                           ({"serial": "01", "reason": "x"}, 400), ({"certificate": "not a pem"}, 400)):
+            status, _, answer = self.m.call("POST", "/api/v1/certificates/revoke", body)
+            self.assertEqual(status, code, (body, answer))
+        # The revocations outlive a restart.
+        self.m.process.stop()
+        self.m = type(self).m = mg.start_manager(self.s, "dfmanager-again", self.config, tls=client(self.ca))
+        self.assertIn(self.serial(cert), self.crl())
+        self.assertIn("0A1B", self.crl())
 
 
 class ManagerTlsComponentTokenTest(unittest.TestCase):
