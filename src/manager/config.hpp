@@ -18,7 +18,7 @@ struct config {
   std::uint16_t port = 8080;                 // REST API, /healthy, /metrics
   std::uint64_t max_body = 1024 * 1024;      // request bodies past this are answered 413
   std::uint32_t max_connections = 1000;
-  std::string data_dir = "/var/lib/dragonfly/manager";  // the SQLite file and the generated token
+  std::string data_dir = "/var/lib/dragonfly/manager";  // SQLite, generated tokens, the CA's CRL files
   /// Where the model is kept (docs/manager.md): "sqlite" (embedded) or "postgres" (replicas).
   struct database_config {
     std::string type = "sqlite";

@@ -49,17 +49,12 @@ std::optional<std::string> hostname_in(std::string_view body) {
 std::optional<std::string> name_binding_violation(store& db, const caller& who, const access_decision& d,
                                                   std::string_view body) {
   if (who.how != caller::kind::certificate) return std::nullopt;
-  switch (d.binding) {
-    case name_binding::none: return std::nullopt;
-    case name_binding::body_hostname: return body_name_mismatch(who.identity, hostname_in(body));
-    case name_binding::scheduler_row:
-      if (const auto row = db.get_scheduler(d.row_id); d.row_id > 0 && row)
-        return row_name_mismatch(who.identity, "scheduler", row->hostname);
-      return std::nullopt;
-    case name_binding::seed_peer_row:
-      if (const auto row = db.get_seed_peer(d.row_id); d.row_id > 0 && row)
-        return row_name_mismatch(who.identity, "seed peer", row->hostname);
-      return std::nullopt;
+  if (d.binding == name_binding::body_hostname) return body_name_mismatch(who.identity, hostname_in(body));
+  if (d.row_id <= 0) return std::nullopt;  // no row named: the API answers 404
+  if (d.binding == name_binding::scheduler_row) {
+    if (const auto row = db.get_scheduler(d.row_id)) return row_name_mismatch(who.identity, "scheduler", row->hostname);
+  } else if (d.binding == name_binding::seed_peer_row) {
+    if (const auto row = db.get_seed_peer(d.row_id)) return row_name_mismatch(who.identity, "seed peer", row->hostname);
   }
   return std::nullopt;
 }

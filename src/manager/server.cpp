@@ -114,28 +114,7 @@ struct server::impl {
     } else if (req.path == "/api/v1/crl") {
       res = serve_crl(revocations.get(), req);
     } else {
-      std::string why;
-      const caller who = auth->identify(r, why);
-      const auto decision = decide_access(who, req.method, req.path);
-      if (decision.verdict == access_decision::outcome::unauthorized) {
-        unauthorized.add();
-        res = error_answer(401, "unauthorized", why.empty() ? decision.message : decision.message + " (" + why + ")");
-        res.headers.emplace_back("WWW-Authenticate", "Bearer");
-      } else if (!decision.allowed()) {
-        res = error_answer(403, "forbidden", decision.message);
-      } else if (req.path == "/api/v1/certificates/revoke") {
-        res = revoke_certificates(revocations.get(), issuer.get(), req);
-        if (res.status == 200) revoked.add();
-      } else {
-        res = co_await on_db([this, &req, &who, &decision] {
-          if (auto wrong = name_binding_violation(*db, who, decision, req.body))
-            return error_answer(403, "forbidden", *wrong);
-          return handle_api(ctx, req);
-        });
-      }
-      if (res.error_code == "forbidden") forbidden.add();
-      else if (res.status >= 400 && res.status < 500 && res.status != 401) invalid.add();
-      if (res.status == 503) store_errors.add();
+      res = co_await authorized_api(r, req);
     }
     (res.status < 400 ? ok : res.status < 500 ? client_errors : server_errors).add();
     net::header_map headers;
@@ -143,6 +122,37 @@ struct server::impl {
     for (const auto& [k, v] : res.headers) headers[k] = v;
     auto head = co_await w.write_head(res.status, headers, res.body.size());
     if (head) co_await w.write_body(std::as_bytes(std::span(res.body.data(), res.body.size())));
+  }
+
+  // /api/v1 behind the credentials: who sent it, whether that caller may, then the answer (the
+  // API's on the database thread); counts refusals.
+  awaitable<api_response> authorized_api(const net::http_request& r, const api_request& req) {
+    std::string why;
+    const caller who = auth->identify(r, why);
+    const auto decision = decide_access(who, req.method, req.path);
+    api_response res;
+    if (decision.verdict == access_decision::outcome::unauthorized) {
+      unauthorized.add();
+      res = error_answer(401, "unauthorized", why.empty() ? decision.message : decision.message + " (" + why + ")");
+      res.headers.emplace_back("WWW-Authenticate", "Bearer");
+      co_return res;
+    }
+    if (!decision.allowed()) {
+      res = error_answer(403, "forbidden", decision.message);
+    } else if (req.path == "/api/v1/certificates/revoke") {
+      res = revoke_certificates(revocations.get(), issuer.get(), req);
+      if (res.status == 200) revoked.add();
+    } else {
+      res = co_await on_db([this, &req, &who, &decision] {
+        if (auto wrong = name_binding_violation(*db, who, decision, req.body))
+          return error_answer(403, "forbidden", *wrong);
+        return handle_api(ctx, req);
+      });
+    }
+    if (res.error_code == "forbidden") forbidden.add();
+    else if (res.status >= 400 && res.status < 500) invalid.add();
+    if (res.status == 503) store_errors.add();
+    co_return res;
   }
 
   /// Enrollment: {"csr": PEM, "token": bootstrap token} → 201 {"certificate", "ca"}; the token
