@@ -22,7 +22,8 @@ class revocation_list {
   /// Reads `revoked` and `issued` (when present) and signs crl.pem; false with `why` when a file
   /// cannot be read or written.
   bool open(std::string& why);
-  /// The CRL (PEM), signed again first when it is older than a day (each is valid for a week).
+  /// The CRL (PEM), signed again first when it is older than a day (each is valid for a week);
+  /// the server also calls it every few seconds, so crl.pem never goes stale.
   const std::string& crl_pem();
   /// The crl.pem it writes (for security.crl_file of the manager itself).
   std::string crl_path() const { return dir_ + "/crl.pem"; }

@@ -203,13 +203,16 @@ struct server::impl {
     return metrics.render();
   }
 
-  // Re-reads security.crl_file when it changed, every crl_refresh_interval, until stop().
-  awaitable<void> watch_crl() {
+  // Every crl_refresh_interval until stop(): as the CA, signs its CRL again when it is a day old
+  // (so that it never expires); re-reads security.crl_file when it changed.
+  awaitable<void> maintain_crl() {
     while (!stopped) {
       crl_timer.expires_after(crl_refresh_interval);
       co_await crl_timer.async_wait(net::use_nothrow);
       if (stopped) break;
+      if (revocations) revocations->crl_pem();
       std::string why;
+      if (!tls) continue;
       if (tls->refresh_crl(why)) spdlog::info("dfmanager: security.crl_file reloaded");
       else if (!why.empty()) spdlog::error("dfmanager: cannot reload security.crl_file: {}", why);
     }
@@ -261,7 +264,7 @@ result<std::uint16_t> server::start() {
   auto port = i.http.listen(i.cfg.listen, i.cfg.port);
   if (!port) return port;
   i.http.start();
-  if (i.tls) net::asio::co_spawn(i.io, i.watch_crl(), net::asio::detached);
+  if (i.tls || i.revocations) net::asio::co_spawn(i.io, i.maintain_crl(), net::asio::detached);
   spdlog::info("dfmanager: API on {}://{}:{} (database: {})", i.tls ? "https" : "http", i.cfg.listen, *port,
                i.cfg.database.type);
   return port;
