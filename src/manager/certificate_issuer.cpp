@@ -188,6 +188,8 @@ result<issued_certificate> certificate_issuer::describe_issued(std::string_view 
   char cn[256] = {};
   const int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, cn, sizeof cn);
   if (n > 0) out.common_name.assign(cn, static_cast<std::size_t>(n));
+  std::tm expiry{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &expiry) == 1) out.not_after = timegm(&expiry);
   return out;
 }
 

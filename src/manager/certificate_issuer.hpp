@@ -24,6 +24,7 @@ struct revoked_certificate {
 struct issued_certificate {
   std::string serial;       // hex
   std::string common_name;  // the identity's name
+  std::int64_t not_after = 0;  // seconds since the epoch
 };
 
 /// Signs components' certificate requests with the cluster CA's key. Loaded once at start-up;

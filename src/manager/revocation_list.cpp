@@ -68,13 +68,23 @@ bool revocation_list::open(std::string& why) {
       revoked_.push_back(r);
     }
   }
+  std::size_t expired = 0;
   if (std::ifstream in(dir_ + "/issued"); in) {
     std::string line;
+    const auto now = wall_seconds();
     while (std::getline(in, line)) {
       std::istringstream fields(line);
       issued_row r;
-      if (fields >> r.serial >> r.role >> r.name) issued_.push_back(std::move(r));
+      if (!(fields >> r.serial >> r.role >> r.name >> r.not_after)) continue;
+      if (r.not_after > now) issued_.push_back(std::move(r));
+      else ++expired;
     }
+  }
+  if (expired > 0) {  // a renewed fleet would otherwise grow the file every day
+    std::string lines;
+    for (const auto& r : issued_)
+      lines += r.serial + " " + r.role + " " + r.name + " " + std::to_string(r.not_after) + "\n";
+    if (!write_atomically(dir_ + "/issued", lines, why)) return false;
   }
   return sign_and_write(why);
 }
@@ -89,13 +99,13 @@ const std::string& revocation_list::crl_pem() {
 
 bool revocation_list::record_issued(const issued_certificate& cert, std::string_view role, std::string& why) {
   std::ofstream out(dir_ + "/issued", std::ios::app);
-  out << cert.serial << ' ' << role << ' ' << cert.common_name << '\n';
+  out << cert.serial << ' ' << role << ' ' << cert.common_name << ' ' << cert.not_after << '\n';
   out.flush();
   if (!out) {
     why = "cannot append to " + dir_ + "/issued";
     return false;
   }
-  issued_.push_back({cert.serial, std::string(role), cert.common_name});
+  issued_.push_back({cert.serial, std::string(role), cert.common_name, cert.not_after});
   return true;
 }
 

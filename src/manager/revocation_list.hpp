@@ -1,8 +1,9 @@
 #pragma once
 // The certificates the manager, as the cluster CA, has revoked, and the CRL it signs over them
 // (docs/security.md, "Revocation"). Kept in the data dir: `revoked` (one "<serial hex>
-// <unix seconds>" a line), `issued` (one "<serial hex> <role> <name>" a line, appended at each
-// enrollment, to revoke by name) and `crl.pem`, each replaced atomically.
+// <unix seconds>" a line), `issued` (one "<serial hex> <role> <name>
+// <not after>" a line, appended at each enrollment, to revoke by name; expired ones are dropped
+// at start) and `crl.pem`, each replaced atomically.
 
 #include "manager/certificate_issuer.hpp"
 
@@ -19,8 +20,8 @@ class revocation_list {
  public:
   /// The files live in `dir`; `ca` signs the CRL and must outlive this.
   revocation_list(std::string dir, const certificate_issuer& ca);
-  /// Reads `revoked` and `issued` (when present) and signs crl.pem; false with `why` when a file
-  /// cannot be read or written.
+  /// Reads `revoked` and `issued` (when present; `issued` without its expired certificates) and
+  /// signs crl.pem; false with `why` when a file cannot be read or written.
   bool open(std::string& why);
   /// The CRL (PEM), signed again first when it is older than a day (each is valid for a week);
   /// the server also calls it every few seconds, so crl.pem never goes stale.
@@ -42,6 +43,7 @@ class revocation_list {
 
   struct issued_row {
     std::string serial, role, name;
+    std::int64_t not_after = 0;
   };
   std::string dir_;
   const certificate_issuer& ca_;
