@@ -1,6 +1,7 @@
 // dfcert: a component's certificate for security.mode tls/mtls from dfmanager (enrollment with a
 // bootstrap token). Run it before the component starts, and from a timer with --renew-before.
 #include "cli/enroll.hpp"
+#include "core/version.hpp"
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"dfcert: certificates of the cluster CA, from dfmanager"};
+  app.set_version_flag("--version", df::version_line("dfcert"), "print the version and source revision, and exit");
   app.require_subcommand(1);
   auto* enroll = app.add_subcommand("enroll", "make a key, have dfmanager sign it, write key, certificate and CA");
   df::cli::enroll_options o;

@@ -1,6 +1,7 @@
 // dfdaemon: the peer on every host (or, with --seed-peer, the swarm's seed that reads the origin).
 #include "cli/runtime_config.hpp"
 #include "core/units.hpp"
+#include "core/version.hpp"
 #include "core/yaml_config.hpp"
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
@@ -15,6 +16,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"dfdaemon: P2P download daemon (peer or seed peer)"};
+  app.set_version_flag("--version", df::version_line("dfdaemon"), "print the version and source revision, and exit");
   std::string config_path, data_dir, socket, ip, hostname, idc, location, log_level, upload_limit,
       download_limit, piece_size;
   int port = -1;

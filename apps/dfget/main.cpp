@@ -1,6 +1,7 @@
 // dfget: downloads a URL through the local dfdaemon (P2P) to a file.
 #include "cli/download.hpp"
 #include "core/units.hpp"
+#include "core/version.hpp"
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
@@ -10,12 +11,15 @@
 int main(int argc, char** argv) {
   using df::cli::exit_code;
   CLI::App app{"dfget: download a URL through the P2P swarm"};
+  app.set_version_flag("--version", df::version_line("dfget"), "print the version and source revision, and exit");
   app.footer(df::cli::exit_code_help);
   df::cli::download_options opts;
   std::vector<std::string> headers;
   std::string timeout;
   bool no_progress = false;
-  opts.socket = ::geteuid() == 0 ? "/var/run/dragonfly/dfdaemon.sock" : "";
+  // Root, and members of the daemon's group when the packaged daemon runs, use the system socket.
+  constexpr const char* system_socket = "/var/run/dragonfly/dfdaemon.sock";
+  opts.socket = ::geteuid() == 0 || ::access(system_socket, F_OK) == 0 ? system_socket : "";
   app.add_option("url", opts.url, "http:// URL to download")->required();
   app.add_option("-O,--output", opts.output, "file to write (written only after verification)")->required();
   app.add_option("-H,--header", headers, "request header for the origin, 'Name: value' (repeatable)");
@@ -65,7 +69,8 @@ int main(int argc, char** argv) {
     opts.rate_limit = *r;
   }
   if (opts.socket.empty()) {
-    std::cerr << "dfget: --socket is required when not root (the daemon's socket lives in its data dir)\n";
+    std::cerr << "dfget: --socket is required when not root and no system daemon listens at "
+              << system_socket << " (a daemon run by a user keeps its socket in its data dir)\n";
     return static_cast<int>(exit_code::usage);
   }
   const bool tty = ::isatty(STDERR_FILENO) == 1;

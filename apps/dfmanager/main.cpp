@@ -1,13 +1,16 @@
 // dfmanager: the control plane — clusters of schedulers and seed peers, which cluster a host uses.
 #include "core/units.hpp"
+#include "core/version.hpp"
 #include "core/yaml_config.hpp"
 #include "manager/admin_token.hpp"
+#include "manager/certificate_issuer.hpp"
 #include "manager/config.hpp"
 #include "manager/job_engine.hpp"
-#include "manager/certificate_issuer.hpp"
+#include "manager/revocation_list.hpp"
 #include "manager/server.hpp"
 
 #include "net/signals.hpp"
+#include "net/tls_identity.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -18,6 +21,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"dfmanager: the control plane of the P2P swarm"};
+  app.set_version_flag("--version", df::version_line("dfmanager"), "print the version and source revision, and exit");
   std::string config_path, listen, data_dir, database, keepalive_interval, log_level;
   int port = -1;
   bool print_config = false;
@@ -57,30 +61,31 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
 
   std::unique_ptr<df::manager::store> store;
-  std::string token;
+  std::string token, component_token;
+  std::shared_ptr<df::net::tls_identity> tls;
+  std::unique_ptr<df::manager::certificate_issuer> issuer;
+  std::unique_ptr<df::manager::revocation_list> revocations;
   try {
     std::error_code ec;
     std::filesystem::create_directories(cfg.data_dir, ec);
     token = df::manager::load_or_create_admin_token(cfg.admin_token, cfg.data_dir);
     if (cfg.admin_token.empty()) spdlog::info("dfmanager: the admin token is in {}/admin_token", cfg.data_dir);
+    if (cfg.security.mode != df::security_mode::mtls) {
+      component_token = df::manager::load_or_create_token(cfg.component_token, cfg.data_dir + "/component_token");
+      if (cfg.component_token.empty())
+        spdlog::info("dfmanager: the component token is in {}/component_token", cfg.data_dir);
+    }
+    df::manager::open_certificate_authority(cfg, issuer, revocations);  // before the CRL it signs is read
+    tls = df::manager::load_manager_identity(cfg.security);
     store = df::manager::open_store(cfg);
   } catch (const df::config_error& e) {
     std::cerr << "dfmanager: " << e.what() << "\n";
     return 1;
   }
   boost::asio::io_context io(1);
-  df::manager::server server(io, cfg, std::move(store), std::move(token));
-  if (!cfg.enrollment.ca_cert.empty()) {
-    std::string why;
-    auto issuer = df::manager::certificate_issuer::load(
-        cfg.enrollment.ca_cert, cfg.enrollment.ca_key,
-        std::chrono::duration_cast<std::chrono::seconds>(cfg.enrollment.validity), why);
-    if (!issuer) {
-      std::cerr << "dfmanager: " << why << "\n";
-      return 1;
-    }
-    server.use_issuer(std::move(*issuer));
-  }
+  df::manager::server server(io, cfg, std::move(store), std::move(token), std::move(component_token));
+  if (tls) server.use_tls(tls);
+  if (issuer) server.use_issuer(std::move(issuer), std::move(revocations));
   if (auto r = server.start(); !r) {
     std::cerr << "dfmanager: cannot listen on " << cfg.listen << ":" << cfg.port << ": " << r.error().message() << "\n";
     return 1;

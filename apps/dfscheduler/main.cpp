@@ -1,4 +1,5 @@
 // dfscheduler: builds the swarm — keeps tasks, peers and hosts, and picks parents for every peer.
+#include "core/version.hpp"
 #include "core/yaml_config.hpp"
 #include "scheduler/config.hpp"
 #include "scheduler/service.hpp"
@@ -14,6 +15,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"dfscheduler: schedules peers of the P2P swarm"};
+  app.set_version_flag("--version", df::version_line("dfscheduler"), "print the version and source revision, and exit");
   std::string config_path;
   bool print_config = false;
   df::scheduler::config cfg;

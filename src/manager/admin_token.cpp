@@ -17,8 +17,11 @@
 namespace df::manager {
 
 std::string load_or_create_admin_token(const std::string& configured, const std::string& data_dir) {
+  return load_or_create_token(configured, data_dir + "/admin_token");
+}
+
+std::string load_or_create_token(const std::string& configured, const std::string& path) {
   if (!configured.empty()) return configured;
-  const std::string path = data_dir + "/admin_token";
   if (std::ifstream in(path); in) {
     std::string token;
     std::getline(in, token);
@@ -27,7 +30,7 @@ std::string load_or_create_admin_token(const std::string& configured, const std:
   }
   std::array<unsigned char, 24> random{};
   if (::RAND_bytes(random.data(), static_cast<int>(random.size())) != 1)
-    throw config_error("cannot generate an admin token: no randomness");
+    throw config_error("cannot generate a token for " + path + ": no randomness");
   std::string token;
   for (const auto b : random) {
     char hex[3];

@@ -11,19 +11,43 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 
 namespace df::manager {
 
 namespace {
 
-struct bio_free {
-  void operator()(BIO* b) const { BIO_free(b); }
+// An OpenSSL object owned by a unique_ptr that frees it with `free`.
+template <class T, auto free>
+struct openssl_deleter {
+  void operator()(T* p) const { free(p); }
 };
-struct req_free {
-  void operator()(X509_REQ* r) const { X509_REQ_free(r); }
-};
-using bio_ptr = std::unique_ptr<BIO, bio_free>;
-using req_ptr = std::unique_ptr<X509_REQ, req_free>;
+template <class T, auto free>
+using openssl_ptr = std::unique_ptr<T, openssl_deleter<T, free>>;
+using bio_ptr = openssl_ptr<BIO, BIO_free>;
+using req_ptr = openssl_ptr<X509_REQ, X509_REQ_free>;
+using crl_ptr = openssl_ptr<X509_CRL, X509_CRL_free>;
+using bn_ptr = openssl_ptr<BIGNUM, BN_free>;
+using asn1_integer_ptr = openssl_ptr<ASN1_INTEGER, ASN1_INTEGER_free>;
+using asn1_time_ptr = openssl_ptr<ASN1_TIME, ASN1_TIME_free>;
+
+// The contents of a memory BIO.
+std::string bio_text(BIO* out) {
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(out, &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+// A serial as an ASN.1 integer, from hex; null when the text is not hex.
+asn1_integer_ptr serial_from_hex(const std::string& hex) {
+  BIGNUM* raw = nullptr;
+  if (hex.empty() || BN_hex2bn(&raw, hex.c_str()) != static_cast<int>(hex.size())) {
+    BN_free(raw);
+    return nullptr;
+  }
+  bn_ptr bn(raw);
+  return asn1_integer_ptr(BN_to_ASN1_INTEGER(bn.get(), nullptr));
+}
 
 bool valid_name(std::string_view name) {
   return !name.empty() && name.size() <= 253 && std::all_of(name.begin(), name.end(), [](char c) {
@@ -46,9 +70,7 @@ bool add_extension(X509* cert, X509* issuer, int nid, const char* value) {
 std::string pem_of(X509* cert) {
   bio_ptr out(BIO_new(BIO_s_mem()));
   if (!out || PEM_write_bio_X509(out.get(), cert) != 1) return {};
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(out.get(), &data);
-  return std::string(data, static_cast<std::size_t>(n));
+  return bio_text(out.get());
 }
 
 }  // namespace
@@ -140,6 +162,68 @@ result<std::string> certificate_issuer::issue(std::string_view request_pem, std:
     return errc::invalid_argument;
   }
   return pem_of(cert.get());
+}
+
+result<issued_certificate> certificate_issuer::describe_issued(std::string_view cert_pem, std::string& why) const {
+  bio_ptr in(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
+  net::x509_ptr cert(in ? PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!cert) {
+    why = "certificate is not a PEM certificate";
+    return errc::invalid_argument;
+  }
+  X509* ca = keys_->cert.get();
+  if (X509_NAME_cmp(X509_get_issuer_name(cert.get()), X509_get_subject_name(ca)) != 0 ||
+      X509_verify(cert.get(), X509_get0_pubkey(ca)) != 1) {
+    why = "the certificate was not signed by this manager's CA";
+    return errc::invalid_argument;
+  }
+  bn_ptr serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert.get()), nullptr));
+  char* hex = serial ? BN_bn2hex(serial.get()) : nullptr;
+  if (!hex) {
+    why = "the certificate's serial cannot be read";
+    return errc::invalid_argument;
+  }
+  issued_certificate out{hex, {}};
+  OPENSSL_free(hex);
+  char cn[256] = {};
+  const int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, cn, sizeof cn);
+  if (n > 0) out.common_name.assign(cn, static_cast<std::size_t>(n));
+  std::tm expiry{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &expiry) == 1) out.not_after = timegm(&expiry);
+  return out;
+}
+
+result<std::string> certificate_issuer::sign_crl(const std::vector<revoked_certificate>& revoked, std::int64_t number,
+                                                 std::chrono::seconds validity, std::string& why) const {
+  X509* ca = keys_->cert.get();
+  crl_ptr crl(X509_CRL_new());
+  const std::time_t now = std::time(nullptr);
+  asn1_time_ptr this_update(ASN1_TIME_adj(nullptr, now, 0, 0));
+  asn1_time_ptr next_update(ASN1_TIME_adj(nullptr, now, 0, static_cast<long>(validity.count())));
+  asn1_integer_ptr crl_number(ASN1_INTEGER_new());
+  bool ok = crl && this_update && next_update && crl_number && X509_CRL_set_version(crl.get(), 1) == 1 &&
+            X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca)) == 1 &&
+            X509_CRL_set1_lastUpdate(crl.get(), this_update.get()) == 1 &&
+            X509_CRL_set1_nextUpdate(crl.get(), next_update.get()) == 1 &&
+            ASN1_INTEGER_set_int64(crl_number.get(), number) == 1 &&
+            X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, crl_number.get(), 0, 0) == 1;
+  for (const auto& r : revoked) {
+    if (!ok) break;
+    auto serial = serial_from_hex(r.serial);
+    asn1_time_ptr when(ASN1_TIME_set(nullptr, static_cast<std::time_t>(r.revoked_at)));
+    X509_REVOKED* entry = X509_REVOKED_new();
+    ok = serial && when && entry && X509_REVOKED_set_serialNumber(entry, serial.get()) == 1 &&
+         X509_REVOKED_set_revocationDate(entry, when.get()) == 1 && X509_CRL_add0_revoked(crl.get(), entry) == 1;
+    if (!ok) X509_REVOKED_free(entry);
+  }
+  const EVP_MD* md = EVP_PKEY_id(keys_->key.get()) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
+  ok = ok && X509_CRL_sort(crl.get()) == 1 && X509_CRL_sign(crl.get(), keys_->key.get(), md) > 0;
+  bio_ptr out(BIO_new(BIO_s_mem()));
+  if (!ok || !out || PEM_write_bio_X509_CRL(out.get(), crl.get()) != 1) {
+    why = "signing the certificate revocation list failed";
+    return errc::invalid_argument;
+  }
+  return bio_text(out.get());
 }
 
 }  // namespace df::manager

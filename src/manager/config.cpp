@@ -13,7 +13,8 @@ YAML::Node child(const YAML::Node& node, const char* key) {
 
 config from_yaml(const YAML::Node& root) {
   config c;
-  check_keys(root, "", {"server", "data_dir", "database", "keepalive", "auth", "enrollment", "jobs", "log_level"});
+  check_keys(root, "", {"server", "data_dir", "database", "keepalive", "auth", "enrollment", "security", "jobs",
+                         "log_level"});
   if (!root || root.IsNull()) return c;
   check_keys(root["server"], "server", {"listen", "port", "max_body", "max_connections"});
   check_keys(root["database"], "database", {"type", "sqlite", "postgres"});
@@ -23,7 +24,9 @@ config from_yaml(const YAML::Node& root) {
   check_keys(pg, "database.postgres",
              {"host", "port", "user", "password", "dbname", "sslmode", "connect_timeout", "statement_timeout"});
   check_keys(root["keepalive"], "keepalive", {"interval", "misses"});
-  check_keys(root["auth"], "auth", {"admin_token"});
+  check_keys(root["auth"], "auth", {"admin_token", "component_token"});
+  check_keys(root["security"], "security", {"mode", "ca_file", "cert_file", "key_file", "crl_file"});
+  c.security.read(root["security"]);
   read_value(root["server"], "listen", c.listen);
   read_value(root["server"], "port", c.port);
   read_size(root["server"], "max_body", c.max_body);
@@ -44,6 +47,7 @@ config from_yaml(const YAML::Node& root) {
   read_duration(root["keepalive"], "interval", c.keepalive.interval);
   read_value(root["keepalive"], "misses", c.keepalive.misses);
   read_value(root["auth"], "admin_token", c.admin_token);
+  read_value(root["auth"], "component_token", c.component_token);
   const auto enrollment = root["enrollment"];
   check_keys(enrollment, "enrollment", {"ca_cert", "ca_key", "validity", "tokens"});
   read_value(enrollment, "ca_cert", c.enrollment.ca_cert);
@@ -96,6 +100,14 @@ void config::validate() const {
   if (keepalive.misses == 0 || keepalive.misses > 100) throw config_error("keepalive.misses must be 1 to 100");
   if (!admin_token.empty() && admin_token.size() < 16)
     throw config_error("auth.admin_token must have at least 16 characters (or be empty to generate one)");
+  if (!component_token.empty() && component_token.size() < 16)
+    throw config_error("auth.component_token must have at least 16 characters (or be empty to generate one)");
+  if (!component_token.empty() && component_token == admin_token)
+    throw config_error("auth.component_token must differ from auth.admin_token");
+  if (!component_token.empty() && security.mode == security_mode::mtls)
+    throw config_error("auth.component_token is for security.mode off and tls; with mtls components present "
+                       "their certificates");
+  security.validate("dfmanager");
   const auto& e = enrollment;
   if (e.ca_cert.empty() != e.ca_key.empty()) throw config_error("enrollment.ca_cert and enrollment.ca_key go together");
   if (!e.tokens.empty() && e.ca_cert.empty()) throw config_error("enrollment.tokens need enrollment.ca_cert and ca_key");
@@ -160,7 +172,11 @@ std::string config::to_yaml() const {
   out << YAML::Key << "interval" << YAML::Value << ms(keepalive.interval);
   out << YAML::Key << "misses" << YAML::Value << keepalive.misses << YAML::EndMap;
   out << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "admin_token" << YAML::Value << YAML::DoubleQuoted << secret(admin_token) << YAML::EndMap;
+  out << YAML::Key << "admin_token" << YAML::Value << YAML::DoubleQuoted << secret(admin_token);
+  out << YAML::Key << "component_token" << YAML::Value << YAML::DoubleQuoted << secret(component_token) << YAML::EndMap;
+  out << YAML::Key << "security" << YAML::Value << YAML::BeginMap;
+  security.emit(out);
+  out << YAML::EndMap;
   out << YAML::Key << "enrollment" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "ca_cert" << YAML::Value << YAML::DoubleQuoted << enrollment.ca_cert;
   out << YAML::Key << "ca_key" << YAML::Value << YAML::DoubleQuoted << enrollment.ca_key;

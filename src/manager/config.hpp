@@ -2,6 +2,8 @@
 // dfmanager's configuration: every setting with its default in one place (configs/dfmanager.yaml
 // documents them).
 
+#include "core/security_settings.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -16,7 +18,7 @@ struct config {
   std::uint16_t port = 8080;                 // REST API, /healthy, /metrics
   std::uint64_t max_body = 1024 * 1024;      // request bodies past this are answered 413
   std::uint32_t max_connections = 1000;
-  std::string data_dir = "/var/lib/dragonfly/manager";  // the SQLite file and the generated token
+  std::string data_dir = "/var/lib/dragonfly/manager";  // SQLite, generated tokens, the CA's CRL files
   /// Where the model is kept (docs/manager.md): "sqlite" (embedded) or "postgres" (replicas).
   struct database_config {
     std::string type = "sqlite";
@@ -40,6 +42,15 @@ struct config {
   /// The API's admin token (Authorization: Bearer …); empty = read or create
   /// <data_dir>/admin_token (mode 0600) at start. Never printed or logged.
   std::string admin_token;
+  /// Grants the component endpoints only (hosts, schedulers and seed peers registering and
+  /// keeping alive) in security.mode off and tls; empty = read or create
+  /// <data_dir>/component_token (mode 0600). Not used in mtls, where components present their
+  /// certificates. Never printed or logged.
+  std::string component_token;
+  /// The API's TLS (docs/security.md): off = plain HTTP; tls = HTTPS with a `manager`
+  /// certificate; mtls = also asks clients for a certificate of the CA (optional at the TLS
+  /// layer: the admin token needs none) whose role grants the component endpoints.
+  security_settings security;
   /// The manager as the cluster CA (docs/manager.md, "Enrollment"): with a CA, a component that
   /// presents one of `tokens` gets its certificate request signed for the token's role.
   struct enrollment_config {

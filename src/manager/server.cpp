@@ -3,13 +3,20 @@
 #include "core/yaml_config.hpp"
 #include "manager/admin_token.hpp"
 #include "manager/api.hpp"
+#include "manager/api_crl.hpp"
 #include "manager/certificate_issuer.hpp"
+#include "manager/request_auth.hpp"
+#include "manager/revocation_list.hpp"
 #include "manager/sql_store.hpp"
 #include "net/http_server.hpp"
 #include "net/metrics.hpp"
+#include "net/tls_identity.hpp"
 
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <nlohmann/json.hpp>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -19,6 +26,18 @@ namespace df::manager {
 namespace {
 
 using net::awaitable;
+
+constexpr auto crl_refresh_interval = std::chrono::seconds(5);  // how often security.crl_file is checked
+constexpr auto tls_handshake_timeout = std::chrono::seconds(10);
+
+// A JSON error answer {"code", "message"}.
+api_response error_answer(int status, const std::string& code, const std::string& message) {
+  api_response r;
+  r.status = status;
+  r.body = nlohmann::json{{"code", code}, {"message", message}}.dump();
+  r.error_code = code;
+  return r;
+}
 
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -30,13 +49,16 @@ std::int64_t wall_ms() {
 /// What the process tracks:
 ///  1. the metrics (requests by class, rejections by reason, component gauges read at scrape);
 ///  2. the store and the one thread that calls it (`db_thread`);
-///  3. the HTTP server that answers /healthy, /metrics and /api/v1.
+///  3. the HTTP(S) server that answers /healthy, /metrics and /api/v1;
+///  4. the credentials it accepts (tokens, the TLS identity whose CRL it re-reads).
 struct server::impl {
-  impl(boost::asio::io_context& io_, const config& c, std::unique_ptr<store> s, std::string token)
+  impl(boost::asio::io_context& io_, const config& c, std::unique_ptr<store> s, std::string token,
+       std::string component)
       : io(io_),
         cfg(c),
         db(std::move(s)),
         admin_token(std::move(token)),
+        component_token(std::move(component)),
         ctx{*db, wall_ms, c.keepalive.interval, c.keepalive.misses},
         ok(metrics.counter("dragonfly_manager_requests_total", "API requests answered, by status class", "code=\"2xx\"")),
         client_errors(metrics.counter("dragonfly_manager_requests_total", "", "code=\"4xx\"")),
@@ -44,6 +66,7 @@ struct server::impl {
         unauthorized(metrics.counter("dragonfly_manager_requests_rejected_total",
                                      "Requests refused before or while being handled, by reason",
                                      "reason=\"unauthorized\"")),
+        forbidden(metrics.counter("dragonfly_manager_requests_rejected_total", "", "reason=\"forbidden\"")),
         invalid(metrics.counter("dragonfly_manager_requests_rejected_total", "", "reason=\"invalid\"")),
         too_large(metrics.counter("dragonfly_manager_requests_rejected_total", "", "reason=\"body_too_large\"")),
         refused(metrics.counter("dragonfly_manager_connections_refused_total",
@@ -57,6 +80,10 @@ struct server::impl {
                                            "result=\"issued\"")),
         enrollments_refused(metrics.counter("dragonfly_manager_enrollments_total", "", "result=\"refused\"")),
         clusters(metrics.gauge("dragonfly_manager_scheduler_clusters", "Scheduler clusters")),
+        tls_refused(metrics.counter("dragonfly_manager_tls_handshakes_failed_total",
+                                    "TLS connections closed before a request: a failed, timed-out or refused handshake")),
+        revoked(metrics.counter("dragonfly_manager_revocations_total",
+                                "POST /api/v1/certificates/revoke requests that revoked certificates")),
         http(io.get_executor(), [this](const net::http_request& r, net::response_writer& w) { return serve(r, w); }) {
     ctx.job_rate.set_limit(cfg.jobs.rate_limit);
     http.set_body_limit(cfg.max_body, &too_large);
@@ -88,17 +115,12 @@ struct server::impl {
     } else if (req.path.starts_with("/oapi/v1/")) {  // personal access tokens (docs/preheat.md)
       const auto authorization = r.header("Authorization");
       res = co_await on_db([this, &req, &authorization] { return handle_oapi(ctx, req, authorization); });
-      if (res.status >= 400 && res.status < 500) (res.status == 401 || res.status == 403 ? unauthorized : invalid).add();
+      if (res.status >= 400 && res.status < 500) (res.status == 401 ? unauthorized : res.status == 403 ? forbidden : invalid).add();
       if (res.status == 503) store_errors.add();
-    } else if (!bearer_matches(r.header("Authorization"), admin_token)) {
-      unauthorized.add();
-      res.status = 401;
-      res.body = R"({"code":"unauthorized","message":"this API needs Authorization: Bearer <admin token>"})";
-      res.headers.emplace_back("WWW-Authenticate", "Bearer");
+    } else if (req.path == "/api/v1/crl") {
+      res = serve_crl(revocations.get(), req);
     } else {
-      res = co_await on_db([this, &req] { return handle_api(ctx, req); });
-      if (res.status >= 400 && res.status < 500) invalid.add();
-      if (res.status == 503) store_errors.add();
+      res = co_await authorized_api(r, req);
     }
     (res.status < 400 ? ok : res.status < 500 ? client_errors : server_errors).add();
     net::header_map headers;
@@ -108,15 +130,41 @@ struct server::impl {
     if (head) co_await w.write_body(std::as_bytes(std::span(res.body.data(), res.body.size())));
   }
 
+  // /api/v1 behind the credentials: who sent it, whether that caller may, then the answer (the
+  // API's on the database thread); counts refusals.
+  awaitable<api_response> authorized_api(const net::http_request& r, const api_request& req) {
+    std::string why;
+    const caller who = auth->identify(r, why);
+    const auto decision = decide_access(who, req.method, req.path);
+    api_response res;
+    if (decision.verdict == access_decision::outcome::unauthorized) {
+      unauthorized.add();
+      res = error_answer(401, "unauthorized", why.empty() ? decision.message : decision.message + " (" + why + ")");
+      res.headers.emplace_back("WWW-Authenticate", "Bearer");
+      co_return res;
+    }
+    if (!decision.allowed()) {
+      res = error_answer(403, "forbidden", decision.message);
+    } else if (req.path == "/api/v1/certificates/revoke") {
+      res = revoke_certificates(revocations.get(), issuer.get(), req);
+      if (res.status == 200) revoked.add();
+    } else {
+      res = co_await on_db([this, &req, &who, &decision] {
+        if (auto wrong = name_binding_violation(*db, who, decision, req.body))
+          return error_answer(403, "forbidden", *wrong);
+        return handle_api(ctx, req);
+      });
+    }
+    if (res.error_code == "forbidden") forbidden.add();
+    else if (res.status >= 400 && res.status < 500) invalid.add();
+    if (res.status == 503) store_errors.add();
+    co_return res;
+  }
+
   /// Enrollment: {"csr": PEM, "token": bootstrap token} → 201 {"certificate", "ca"}; the token
   /// (never logged) decides the role.
   api_response enroll(const api_request& req) {
-    const auto answer = [](int status, const std::string& code, const std::string& message) {
-      api_response r;
-      r.status = status;
-      r.body = nlohmann::json{{"code", code}, {"message", message}}.dump();
-      return r;
-    };
+    const auto& answer = error_answer;
     if (!issuer) return answer(404, "not_found", "enrollment is not configured (enrollment.ca_cert)");
     if (req.method != "POST") return answer(405, "method_not_allowed", "allowed: POST");
     const auto body = nlohmann::json::parse(req.body, nullptr, false);
@@ -139,6 +187,11 @@ struct server::impl {
     }
     enrollments_issued.add();
     spdlog::info("dfmanager: issued a {} certificate on enrollment", role);
+    if (revocations) {
+      const auto issued = issuer->describe_issued(*cert, why);
+      if (!issued || !revocations->record_issued(*issued, role, why))
+        spdlog::error("dfmanager: the certificate cannot be revoked by name: {}", why);
+    }
     api_response r;
     r.status = 201;
     r.body = nlohmann::json{{"certificate", *cert}, {"ca", issuer->ca_pem()}}.dump();
@@ -156,35 +209,76 @@ struct server::impl {
     return metrics.render();
   }
 
+  // Every crl_refresh_interval until stop(): as the CA, signs its CRL again when it is a day old
+  // (so that it never expires); re-reads security.crl_file when it changed.
+  awaitable<void> maintain_crl() {
+    while (!stopped) {
+      crl_timer.expires_after(crl_refresh_interval);
+      co_await crl_timer.async_wait(net::use_nothrow);
+      if (stopped) break;
+      if (revocations) revocations->crl_pem();
+      std::string why;
+      if (!tls) continue;
+      if (tls->refresh_crl(why)) spdlog::info("dfmanager: security.crl_file reloaded");
+      else if (!why.empty()) spdlog::error("dfmanager: cannot reload security.crl_file: {}", why);
+    }
+  }
+
   boost::asio::io_context& io;
   config cfg;
   std::unique_ptr<store> db;
-  std::string admin_token;
+  std::string admin_token, component_token;
   api_context ctx;
   net::metrics_registry metrics;
-  net::metric &ok, &client_errors, &server_errors, &unauthorized, &invalid, &too_large, &refused, &store_errors;
-  net::metric &active_schedulers, &active_seed_peers, &hosts, &enrollments_issued, &enrollments_refused, &clusters;
+  net::metric &ok, &client_errors, &server_errors, &unauthorized, &forbidden, &invalid, &too_large, &refused;
+  net::metric &store_errors, &active_schedulers, &active_seed_peers, &hosts, &enrollments_issued,
+      &enrollments_refused, &clusters, &tls_refused, &revoked;
   std::unique_ptr<certificate_issuer> issuer;
+  std::unique_ptr<revocation_list> revocations;  // with `issuer`, which it uses
+  std::shared_ptr<net::tls_identity> tls;
+  std::optional<request_authenticator> auth;
+  boost::asio::steady_timer crl_timer{io};
+  bool stopped = false;
   boost::asio::thread_pool db_thread{1};
   net::http_server http;
 };
 
-server::server(boost::asio::io_context& io, const config& cfg, std::unique_ptr<store> db, std::string admin_token)
-    : impl_(std::make_unique<impl>(io, cfg, std::move(db), std::move(admin_token))) {}
+server::server(boost::asio::io_context& io, const config& cfg, std::unique_ptr<store> db, std::string admin_token,
+               std::string component_token)
+    : impl_(std::make_unique<impl>(io, cfg, std::move(db), std::move(admin_token), std::move(component_token))) {}
 
 server::~server() { stop(); }
 
-void server::use_issuer(std::unique_ptr<certificate_issuer> issuer) { impl_->issuer = std::move(issuer); }
+void server::use_issuer(std::unique_ptr<certificate_issuer> issuer, std::unique_ptr<revocation_list> revocations) {
+  impl_->revocations.reset();
+  impl_->issuer = std::move(issuer);
+  impl_->revocations = std::move(revocations);
+}
+
+void server::use_tls(std::shared_ptr<net::tls_identity> tls) {
+  auto& i = *impl_;
+  i.tls = std::move(tls);
+  // mtls: ask for a client certificate and verify one that is sent, but let clients without one
+  // (the admin token, browsers) finish the handshake; the access policy decides per request.
+  if (i.tls->mode() == security_mode::mtls) SSL_CTX_set_verify(i.tls->server().native_handle(), SSL_VERIFY_PEER, nullptr);
+  i.http.use_tls(i.tls->server(), nullptr, tls_handshake_timeout, &i.tls_refused);
+}
 
 result<std::uint16_t> server::start() {
-  auto port = impl_->http.listen(impl_->cfg.listen, impl_->cfg.port);
+  auto& i = *impl_;
+  i.auth.emplace(i.admin_token, i.component_token, i.tls.get());
+  auto port = i.http.listen(i.cfg.listen, i.cfg.port);
   if (!port) return port;
-  impl_->http.start();
-  spdlog::info("dfmanager: API on {}:{} (database: {})", impl_->cfg.listen, *port, impl_->cfg.database.type);
+  i.http.start();
+  if (i.tls || i.revocations) net::asio::co_spawn(i.io, i.maintain_crl(), net::asio::detached);
+  spdlog::info("dfmanager: API on {}://{}:{} (database: {})", i.tls ? "https" : "http", i.cfg.listen, *port,
+               i.cfg.database.type);
   return port;
 }
 
 void server::stop() {
+  impl_->stopped = true;
+  impl_->crl_timer.cancel();
   impl_->http.stop();
   impl_->db_thread.join();
 }
@@ -199,6 +293,29 @@ std::unique_ptr<store> open_store(const config& cfg) {
   } catch (const sql_error& e) {
     throw config_error(std::string("database: ") + e.what());
   }
+}
+
+void open_certificate_authority(const config& cfg, std::unique_ptr<certificate_issuer>& issuer,
+                                std::unique_ptr<revocation_list>& revocations) {
+  if (cfg.enrollment.ca_cert.empty()) return;
+  std::string why;
+  auto loaded = certificate_issuer::load(cfg.enrollment.ca_cert, cfg.enrollment.ca_key,
+                                         std::chrono::duration_cast<std::chrono::seconds>(cfg.enrollment.validity), why);
+  if (!loaded) throw config_error(why);
+  issuer = std::move(*loaded);
+  revocations = std::make_unique<revocation_list>(cfg.data_dir, *issuer);
+  if (!revocations->open(why)) throw config_error(why);
+}
+
+std::shared_ptr<net::tls_identity> load_manager_identity(const security_settings& s) {
+  if (s.mode == security_mode::off) return nullptr;
+  std::string why;
+  auto tls = net::tls_identity::load(s, why);
+  if (!tls) throw config_error(why);
+  if ((*tls)->own().role != net::cluster_role::manager)
+    throw config_error("security.cert_file " + s.cert_file + " names " + (*tls)->own().uri() +
+                       "; the manager needs a certificate of role manager (scripts/certs.sh issue DIR manager NAME)");
+  return std::move(*tls);
 }
 
 }  // namespace df::manager

@@ -139,6 +139,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         auto [it, inserted] = request.headers.emplace(std::string(field.name_string()), std::string(field.value()));
         if (!inserted) it->second += ", " + std::string(field.value());
       }
+      if constexpr (!plain) request.tls = stream.native_handle();
       if constexpr (plain) {
         if (req.method() == http::verb::connect && connect) {
           std::string early = beast::buffers_to_string(buffer.data());

@@ -9,6 +9,8 @@
 #include <string>
 #include <strings.h>
 
+struct ssl_st;
+
 namespace df::net {
 
 /// Orders header names case-insensitively, as HTTP compares them.
@@ -26,6 +28,9 @@ struct http_request {
   header_map headers;
   std::string remote_address;
   std::string body;
+  /// The TLS session it came over (null over plain HTTP), to read what the client's certificate
+  /// proved; valid while the handler runs.
+  ssl_st* tls = nullptr;
 
   std::string header(const std::string& name) const {
     const auto it = headers.find(name);

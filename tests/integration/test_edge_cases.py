@@ -80,6 +80,8 @@ class EdgeCases(unittest.TestCase):
                 p.kill()
                 p.wait()
             self.s.release_origin()
+        self.s.scan("interrupted dfget", p.stderr.read().decode(errors="replace"))
+        p.stderr.close()
         self.assertEqual(p.returncode, 128 + signal.SIGINT)
         self.assertFalse(os.path.exists(out))
         self.assertEqual([f for f in os.listdir(self.s.workdir) if f.startswith(tmp_prefix)], [])

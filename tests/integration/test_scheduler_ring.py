@@ -69,6 +69,7 @@ class SchedulerRing(unittest.TestCase):
     def finish_all(self, runs, name):
         for d, out, p in runs:
             _, err = p.communicate(timeout=120)
+            self.s.scan("dfget on %s" % d.name, err)
             self.assertEqual(p.returncode, 0, "%s: %s\n%s" % (d.name, err, self.s.logs()))
             self.assertEqual(sw.sha256_file(out), self.digests[name], d.name)
 

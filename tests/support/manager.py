@@ -11,23 +11,28 @@ TOKEN = "test-admin-token-0123456789"
 
 
 class Manager:
-    """One running dfmanager: its process, port and an API client with the admin token."""
+    """One running dfmanager: its process, port and an API client with the admin token; `tls` (an
+    ssl.SSLContext trusting the cluster CA) makes it speak https."""
 
-    def __init__(self, process, port, token=TOKEN):
-        self.process, self.port, self.token = process, port, token
+    def __init__(self, process, port, token=TOKEN, tls=None):
+        self.process, self.port, self.token, self.tls = process, port, token, tls
 
     def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
+        return "%s://127.0.0.1:%d%s" % ("https" if self.tls else "http", self.port, path)
 
-    def call(self, method, path, body=None, token=None, raw=None, timeout=10):
-        """→ (status, headers, parsed JSON or text). `body` is sent as JSON, `raw` as bytes."""
+    def call(self, method, path, body=None, token=None, raw=None, timeout=10, context=None):
+        """→ (status, headers, parsed JSON or text). `body` is sent as JSON, `raw` as bytes;
+        `token` "" sends no Authorization; `context` replaces the client's TLS context (a client
+        certificate)."""
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         req = urllib.request.Request(self.url(path), data=data, method=method)
-        req.add_header("Authorization", "Bearer " + (self.token if token is None else token))
+        token = self.token if token is None else token
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
         if data is not None:
             req.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
+            with urllib.request.urlopen(req, timeout=timeout, context=context or self.tls) as r:
                 status, headers, text = r.status, r.headers, r.read().decode()
         except urllib.error.HTTPError as e:
             status, headers, text = e.code, e.headers, e.read().decode()
@@ -43,11 +48,11 @@ class Manager:
         return answer
 
     def metrics(self):
-        return sw.parse_metrics(sw.get(self.url("/metrics")))
+        return sw.parse_metrics(sw.get(self.url("/metrics"), context=self.tls))
 
     def healthy(self):
         try:
-            return sw.get(self.url("/healthy"), timeout=2).strip() == "OK"
+            return sw.get(self.url("/healthy"), timeout=2, context=self.tls).strip() == "OK"
         except OSError:
             return False
 
@@ -67,10 +72,11 @@ def write_config(path, data_dir, postgres=None, keepalive="5s", token=TOKEN, ext
     return path
 
 
-def start_manager(s, name, config_path, port=None):
-    """Starts dfmanager `name` of Swarm `s` with a config file; waits until /healthy answers."""
+def start_manager(s, name, config_path, port=None, tls=None):
+    """Starts dfmanager `name` of Swarm `s` with a config file; waits until /healthy answers
+    (over https with `tls`, an ssl.SSLContext)."""
     command = lambda ports: [os.path.join(s.bin_dir, "dfmanager"), "-c", config_path,  # noqa: E731
                              "--listen", "127.0.0.1", "--port", str(ports[0])]
-    ready = lambda ports: Manager(None, ports[0]).healthy()  # noqa: E731
+    ready = lambda ports: Manager(None, ports[0], tls=tls).healthy()  # noqa: E731
     process, ports = s.launch(name, command, ready, [port], timeout=30)
-    return Manager(process, ports[0])
+    return Manager(process, ports[0], tls=tls)

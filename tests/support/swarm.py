@@ -385,8 +385,13 @@ class Swarm:
         """Runs dfget to completion; a sanitizer report on its stderr fails the test at stop()."""
         r = subprocess.run(self.dfget_args(daemon, url, output, *extra), capture_output=True, text=True,
                            timeout=timeout)
-        self.problems += ["dfget: %s" % line for line in sanitizer_reports(r.stderr)]
+        self.scan("dfget", r.stderr)
         return r
+
+    def scan(self, name, output):
+        """Records sanitizer reports in `output` (the stderr of a process the test started itself,
+        say with Popen) so that stop() fails the test over them."""
+        self.problems += ["%s: %s" % (name, line) for line in sanitizer_reports(output)]
 
     def logs(self):
         return "\n".join("--- %s ---\n%s" % (p.name, p.tail()) for p in self.processes)

@@ -76,5 +76,31 @@ enrollment:
   EXPECT_THROW(config::parse("enrollment: {tokens: [{token: x, rol: peer}]}"), config_error);
 }
 
+TEST(manager_config, security_and_the_component_token) {
+  const auto c = config::parse(R"(
+auth: {component_token: component-token-0123456789}
+security: {mode: tls, ca_file: /pki/ca.pem, cert_file: /pki/m.pem, key_file: /pki/m-key.pem, crl_file: /pki/crl.pem}
+)");
+  EXPECT_NO_THROW(c.validate());
+  EXPECT_EQ(c.security.mode, security_mode::tls);
+  EXPECT_EQ(c.security.crl_file, "/pki/crl.pem");
+  EXPECT_EQ(c.component_token, "component-token-0123456789");
+  const auto printed = c.to_yaml();
+  EXPECT_EQ(printed.find("component-token-0123456789"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("/pki/m-key.pem"), std::string::npos) << printed;
+  EXPECT_EQ(config::parse(printed).security.cert_file, "/pki/m.pem");
+  const auto bad = [](const char* yaml) { return config::parse(yaml).validate(); };
+  EXPECT_THROW(bad("security: {mode: mtls}"), config_error);  // no files
+  EXPECT_THROW(bad("security: {mode: tls, ca_file: a, cert_file: b}"), config_error);  // no key
+  EXPECT_THROW(config::parse("security: {mode: strict}"), config_error);
+  EXPECT_THROW(config::parse("security: {cert: a.pem}"), config_error);  // the keys are *_file
+  EXPECT_THROW(bad("auth: {component_token: short}"), config_error);
+  EXPECT_THROW(bad("auth: {admin_token: same-token-0123456789, component_token: same-token-0123456789}"),
+               config_error);
+  EXPECT_THROW(bad("auth: {component_token: component-token-0123456789}\n"
+                   "security: {mode: mtls, ca_file: a, cert_file: b, key_file: c}"),
+               config_error);  // mtls: components use their certificates
+}
+
 }  // namespace
 }  // namespace df::manager

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the Debian package dist/dragonfly-cpp_<version>_<arch>.deb from the normal build tree
+# (binaries stripped, installed under /usr, configs in /etc/dragonfly, systemd units).
+# Usage: scripts/package.sh            (after scripts/build.sh, or it builds what it needs)
+# See docs/deploy.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir=${BUILD_DIR:-build}
+dist=${DIST_DIR:-$PWD/dist}
+scripts/setup.sh
+cmake -S . -B "$build_dir" -G Ninja >/dev/null
+cmake --build "$build_dir" -j "${JOBS:-2}" --target dfdaemon dfget dfscheduler dfmanager dfcert
+mkdir -p "$dist"
+(cd "$build_dir" && cpack -G DEB -B "$dist" >/dev/null)
+rm -rf "$dist/_CPack_Packages"
+deb=$(ls -t "$dist"/dragonfly-cpp_*.deb | head -1)
+echo "package: $deb"
+dpkg-deb --info "$deb" | sed -n 's/^ \(Version\|Depends\|Installed-Size\):/  \1:/p'

@@ -1,0 +1,106 @@
+#include "manager/access_policy.hpp"
+
+#include <charconv>
+#include <vector>
+
+namespace df::manager {
+
+namespace {
+
+constexpr std::string_view api_prefix = "/api/v1/";
+
+// What a component endpoint is, from the request line; the router (api.cpp) splits the same way,
+// so a path that is not exactly one of these never reaches a component handler.
+enum class endpoint { other, host_announce, scheduler_register, scheduler_keepalive, seed_register, seed_keepalive };
+
+struct classified {
+  endpoint what = endpoint::other;
+  std::int64_t id = 0;  // of the keepalive's row; 0 when the segment is no valid id
+};
+
+std::int64_t parse_id(std::string_view s) {
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+  return (ec == std::errc{} && end == s.data() + s.size() && id > 0) ? id : 0;
+}
+
+classified classify(std::string_view method, std::string_view path) {
+  if (method != "POST" || !path.starts_with(api_prefix)) return {};
+  path.remove_prefix(api_prefix.size());
+  std::vector<std::string_view> seg;
+  while (seg.size() <= 3) {
+    const auto slash = path.find('/');
+    seg.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  if (seg.size() == 1 && seg[0] == "hosts") return {endpoint::host_announce};
+  const bool schedulers = seg[0] == "schedulers", seeds = seg[0] == "seed-peers";
+  if (!schedulers && !seeds) return {};
+  if (seg.size() == 1) return {schedulers ? endpoint::scheduler_register : endpoint::seed_register};
+  if (seg.size() == 3 && seg[2] == "keepalive")
+    return {schedulers ? endpoint::scheduler_keepalive : endpoint::seed_keepalive, parse_id(seg[1])};
+  return {};
+}
+
+access_decision allow(name_binding b = name_binding::none, std::int64_t id = 0) {
+  return {access_decision::outcome::allow, b, id, {}};
+}
+
+access_decision forbid(std::string message) {
+  return {access_decision::outcome::forbidden, name_binding::none, 0, std::move(message)};
+}
+
+// What a certificate of `role` may call, with the name it must speak for.
+access_decision by_role(net::cluster_role role, const classified& c) {
+  using net::cluster_role;
+  switch (role) {
+    case cluster_role::peer:
+      if (c.what == endpoint::host_announce) return allow(name_binding::body_hostname);
+      return forbid("a peer certificate may call only POST /api/v1/hosts");
+    case cluster_role::seed_peer:
+      if (c.what == endpoint::host_announce || c.what == endpoint::seed_register)
+        return allow(name_binding::body_hostname);
+      if (c.what == endpoint::seed_keepalive) return allow(name_binding::seed_peer_row, c.id);
+      return forbid("a seed-peer certificate may call only POST /api/v1/hosts, POST /api/v1/seed-peers and "
+                    "POST /api/v1/seed-peers/{id}/keepalive");
+    case cluster_role::scheduler:
+      if (c.what == endpoint::scheduler_register) return allow(name_binding::body_hostname);
+      if (c.what == endpoint::scheduler_keepalive) return allow(name_binding::scheduler_row, c.id);
+      return forbid("a scheduler certificate may call only POST /api/v1/schedulers and "
+                    "POST /api/v1/schedulers/{id}/keepalive");
+    case cluster_role::manager: break;
+  }
+  return forbid("a manager certificate grants no API call; use the admin token");
+}
+
+}  // namespace
+
+access_decision decide_access(const caller& who, std::string_view method, std::string_view path) {
+  switch (who.how) {
+    case caller::kind::admin: return allow();
+    case caller::kind::component_token:
+      if (classify(method, path).what != endpoint::other) return allow();
+      return forbid("the component token may call only POST /api/v1/hosts, /api/v1/schedulers, "
+                    "/api/v1/seed-peers and their keepalives");
+    case caller::kind::certificate: return by_role(who.identity.role, classify(method, path));
+    case caller::kind::anonymous: break;
+  }
+  return {access_decision::outcome::unauthorized, name_binding::none, 0,
+          "this API needs Authorization: Bearer <admin token>, the component token or a client certificate"};
+}
+
+std::optional<std::string> body_name_mismatch(const net::cluster_identity& id,
+                                              const std::optional<std::string>& body_hostname) {
+  if (!body_hostname || *body_hostname == id.name) return std::nullopt;
+  return "this certificate speaks for " + id.name + ", not for hostname " + *body_hostname;
+}
+
+std::optional<std::string> row_name_mismatch(const net::cluster_identity& id, std::string_view what,
+                                             std::string_view row_hostname) {
+  if (row_hostname == id.name) return std::nullopt;
+  return "this certificate speaks for " + id.name + ", not for the " + std::string(what) + " registered as " +
+         std::string(row_hostname);
+}
+
+}  // namespace df::manager

@@ -1,0 +1,62 @@
+#include "manager/request_auth.hpp"
+
+#include "manager/admin_token.hpp"
+#include "manager/api_error.hpp"
+#include "manager/json_codec.hpp"
+#include "net/cert_mint.hpp"
+
+#include <openssl/ssl.h>
+
+namespace df::manager {
+
+request_authenticator::request_authenticator(std::string admin_token, std::string component_token,
+                                             net::tls_identity* tls)
+    : admin_token_(std::move(admin_token)), component_token_(std::move(component_token)), tls_(tls) {}
+
+caller request_authenticator::identify(const net::http_request& r, std::string& why) const {
+  const auto authorization = r.header("Authorization");
+  if (!authorization.empty()) {
+    if (bearer_matches(authorization, admin_token_)) return {caller::kind::admin, {}};
+    if (!component_token_.empty() && bearer_matches(authorization, component_token_))
+      return {caller::kind::component_token, {}};
+    why = "the bearer token is not the admin token or the component token";
+    return {};
+  }
+  if (!r.tls || !tls_ || tls_->mode() != security_mode::mtls) return {};
+  net::x509_ptr cert(SSL_get1_peer_certificate(r.tls));
+  if (!cert) return {};
+  auto id = tls_->check_certificate(cert.get(), why);
+  if (!id) return {};
+  return {caller::kind::certificate, std::move(*id)};
+}
+
+namespace {
+
+// The body's "hostname" when it is a JSON object with a string there.
+std::optional<std::string> hostname_in(std::string_view body) {
+  try {
+    const auto j = parse_body(body);
+    const auto it = j.find("hostname");
+    if (it != j.end() && it->is_string()) return it->get<std::string>();
+  } catch (const api_error&) {
+    // Malformed: the API answers 400 with the reason.
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> name_binding_violation(store& db, const caller& who, const access_decision& d,
+                                                  std::string_view body) {
+  if (who.how != caller::kind::certificate) return std::nullopt;
+  if (d.binding == name_binding::body_hostname) return body_name_mismatch(who.identity, hostname_in(body));
+  if (d.row_id <= 0) return std::nullopt;  // no row named: the API answers 404
+  if (d.binding == name_binding::scheduler_row) {
+    if (const auto row = db.get_scheduler(d.row_id)) return row_name_mismatch(who.identity, "scheduler", row->hostname);
+  } else if (d.binding == name_binding::seed_peer_row) {
+    if (const auto row = db.get_seed_peer(d.row_id)) return row_name_mismatch(who.identity, "seed peer", row->hostname);
+  }
+  return std::nullopt;
+}
+
+}  // namespace df::manager

@@ -1,0 +1,42 @@
+#pragma once
+// How the manager finds out who sent a request (a bearer token, else a client certificate) and
+// checks that a certificate holder speaks only for its own name. access_policy.hpp decides what
+// each caller may do.
+
+#include "manager/access_policy.hpp"
+#include "manager/store.hpp"
+#include "net/http_types.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace df::manager {
+
+/// The credentials one manager accepts; owned by the server, used on its I/O thread.
+class request_authenticator {
+ public:
+  /// `component_token` empty: there is none (security.mode mtls). `tls` (null without TLS) checks
+  /// client certificates; it must outlive this.
+  request_authenticator(std::string admin_token, std::string component_token, net::tls_identity* tls);
+
+  /// Who sent `r`: the token in Authorization when there is one (a wrong one makes the caller
+  /// anonymous), else the client certificate, checked now against the CA and the CRL in force (so a
+  /// certificate revoked after the handshake is refused on its connection's next request).
+  /// `why` says what was wrong when the caller is anonymous.
+  caller identify(const net::http_request& r, std::string& why) const;
+
+ private:
+  std::string admin_token_;
+  std::string component_token_;
+  net::tls_identity* tls_;
+};
+
+/// On the database thread, for an allowed certificate request with a name binding: the 403
+/// message when the body's hostname or the addressed row names another host; nullopt when the
+/// request speaks for the certificate's own name (or leaves the answer to the API: no such row,
+/// a malformed body, a database error).
+std::optional<std::string> name_binding_violation(store& db, const caller& who, const access_decision& d,
+                                                  std::string_view body);
+
+}  // namespace df::manager

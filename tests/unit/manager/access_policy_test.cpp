@@ -1,0 +1,121 @@
+// The manager's access policy as a table: caller × request line → verdict and name binding.
+#include "manager/access_policy.hpp"
+
+#include <gtest/gtest.h>
+
+namespace df::manager {
+namespace {
+
+using outcome = access_decision::outcome;
+using net::cluster_role;
+
+caller cert(cluster_role role, std::string name = "node-1") { return {caller::kind::certificate, {role, std::move(name)}}; }
+const caller admin{caller::kind::admin, {}};
+const caller token{caller::kind::component_token, {}};
+const caller nobody{};
+
+struct row {
+  caller who;
+  const char* method;
+  const char* path;
+  outcome verdict;
+  name_binding binding;
+  std::int64_t id;
+};
+
+TEST(access_policy, the_table) {
+  const auto peer = cert(cluster_role::peer), seed = cert(cluster_role::seed_peer);
+  const auto sched = cert(cluster_role::scheduler), mgr = cert(cluster_role::manager);
+  const auto allow = outcome::allow, deny = outcome::forbidden, who_are_you = outcome::unauthorized;
+  const auto none = name_binding::none, body = name_binding::body_hostname;
+  const row rows[] = {
+      // The admin: everything, with no binding.
+      {admin, "POST", "/api/v1/scheduler-clusters", allow, none, 0},
+      {admin, "DELETE", "/api/v1/scheduler-clusters/3", allow, none, 0},
+      {admin, "POST", "/api/v1/hosts", allow, none, 0},
+      {admin, "POST", "/api/v1/certificates/revoke", allow, none, 0},
+      {admin, "GET", "/oapi/v1/jobs", allow, none, 0},
+      // Nobody: nothing.
+      {nobody, "POST", "/api/v1/hosts", who_are_you, none, 0},
+      {nobody, "GET", "/api/v1/scheduler-clusters", who_are_you, none, 0},
+      // The component token: exactly the component endpoints, no name to speak for.
+      {token, "POST", "/api/v1/hosts", allow, none, 0},
+      {token, "POST", "/api/v1/schedulers", allow, none, 0},
+      {token, "POST", "/api/v1/schedulers/7/keepalive", allow, none, 0},
+      {token, "POST", "/api/v1/seed-peers", allow, none, 0},
+      {token, "POST", "/api/v1/seed-peers/7/keepalive", allow, none, 0},
+      {token, "GET", "/api/v1/hosts", deny, none, 0},
+      {token, "GET", "/api/v1/schedulers", deny, none, 0},
+      {token, "POST", "/api/v1/scheduler-clusters", deny, none, 0},
+      {token, "PATCH", "/api/v1/scheduler-clusters/1", deny, none, 0},
+      {token, "POST", "/api/v1/certificates/revoke", deny, none, 0},
+      {token, "POST", "/oapi/v1/jobs", deny, none, 0},
+      // A peer: only its own host announcement.
+      {peer, "POST", "/api/v1/hosts", allow, body, 0},
+      {peer, "GET", "/api/v1/hosts", deny, none, 0},
+      {peer, "POST", "/api/v1/scheduler-clusters", deny, none, 0},
+      {peer, "DELETE", "/api/v1/scheduler-clusters/1", deny, none, 0},
+      {peer, "POST", "/api/v1/seed-peers", deny, none, 0},
+      {peer, "POST", "/api/v1/schedulers", deny, none, 0},
+      {peer, "POST", "/api/v1/seed-peers/2/keepalive", deny, none, 0},
+      // A seed peer: its host and its seed-peer row.
+      {seed, "POST", "/api/v1/hosts", allow, body, 0},
+      {seed, "POST", "/api/v1/seed-peers", allow, body, 0},
+      {seed, "POST", "/api/v1/seed-peers/12/keepalive", allow, name_binding::seed_peer_row, 12},
+      {seed, "POST", "/api/v1/seed-peers/x/keepalive", allow, name_binding::seed_peer_row, 0},
+      {seed, "POST", "/api/v1/schedulers", deny, none, 0},
+      {seed, "GET", "/api/v1/seed-peers", deny, none, 0},
+      {seed, "POST", "/api/v1/seed-peer-clusters", deny, none, 0},
+      // A scheduler: its scheduler row.
+      {sched, "POST", "/api/v1/schedulers", allow, body, 0},
+      {sched, "POST", "/api/v1/schedulers/5/keepalive", allow, name_binding::scheduler_row, 5},
+      {sched, "POST", "/api/v1/hosts", deny, none, 0},
+      {sched, "POST", "/api/v1/seed-peers", deny, none, 0},
+      {sched, "GET", "/api/v1/schedulers/5", deny, none, 0},
+      {sched, "PATCH", "/api/v1/scheduler-clusters/1", deny, none, 0},
+      // A manager certificate grants nothing.
+      {mgr, "POST", "/api/v1/hosts", deny, none, 0},
+      {mgr, "GET", "/api/v1/scheduler-clusters", deny, none, 0},
+      // Paths the router would not take as the endpoint are not the endpoint here either.
+      {peer, "POST", "/api/v1/hosts/", deny, none, 0},
+      {peer, "POST", "/api/v1//hosts", deny, none, 0},
+      {peer, "POST", "/api/v2/hosts", deny, none, 0},
+      {peer, "POST", "/api/v1/hosts/../scheduler-clusters", deny, none, 0},
+      {sched, "POST", "/api/v1/schedulers/5/keepalive/", deny, none, 0},
+      {sched, "POST", "/api/v1/schedulers/5/keepalive/x", deny, none, 0},
+      {sched, "POST", "/api/v1/schedulers/5", deny, none, 0},
+      {sched, "post", "/api/v1/schedulers", deny, none, 0},
+      {token, "PUT", "/api/v1/hosts", deny, none, 0},
+  };
+  for (const auto& r : rows) {
+    const auto d = decide_access(r.who, r.method, r.path);
+    const auto label = std::string(r.method) + " " + r.path + " as kind " + std::to_string(int(r.who.how)) + "/" +
+                       std::string(net::role_name(r.who.identity.role));
+    EXPECT_EQ(d.verdict, r.verdict) << label;
+    EXPECT_EQ(d.binding, r.binding) << label;
+    EXPECT_EQ(d.row_id, r.id) << label;
+    if (r.verdict != outcome::allow) {
+      EXPECT_FALSE(d.message.empty()) << label;
+    }
+  }
+}
+
+TEST(access_policy, a_refusal_says_what_the_role_may_do) {
+  const auto d = decide_access(cert(cluster_role::peer), "POST", "/api/v1/scheduler-clusters");
+  EXPECT_NE(d.message.find("peer certificate may call only POST /api/v1/hosts"), std::string::npos) << d.message;
+}
+
+TEST(access_policy, a_certificate_speaks_only_for_its_own_name) {
+  const net::cluster_identity id{cluster_role::peer, "node-1"};
+  EXPECT_FALSE(body_name_mismatch(id, std::string("node-1")));
+  EXPECT_FALSE(body_name_mismatch(id, std::nullopt));  // no hostname: the API answers 400
+  const auto other = body_name_mismatch(id, std::string("node-2"));
+  ASSERT_TRUE(other);
+  EXPECT_NE(other->find("speaks for node-1, not for hostname node-2"), std::string::npos) << *other;
+  EXPECT_TRUE(body_name_mismatch(id, std::string("NODE-1")));  // names compare exactly
+  EXPECT_FALSE(row_name_mismatch(id, "scheduler", "node-1"));
+  EXPECT_TRUE(row_name_mismatch(id, "scheduler", "node-2"));
+}
+
+}  // namespace
+}  // namespace df::manager
