@@ -80,6 +80,8 @@ struct server::impl {
                                            "result=\"issued\"")),
         enrollments_refused(metrics.counter("dragonfly_manager_enrollments_total", "", "result=\"refused\"")),
         clusters(metrics.gauge("dragonfly_manager_scheduler_clusters", "Scheduler clusters")),
+        jobs_pending(metrics.gauge("dragonfly_manager_jobs", "Jobs queued or running, by state", "state=\"PENDING\"")),
+        jobs_running(metrics.gauge("dragonfly_manager_jobs", "", "state=\"RUNNING\"")),
         tls_refused(metrics.counter("dragonfly_manager_tls_handshakes_failed_total",
                                     "TLS connections closed before a request: a failed, timed-out or refused handshake")),
         revoked(metrics.counter("dragonfly_manager_revocations_total",
@@ -205,6 +207,8 @@ struct server::impl {
       active_seed_peers.set(c->active_seed_peers);
       hosts.set(c->hosts);
       clusters.set(c->clusters);
+      jobs_pending.set(c->jobs_pending);
+      jobs_running.set(c->jobs_running);
     }
     return metrics.render();
   }
@@ -232,7 +236,7 @@ struct server::impl {
   net::metrics_registry metrics;
   net::metric &ok, &client_errors, &server_errors, &unauthorized, &forbidden, &invalid, &too_large, &refused;
   net::metric &store_errors, &active_schedulers, &active_seed_peers, &hosts, &enrollments_issued,
-      &enrollments_refused, &clusters, &tls_refused, &revoked;
+      &enrollments_refused, &clusters, &jobs_pending, &jobs_running, &tls_refused, &revoked;
   std::unique_ptr<certificate_issuer> issuer;
   std::unique_ptr<revocation_list> revocations;  // with `issuer`, which it uses
   std::shared_ptr<net::tls_identity> tls;

@@ -460,11 +460,12 @@ class sql_store final : public store {
       const auto rows = db_->query(
           "SELECT (SELECT COUNT(*) FROM schedulers WHERE last_keepalive_at >= $1), "
           "(SELECT COUNT(*) FROM seed_peers WHERE last_keepalive_at >= $1), (SELECT COUNT(*) FROM hosts), "
-          "(SELECT COUNT(*) FROM scheduler_clusters)",
+          "(SELECT COUNT(*) FROM scheduler_clusters), (SELECT COUNT(*) FROM jobs WHERE state = 'PENDING'), "
+          "(SELECT COUNT(*) FROM jobs WHERE state = 'RUNNING')",
           {since});
       const auto& r = rows.at(0);
-      return counts{static_cast<std::uint64_t>(to_int(r[0])), static_cast<std::uint64_t>(to_int(r[1])),
-                    static_cast<std::uint64_t>(to_int(r[2])), static_cast<std::uint64_t>(to_int(r[3]))};
+      const auto n = [&r](std::size_t i) { return static_cast<std::uint64_t>(to_int(r.at(i))); };
+      return counts{n(0), n(1), n(2), n(3), n(4), n(5)};
     });
   }
 

@@ -115,6 +115,7 @@ class store {
   /// Counts for the metrics: (schedulers, seed peers) alive since `since`, and hosts.
   struct counts {
     std::uint64_t active_schedulers = 0, active_seed_peers = 0, hosts = 0, clusters = 0;
+    std::uint64_t jobs_pending = 0, jobs_running = 0;  // the job queue (docs/preheat.md)
   };
   virtual result<counts> count(std::int64_t since) = 0;
 };

@@ -181,6 +181,9 @@ class SqliteJobs(unittest.TestCase, Jobs):
         self.assertIn("expired at " + soon, self.oapi(short, "GET", "/oapi/v1/jobs")[2]["message"])
         # The admin token is not a personal access token.
         self.assertEqual(self.oapi(mg.TOKEN, "GET", "/oapi/v1/jobs")[0], 401)
+        metrics = self.m.metrics()
+        self.assertGreater(metrics['dragonfly_manager_requests_rejected_total{reason="unauthorized"}'], 0)
+        self.assertGreater(metrics['dragonfly_manager_requests_rejected_total{reason="forbidden"}'], 0)
 
     def test_harbor_provider_contract(self):
         """Replays what Harbor's Dragonfly provider sends (src/pkg/p2p/preheat/provider/dragonfly.go:
@@ -276,6 +279,7 @@ class SqliteJobs(unittest.TestCase, Jobs):
                         expected=201)
         sw.wait_until(lambda: self.m.ok("GET", "/api/v1/jobs/%d" % job["id"])["state"] == "RUNNING", 10,
                       "the job to run")
+        self.assertGreaterEqual(self.m.metrics()['dragonfly_manager_jobs{state="RUNNING"}'], 1)
         canceled = self.m.ok("POST", "/api/v1/jobs/%d/cancel" % job["id"])
         self.assertEqual(canceled["state"], "CANCELED")
         registry.release.set()  # the run goes on, finds its lease gone and drops its outcome

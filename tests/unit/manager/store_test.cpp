@@ -326,11 +326,18 @@ TEST_P(store_test, finish_cancel_and_list_jobs) {
   EXPECT_EQ(db->cancel_job(j->id, 1200).error(), store_errc::conflict);
   EXPECT_EQ(db->cancel_job(999, 1200).error(), store_errc::not_found);
   const auto other = db->create_job(file_job(), 1300);
+  const auto third = db->create_job(file_job(), 1350);
+  ASSERT_TRUE(third);
+  EXPECT_EQ(db->count(0)->jobs_pending, 2u);  // the metrics' queue depth
+  EXPECT_EQ(db->count(0)->jobs_running, 0u);
   EXPECT_EQ(db->cancel_job(other->id, 1400)->state, job_state::canceled);
+  EXPECT_EQ((*db->claim_job("a", 2000, 100, 3))->id, third->id);
   EXPECT_FALSE(*db->claim_job("a", 2000, 100, 3));  // a canceled job never runs
-  EXPECT_EQ(db->list_jobs({}, "")->total, 2u);
+  EXPECT_EQ(db->count(0)->jobs_running, 1u);
+  EXPECT_EQ(db->list_jobs({}, "")->items.at(0).id, third->id);  // newest first
+  EXPECT_EQ(db->list_jobs({}, "")->total, 3u);
   EXPECT_EQ(db->list_jobs({}, "FAILURE")->items.at(0).id, j->id);
-  EXPECT_EQ(db->list_jobs({}, "")->items.at(0).id, other->id);  // newest first
+  EXPECT_EQ(db->list_jobs({}, "CANCELED")->items.at(0).id, other->id);
   ASSERT_TRUE(db->delete_job(j->id));
   EXPECT_EQ(db->get_job(j->id).error(), store_errc::not_found);
 }
