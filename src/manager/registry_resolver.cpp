@@ -114,7 +114,7 @@ class resolution {
     registry_ = u->host_header();
     base_ = u->scheme + "://" + registry_ + u->target.substr(0, at);  // …/v2/<name>
     for (const auto& [k, v] : req_.headers)
-      if (::strcasecmp(k.c_str(), "Authorization") == 0) authorization_ = v;
+      if (::strcasecmp(k.c_str(), "Authorization") == 0) authorization_ = given_authorization_ = v;
     auto manifest = co_await fetch_manifest(req_.manifest_url, out.error);
     if (!out.error.empty()) co_return out;
     if (manifest.contains("manifests")) {  // an index: pick the platform's manifest
@@ -169,7 +169,10 @@ class resolution {
 
   // Answers a 401's challenge: Basic with the username, or a token from the Bearer realm.
   net::awaitable<void> authenticate(const std::string& challenge, std::string& error) {
-    const std::string basic = req_.username.empty() ? "" : "Basic " + base64(req_.username + ":" + req_.password);
+    // Basic credentials: from username/password, else a Basic Authorization header the job
+    // brought (Harbor's, say), which a token service takes as well.
+    std::string basic = req_.username.empty() ? "" : "Basic " + base64(req_.username + ":" + req_.password);
+    if (basic.empty() && ::strncasecmp(given_authorization_.c_str(), "Basic ", 6) == 0) basic = given_authorization_;
     const auto bearer = parse_bearer_challenge(challenge);
     if (bearer.empty()) {
       authorization_ = basic;  // Basic (or nothing to offer: the retry gets its 401 again)
@@ -239,6 +242,7 @@ class resolution {
   std::string registry_;       // host[:port], for messages
   std::string base_;           // scheme://host/v2/<name>
   std::string authorization_;  // what the next request sends
+  std::string given_authorization_;  // the job's own Authorization header, if any
 };
 
 }  // namespace

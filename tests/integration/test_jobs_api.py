@@ -307,6 +307,8 @@ class SqliteJobs(unittest.TestCase, Jobs):
         self.assertEqual(good["args"]["password"], "<redacted>")
         anonymous = run()
         self.assertIn("manifest 401 from registry 127.0.0.1:%d" % registry.port, anonymous["reason"])
+        harbor_style = run(headers={"Authorization": basic("alice", "s3cret")})  # Basic → the token service
+        self.assertIn(UNWIRED, harbor_style["reason"])
         wrong = run(username="alice", password="wrong")
         self.assertIn("its token service http://127.0.0.1:%d/token answered 401" % registry.port, wrong["reason"])
         self.assertNotIn("wrong", self.s.logs())  # the password is never logged
