@@ -3,6 +3,7 @@
 // a job canceled while it runs, and a scheduled job coming back for its next run.
 #include "manager/job_codec.hpp"
 #include "manager/job_engine.hpp"
+#include "manager/sql_connection.hpp"
 #include "manager/sql_store.hpp"
 #include "../../support/temp_dir.hpp"
 
@@ -22,11 +23,19 @@ class test_dispatcher final : public job_dispatcher {
   net::awaitable<dispatch_result> dispatch(const dispatch_request& request) override {
     requests.push_back(request);
     if (during) during();
+    if (delay.count() > 0) {
+      net::asio::steady_timer t(co_await net::asio::this_coro::executor);
+      t.expires_after(delay);
+      co_await t.async_wait(net::use_nothrow);
+      told_to_stop = request.stopped && request.stopped();
+    }
     co_return answer;
   }
   std::vector<dispatch_request> requests;
   dispatch_result answer;
   std::function<void()> during;
+  std::chrono::milliseconds delay{0};  // a long dispatch
+  bool told_to_stop = false;           // request.stopped() after the delay
 };
 
 class job_engine_test : public ::testing::Test {
@@ -38,10 +47,11 @@ class job_engine_test : public ::testing::Test {
     EXPECT_TRUE(created);
     return *created;
   }
-  bool run_one() {
+  bool run_one() { return run_one_on(engine); }
+  static bool run_one_on(job_engine& e) {
     net::asio::io_context io;
     bool ran = false;
-    net::asio::co_spawn(io, [&]() -> net::awaitable<void> { ran = co_await engine.run_one(); }, net::asio::detached);
+    net::asio::co_spawn(io, [&]() -> net::awaitable<void> { ran = co_await e.run_one(); }, net::asio::detached);
     io.run();
     return ran;
   }
@@ -121,6 +131,29 @@ TEST_F(job_engine_test, a_job_canceled_while_running_stays_canceled) {
   const auto after = db->get_job(j.id);
   EXPECT_EQ(after->state, job_state::canceled);
   EXPECT_EQ(after->result, "{}");  // the run's outcome was dropped
+}
+
+TEST_F(job_engine_test, a_run_that_loses_its_lease_is_told_to_stop_and_records_nothing) {
+  const auto j = queue(R"({"type":"preheat","args":{"type":"file","url":"http://origin/a"}})");
+  auto* slow = new test_dispatcher;
+  slow->delay = std::chrono::milliseconds(600);
+  slow->answer.hosts = {host("a")};
+  auto thief = open_sqlite((dir.path() / "m.db").string(), 5000);
+  // Another replica took the job over (its lease had expired, say) while this one dispatched.
+  slow->during = [&] { thief->query("UPDATE jobs SET lease_owner = 'thief' WHERE id = $1", {j.id}); };
+  config::jobs_config short_lease;
+  short_lease.lease = std::chrono::milliseconds(300);  // renewed every 100 ms
+  job_engine e(short_lease, open(), std::unique_ptr<job_dispatcher>(slow),
+               [this, t0 = std::chrono::steady_clock::now()] {  // the test's clock, running
+                 return now + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - t0).count();
+               });
+  ASSERT_TRUE(run_one_on(e));
+  EXPECT_TRUE(slow->told_to_stop);
+  const auto after = db->get_job(j.id);
+  EXPECT_EQ(after->state, job_state::running);  // the thief's now
+  EXPECT_EQ(after->lease_owner, "thief");
+  EXPECT_EQ(after->result, "{}");
 }
 
 TEST_F(job_engine_test, a_scheduled_job_comes_back_for_its_next_run) {
