@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
   // scheduler side is wired, every dispatch fails saying so.
   std::unique_ptr<df::manager::job_engine> jobs;
   try {
-    jobs = std::make_unique<df::manager::job_engine>(cfg.jobs, df::manager::open_store(cfg),
+    jobs = std::make_unique<df::manager::job_engine>(cfg.jobs, cfg.keepalive.interval * cfg.keepalive.misses,
+                                                     df::manager::open_store(cfg),
                                                      df::manager::make_unwired_dispatcher(), [] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();

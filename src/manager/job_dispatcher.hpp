@@ -4,6 +4,7 @@
 // protocol implements it (next step); until then the manager's binary uses
 // make_unwired_dispatcher(), which fails every job clearly.
 
+#include "manager/model.hpp"
 #include "net/asio.hpp"
 
 #include <cstdint>
@@ -20,6 +21,8 @@ struct dispatch_request {
   std::int64_t job_id = 0;
   std::string type;                     // "preheat", "get_task", "delete_task"
   std::int64_t scheduler_cluster_id = 0;
+  std::vector<scheduler_record> schedulers;  // the cluster's active schedulers (may be empty)
+  std::vector<seed_peer_record> seed_peers;  // its active seed peers (may be empty)
   std::vector<std::string> urls;        // preheat: the blobs (image) or files; tasks: the task's URL
   std::string task_id;                  // get_task / delete_task by ID
   std::map<std::string, std::string> headers;  // for the origin (credentials: never log them)

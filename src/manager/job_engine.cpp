@@ -74,9 +74,11 @@ std::string make_engine_owner() {
   return std::string(host) + "-" + std::to_string(::getpid()) + "-" + suffix;
 }
 
-job_engine::job_engine(config::jobs_config settings, std::unique_ptr<store> db,
-                       std::unique_ptr<job_dispatcher> dispatcher, std::function<std::int64_t()> now_ms)
+job_engine::job_engine(config::jobs_config settings, std::chrono::milliseconds alive_window,
+                       std::unique_ptr<store> db, std::unique_ptr<job_dispatcher> dispatcher,
+                       std::function<std::int64_t()> now_ms)
     : settings_(settings),
+      alive_window_(alive_window),
       db_(std::move(db)),
       dispatcher_(std::move(dispatcher)),
       now_ms_(std::move(now_ms)),
@@ -231,13 +233,30 @@ net::awaitable<std::string> job_engine::execute(const job_record& j, run_state& 
   json results = json::array();
   for (const auto cluster : clusters) {
     if (state.lost || stopping_) co_return std::string("stopped");
-    d.scheduler_cluster_id = cluster;
-    const auto outcome = co_await dispatcher_->dispatch(d);
+    const auto outcome = co_await dispatch_to(cluster, d);
     results.push_back(cluster_json(cluster, outcome));
     if (const auto why = cluster_reason(cluster, outcome); !why.empty()) reasons += (reasons.empty() ? "" : "; ") + why;
   }
   state.result["results"] = results;
   co_return reasons;
+}
+
+// One cluster's share, with the cluster's active schedulers and seed peers as the database has
+// them; a cluster deleted meanwhile is that share's error.
+net::awaitable<dispatch_result> job_engine::dispatch_to(std::int64_t cluster, dispatch_request& d) {
+  d.scheduler_cluster_id = cluster;
+  const auto since = now_ms_() - alive_window_.count();
+  const auto row = db_->get_scheduler_cluster(cluster);
+  const auto schedulers = db_->schedulers_alive_since(cluster, since);
+  const auto seeds = row ? db_->seed_peers_alive_since(row->seed_peer_cluster_id, since)
+                         : result<std::vector<seed_peer_record>>(row.error());
+  dispatch_result failed;
+  if (!row && row.error() == store_errc::not_found) failed.error = "the scheduler cluster no longer exists";
+  else if (!row || !schedulers || !seeds) failed.error = "the database is unavailable";
+  if (!failed.error.empty()) co_return failed;
+  d.schedulers = *schedulers;
+  d.seed_peers = *seeds;
+  co_return co_await dispatcher_->dispatch(d);
 }
 
 }  // namespace df::manager

@@ -22,8 +22,10 @@ namespace df::manager {
 ///  2. its owner name, written into the lease, unique per process.
 class job_engine {
  public:
-  job_engine(config::jobs_config settings, std::unique_ptr<store> db, std::unique_ptr<job_dispatcher> dispatcher,
-             std::function<std::int64_t()> now_ms);
+  /// `alive_window`: components whose last keepalive is older are not handed to the dispatcher
+  /// (keepalive.interval × keepalive.misses).
+  job_engine(config::jobs_config settings, std::chrono::milliseconds alive_window, std::unique_ptr<store> db,
+             std::unique_ptr<job_dispatcher> dispatcher, std::function<std::int64_t()> now_ms);
   ~job_engine();
   job_engine(const job_engine&) = delete;
   job_engine& operator=(const job_engine&) = delete;
@@ -45,7 +47,10 @@ class job_engine {
   net::awaitable<void> keep_lease(std::int64_t id, std::shared_ptr<run_state> state);
   net::awaitable<std::string> execute(const job_record& j, run_state& state);
 
+  net::awaitable<dispatch_result> dispatch_to(std::int64_t cluster, dispatch_request& d);
+
   config::jobs_config settings_;
+  std::chrono::milliseconds alive_window_;
   std::unique_ptr<store> db_;
   std::unique_ptr<job_dispatcher> dispatcher_;
   std::function<std::int64_t()> now_ms_;

@@ -60,7 +60,8 @@ class job_engine_test : public ::testing::Test {
   std::unique_ptr<store> db = open();
   std::int64_t now = 1'800'000'000'000;
   test_dispatcher* dispatcher = new test_dispatcher;
-  job_engine engine{config::jobs_config{}, open(), std::unique_ptr<job_dispatcher>(dispatcher), [this] { return now; }};
+  job_engine engine{config::jobs_config{}, std::chrono::seconds(15), open(), std::unique_ptr<job_dispatcher>(dispatcher),
+                    [this] { return now; }};
 };
 
 host_result host(const std::string& name, const std::string& error = "") {
@@ -100,6 +101,36 @@ TEST_F(job_engine_test, every_host_succeeding_is_success_with_per_host_results) 
   ASSERT_EQ(cluster["success_tasks"].size(), 2u);
   EXPECT_EQ(cluster["success_tasks"][0]["bytes"], 1024);
   EXPECT_EQ(cluster["success_tasks"][0]["source"], "origin");
+}
+
+TEST_F(job_engine_test, each_share_names_the_clusters_active_schedulers_and_seed_peers) {
+  scheduler_record s;
+  s.hostname = "scheduler-1";
+  s.ip = "10.0.0.9";
+  s.port = 8002;
+  s.scheduler_cluster_id = 1;
+  ASSERT_TRUE(db->register_scheduler(s, now));
+  s.hostname = "scheduler-gone";
+  ASSERT_TRUE(db->register_scheduler(s, now - 60000));  // no keepalive for a minute: inactive
+  seed_peer_record seed;
+  seed.hostname = "seed-1";
+  seed.ip = "10.0.0.10";
+  seed.port = 4001;
+  seed.seed_peer_cluster_id = db->get_scheduler_cluster(1)->seed_peer_cluster_id;
+  ASSERT_TRUE(db->register_seed_peer(seed, now));
+  auto other = db->create_scheduler_cluster([] { scheduler_cluster c; c.name = "gone"; return c; }(), now);
+  ASSERT_TRUE(other);
+  const auto j = queue(R"({"type":"preheat","args":{"type":"file","url":"http://origin/a"},
+                           "scheduler_cluster_ids":[1, )" + std::to_string(other->id) + "]}");
+  dispatcher->during = [&] { ASSERT_TRUE(db->delete_scheduler_cluster(other->id)); };  // deleted meanwhile
+  ASSERT_TRUE(run_one());
+  ASSERT_EQ(dispatcher->requests.size(), 1u);
+  ASSERT_EQ(dispatcher->requests[0].schedulers.size(), 1u);
+  EXPECT_EQ(dispatcher->requests[0].schedulers[0].hostname, "scheduler-1");
+  ASSERT_EQ(dispatcher->requests[0].seed_peers.size(), 1u);
+  EXPECT_EQ(dispatcher->requests[0].seed_peers[0].hostname, "seed-1");
+  EXPECT_EQ(db->get_job(j.id)->reason,
+            "cluster " + std::to_string(other->id) + ": the scheduler cluster no longer exists");
 }
 
 TEST_F(job_engine_test, a_failed_host_fails_the_job_naming_it) {
@@ -143,7 +174,7 @@ TEST_F(job_engine_test, a_run_that_loses_its_lease_is_told_to_stop_and_records_n
   slow->during = [&] { thief->query("UPDATE jobs SET lease_owner = 'thief' WHERE id = $1", {j.id}); };
   config::jobs_config short_lease;
   short_lease.lease = std::chrono::milliseconds(300);  // renewed every 100 ms
-  job_engine e(short_lease, open(), std::unique_ptr<job_dispatcher>(slow),
+  job_engine e(short_lease, std::chrono::seconds(15), open(), std::unique_ptr<job_dispatcher>(slow),
                [this, t0 = std::chrono::steady_clock::now()] {  // the test's clock, running
                  return now + std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::steady_clock::now() - t0).count();
