@@ -190,7 +190,7 @@ std::optional<job_state> job_state_from(std::string_view s) {
 std::string format_rfc3339(std::int64_t ms) {
   const std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
-  ::gmtime_r(&secs, &tm);
+  if (!::gmtime_r(&secs, &tm) || tm.tm_year > 9999 - 1900) return "";  // "never"
   char out[32];
   std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return out;

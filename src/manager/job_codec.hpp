@@ -16,7 +16,7 @@ namespace df::manager {
 const char* to_string(job_state s);
 std::optional<job_state> job_state_from(std::string_view s);
 
-/// "2026-12-02T05:40:35Z" (UTC, whole seconds), as Go's time.Time reads it.
+/// "2026-12-02T05:40:35Z" (UTC, whole seconds), as Go's time.Time reads it; "" past year 9999.
 std::string format_rfc3339(std::int64_t ms);
 /// An RFC 3339 time ("…Z" or "…+08:00", optional fractions) → ms since the epoch.
 std::optional<std::int64_t> parse_rfc3339(std::string_view text);

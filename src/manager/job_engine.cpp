@@ -11,6 +11,8 @@
 
 #include <unistd.h>
 
+#include <limits>
+
 namespace df::manager {
 
 using json = nlohmann::json;
@@ -154,7 +156,10 @@ net::awaitable<void> job_engine::run(const job_record& j) {
   std::int64_t next = 0;
   if (!j.cron.empty()) {
     std::string why;
-    if (const auto schedule = parse_cron(j.cron, why)) next = schedule->next_after(now).value_or(0);
+    // A schedule that never comes due again (refused at creation; kept safe here) waits forever.
+    const auto schedule = parse_cron(j.cron, why);
+    next = schedule ? schedule->next_after(now).value_or(std::numeric_limits<std::int64_t>::max())
+                    : std::numeric_limits<std::int64_t>::max();
   }
   const auto st = reason.empty() ? job_state::success : job_state::failure;
   state->result["job_states"] = json::array({{{"state", to_string(st)}, {"error", reason},

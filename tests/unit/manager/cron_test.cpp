@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace df::manager {
 namespace {
 
@@ -49,6 +51,7 @@ TEST(cron, refusals_name_the_field) {
 
 TEST(rfc3339, round_trip_and_offsets) {
   EXPECT_EQ(format_rfc3339(at("2030-01-01T00:00:00Z")), "2030-01-01T00:00:00Z");
+  EXPECT_EQ(format_rfc3339(std::numeric_limits<std::int64_t>::max()), "");  // never
   EXPECT_EQ(at("2030-01-01T08:00:00+08:00"), at("2030-01-01T00:00:00Z"));
   EXPECT_EQ(at("2030-01-01T00:00:00.123456789Z"), at("2030-01-01T00:00:00Z"));
   for (const char* bad : {"2030-01-01", "2030-01-01T00:00:00", "2030-13-01T00:00:00Z", "2030-01-01T00:00:00+8",
