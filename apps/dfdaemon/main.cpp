@@ -5,6 +5,7 @@
 #include "core/yaml_config.hpp"
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
+#include "logging/logging.hpp"
 
 #include "net/signals.hpp"
 
@@ -17,6 +18,8 @@
 int main(int argc, char** argv) {
   CLI::App app{"dfdaemon: P2P download daemon (peer or seed peer)"};
   app.set_version_flag("--version", df::version_line("dfdaemon"), "print the version and source revision, and exit");
+  df::logging::options log_options;
+  df::logging::add_flags(app, log_options);
   std::string config_path, data_dir, socket, ip, hostname, idc, location, log_level, upload_limit,
       download_limit, piece_size;
   int port = -1;
@@ -124,7 +127,10 @@ int main(int argc, char** argv) {
     std::cout << cfg.to_yaml();
     return 0;
   }
-  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+  if (const auto why = df::logging::apply(log_options, cfg.log_level, "dfdaemon"); !why.empty()) {
+    std::cerr << "dfdaemon: " << why << "\n";
+    return 2;
+  }
 
   boost::asio::io_context io(1);
   df::daemon::daemon daemon(io, cfg);

@@ -1,6 +1,7 @@
 // dfscheduler: builds the swarm — keeps tasks, peers and hosts, and picks parents for every peer.
 #include "core/version.hpp"
 #include "core/yaml_config.hpp"
+#include "logging/logging.hpp"
 #include "scheduler/config.hpp"
 #include "scheduler/service.hpp"
 
@@ -16,6 +17,8 @@
 int main(int argc, char** argv) {
   CLI::App app{"dfscheduler: schedules peers of the P2P swarm"};
   app.set_version_flag("--version", df::version_line("dfscheduler"), "print the version and source revision, and exit");
+  df::logging::options log_options;
+  df::logging::add_flags(app, log_options);
   std::string config_path;
   bool print_config = false;
   df::scheduler::config cfg;
@@ -46,7 +49,10 @@ int main(int argc, char** argv) {
     std::cout << cfg.to_yaml();
     return 0;
   }
-  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+  if (const auto why = df::logging::apply(log_options, cfg.log_level, "dfscheduler"); !why.empty()) {
+    std::cerr << "dfscheduler: " << why << "\n";
+    return 2;
+  }
 
   std::shared_ptr<df::net::tls_identity> tls;
   if (cfg.security.mode != df::security_mode::off) {
