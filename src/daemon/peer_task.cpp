@@ -525,7 +525,14 @@ void peer_task::parent_failed(const std::string& parent_id, const std::string& r
   ctx_.stats.parent_failures.add();
   spdlog::warn("task {}: dropping parent {}: {}", task_id_.substr(0, 12), parent_id, reason);
   parents_.erase(parent_id);
-  if (registered_) ctx_.scheduler.send(proto::parent_failed{task_id_, peer_id_, parent_id, reason});
+  if (registered_)
+    ctx_.scheduler.send(proto::parent_failed{task_id_, peer_id_, parent_id, reason, std::move(bad_pieces)});
+}
+
+void peer_task::note_credentialed() {
+  if (meta_.credentialed || phase_ == phase::failed) return;
+  meta_.credentialed = true;
+  save_metadata();
 }
 
 void peer_task::touch() {

@@ -93,6 +93,9 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   bool back_to_source() const { return back_to_source_; }
   /// Records a use (a request, an upload) for the cache's least-recently-used order and TTL.
   void touch();
+  /// A request with credentials asked for this task: later local requesters must pass the
+  /// origin's access check (task_metadata::credentialed; saved).
+  void note_credentialed();
   /// Incremented whenever stored pieces are dropped because the content changed; a reader that
   /// already delivered bytes must fail rather than mix old and new content.
   std::uint32_t generation() const { return generation_; }
@@ -198,8 +201,8 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   bool back_to_source_ = false;   // fetching (or fetched) from the origin
   bool source_ordered_ = false;   // the scheduler said back_to_source
   bool origin_running_ = false;
+  bool fetching_ = false;     // run_p2p() is running
+  bool reverifying_ = false;  // run_reverify() is running
 };
 
 }  // namespace df::daemon
-  bool fetching_ = false;     // run_p2p() is running
-  bool reverifying_ = false;  // run_reverify() is running

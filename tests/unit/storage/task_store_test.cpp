@@ -118,6 +118,12 @@ TEST(task_metadata, round_trip) {
   back = decode_metadata(encode_metadata(open));
   ASSERT_TRUE(back);
   EXPECT_TRUE(back->public_content);  // read from the origin without credentials: served unchecked
+  EXPECT_FALSE(back->credentialed);
+  auto private_one = sample();
+  private_one.credentialed = true;
+  back = decode_metadata(encode_metadata(private_one));
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->credentialed);  // asked for with credentials: later local requesters are checked
 }
 
 TEST(task_metadata, malformed_or_inconsistent_is_rejected) {
