@@ -12,14 +12,15 @@ namespace df::scheduler {
 namespace proto = net::proto;
 
 void swarm::note_report(task_state& task, peer_state& parent, const std::string& reporter_host,
-                        const std::vector<std::uint32_t>& pieces) {
+                        const std::vector<std::uint32_t>& pieces, bool counts) {
   if (parent.is_source || parent.quarantined) return;
   // Only pieces the holder is known to hold are worth its disk time; the list stays bounded.
   for (const auto piece : pieces)
     if (parent.pieces.has(piece_index(piece)) && parent.reported_pieces.size() < proto::field_limits::reverify_pieces)
       parent.reported_pieces.insert(piece);
   // One host's reports count once: a rogue cannot quarantine an honest holder alone.
-  if (parent.reported_by.insert(reporter_host).second && parent.reported_by.size() >= limits_.quarantine_reports)
+  if (counts && parent.reported_by.insert(reporter_host).second &&
+      parent.reported_by.size() >= limits_.quarantine_reports)
     quarantine(task, parent);
 }
 

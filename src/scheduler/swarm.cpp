@@ -320,10 +320,12 @@ result<void> swarm::on_parent_failed(const std::string& host_id, const proto::pa
     stats_.parent_failures.add();
     spdlog::info("task {}: peer {} reports parent {} failing: {}", m.task_id.substr(0, 12), m.peer_id,
                  m.parent_peer_id, m.reason);
-    child.blocked_parents.insert(m.parent_peer_id);
+    // A child reports a parent once per incident: more reports (its other requests that were in
+    // flight) name more pieces but count for nothing, even after the parent was re-admitted.
+    const bool first = child.blocked_parents.insert(m.parent_peer_id).second;
     set_parents(task, child, parents_except(child, m.parent_peer_id));
     schedule(task, child, true);
-    note_report(task, task.peers.at(m.parent_peer_id), host_id, m.pieces);
+    note_report(task, task.peers.at(m.parent_peer_id), host_id, m.pieces, first);
     if (child.parents.empty() && !child.blocked_parents.empty()) {
       // Nobody left: forgive earlier failures (they may have been transient) rather than stall.
       child.blocked_parents.clear();

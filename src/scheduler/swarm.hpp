@@ -126,10 +126,11 @@ class swarm {
   /// `cross_idc`, every peer).
   void reveal_source(task_state& task, bool cross_idc);
   // Quarantine and re-verification of holders that children report (quarantine.cpp).
-  /// A child's host reported `parent` failing (with the pieces that failed their digest, if any):
+  /// A child's host reported `parent` failing (with the pieces that failed their digest, if any;
+  /// `counts`: the child's first report of it, not one of its requests that were in flight):
   /// quarantines it once children on limits.quarantine_reports hosts have.
   void note_report(task_state& task, peer_state& parent, const std::string& reporter_host,
-                   const std::vector<std::uint32_t>& pieces);
+                   const std::vector<std::uint32_t>& pieces, bool counts);
   /// Takes `holder` out of every parent set of the task and out of every later choice, and asks
   /// its daemon (when it understands it) to re-verify the reported pieces.
   void quarantine(task_state& task, peer_state& holder);

@@ -110,6 +110,19 @@ TEST(swarm_quarantine, quarantined_a_second_time_it_stays_out_whatever_it_answer
   EXPECT_FALSE(peer(r, "pj").parents.contains("pa"));
 }
 
+TEST(swarm_quarantine, late_reports_of_requests_in_flight_before_the_re_admission_do_not_count_again) {
+  recorder r;
+  holder_and_children(r);
+  three_reports(r);
+  ASSERT_TRUE(r.sw.on_message("a", proto::reverified{tid, "pa", {}, {1}}));
+  ASSERT_FALSE(peer(r, "pa").quarantined);
+  // c, d and e had more requests to a in flight; they fail now. The same incident: no new strike.
+  three_reports(r, {0});
+  EXPECT_FALSE(peer(r, "pa").quarantined);
+  EXPECT_TRUE(peer(r, "pa").reported_by.empty());
+  EXPECT_EQ(r.to<proto::reverify>("a").size(), 1u);
+}
+
 TEST(swarm_quarantine, a_complete_holder_that_dropped_pieces_is_scheduled_to_fetch_them) {
   recorder r;
   holder_and_children(r);
