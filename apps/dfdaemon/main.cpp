@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
     if (!ca_file.empty()) cfg.origin_tls.ca_file = ca_file;
     cfg.resolve_defaults();
     cfg.validate();
+    cfg.manager.read_token();  // a token file that cannot be read is a start-up error
   } catch (const df::config_error& e) {
     std::cerr << "dfdaemon: " << e.what() << "\n";
     return 2;

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
     if (metrics_port >= 0) cfg.metrics_port = static_cast<std::uint16_t>(metrics_port);
     if (!log_level.empty()) cfg.log_level = log_level;
     cfg.validate();
+    cfg.manager.read_token();  // a token file that cannot be read is a start-up error
   } catch (const df::config_error& e) {
     std::cerr << "dfscheduler: " << e.what() << "\n";
     return 2;

@@ -2,6 +2,7 @@
 
 #include "core/url.hpp"
 #include "daemon/access_cache.hpp"
+#include "daemon/cluster_policy.hpp"
 #include "daemon/context.hpp"
 #include "daemon/scheduler_router.hpp"
 #include "storage/task_store.hpp"
@@ -39,6 +40,10 @@ result<std::shared_ptr<peer_task>> task_manager::acquire(const std::string& task
   // A cached copy written to since it completed (say, a hard-linked output edited in place) is
   // dropped and fetched afresh rather than handed out, whoever asks (dfget, the proxy, the seed).
   drop_if_modified(task_id);
+  if (ctx_.policy) {
+    if (auto admitted = ctx_.policy->admit(task_id, request.url, request.tag, request.application); !admitted)
+      return admitted.error();
+  }
   const bool credentials = carries_credentials(request.headers, request.url);
   if (auto it = tasks_.find(task_id); it != tasks_.end()) {
     if (credentials) it->second->note_credentialed();
@@ -100,6 +105,12 @@ void task_manager::on_scheduler_message(const proto::message& m) {
         }
       },
       m);
+}
+
+std::uint64_t task_manager::cached_bytes() const {
+  std::uint64_t total = 0;
+  for (const auto& [id, task] : tasks_) total += task->meta().content_length.value_or(0);
+  return total;
 }
 
 void task_manager::on_schedulers_changed() {

@@ -57,6 +57,9 @@ class swarm {
   /// The host's connection closed or it stopped sending keepalives: drop it and its peers.
   void on_host_gone(const std::string& host_id);
 
+  /// Replaces the tunables from now on (the cluster config from dfmanager changed them).
+  void set_limits(const selection_limits& limits) { limits_ = limits; }
+  const selection_limits& limits() const { return limits_; }
   const std::map<std::string, host_state>& hosts() const { return hosts_; }
   const std::map<std::string, task_state>& tasks() const { return tasks_; }
 
