@@ -32,12 +32,8 @@ struct manager_link::state {
         client(net::manager_client_options(c.manager, std::move(tls))),
         refresh_timer(e),
         seed_timer(e),
-        answered(metrics.counter("dragonfly_dfdaemon_manager_requests_total",
-                                 "Requests to dfmanager (announce, seed-peer register and keepalive), by result",
-                                 "result=\"ok\"")),
-        failed(metrics.counter("dragonfly_dfdaemon_manager_requests_total",
-                               "Requests to dfmanager (announce, seed-peer register and keepalive), by result",
-                               "result=\"failed\"")) {}
+        tally(metrics, "dragonfly_dfdaemon_manager_requests_total",
+              "Requests to dfmanager (announce, seed-peer register and keepalive), by result") {}
 
   /// The host as announced: POST /api/v1/hosts.
   std::string host_body() const {
@@ -48,40 +44,27 @@ struct manager_link::state {
     return j.dump();
   }
 
-  /// A failed request: counted, and logged once per outage (the first failure after a success).
-  void failure(const std::string& what) {
-    failed.add();
-    if (manager_ok) spdlog::warn("manager: {}; keeping the cluster in effect and trying again", what);
-    manager_ok = false;
-  }
-
-  void success() {
-    answered.add();
-    if (!manager_ok) spdlog::info("manager: answering again");
-    manager_ok = true;
-  }
-
   /// Asks for the cluster; the new answer (already cached) or nullopt (logged).
   awaitable<std::optional<mp::host_answer>> announce() {
     const std::string body = host_body();
     auto reply = co_await client.request("POST", "/api/v1/hosts", body);
     if (!reply) {
-      failure("cannot reach " + fmt::format("{}", fmt::join(cfg.manager.addresses, ", ")) + ": " +
+      tally.failure("cannot reach " + fmt::format("{}", fmt::join(cfg.manager.addresses, ", ")) + ": " +
               reply.error().message());
       co_return std::nullopt;
     }
     if (reply->status != 200) {
-      failure(fmt::format("{} answered {} to the host announcement: {}", reply->address, reply->status,
+      tally.failure(fmt::format("{} answered {} to the host announcement: {}", reply->address, reply->status,
                           net::excerpt(reply->body)));
       co_return std::nullopt;
     }
     std::string why;
     auto parsed = mp::parse_host_answer(reply->body, why);
     if (!parsed) {
-      failure(fmt::format("{} sent an answer that cannot be used: {}", reply->address, why));
+      tally.failure(fmt::format("{} sent an answer that cannot be used: {}", reply->address, why));
       co_return std::nullopt;
     }
-    success();
+    tally.success();
     if (!current || !(*parsed == *current)) {
       const auto file = std::filesystem::path(cfg.data_dir) / cluster_cache_name;
       if (auto saved = save_cluster_cache(file, reply->body); !saved)
@@ -108,7 +91,7 @@ struct manager_link::state {
 
   awaitable<void> refresh_loop() {
     while (!stopped) {
-      const auto wait = manager_ok ? cfg.manager.refresh_interval
+      const auto wait = tally.healthy() ? cfg.manager.refresh_interval
                                    : std::min<std::chrono::milliseconds>(cfg.manager.refresh_interval, max_retry_delay);
       refresh_timer.expires_after(wait);
       co_await refresh_timer.async_wait(use_nothrow);
@@ -131,14 +114,14 @@ struct manager_link::state {
     std::string why = reply ? net::excerpt(reply->body) : reply.error().message();
     if (reply && reply->status == 200) {
       if (auto r = mp::parse_registration(reply->body, why)) {
-        success();
+        tally.success();
         seed_id = r->id;
         seed_keepalive = r->keepalive_interval;
         spdlog::info("manager: registered as seed peer {} (keepalive every {} ms)", seed_id, seed_keepalive.count());
         co_return true;
       }
     }
-    failure("seed-peer registration failed: " + why);
+    tally.failure("seed-peer registration failed: " + why);
     co_return false;
   }
 
@@ -157,8 +140,8 @@ struct manager_link::state {
           continue;
         }
         ok = reply && reply->status == 200;
-        if (ok) success();
-        else failure("seed-peer keepalive failed: " + (reply ? net::excerpt(reply->body) : reply.error().message()));
+        if (ok) tally.success();
+        else tally.failure("seed-peer keepalive failed: " + (reply ? net::excerpt(reply->body) : reply.error().message()));
       }
       if (stopped) break;
       seed_timer.expires_after(ok ? seed_keepalive : std::min<std::chrono::milliseconds>(seed_keepalive, max_retry_delay));
@@ -171,15 +154,13 @@ struct manager_link::state {
   net::json_client client;
   net::asio::steady_timer refresh_timer;
   net::asio::steady_timer seed_timer;
-  net::metric& answered;
-  net::metric& failed;
+  net::manager_request_tally tally;
   std::optional<mp::host_answer> current;
   answer_handler on_answer;
   size_source cache_bytes;
   std::uint16_t upload_port = 0;
   std::int64_t seed_id = 0;
   std::chrono::milliseconds seed_keepalive{5000};
-  bool manager_ok = true;
   bool stopped = false;
 };
 

@@ -1,6 +1,7 @@
 #include "net/json_client.hpp"
 
 #include "core/manager_settings.hpp"
+#include "net/metrics.hpp"
 #include "net/manager_protocol.hpp"
 #include "net/tls_identity.hpp"
 
@@ -9,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <spdlog/spdlog.h>
 
 namespace df::net {
 
@@ -51,6 +53,22 @@ json_client_options manager_client_options(const manager_settings& settings, std
 }
 
 std::string excerpt(const std::string& body) { return body.size() > 200 ? body.substr(0, 200) + "…" : body; }
+
+manager_request_tally::manager_request_tally(metrics_registry& metrics, const std::string& name,
+                                             const std::string& help)
+    : ok_(metrics.counter(name, help, "result=\"ok\"")), failed_(metrics.counter(name, help, "result=\"failed\"")) {}
+
+void manager_request_tally::failure(const std::string& what) {
+  failed_.add();
+  if (healthy_) spdlog::warn("manager: {}; keeping what is in effect and trying again", what);
+  healthy_ = false;
+}
+
+void manager_request_tally::success() {
+  ok_.add();
+  if (!healthy_) spdlog::info("manager: answering again");
+  healthy_ = true;
+}
 
 json_client::json_client(json_client_options options) : options_(std::move(options)) {}
 

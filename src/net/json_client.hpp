@@ -16,6 +16,8 @@ struct manager_settings;
 
 namespace df::net {
 
+class metric;
+class metrics_registry;
 class tls_identity;
 
 /// Where and how to reach the manager. Copied into the client at construction.
@@ -35,6 +37,22 @@ json_client_options manager_client_options(const manager_settings& settings, std
 
 /// Trims an error answer's body to a log line's worth (200 characters).
 std::string excerpt(const std::string& body);
+
+/// Requests to the manager by result (a counter `name` with result="ok" / "failed"), and the log
+/// of an outage: one warning at its first failure, one line when the manager answers again.
+class manager_request_tally {
+ public:
+  manager_request_tally(metrics_registry& metrics, const std::string& name, const std::string& help);
+  void failure(const std::string& what);
+  void success();
+  /// False since a failure, until the next success.
+  bool healthy() const { return healthy_; }
+
+ private:
+  metric& ok_;
+  metric& failed_;
+  bool healthy_ = true;
+};
 
 /// An HTTP answer: its status, its body (at most max_body bytes) and which address gave it.
 struct json_reply {

@@ -39,22 +39,8 @@ struct manager_registration::state {
       : client(net::manager_client_options(c.manager, std::move(tls))),
         body(registration_body(c, p)),
         timer(e),
-        ok(metrics.counter("dragonfly_scheduler_manager_requests_total",
-                           "Requests to dfmanager (register, keepalive), by result", "result=\"ok\"")),
-        failed(metrics.counter("dragonfly_scheduler_manager_requests_total",
-                               "Requests to dfmanager (register, keepalive), by result", "result=\"failed\"")) {}
-
-  void failure(const std::string& what) {
-    failed.add();
-    if (manager_ok) spdlog::warn("manager: {}; trying again", what);
-    manager_ok = false;
-  }
-
-  void success() {
-    ok.add();
-    if (!manager_ok) spdlog::info("manager: answering again");
-    manager_ok = true;
-  }
+        tally(metrics, "dragonfly_scheduler_manager_requests_total",
+              "Requests to dfmanager (register, keepalive), by result") {}
 
   awaitable<bool> register_once() {
     auto reply = co_await client.request("POST", "/api/v1/schedulers", body);
@@ -62,7 +48,7 @@ struct manager_registration::state {
                             : reply.error().message();
     if (reply && reply->status == 200) {
       if (auto r = mp::parse_registration(reply->body, why)) {
-        success();
+        tally.success();
         id = r->id;
         interval = r->keepalive_interval;
         spdlog::info("manager: registered as scheduler {} at {} (keepalive every {} ms)", id, reply->address,
@@ -70,7 +56,7 @@ struct manager_registration::state {
         co_return true;
       }
     }
-    failure("registration failed: " + why);
+    tally.failure("registration failed: " + why);
     co_return false;
   }
 
@@ -85,10 +71,10 @@ struct manager_registration::state {
       co_return;
     }
     if (!reply || reply->status != 200) {
-      failure("keepalive failed: " + (reply ? net::excerpt(reply->body) : reply.error().message()));
+      tally.failure("keepalive failed: " + (reply ? net::excerpt(reply->body) : reply.error().message()));
       co_return;
     }
-    success();
+    tally.success();
     std::string why;
     auto config = mp::parse_keepalive_config(reply->body, why);
     if (!config) {
@@ -122,13 +108,11 @@ struct manager_registration::state {
   net::json_client client;
   std::string body;
   net::asio::steady_timer timer;
-  net::metric& ok;
-  net::metric& failed;
+  net::manager_request_tally tally;
   config_handler on_config;
   std::optional<mp::cluster_config> current;
   std::int64_t id = 0;
   std::chrono::milliseconds interval{5000};
-  bool manager_ok = true;
   bool stopped = false;
 };
 
