@@ -47,8 +47,7 @@ class ManagerConfig(unittest.TestCase):
     # -- starting things ---------------------------------------------------------------------
 
     def manager_section(self, port=None):
-        return "manager:\n  addresses: [\"localhost:%d\"]\n  refresh_interval: %s\n  token_file: %s\n" % (
-            port or self.m.port, REFRESH, json.dumps(self.token_file))
+        return configured.manager_section(port or self.m.port, self.token_file, REFRESH)
 
     def start_scheduler(self, name):
         conf = "host: {hostname: %s}\n" % name + self.manager_section()
@@ -63,25 +62,10 @@ class ManagerConfig(unittest.TestCase):
         return configured.write_config(self.s, name + ".yaml", "scheduler:\n  keepalive_interval: 200ms\n"
                                        + self.manager_section(manager_port))
 
-    def start_daemon(self, name, seed=False, data_dir=None, extra=()):
+    def start_daemon(self, name, seed=False):
         """A daemon with no scheduler address: only the manager (or its cache) can give it one."""
-        s = self.s
-        data = data_dir or os.path.join(s.workdir, name)
-        sock = os.path.join(s.workdir, name + ".sock")
-        conf = self.daemon_config(name)
-
-        def command(ports):
-            args = [s._bin("dfdaemon"), "-c", conf, "--data-dir", data, "--upload-port", str(ports[0]),
-                    "--proxy-port", str(ports[1]), "--socket", sock, "--ip", "127.0.0.1", "--hostname", name]
-            if seed:
-                args += ["--seed-peer", "--origin-allow", "127.0.0.0/8", "--piece-size", "256KiB"]
-            return args + list(extra)
-
-        d = sw.Daemon(name, None, sock, None, None)
-        d.command, d.data_dir, d.tls = command, data, None
-        d.process, (d.upload_port, d.proxy_port) = s.launch(name, command, s._daemon_ready(sock), [None, None])
-        s.daemons[name] = d
-        return d
+        extra = ["--piece-size", "256KiB"] if seed else []
+        return configured.start_managed_daemon(self.s, name, self.daemon_config(name), seed=seed, extra=extra)
 
     def registered(self):
         return [configured.metrics(m).get("dragonfly_scheduler_peers_registered_total", 0)
