@@ -65,7 +65,9 @@ struct manager_link::state {
       co_return std::nullopt;
     }
     tally.success();
-    if (!current || !(*parsed == *current)) {
+    // (An answer without schedulers is not cached over one with: adopt() keeps the ring too.)
+    const bool lost_schedulers = parsed->schedulers.empty() && current && !current->schedulers.empty();
+    if ((!current || !(*parsed == *current)) && !lost_schedulers) {
       const auto file = std::filesystem::path(cfg.data_dir) / cluster_cache_name;
       if (auto saved = save_cluster_cache(file, reply->body); !saved)
         spdlog::warn("manager: cannot write {}: {}", file.string(), saved.error().message());

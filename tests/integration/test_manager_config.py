@@ -34,7 +34,7 @@ class ManagerConfig(unittest.TestCase):
         self.digest = sw.sha256_file(os.path.join(root, "a.bin"))
         self.s.start_origin(root)
         data = os.path.join(self.s.workdir, "manager")
-        self.manager_conf = mg.write_config(os.path.join(self.s.workdir, "dfmanager.yaml"), data, keepalive="300ms")
+        self.manager_conf = mg.write_config(os.path.join(self.s.workdir, "dfmanager.yaml"), data, keepalive="1s")
         self.m = mg.start_manager(self.s, "dfmanager", self.manager_conf)
         self.token_file = os.path.join(self.s.workdir, "manager-token")
         with open(self.token_file, "w") as f:
