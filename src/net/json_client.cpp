@@ -12,6 +12,8 @@
 #include <boost/beast/ssl.hpp>
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 namespace df::net {
 
 namespace beast = boost::beast;
@@ -75,16 +77,19 @@ json_client::json_client(json_client_options options) : options_(std::move(optio
 awaitable<result<json_reply>> json_client::request(const std::string& method, const std::string& target,
                                                    const std::string& body) {
   result<json_reply> last = make_error_code(errc::invalid_argument);  // no address at all
+  std::optional<json_reply> server_error;  // a 5xx beats "could not connect" as the final answer
   const std::size_t count = options_.addresses.size();
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t at = (preferred_ + i) % count;
-    const std::string& address = options_.addresses[at];
-    last = co_await request_one(address, method, target, body);
-    if (last && last->status < 500) {
+    auto reply = co_await request_one(options_.addresses[at], method, target, body);
+    if (reply && reply->status < 500) {
       preferred_ = at;
-      co_return last;
+      co_return reply;
     }
+    if (reply) server_error = std::move(*reply);
+    else last = reply;
   }
+  if (server_error) co_return std::move(*server_error);
   co_return last;
 }
 

@@ -68,8 +68,9 @@ class json_client {
  public:
   explicit json_client(json_client_options options);
 
-  /// `method` `target` with `body` (JSON text; empty = no body). The error is the last address's
-  /// when none answered below 500; a 4xx is an answer, not an error.
+  /// `method` `target` with `body` (JSON text; empty = no body). A 4xx is an answer, not an
+  /// error; when no address answered below 500, a 5xx answer if there was one, else the last
+  /// address's error.
   awaitable<result<json_reply>> request(const std::string& method, const std::string& target,
                                         const std::string& body);
   const json_client_options& options() const { return options_; }

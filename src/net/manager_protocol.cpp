@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <regex>
@@ -177,8 +178,11 @@ std::string normalize_address(std::string_view address) {
   host = lower(host);
   if (host.size() > 1 && host.back() == '.') host.pop_back();
   if (host == "localhost") host = "127.0.0.1";
-  if (auto ip = canonical_ip(host); !ip.empty()) host = ip;
-  if (host.empty() || host.size() > 253) return {};
+  if (auto ip = canonical_ip(host); !ip.empty()) return ip + ":" + std::to_string(port);
+  const bool name_chars = std::all_of(host.begin(), host.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '.' || c == '_';
+  });
+  if (host.empty() || host.size() > 253 || !name_chars) return {};
   return host + ":" + std::to_string(port);
 }
 
