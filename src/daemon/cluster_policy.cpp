@@ -55,6 +55,7 @@ void cluster_policy::apply(const net::manager::cluster_config& config, std::stri
   if (applied_ && lines.empty()) return;
   const std::uint64_t up = config.peer_upload_rate_limit ? config.peer_upload_rate_limit : own_upload_;
   const std::uint64_t down = config.peer_download_rate_limit ? config.peer_download_rate_limit : own_download_;
+  const bool rates_changed = up != upload_.rate() || down != download_.rate();
   if (up != upload_.rate()) upload_.set_rate(up, burst_for(up));
   if (down != download_.rate()) download_.set_rate(down, burst_for(down));
   upload_gauge_.set(up);
@@ -70,8 +71,9 @@ void cluster_policy::apply(const net::manager::cluster_config& config, std::stri
   if (lines.empty()) return;  // the first config, equal to the defaults
   changes_.add();
   for (const auto& line : lines) spdlog::info("cluster config ({}): {}", source, line);
-  spdlog::info("cluster config ({}): host rate limits now upload {} B/s, download {} B/s (0 = unlimited)", source,
-               up, down);
+  if (rates_changed)
+    spdlog::info("cluster config ({}): host rate limits now upload {} B/s, download {} B/s (0 = unlimited)",
+                 source, up, down);
 }
 
 result<void> cluster_policy::admit(std::string_view task_id, std::string_view url, std::string_view tag,

@@ -79,7 +79,10 @@ struct service::impl : std::enable_shared_from_this<impl> {
                                     "the task's application, tag or URL")),
         max_parents(metrics.gauge("dragonfly_scheduler_max_parents",
                                   "Parents per peer in effect (scheduling.max_parents, or the cluster's "
-                                  "candidate_parent_limit from dfmanager)")) {
+                                  "candidate_parent_limit from dfmanager)")),
+        blocklist_entries(metrics.gauge("dragonfly_scheduler_blocklist_entries",
+                                        "Applications, URL patterns and tags the cluster config (dfmanager) "
+                                        "blocklists")) {
     max_parents.set(cfg.scheduling.max_parents);
   }
 
@@ -91,6 +94,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
     sw.set_limits(limits);
     max_parents.set(limits.max_parents);
     blocklist = net::manager::blocklist_matcher(c.blocklist);
+    blocklist_entries.set(c.blocklist.applications.size() + c.blocklist.urls.size() + c.blocklist.tags.size());
     spdlog::info("scheduler: cluster config in effect: {} parents per peer, {} candidates sampled, blocklist of {} "
                  "applications, {} URL patterns, {} tags", c.candidate_parent_limit, c.filter_parent_limit,
                  c.blocklist.applications.size(), c.blocklist.urls.size(), c.blocklist.tags.size());
@@ -357,6 +361,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
   net::metric& handshakes_failed;
   net::metric& blocklisted;
   net::metric& max_parents;
+  net::metric& blocklist_entries;
   net::manager::blocklist_matcher blocklist;           // from the cluster config (dfmanager)
   std::unique_ptr<manager_registration> manager;      // with manager.addresses
   std::chrono::steady_clock::time_point crl_checked{};

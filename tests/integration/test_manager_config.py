@@ -127,6 +127,14 @@ class ManagerConfig(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0, r.stderr)
         self.assertIn("blocklisted", r.stderr)
         self.assertEqual(peers[1].metrics().get("dragonfly_dfdaemon_tasks_blocklisted_total"), 1)
+        # The scheduler refuses it too, for a daemon that does not ask the manager.
+        sw.wait_until(lambda: configured.metrics(sched_metrics).get("dragonfly_scheduler_blocklist_entries") == 1, 10,
+                      "the scheduler to take the blocklist")
+        static = self.s.start_daemon("static", scheduler_port=self.schedulers[0][1])
+        r = self.dfget(static, "/blocked/b.bin", ok=False)
+        self.assertNotEqual(r.returncode, 0, r.stderr)
+        self.assertIn("refused by the scheduler", r.stderr)
+        self.assertEqual(configured.metrics(sched_metrics).get("dragonfly_scheduler_tasks_blocklisted_total"), 1)
         self.assertEqual(self.origin_gets("/blocked/b.bin"), 0)
 
     def test_manager_down_at_restart_uses_the_cache_and_nothing_at_all_is_an_error(self):
