@@ -171,6 +171,23 @@ class ManagerConfig(unittest.TestCase):
         sw.wait_until(lambda: static.metrics().get("dragonfly_dfdaemon_schedulers_connected") == 1, 10,
                       "the daemon to use scheduler.addresses while the manager is down")
 
+    def test_a_manager_that_forgot_them_is_told_again(self):
+        _, sched_port, _ = self.start_scheduler("sched-1")
+        seed = self.start_daemon("seed", seed=True)
+        sw.wait_until(lambda: len(self.m.ok("GET", "/api/v1/seed-peers")) == 1, 10, "the seed to register")
+        # A new manager on the same address with an empty database: keepalives are answered 404.
+        self.m.process.stop()
+        fresh = mg.write_config(os.path.join(self.s.workdir, "dfmanager-2.yaml"),
+                                os.path.join(self.s.workdir, "manager-2"), keepalive="1s")
+        self.m = mg.start_manager(self.s, "dfmanager-2", fresh, port=self.m.port)
+        sw.wait_until(lambda: [(x["port"], x["state"]) for x in self.m.ok("GET", "/api/v1/schedulers")]
+                      == [(sched_port, "active")], 10, "the scheduler to register again")
+        sw.wait_until(lambda: [(x["hostname"], x["state"]) for x in self.m.ok("GET", "/api/v1/seed-peers")]
+                      == [("seed", "active")], 10, "the seed peer to register again")
+        sw.wait_until(lambda: [h["hostname"] for h in self.m.ok("GET", "/api/v1/hosts")] == ["seed"], 10,
+                      "the seed to announce itself to the new manager")
+        self.assertEqual(seed.metrics().get("dragonfly_dfdaemon_schedulers_connected"), 1)
+
     def test_a_second_scheduler_joins_every_ring_and_a_task_meets_on_one(self):
         self.start_scheduler("sched-1")
         seed = self.start_daemon("seed", seed=True)
