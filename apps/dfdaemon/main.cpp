@@ -30,6 +30,10 @@ int main(int argc, char** argv) {
   app.add_option("--scheduler", schedulers,
                  "scheduler address host:port (repeatable: tasks are spread over all by consistent hashing, "
                  "a lost one's tasks move to the next; overrides scheduler.addresses)");
+  std::vector<std::string> managers;
+  app.add_option("--manager", managers,
+                 "dfmanager address host:port (repeatable; overrides manager.addresses): the host's cluster, its "
+                 "schedulers and config come from it (docs/manager.md)");
   app.add_option("--upload-port", port, "port other peers fetch pieces from (default 65002; 0 = any)")
       ->check(CLI::Range(0, 65535));
   app.add_option("--socket", socket, "unix socket for dfget");
@@ -92,6 +96,7 @@ int main(int argc, char** argv) {
     };
     if (!data_dir.empty()) cfg.data_dir = data_dir;
     if (!schedulers.empty()) cfg.scheduler.addresses = schedulers;
+    if (!managers.empty()) cfg.manager.addresses = managers;
     if (port >= 0) cfg.upload.port = static_cast<std::uint16_t>(port);
     if (!socket.empty()) cfg.local_api.socket = socket;
     if (!ip.empty()) cfg.host.ip = ip;

@@ -30,6 +30,10 @@ int main(int argc, char** argv) {
   app.add_option("--metrics-port", metrics_port, "port for /metrics, 0 disables (default 8000)")
       ->check(CLI::Range(0, 65535));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  std::vector<std::string> managers;
+  app.add_option("--manager", managers,
+                 "dfmanager address host:port (repeatable; overrides manager.addresses): register and take the "
+                 "cluster's config from it (docs/manager.md)");
   app.add_flag("--print-config", print_config, "print the settings in effect and exit");
   CLI11_PARSE(app, argc, argv);
   df::net::ignore_sigpipe();
@@ -40,6 +44,7 @@ int main(int argc, char** argv) {
     if (port >= 0) cfg.port = static_cast<std::uint16_t>(port);
     if (metrics_port >= 0) cfg.metrics_port = static_cast<std::uint16_t>(metrics_port);
     if (!log_level.empty()) cfg.log_level = log_level;
+    if (!managers.empty()) cfg.manager.addresses = managers;
     cfg.validate();
     cfg.manager.read_token();  // a token file that cannot be read is a start-up error
   } catch (const df::config_error& e) {

@@ -47,7 +47,8 @@ struct manager_link::state {
   /// Asks for the cluster; the new answer (already cached) or nullopt (logged).
   awaitable<std::optional<mp::host_answer>> announce() {
     const std::string body = host_body();
-    auto reply = co_await client.request("POST", "/api/v1/hosts", body);
+    const std::string post = "POST", target = "/api/v1/hosts";
+    auto reply = co_await client.request(post, target, body);
     if (!reply) {
       tally.failure("cannot reach " + fmt::format("{}", fmt::join(cfg.manager.addresses, ", ")) + ": " +
               reply.error().message());
@@ -112,7 +113,8 @@ struct manager_link::state {
                               {"type", "super"},
                               {"seed_peer_cluster_id", current ? current->seed_peer_cluster_id : 0}};
     const std::string body = j.dump();
-    auto reply = co_await client.request("POST", "/api/v1/seed-peers", body);
+    const std::string post = "POST", target = "/api/v1/seed-peers";
+    auto reply = co_await client.request(post, target, body);
     std::string why = reply ? net::excerpt(reply->body) : reply.error().message();
     if (reply && reply->status == 200) {
       if (auto r = mp::parse_registration(reply->body, why)) {
@@ -133,9 +135,9 @@ struct manager_link::state {
       if (seed_id == 0) {
         ok = co_await register_seed();
       } else {
-        const std::string target = "/api/v1/seed-peers/" + std::to_string(seed_id) + "/keepalive";
+        const std::string post = "POST", target = "/api/v1/seed-peers/" + std::to_string(seed_id) + "/keepalive";
         const std::string empty;
-        auto reply = co_await client.request("POST", target, empty);
+        auto reply = co_await client.request(post, target, empty);
         if (reply && reply->status == 404) {
           spdlog::warn("manager: it forgot seed peer {}; registering again", seed_id);
           seed_id = 0;

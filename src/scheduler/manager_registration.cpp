@@ -43,7 +43,8 @@ struct manager_registration::state {
               "Requests to dfmanager (register, keepalive), by result") {}
 
   awaitable<bool> register_once() {
-    auto reply = co_await client.request("POST", "/api/v1/schedulers", body);
+    const std::string post = "POST", target = "/api/v1/schedulers";
+    auto reply = co_await client.request(post, target, body);
     std::string why = reply ? fmt::format("{} answered {}: {}", reply->address, reply->status, net::excerpt(reply->body))
                             : reply.error().message();
     if (reply && reply->status == 200) {
@@ -62,9 +63,9 @@ struct manager_registration::state {
 
   /// One keepalive; the config it carries goes to on_config when it changed.
   awaitable<void> keepalive_once() {
-    const std::string target = "/api/v1/schedulers/" + std::to_string(id) + "/keepalive";
+    const std::string post = "POST", target = "/api/v1/schedulers/" + std::to_string(id) + "/keepalive";
     const std::string empty;
-    auto reply = co_await client.request("POST", target, empty);
+    auto reply = co_await client.request(post, target, empty);
     if (reply && reply->status == 404) {
       spdlog::warn("manager: it does not know scheduler {} (any more); registering again", id);
       id = 0;
