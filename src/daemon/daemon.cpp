@@ -162,7 +162,10 @@ result<void> daemon::start() {
   if (!schedulers) return schedulers.error();
   i.scheduler = std::make_unique<scheduler_router>(i.io.get_executor(), *schedulers, host,
                                                    i.cfg.scheduler.keepalive_interval, i.stats.schedulers_connected,
-                                                   i.stats.scheduler_tasks_moved);
+                                                   i.stats.scheduler_tasks_moved,
+                                                   i.metrics.gauge("dragonfly_dfdaemon_schedulers",
+                                                                   "Schedulers on this daemon's ring (distinct "
+                                                                   "normalised addresses)"));
   i.scheduler->set_tls(i.tls);
   i.ctx.emplace(daemon_context{i.io.get_executor(), i.pool, i.cfg, *i.store, i.stats, *i.scheduler, i.pieces,
                                i.download_limit, i.upload_limit, i.origins});

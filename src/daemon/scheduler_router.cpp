@@ -29,20 +29,22 @@ const std::string* task_of(const proto::message& m) {
 
 scheduler_router::scheduler_router(net::asio::any_io_executor ex, const std::vector<std::string>& addresses,
                                    proto::host_info host, std::chrono::milliseconds keepalive_interval,
-                                   net::metric& connected, net::metric& moved)
+                                   net::metric& connected, net::metric& moved, net::metric& members)
     : ring_(addresses),
       ex_(ex),
       host_(std::move(host)),
       keepalive_interval_(keepalive_interval),
       state_changed_(ex),
       connected_gauge_(connected),
-      moved_(moved) {
+      moved_(moved),
+      members_(members) {
   for (std::size_t i = 0; i < ring_.members().size(); ++i) {
     clients_.push_back(make_client(ring_.members()[i]));
     bind(i);
   }
   links_.assign(clients_.size(), link::untried);
   logs_.resize(clients_.size());
+  members_.set(clients_.size());
 }
 
 scheduler_router::~scheduler_router() { stop(); }
@@ -116,6 +118,7 @@ bool scheduler_router::set_addresses(const std::vector<std::string>& addresses) 
   logs_ = std::move(logs);
   for (std::size_t i = 0; i < clients_.size(); ++i) bind(i);
   connected_gauge_.set(connected_count());
+  members_.set(clients_.size());
   spdlog::info("schedulers: the ring is now {} ({} added, {} removed)", fmt::join(ring_.members(), ", "), added,
                removed);
   state_changed_.notify_all();

@@ -34,10 +34,11 @@ class scheduler_router {
   using change_handler = std::function<void()>;
 
   /// `connected` (a gauge) counts the schedulers connected now; `moved` counts tasks whose
-  /// messages moved from one live scheduler to another.
+  /// messages moved from one live scheduler to another; `members` (a gauge) counts the ring's
+  /// schedulers.
   scheduler_router(net::asio::any_io_executor ex, const std::vector<std::string>& addresses,
                    net::proto::host_info host, std::chrono::milliseconds keepalive_interval, net::metric& connected,
-                   net::metric& moved);
+                   net::metric& moved, net::metric& members);
   ~scheduler_router();
 
   /// A message from a scheduler, when it is about a task this scheduler owns (or asks us to seed).
@@ -102,6 +103,7 @@ class scheduler_router {
   net::async_event state_changed_;
   net::metric& connected_gauge_;
   net::metric& moved_;
+  net::metric& members_;
   message_handler on_message_;
   change_handler on_change_;
 };

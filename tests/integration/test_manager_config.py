@@ -166,10 +166,13 @@ class ManagerConfig(unittest.TestCase):
         for words in ("no scheduler to use", "localhost:%d" % self.m.port, "manager-cluster.json",
                       "scheduler.addresses is empty"):
             self.assertIn(words, out)
-        # The same with a static address: it starts, and uses it until the manager answers.
-        static = self.s.start_daemon("static", scheduler_port=sched_port, extra=["-c", conf])
+        # The same with a static address: it starts, and uses it until the manager answers. The
+        # scheduler listed under two spellings is one ring member.
+        static = self.s.start_daemon("static", scheduler_port=sched_port,
+                                     extra=["-c", conf, "--scheduler", "LocalHost:%d" % sched_port])
         sw.wait_until(lambda: static.metrics().get("dragonfly_dfdaemon_schedulers_connected") == 1, 10,
                       "the daemon to use scheduler.addresses while the manager is down")
+        self.assertEqual(static.metrics().get("dragonfly_dfdaemon_schedulers"), 1)
 
     def test_a_manager_that_forgot_them_is_told_again(self):
         _, sched_port, _ = self.start_scheduler("sched-1")
@@ -200,6 +203,7 @@ class ManagerConfig(unittest.TestCase):
         for d in everyone:
             sw.wait_until(lambda: d.metrics().get("dragonfly_dfdaemon_schedulers_connected") == 2, 10,
                           "%s to add the second scheduler to its ring within a refresh" % d.name)
+            self.assertEqual(d.metrics().get("dragonfly_dfdaemon_schedulers"), 2, d.name)
         before = self.registered()
         runs = []
         for d in peers:
