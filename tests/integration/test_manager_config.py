@@ -10,6 +10,8 @@ import os
 import subprocess
 import sys
 import unittest
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import configured  # noqa: E402
@@ -28,9 +30,9 @@ class ManagerConfig(unittest.TestCase):
     def setUp(self):
         self.s = sw.Swarm()
         root = os.path.join(self.s.workdir, "www")
-        os.makedirs(os.path.join(root, "blocked"))
+        os.makedirs(root)
         sw.write_random_file(os.path.join(root, "a.bin"), SIZE, seed=31)
-        sw.write_random_file(os.path.join(root, "blocked", "b.bin"), MiB, seed=32)
+        sw.write_random_file(os.path.join(root, "blocked.bin"), MiB, seed=32)
         self.digest = sw.sha256_file(os.path.join(root, "a.bin"))
         self.s.start_origin(root)
         data = os.path.join(self.s.workdir, "manager")
@@ -120,22 +122,31 @@ class ManagerConfig(unittest.TestCase):
 
         # A blocklisted URL is refused with a clear error, and counted; others still work.
         changes = peers[1].metrics().get("dragonfly_dfdaemon_cluster_config_changes_total", 0)
-        self.m.ok("PATCH", CLUSTER, {"config": {"blocklist": {"urls": ["/blocked/"]}}})
+        self.m.ok("PATCH", CLUSTER, {"config": {"blocklist": {"urls": ["/blocked\\.bin$"]}}})
         sw.wait_until(lambda: peers[1].metrics().get("dragonfly_dfdaemon_cluster_config_changes_total", 0) > changes,
                       10, "p1 to take the blocklist")
-        r = self.dfget(peers[1], "/blocked/b.bin", ok=False)
+        r = self.dfget(peers[1], "/files/blocked.bin", ok=False)
         self.assertNotEqual(r.returncode, 0, r.stderr)
         self.assertIn("blocklisted", r.stderr)
         self.assertEqual(peers[1].metrics().get("dragonfly_dfdaemon_tasks_blocklisted_total"), 1)
+        # Through the proxy it is refused too, not fetched around the swarm.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": peers[1].proxy_url()}))
+        request = urllib.request.Request(self.s.origin_url("/files/blocked.bin"),
+                                         headers={"X-Dragonfly-Use-P2P": "true"})
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            opener.open(request, timeout=30)
+        self.assertEqual(refused.exception.code, 403)
+        self.assertIn(b"blocklisted", refused.exception.read())
+        self.assertEqual(peers[1].metrics().get("dragonfly_dfdaemon_tasks_blocklisted_total"), 2)
         # The scheduler refuses it too, for a daemon that does not ask the manager.
         sw.wait_until(lambda: configured.metrics(sched_metrics).get("dragonfly_scheduler_blocklist_entries") == 1, 10,
                       "the scheduler to take the blocklist")
         static = self.s.start_daemon("static", scheduler_port=self.schedulers[0][1])
-        r = self.dfget(static, "/blocked/b.bin", ok=False)
+        r = self.dfget(static, "/files/blocked.bin", ok=False)
         self.assertNotEqual(r.returncode, 0, r.stderr)
         self.assertIn("refused by the scheduler", r.stderr)
         self.assertEqual(configured.metrics(sched_metrics).get("dragonfly_scheduler_tasks_blocklisted_total"), 1)
-        self.assertEqual(self.origin_gets("/blocked/b.bin"), 0)
+        self.assertEqual(self.origin_gets("/files/blocked.bin"), 0)
 
     def test_manager_down_at_restart_uses_the_cache_and_nothing_at_all_is_an_error(self):
         _, sched_port, sched_metrics = self.start_scheduler("sched-1")
