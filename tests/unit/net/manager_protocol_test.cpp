@@ -49,6 +49,22 @@ TEST(manager_protocol, a_broken_answer_is_an_error_naming_the_field) {
   EXPECT_NE(why.find("schedulers[].ip"), std::string::npos) << why;
 }
 
+TEST(manager_protocol, lists_and_strings_over_their_bounds_are_refused) {
+  std::string why;
+  std::string many = R"({"scheduler_cluster": {"id": 1, "name": "c", "config": {"candidate_parent_limit": 4,
+    "filter_parent_limit": 15, "peer_upload_rate_limit": 0, "peer_download_rate_limit": 0,
+    "blocklist": {"applications": [], "urls": [], "tags": [)";
+  for (std::size_t i = 0; i <= max_list_entries; ++i) many += (i ? ",\"t\"" : "\"t\"");
+  many += R"(]}}}, "schedulers": []})";
+  EXPECT_FALSE(parse_host_answer(many, why));
+  EXPECT_NE(why.find("blocklist.tags"), std::string::npos) << why;
+  const std::string long_name = R"({"scheduler_cluster": {"id": 1, "name": ")" + std::string(max_field + 1, 'x') +
+                                R"(", "config": {}}, "schedulers": []})";
+  EXPECT_FALSE(parse_host_answer(long_name, why));
+  EXPECT_NE(why.find("scheduler_cluster.name"), std::string::npos) << why;
+  EXPECT_FALSE(parse_registration(R"({"id": 3, "keepalive_interval_ms": -5})", why));
+}
+
 TEST(manager_protocol, registration_and_keepalive_answers) {
   std::string why;
   const auto r = parse_registration(R"({"id": 7, "state": "active", "keepalive_interval_ms": 5000})", why);
