@@ -85,6 +85,8 @@ struct manager_link::state {
       answer.schedulers = current->schedulers;
     }
     if (current && answer == *current) return;
+    // A seed peer moved to another cluster registers again, in its new seed-peer cluster.
+    if (current && current->seed_peer_cluster_id != answer.seed_peer_cluster_id) seed_id = 0;
     if (!current || current->cluster_id != answer.cluster_id)
       spdlog::info("manager: this host is in scheduler cluster {} ({}), schedulers {} ({})", answer.cluster_id,
                    answer.cluster_name, fmt::join(answer.schedulers, ", "), source);
