@@ -5,6 +5,7 @@ through the API is in effect on daemons and schedulers within one refresh; a blo
 refused; a restart with the manager down uses the cached cluster, and with no cache and no static
 address the daemon exits naming what is missing; a second scheduler that registers joins every
 daemon's ring within a refresh, and one task still meets on one scheduler (one origin fetch)."""
+import hashlib
 import json
 import os
 import subprocess
@@ -24,6 +25,22 @@ REFRESH = "500ms"
 CLUSTER = "/api/v1/scheduler-clusters/1"  # the default cluster the manager creates at first start
 LIMIT_UP = 'dragonfly_dfdaemon_rate_limit_bytes{direction="upload"}'
 LIMIT_DOWN = 'dragonfly_dfdaemon_rate_limit_bytes{direction="download"}'
+SMALL_FILES = 6
+
+
+def task_id(url):
+    """The task ID a daemon computes for a plain URL (no tag, application or filter): core/ids.cpp."""
+    return hashlib.sha256((url + "\ntag:0:\napplication:0:").encode()).hexdigest()
+
+
+def ring_owner(addresses, key):
+    """The scheduler a key belongs to on the daemons' ring (daemon/scheduler_ring.cpp): 100 points
+    per address at the first 8 bytes of sha256("<address>#<i>"), the first at or after sha256(key)."""
+    def position(text):
+        return int(hashlib.sha256(text.encode()).hexdigest()[:16], 16)
+    points = sorted((position("%s#%d" % (a, i)), a) for a in addresses for i in range(100))
+    at = position(key)
+    return next((a for p, a in points if p >= at), points[0][1])
 
 
 class ManagerConfig(unittest.TestCase):
@@ -33,6 +50,8 @@ class ManagerConfig(unittest.TestCase):
         os.makedirs(root)
         sw.write_random_file(os.path.join(root, "a.bin"), SIZE, seed=31)
         sw.write_random_file(os.path.join(root, "blocked.bin"), MiB, seed=32)
+        for i in range(SMALL_FILES):
+            sw.write_random_file(os.path.join(root, "s%d.bin" % i), 256 << 10, seed=40 + i)
         self.digest = sw.sha256_file(os.path.join(root, "a.bin"))
         self.s.start_origin(root)
         data = os.path.join(self.s.workdir, "manager")
@@ -203,18 +222,31 @@ class ManagerConfig(unittest.TestCase):
         self.assertEqual(seed.metrics().get("dragonfly_dfdaemon_schedulers_connected"), 1)
 
     def test_a_second_scheduler_joins_every_ring_and_a_task_meets_on_one(self):
-        self.start_scheduler("sched-1")
+        _, port_1, _ = self.start_scheduler("sched-1")
         seed = self.start_daemon("seed", seed=True)
         peers = [self.start_daemon("p%d" % i) for i in range(4)]
         everyone = [seed] + peers
         for d in everyone:
             sw.wait_until(lambda: d.metrics().get("dragonfly_dfdaemon_schedulers_connected") == 1, 10,
                           "%s to connect to the first scheduler" % d.name)
-        self.start_scheduler("sched-2")
+        # Small tasks held by the seed and two peers before the ring grows.
+        held = ["/files/s%d.bin" % i for i in range(SMALL_FILES)]
+        for path in held:
+            for d in peers[:2]:
+                self.assertEqual(self.dfget(d, path, ok=False).returncode, 0, d.name)
+        before = self.registered()
+        _, port_2, _ = self.start_scheduler("sched-2")
         for d in everyone:
             sw.wait_until(lambda: d.metrics().get("dragonfly_dfdaemon_schedulers_connected") == 2, 10,
                           "%s to add the second scheduler to its ring within a refresh" % d.name)
             self.assertEqual(d.metrics().get("dragonfly_dfdaemon_schedulers"), 2, d.name)
+        # The tasks the grown ring gives the new scheduler are announced there by their three
+        # holders; the others stay where they were.
+        ring = ["127.0.0.1:%d" % port_1, "127.0.0.1:%d" % port_2]
+        moved = sum(1 for path in held if ring_owner(ring, task_id(self.s.origin_url(path))) == ring[1])
+        sw.wait_until(lambda: self.registered()[1] == 3 * moved, 10,
+                      "the holders of the %d moved tasks to announce them to the new scheduler" % moved)
+        self.assertEqual(self.registered(), [before[0], 3 * moved])
         before = self.registered()
         runs = []
         for d in peers:
