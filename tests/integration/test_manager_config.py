@@ -8,6 +8,7 @@ daemon's ring within a refresh, and one task still meets on one scheduler (one o
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import unittest
@@ -262,6 +263,12 @@ class ManagerConfig(unittest.TestCase):
         grew = [after - was for was, after in zip(before, self.registered())]
         self.assertEqual(min(grew), 0, grew)  # the seed and every peer on one scheduler, none on the other
         self.assertGreaterEqual(max(grew), 1 + len(peers), grew)
+
+        # A scheduler that dies goes inactive in the manager and leaves every ring.
+        self.schedulers[1][0].stop(signal.SIGKILL)
+        for d in everyone:
+            sw.wait_until(lambda: d.metrics().get("dragonfly_dfdaemon_schedulers") == 1, 15,
+                          "%s to drop the dead scheduler from its ring" % d.name)
 
 
 if __name__ == "__main__":
