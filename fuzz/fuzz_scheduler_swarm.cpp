@@ -1,7 +1,8 @@
 // The scheduler's whole message path with state: any sequence of messages from four hosts (one
 // of them a seed), decoded as the service decodes them and fed to one swarm, with ticks and hosts
 // leaving and coming back in between. The swarm never crashes and its model stays consistent:
-// every parent and child edge names a peer of the task, every peer a known host.
+// every parent and child edge names a peer of the task, every peer a known host, no quarantined
+// holder is anyone's parent.
 //
 // Input: records of [op u8][length u16 big-endian][payload]. op & 3 picks the host; op 0xF0 and
 // up ticks the clock, 0xE0-0xEF drops the host and says hello again, anything else delivers the
@@ -28,6 +29,7 @@ proto::host_info host(int i) {
   h.upload_port = 65002;
   h.idc = i % 2 ? "a" : "b";
   h.seed = i == 0;
+  h.features = {"reverify"};  // quarantines ask for reverify, whose answers the input may forge
   return h;
 }
 
@@ -37,6 +39,9 @@ void check_model(const swarm& sw) {
       DF_FUZZ_CHECK(sw.hosts().contains(peer.host_id));
       for (const auto& p : peer.parents) DF_FUZZ_CHECK(task.peers.contains(p));
       for (const auto& c : peer.children) DF_FUZZ_CHECK(task.peers.contains(c));
+      // A quarantined holder is nobody's parent; a reverify is only pending after a quarantine.
+      for (const auto& p : peer.parents) DF_FUZZ_CHECK(!task.peers.at(p).quarantined);
+      DF_FUZZ_CHECK(!peer.reverify_pending || peer.quarantines > 0);
     }
     DF_FUZZ_CHECK(task.peer_list.size() == task.peers.size());
   }

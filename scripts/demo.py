@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """A local swarm on loopback: origin → seed peer → three peers, each running dfget at once.
 
+With --manager the cluster is run by dfmanager: the scheduler registers with it, and the seed and
+the peers are given no scheduler address at all; they announce themselves to the manager, which
+tells them their cluster and its scheduler (docs/manager.md, "How daemons find their cluster").
+
 Prints a summary of how many bytes each peer received from other peers, from the seed peer and
 from the origin, and how many bytes the origin sent in total.
 """
@@ -11,11 +15,39 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "support"))
+import configured  # noqa: E402
+import manager as mg  # noqa: E402
 import swarm as sw  # noqa: E402
 
 
 def mib(n):
     return "%8.1f MiB" % (n / 1048576)
+
+
+def start_managed_cluster(s, args):
+    """dfmanager, a scheduler that registers with it, and a seed and peers that know only the
+    manager; prints what the manager knows. Returns the peers."""
+    m = mg.start_manager(s, "dfmanager", mg.write_config(os.path.join(s.workdir, "dfmanager.yaml"),
+                                                         os.path.join(s.workdir, "manager"), keepalive="1s"))
+    token_file = os.path.join(s.workdir, "manager-token")
+    with open(token_file, "w") as f:
+        f.write(mg.TOKEN + "\n")
+    section = configured.manager_section(m.port, token_file, refresh="5s")
+    configured.start_scheduler(s, "dfscheduler", config="host: {hostname: demo-scheduler}\n" + section)
+    sw.wait_until(lambda: any(x["state"] == "active" for x in m.ok("GET", "/api/v1/schedulers")), 10,
+                  "the scheduler to register with the manager")
+    conf = configured.write_config(s, "daemon.yaml", section)
+    configured.start_managed_daemon(s, "seed", conf, seed=True, extra=["--upload-rate-limit", args.seed_upload_limit])
+    peers = [configured.start_managed_daemon(s, "peer%d" % i, conf) for i in range(1, args.peers + 1)]
+    sw.wait_until(lambda: len(m.ok("GET", "/api/v1/seed-peers")) == 1, 10, "the seed to register as a seed peer")
+    print("demo: dfmanager on port %d (token in %s)" % (m.port, token_file))
+    for x in m.ok("GET", "/api/v1/schedulers"):
+        print("demo:   scheduler %s %s:%d, %s" % (x["hostname"], x["ip"], x["port"], x["state"]))
+    for x in m.ok("GET", "/api/v1/seed-peers"):
+        print("demo:   seed peer %s %s:%d, %s" % (x["hostname"], x["ip"], x["port"], x["state"]))
+    for h in m.ok("GET", "/api/v1/hosts"):
+        print("demo:   host %s announced itself, given scheduler cluster %d" % (h["hostname"], h["scheduler_cluster_id"]))
+    return peers
 
 
 def main():
@@ -24,6 +56,7 @@ def main():
     ap.add_argument("--peers", type=int, default=3, help="number of peers (default 3)")
     ap.add_argument("--seed-upload-limit", default="40MB", help="seed peer's upload limit (default 40MB/s)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, data) afterwards")
+    ap.add_argument("--manager", action="store_true", help="run the cluster from dfmanager (no static addresses)")
     args = ap.parse_args()
 
     s = sw.Swarm()
@@ -36,9 +69,12 @@ def main():
         sw.write_random_file(path, size, seed=11)
         expected = sw.sha256_file(path)
         s.start_origin(root)
-        s.start_scheduler()
-        s.start_daemon("seed", seed=True, upload_rate_limit=args.seed_upload_limit)
-        peers = [s.start_daemon("peer%d" % i) for i in range(1, args.peers + 1)]
+        if args.manager:
+            peers = start_managed_cluster(s, args)
+        else:
+            s.start_scheduler()
+            s.start_daemon("seed", seed=True, upload_rate_limit=args.seed_upload_limit)
+            peers = [s.start_daemon("peer%d" % i) for i in range(1, args.peers + 1)]
         s.wait_hosts(args.peers + 1)
         print("demo: dfscheduler, a seed peer (upload limit %s/s) and %d peers are up; %d concurrent dfget ..."
               % (args.seed_upload_limit, args.peers, args.peers))

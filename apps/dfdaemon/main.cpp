@@ -5,6 +5,7 @@
 #include "core/yaml_config.hpp"
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
+#include "logging/logging.hpp"
 
 #include "net/signals.hpp"
 
@@ -17,6 +18,8 @@
 int main(int argc, char** argv) {
   CLI::App app{"dfdaemon: P2P download daemon (peer or seed peer)"};
   app.set_version_flag("--version", df::version_line("dfdaemon"), "print the version and source revision, and exit");
+  df::logging::options log_options;
+  df::logging::add_flags(app, log_options);
   std::string config_path, data_dir, socket, ip, hostname, idc, location, log_level, upload_limit,
       download_limit, piece_size;
   int port = -1;
@@ -27,6 +30,10 @@ int main(int argc, char** argv) {
   app.add_option("--scheduler", schedulers,
                  "scheduler address host:port (repeatable: tasks are spread over all by consistent hashing, "
                  "a lost one's tasks move to the next; overrides scheduler.addresses)");
+  std::vector<std::string> managers;
+  app.add_option("--manager", managers,
+                 "dfmanager address host:port (repeatable; overrides manager.addresses): the host's cluster, its "
+                 "schedulers and config come from it (docs/manager.md)");
   app.add_option("--upload-port", port, "port other peers fetch pieces from (default 65002; 0 = any)")
       ->check(CLI::Range(0, 65535));
   app.add_option("--socket", socket, "unix socket for dfget");
@@ -89,6 +96,7 @@ int main(int argc, char** argv) {
     };
     if (!data_dir.empty()) cfg.data_dir = data_dir;
     if (!schedulers.empty()) cfg.scheduler.addresses = schedulers;
+    if (!managers.empty()) cfg.manager.addresses = managers;
     if (port >= 0) cfg.upload.port = static_cast<std::uint16_t>(port);
     if (!socket.empty()) cfg.local_api.socket = socket;
     if (!ip.empty()) cfg.host.ip = ip;
@@ -116,6 +124,7 @@ int main(int argc, char** argv) {
     if (!ca_file.empty()) cfg.origin_tls.ca_file = ca_file;
     cfg.resolve_defaults();
     cfg.validate();
+    cfg.manager.read_token();  // a token file that cannot be read is a start-up error
   } catch (const df::config_error& e) {
     std::cerr << "dfdaemon: " << e.what() << "\n";
     return 2;
@@ -124,7 +133,10 @@ int main(int argc, char** argv) {
     std::cout << cfg.to_yaml();
     return 0;
   }
-  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+  if (const auto why = df::logging::apply(log_options, cfg.log_level, "dfdaemon"); !why.empty()) {
+    std::cerr << "dfdaemon: " << why << "\n";
+    return 2;
+  }
 
   boost::asio::io_context io(1);
   df::daemon::daemon daemon(io, cfg);

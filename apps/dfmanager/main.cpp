@@ -2,6 +2,7 @@
 #include "core/units.hpp"
 #include "core/version.hpp"
 #include "core/yaml_config.hpp"
+#include "logging/logging.hpp"
 #include "manager/admin_token.hpp"
 #include "manager/certificate_issuer.hpp"
 #include "manager/config.hpp"
@@ -22,6 +23,8 @@
 int main(int argc, char** argv) {
   CLI::App app{"dfmanager: the control plane of the P2P swarm"};
   app.set_version_flag("--version", df::version_line("dfmanager"), "print the version and source revision, and exit");
+  df::logging::options log_options;
+  df::logging::add_flags(app, log_options);
   std::string config_path, listen, data_dir, database, keepalive_interval, log_level;
   int port = -1;
   bool print_config = false;
@@ -58,7 +61,10 @@ int main(int argc, char** argv) {
     std::cout << cfg.to_yaml();
     return 0;
   }
-  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+  if (const auto why = df::logging::apply(log_options, cfg.log_level, "dfmanager"); !why.empty()) {
+    std::cerr << "dfmanager: " << why << "\n";
+    return 2;
+  }
 
   std::unique_ptr<df::manager::store> store;
   std::string token, component_token;

@@ -1,6 +1,7 @@
 // dfscheduler: builds the swarm — keeps tasks, peers and hosts, and picks parents for every peer.
 #include "core/version.hpp"
 #include "core/yaml_config.hpp"
+#include "logging/logging.hpp"
 #include "scheduler/config.hpp"
 #include "scheduler/service.hpp"
 
@@ -16,6 +17,8 @@
 int main(int argc, char** argv) {
   CLI::App app{"dfscheduler: schedules peers of the P2P swarm"};
   app.set_version_flag("--version", df::version_line("dfscheduler"), "print the version and source revision, and exit");
+  df::logging::options log_options;
+  df::logging::add_flags(app, log_options);
   std::string config_path;
   bool print_config = false;
   df::scheduler::config cfg;
@@ -27,6 +30,10 @@ int main(int argc, char** argv) {
   app.add_option("--metrics-port", metrics_port, "port for /metrics, 0 disables (default 8000)")
       ->check(CLI::Range(0, 65535));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  std::vector<std::string> managers;
+  app.add_option("--manager", managers,
+                 "dfmanager address host:port (repeatable; overrides manager.addresses): register and take the "
+                 "cluster's config from it (docs/manager.md)");
   app.add_flag("--print-config", print_config, "print the settings in effect and exit");
   CLI11_PARSE(app, argc, argv);
   df::net::ignore_sigpipe();
@@ -37,7 +44,9 @@ int main(int argc, char** argv) {
     if (port >= 0) cfg.port = static_cast<std::uint16_t>(port);
     if (metrics_port >= 0) cfg.metrics_port = static_cast<std::uint16_t>(metrics_port);
     if (!log_level.empty()) cfg.log_level = log_level;
+    if (!managers.empty()) cfg.manager.addresses = managers;
     cfg.validate();
+    cfg.manager.read_token();  // a token file that cannot be read is a start-up error
   } catch (const df::config_error& e) {
     std::cerr << "dfscheduler: " << e.what() << "\n";
     return 2;
@@ -46,7 +55,10 @@ int main(int argc, char** argv) {
     std::cout << cfg.to_yaml();
     return 0;
   }
-  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+  if (const auto why = df::logging::apply(log_options, cfg.log_level, "dfscheduler"); !why.empty()) {
+    std::cerr << "dfscheduler: " << why << "\n";
+    return 2;
+  }
 
   std::shared_ptr<df::net::tls_identity> tls;
   if (cfg.security.mode != df::security_mode::off) {

@@ -82,35 +82,42 @@ net::awaitable<access_decision> ask_origin(daemon_context& ctx, const std::strin
 
 access_checker::access_checker(daemon_context& ctx) : ctx_(ctx), cache_(ctx.cfg.proxy.auth_cache_ttl) {}
 
-net::awaitable<bool> access_checker::permit(const net::http_request& req, const std::string& url, bool registry_blob,
-                                            bool known_public, net::response_writer& w) {
+net::awaitable<access_decision> access_checker::decide(const net::header_map& headers, const std::string& url,
+                                                      bool registry_blob, bool known_public) {
   if (known_public) {
     ctx_.stats.access_public.add();
-    co_return true;
+    co_return access_decision{access_decision::verdict::allowed, 200, {}, "public"};
   }
-  const std::string fingerprint = credential_fingerprint(req.headers, url);
+  const std::string fingerprint = credential_fingerprint(headers, url);
   if (cache_.allowed(fingerprint, url, access_cache::clock::now())) {
     ctx_.stats.access_cached.add();
-    co_return true;
+    co_return access_decision{access_decision::verdict::allowed, 200, {}, "allowed (cached)"};
   }
-  const auto decision = co_await ask_origin(ctx_, url, req.headers, registry_blob);
+  auto decision = co_await ask_origin(ctx_, url, headers, registry_blob);
   if (decision.what == access_decision::verdict::allowed) {
     cache_.remember(fingerprint, url, access_cache::clock::now());
     ctx_.stats.access_allowed.add();
-    co_return true;
+  } else if (decision.what == access_decision::verdict::denied) {
+    // Usual on a first, anonymous request of a token flow: the client answers the challenge.
+    ctx_.stats.access_denied.add();
+    spdlog::debug("{} refused: {}", redact_url(url), decision.message);
+  } else {
+    ctx_.stats.access_errors.add();
+    spdlog::warn("cannot check access to {} with its origin, not serving it: {}", redact_url(url), decision.message);
   }
+  co_return decision;
+}
+
+net::awaitable<bool> access_checker::permit(const net::http_request& req, const std::string& url, bool registry_blob,
+                                            bool known_public, net::response_writer& w) {
+  const auto decision = co_await decide(req.headers, url, registry_blob, known_public);
+  if (decision.what == access_decision::verdict::allowed) co_return true;
   net::header_map headers = decision.headers;
   headers["X-Dragonfly-Error-Type"] = "origin";
   if (decision.what == access_decision::verdict::denied) {
-    // Usual on a first, anonymous request of a token flow: the client answers the challenge.
-    ctx_.stats.access_denied.add();
-    spdlog::debug("proxy: {} refused: {}", redact_url(url), decision.message);
     co_await w.write_head(decision.status, headers, 0);
     co_return false;
   }
-  ctx_.stats.access_errors.add();
-  spdlog::warn("proxy: cannot check access to {} with its origin, not serving it: {}", redact_url(url),
-               decision.message);
   const std::string body = "cannot check access with the origin: " + decision.message + "\n";
   headers["Content-Type"] = "text/plain";
   auto head = co_await w.write_head(502, headers, body.size());

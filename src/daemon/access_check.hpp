@@ -39,9 +39,10 @@ struct access_decision {
 net::awaitable<access_decision> ask_origin(daemon_context& ctx, const std::string& url,
                                            const net::header_map& request_headers, bool registry_blob);
 
-/// Checks each proxy request for content before it is served from the cache or the swarm. Tracks
-/// the cache of the origin's positive answers (proxy.auth_cache_ttl). Owned by the proxy_server;
-/// runs on the daemon's I/O thread.
+/// Checks each proxy request (and each dfget request for a credentialed task) for content before
+/// it is served from the cache or the swarm. Tracks the cache of the origin's positive answers
+/// (proxy.auth_cache_ttl). Owned by the proxy_server and the local_api (one each); runs on the
+/// daemon's I/O thread.
 class access_checker {
  public:
   explicit access_checker(daemon_context& ctx);
@@ -53,6 +54,10 @@ class access_checker {
   /// cannot be asked) has been written to `w`, with no content.
   net::awaitable<bool> permit(const net::http_request& req, const std::string& url, bool registry_blob,
                               bool known_public, net::response_writer& w);
+  /// The decision alone, for a requester with `headers` (counted and logged like permit's):
+  /// allowed when `known_public`, cached, or the origin says yes now.
+  net::awaitable<access_decision> decide(const net::header_map& headers, const std::string& url, bool registry_blob,
+                                         bool known_public);
 
  private:
   daemon_context& ctx_;

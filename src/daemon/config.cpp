@@ -1,5 +1,6 @@
 #include "daemon/config.hpp"
 
+#include "core/local_host.hpp"
 #include "core/piece_layout.hpp"
 
 #include "core/url.hpp"
@@ -7,31 +8,12 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <arpa/inet.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <regex>
 
 namespace df::daemon {
 namespace {
-
-std::string first_ipv4() {
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) return "127.0.0.1";
-  std::string found = "127.0.0.1";
-  for (auto* a = list; a; a = a->ifa_next) {
-    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET) continue;
-    char text[INET_ADDRSTRLEN] = {};
-    ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text, sizeof text);
-    if (std::string_view(text).starts_with("127.")) continue;
-    found = text;
-    break;
-  }
-  ::freeifaddrs(list);
-  return found;
-}
 
 // The HTTPS proxy's settings hang together: a CA needs both files, hosts need a CA, limits are sane.
 void validate_https_proxy(const config::proxy_section& proxy) {
@@ -89,7 +71,7 @@ config config::parse(const std::string& yaml_text) {
 config config::from_yaml(const YAML::Node& root) {
   config c;
   check_keys(root, "", {"data_dir", "log_level", "seed_peer", "host", "scheduler", "download", "upload", "seed", "gc",
-                        "local_api", "origin_tls", "origin_policy", "proxy", "security"});
+                        "local_api", "origin_tls", "origin_policy", "proxy", "security", "manager"});
   if (!root || root.IsNull()) return c;
   check_keys(root["host"], "host", {"hostname", "ip", "idc", "location"});
   check_keys(root["scheduler"], "scheduler", {"addresses", "keepalive_interval", "connect_timeout"});
@@ -103,6 +85,7 @@ config config::from_yaml(const YAML::Node& root) {
   check_keys(root["origin_policy"], "origin_policy", {"allow", "deny"});
   check_keys(root["security"], "security", {"mode", "ca_file", "cert_file", "key_file", "crl_file"});
   c.security.read(root["security"]);
+  c.manager.read(root["manager"], "dfdaemon");
   check_keys(root["proxy"], "proxy", {"enabled", "listen", "port", "default_registry", "registries", "p2p_rules",
                                       "connect_tunnel", "auth_cache_ttl", "hijack_https", "basic_auth", "connect_idle_timeout"});
   // (A section's subsections exist only when it is a mapping: indexing anything else throws.)
@@ -185,12 +168,9 @@ config config::from_yaml(const YAML::Node& root) {
 }
 
 void config::resolve_defaults() {
-  if (host.hostname.empty()) {
-    char name[256] = {};
-    ::gethostname(name, sizeof name - 1);
-    host.hostname = name;
-  }
+  if (host.hostname.empty()) host.hostname = local_hostname();
   if (host.ip.empty()) host.ip = first_ipv4();
+  if (scheduler.addresses.empty() && !manager.enabled()) scheduler.addresses = {"127.0.0.1:8002"};
   if (local_api.socket.empty())
     local_api.socket = ::geteuid() == 0 ? "/var/run/dragonfly/dfdaemon.sock" : data_dir + "/dfdaemon.sock";
 }
@@ -198,8 +178,7 @@ void config::resolve_defaults() {
 void config::validate() const {
   if (data_dir.empty()) throw config_error("data_dir must not be empty");
   security.validate("dfdaemon");
-  if (scheduler.addresses.empty() && !seed_peer)
-    throw config_error("scheduler.addresses must list at least one host:port");
+  manager.validate();
   for (const auto& a : scheduler.addresses)
     if (a.rfind(':') == std::string::npos) throw config_error("scheduler address '" + a + "' must be host:port");
   if (download.concurrent_pieces == 0 || download.per_parent_pieces == 0)
@@ -251,6 +230,9 @@ std::string config::to_yaml() const {
   out << YAML::EndSeq;
   out << YAML::Key << "keepalive_interval" << YAML::Value << ms(scheduler.keepalive_interval);
   out << YAML::Key << "connect_timeout" << YAML::Value << ms(scheduler.connect_timeout) << YAML::EndMap;
+  out << YAML::Key << "manager" << YAML::Value << YAML::BeginMap;
+  manager.emit(out, "dfdaemon");
+  out << YAML::EndMap;
   out << YAML::Key << "download" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "rate_limit" << YAML::Value << download.rate_limit;
   out << YAML::Key << "piece_size" << YAML::Value << download.piece_size;

@@ -2,6 +2,7 @@
 // dfdaemon's configuration: every setting with its default in one place (configs/dfdaemon.yaml
 // documents them).
 
+#include "core/manager_settings.hpp"
 #include "core/security_settings.hpp"
 
 #include <yaml-cpp/node/node.h>
@@ -27,7 +28,9 @@ struct config {
   } host;
 
   struct scheduler_section {
-    std::vector<std::string> addresses{"127.0.0.1:8002"};
+    // Static scheduler addresses. Default: 127.0.0.1:8002, unless manager.addresses is set (then
+    // the manager's answer gives them, and these, when given, serve only while it has not).
+    std::vector<std::string> addresses;
     std::chrono::milliseconds keepalive_interval{5000};
     std::chrono::milliseconds connect_timeout{2000};  // how long a request waits for a first connection
   } scheduler;
@@ -120,6 +123,9 @@ struct config {
   struct local_api_section {
     std::string socket;  // default: /var/run/dragonfly/dfdaemon.sock as root, <data_dir>/dfdaemon.sock otherwise
   } local_api;
+
+  // dfmanager: which cluster this host belongs to, its schedulers and config (docs/manager.md).
+  manager_settings manager;
 
   // How this daemon proves who it is to schedulers and peers, and checks who they are.
   security_settings security;

@@ -23,6 +23,7 @@ namespace df::daemon {
 class scheduler_router;
 class piece_client;
 class origin_policy;
+class cluster_policy;
 
 /// References to the daemon's shared services; owned by the daemon object, outlives every task.
 struct daemon_context {
@@ -38,6 +39,7 @@ struct daemon_context {
   const origin_policy& origins;  // which origins back-to-source may fetch (restricted on seed peers)
   net::tls_identity* tls = nullptr;                // security.mode tls/mtls: the CA and our certificate
   const net::statement_signer* signer = nullptr;   // signs the digests this host computes as a source
+  cluster_policy* policy = nullptr;                 // the cluster config from dfmanager (blocklist); null = none
 };
 
 /// Runs `f` on the worker pool and resumes the caller on its own executor with f's result.

@@ -3,7 +3,10 @@
 #include "daemon/origin_policy.hpp"
 
 #include "core/ids.hpp"
+#include "core/yaml_config.hpp"
+#include "daemon/cluster_policy.hpp"
 #include "daemon/context.hpp"
+#include "daemon/manager_link.hpp"
 #include "daemon/local_api.hpp"
 #include "daemon/piece_client.hpp"
 #include "daemon/proxy_server.hpp"
@@ -18,6 +21,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
+
+#include <fmt/ranges.h>
 
 #include <optional>
 
@@ -72,6 +77,37 @@ struct daemon::impl {
     return {};
   }
 
+  /// The schedulers to start with: the manager's answer (or its cached copy) when manager.addresses
+  /// is set, else (or when neither can be had) scheduler.addresses; an error names what is missing
+  /// when there is nothing at all.
+  result<std::vector<std::string>> initial_schedulers() {
+    auto statics = net::manager::normalize_addresses(cfg.scheduler.addresses);
+    if (!cfg.manager.enabled()) return statics;
+    try {
+      manager = std::make_unique<manager_link>(io.get_executor(), cfg, tls, metrics);
+    } catch (const config_error& e) {
+      spdlog::error("{}", e.what());
+      return errc::invalid_argument;
+    }
+    policy.emplace(upload_limit, download_limit, cfg.upload.rate_limit, cfg.download.rate_limit, metrics);
+    std::string why;
+    const auto first = manager->first_answer(why);
+    if (first) {
+      policy->apply(first->config, "start-up");
+      if (!first->schedulers.empty()) return first->schedulers;
+      spdlog::warn("manager: scheduler cluster {} has no active scheduler yet{}", first->cluster_name,
+                   statics.empty() ? "" : fmt::format("; using scheduler.addresses {}", fmt::join(statics, ", ")));
+      return statics;
+    }
+    if (statics.empty()) {
+      spdlog::error("no scheduler to use: {}, and scheduler.addresses is empty (start the manager, or list "
+                    "scheduler.addresses)", why);
+      return errc::scheduler_unreachable;
+    }
+    spdlog::warn("{}; using scheduler.addresses {} until it answers", why, fmt::join(statics, ", "));
+    return statics;
+  }
+
   net::asio::io_context& io;
   config cfg;
   net::asio::thread_pool pool;
@@ -82,6 +118,8 @@ struct daemon::impl {
   piece_client pieces;
   std::optional<storage::task_store> store;
   std::unique_ptr<scheduler_router> scheduler;
+  std::unique_ptr<manager_link> manager;   // with manager.addresses
+  std::optional<cluster_policy> policy;    // with manager.addresses: the cluster config in effect
   std::shared_ptr<net::tls_identity> tls;
   std::unique_ptr<net::statement_signer> signer;  // signs the digests this host computes as a source
   origin_policy origins;
@@ -120,14 +158,20 @@ result<void> daemon::start() {
   // The upload port is part of the host's identity, so it is bound before the scheduler hears of us.
   net::proto::host_info host{"", i.cfg.host.hostname, i.cfg.host.ip, 0, i.cfg.host.idc, i.cfg.host.location,
                              i.cfg.seed_peer, i.cfg.upload.rate_limit};
-  i.scheduler = std::make_unique<scheduler_router>(i.io.get_executor(), i.cfg.scheduler.addresses, host,
+  auto schedulers = i.initial_schedulers();
+  if (!schedulers) return schedulers.error();
+  i.scheduler = std::make_unique<scheduler_router>(i.io.get_executor(), *schedulers, host,
                                                    i.cfg.scheduler.keepalive_interval, i.stats.schedulers_connected,
-                                                   i.stats.scheduler_tasks_moved);
+                                                   i.stats.scheduler_tasks_moved,
+                                                   i.metrics.gauge("dragonfly_dfdaemon_schedulers",
+                                                                   "Schedulers on this daemon's ring (distinct "
+                                                                   "normalised addresses)"));
   i.scheduler->set_tls(i.tls);
   i.ctx.emplace(daemon_context{i.io.get_executor(), i.pool, i.cfg, *i.store, i.stats, *i.scheduler, i.pieces,
                                i.download_limit, i.upload_limit, i.origins});
   i.ctx->tls = i.tls.get();
   i.ctx->signer = i.signer.get();
+  if (i.policy) i.ctx->policy = &*i.policy;
   i.tasks.emplace(*i.ctx);
   i.upload.emplace(*i.ctx, *i.tasks, i.metrics);
   auto port = i.upload->listen(i.cfg.upload.listen, i.cfg.upload.port);
@@ -161,6 +205,14 @@ result<void> daemon::start() {
   i.tasks->load_cached();
   i.tasks->start_gc();
   i.scheduler->start();
+  if (i.manager) {
+    i.manager->start(
+        [&i](const net::manager::host_answer& answer, std::string_view source) {
+          i.policy->apply(answer.config, source);
+          if (!answer.schedulers.empty()) i.scheduler->set_addresses(answer.schedulers);
+        },
+        [&i] { return i.tasks->cached_bytes(); }, *port);
+  }
   spdlog::info("dfdaemon {} up: upload port {}{}, socket {}, data {}{}", host.host_id, *port, proxy_note,
                i.cfg.local_api.socket, i.cfg.data_dir, i.cfg.seed_peer ? " (seed peer)" : "");
   return {};
@@ -168,6 +220,7 @@ result<void> daemon::start() {
 
 void daemon::stop() {
   auto& i = *impl_;
+  if (i.manager) i.manager->stop();
   if (i.scheduler) i.scheduler->stop();
   if (i.upload) i.upload->stop();
   if (i.api) i.api->stop();

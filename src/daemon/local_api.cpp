@@ -11,6 +11,7 @@
 #include "storage/task_store.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -92,7 +93,28 @@ awaitable<result<unique_fd>> receive_output_fd(net::frame_stream& stream) {
 
 }  // namespace
 
-local_api::local_api(daemon_context& ctx, task_manager& tasks) : ctx_(ctx), tasks_(tasks), acceptor_(ctx.ex) {}
+local_api::local_api(daemon_context& ctx, task_manager& tasks)
+    : ctx_(ctx), tasks_(tasks), access_(ctx), acceptor_(ctx.ex) {}
+
+awaitable<bool> local_api::may_read(net::frame_stream& stream, const local::download_request& req,
+                                    const std::string& task_id) {
+  const auto held = tasks_.find(task_id);
+  const storage::task_metadata* meta = held ? &held->meta() : ctx_.store.peek(task_id);
+  if (!meta || !meta->credentialed) co_return true;  // fetched for whoever asks, with their own headers
+  const bool known_public =
+      held && held->state() == peer_task::phase::done && meta->public_content && !held->data_modified();
+  const net::header_map headers(req.headers.begin(), req.headers.end());
+  const auto decision = co_await access_.decide(headers, req.url, false, known_public);
+  if (decision.what == access_decision::verdict::allowed) co_return true;
+  const std::string text =
+      decision.what == access_decision::verdict::denied
+          ? fmt::format("access denied: this host holds the content, but the origin refuses this request's "
+                        "credentials ({}); pass the ones it accepts with -H",
+                        decision.message)
+          : "cannot check with the origin whether this request may read the content: " + decision.message;
+  co_await send_error(stream, "origin", text, decision.status);
+  co_return false;
+}
 
 result<void> local_api::listen(const std::string& path) {
   std::error_code fs_ec;
@@ -152,6 +174,10 @@ awaitable<void> local_api::session(std::shared_ptr<net::frame_stream> stream) {
     co_return;
   }
   const std::string task_id = compute_task_id({req->url, req->tag, req->application, req->filters});
+  // A task ID is not a capability: content someone fetched here with credentials goes only to a
+  // requester the origin would serve.
+  const bool allowed = co_await may_read(*stream, *req, task_id);
+  if (!allowed) co_return;
   auto acquired = tasks_.acquire(task_id, {req->url, req->headers, req->tag, req->application, req->filters,
                                            req->disable_back_to_source, req->rate_limit}, false);
   if (!acquired) {

@@ -88,6 +88,11 @@ awaitable<void> peer_task::run() {
 
 awaitable<void> peer_task::run_p2p() {
   auto self = shared_from_this();
+  fetching_ = true;
+  struct fetching_guard {
+    bool& flag;
+    ~fetching_guard() { flag = false; }
+  } guard{fetching_};
   std::optional<std::chrono::steady_clock::time_point> disconnected_since;
   while (phase_ == phase::running) {
     if (all_verified()) {  // e.g. a 0-byte task: nothing to fetch once the layout is known
@@ -226,6 +231,7 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
   const std::string expected = meta_.piece_digests[piece];
 
   std::string failure;
+  std::vector<std::uint32_t> bad;  // the piece, when its bytes failed their digest
   const auto asked_at = std::chrono::steady_clock::now();
   const auto asked_parent = parents_.find(parent_id);
   const std::uint32_t sharing = asked_parent != parents_.end() ? asked_parent->second.in_flight : 1;
@@ -250,6 +256,7 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
     } else if (!stored && stored.error() == errc::piece_digest_mismatch) {
       ctx_.stats.piece_digest_failures.add();
       failure = fmt::format("piece {} failed verification", piece);
+      bad.push_back(piece);
     } else if (!stored) {
       fail({"daemon", fmt::format("cannot store piece {} in {}: {}", piece, ctx_.cfg.data_dir, stored.error().message())});
     } else if (phase_ == phase::running && !meta_.verified.has(piece_index(piece))) {
@@ -265,11 +272,12 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
   if (auto it = in_flight_.find(piece); it != in_flight_.end() && it->second.erase(parent_id) && it->second.empty())
     in_flight_.erase(it);
   if (auto it = parents_.find(parent_id); it != parents_.end() && it->second.in_flight > 0) --it->second.in_flight;
-  if (!failure.empty() && phase_ == phase::running) parent_failed(parent_id, failure);
+  if (!failure.empty() && phase_ == phase::running) parent_failed(parent_id, failure, std::move(bad));
   changed_.notify_all();
 }
 
 void peer_task::handle(const proto::message& m) {
+  if (const auto* r = std::get_if<proto::reverify>(&m)) return reverify(*r);  // done tasks too
   if (phase_ != phase::running && !std::holds_alternative<proto::back_to_source>(m)) return;
   if (const auto* info = std::get_if<proto::task_info>(&m)) {
     if (!back_to_source_) learn_signer(info->signer);
@@ -462,7 +470,7 @@ void peer_task::complete() {
 }
 
 void peer_task::completion_saved() {
-  if (phase_ != phase::running) return;
+  if (phase_ != phase::running || !meta_.complete) return;  // !complete: reopened meanwhile
   phase_ = phase::done;
   if (back_to_source_) validated_at_ = std::chrono::steady_clock::now();  // just read from the origin
   ctx_.stats.tasks_completed.add();
@@ -485,7 +493,7 @@ awaitable<void> peer_task::check_content() {
   auto job = [file, length] { return file->sha256(length); };
   const auto got = co_await run_blocking(ctx_.pool, std::move(job));
   checking_content_ = false;
-  if (phase_ != phase::running) co_return;
+  if (phase_ != phase::running || !all_verified()) co_return;  // pieces dropped meanwhile: checked when refetched
   if (got && "sha256:" + *got == meta_.digest) {
     content_checked_ = true;
     complete();
@@ -512,11 +520,19 @@ void peer_task::fail(task_error e) {
   if (on_finished_) on_finished_(task_id_, false);
 }
 
-void peer_task::parent_failed(const std::string& parent_id, const std::string& reason) {
+void peer_task::parent_failed(const std::string& parent_id, const std::string& reason,
+                              std::vector<std::uint32_t> bad_pieces) {
   ctx_.stats.parent_failures.add();
   spdlog::warn("task {}: dropping parent {}: {}", task_id_.substr(0, 12), parent_id, reason);
   parents_.erase(parent_id);
-  if (registered_) ctx_.scheduler.send(proto::parent_failed{task_id_, peer_id_, parent_id, reason});
+  if (registered_)
+    ctx_.scheduler.send(proto::parent_failed{task_id_, peer_id_, parent_id, reason, std::move(bad_pieces)});
+}
+
+void peer_task::note_credentialed() {
+  if (meta_.credentialed || phase_ == phase::failed) return;
+  meta_.credentialed = true;
+  save_metadata();
 }
 
 void peer_task::touch() {

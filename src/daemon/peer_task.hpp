@@ -93,6 +93,9 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   bool back_to_source() const { return back_to_source_; }
   /// Records a use (a request, an upload) for the cache's least-recently-used order and TTL.
   void touch();
+  /// A request with credentials asked for this task: later local requesters must pass the
+  /// origin's access check (task_metadata::credentialed; saved).
+  void note_credentialed();
   /// Incremented whenever stored pieces are dropped because the content changed; a reader that
   /// already delivered bytes must fail rather than mix old and new content.
   std::uint32_t generation() const { return generation_; }
@@ -143,7 +146,21 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   void completion_saved();
   net::awaitable<void> check_content();
   void fail(task_error e);
-  void parent_failed(const std::string& parent_id, const std::string& reason);
+  /// Drops a parent after an error and reports it; `bad_pieces`: pieces it sent that failed their digest.
+  void parent_failed(const std::string& parent_id, const std::string& reason,
+                     std::vector<std::uint32_t> bad_pieces);
+  // Re-verification the scheduler asks of a quarantined holder (peer_task_reverify.cpp).
+  /// Starts re-hashing the pieces `r` names (one re-verification at a time; another is ignored).
+  void reverify(const net::proto::reverify& r);
+  /// Re-hashes from disk the asked pieces it holds and, when one fails (or none was named),
+  /// every other piece it holds; drops the failures and answers with `reverified`.
+  net::awaitable<void> run_reverify(std::vector<std::uint32_t> asked);
+  /// The pieces of `pieces` held now whose bytes on disk fail their digest (hashed on the pool);
+  /// `checked` gets the ones that were held (and so re-hashed).
+  net::awaitable<std::vector<std::uint32_t>> failing_pieces(const std::vector<std::uint32_t>& pieces,
+                                                            std::vector<std::uint32_t>& checked);
+  /// A task done (or saving its completion) lost pieces: it is running again and fetches them.
+  void reopen();
   /// Schedules a save of the metadata (and of the data it vouches for) on the worker pool.
   void save_metadata();
   net::awaitable<void> save_loop();
@@ -184,6 +201,8 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   bool back_to_source_ = false;   // fetching (or fetched) from the origin
   bool source_ordered_ = false;   // the scheduler said back_to_source
   bool origin_running_ = false;
+  bool fetching_ = false;     // run_p2p() is running
+  bool reverifying_ = false;  // run_reverify() is running
 };
 
 }  // namespace df::daemon

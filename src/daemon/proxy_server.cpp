@@ -6,6 +6,7 @@
 #include "core/url.hpp"
 #include "daemon/connect_handler.hpp"
 #include "daemon/connect_policy.hpp"
+#include "daemon/cluster_policy.hpp"
 #include "daemon/context.hpp"
 #include "daemon/origin_source.hpp"
 #include "daemon/proxy_router.hpp"
@@ -173,6 +174,11 @@ awaitable<bool> proxy_server::serve_p2p(const net::http_request& req, net::respo
   if (!permitted) co_return true;
   auto acquired = tasks_.acquire(task_id, request, false);
   if (!acquired) {
+    if (acquired.error() == blocklisted_error()) {  // the cluster refuses it: not fetched directly either
+      const std::string text = acquired.error().message();
+      co_await answer_error(w, 403, "daemon", text);
+      co_return true;
+    }
     why_not = "cannot start the task: " + acquired.error().message();
     co_return false;
   }

@@ -68,7 +68,10 @@ awaitable<bool> scheduler_client::connect_once(const std::string& address) {
     stream_->close();
     co_return false;
   }
-  stream_->send(net::frame_kind::message, proto::encode(proto::hello{proto::protocol_version, host_}));
+  // What this daemon understands beyond the base protocol: the scheduler sends nothing else.
+  proto::hello hello{proto::protocol_version, host_};
+  if (!proto::has_feature(hello.host, proto::feature_reverify)) hello.host.features.emplace_back(proto::feature_reverify);
+  stream_->send(net::frame_kind::message, proto::encode(hello));
   current_ = address;
   co_return true;
 }
@@ -131,6 +134,12 @@ awaitable<void> scheduler_client::run() {
       auto f = co_await stream_->read();
       if (!f) break;
       auto m = proto::decode(f->payload);
+      if (!m && proto::is_unknown_type(f->payload)) {
+        // A newer scheduler's message this daemon did not ask for: skipped, the connection stays.
+        if (unknown_log_.allow(std::chrono::steady_clock::now()))
+          spdlog::warn("scheduler {} sent a message type this daemon does not know; skipped", address);
+        continue;
+      }
       if (!m) {
         spdlog::warn("scheduler {} sent a malformed message ({}); reconnecting", address, m.error().message());
         break;

@@ -3,6 +3,7 @@
 // delivery of the scheduler's messages to the task manager.
 
 #include "net/async_event.hpp"
+#include "net/log_rate_limiter.hpp"
 #include "net/scheduler_protocol.hpp"
 
 #include <chrono>
@@ -67,6 +68,7 @@ class scheduler_client : public std::enable_shared_from_this<scheduler_client> {
   std::string current_;
   bool connected_ = false;
   bool stopped_ = false;
+  net::log_rate_limiter unknown_log_{std::chrono::seconds(10)};  // messages of unknown types
 };
 
 }  // namespace df::daemon

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 
 namespace df::daemon {
@@ -27,31 +29,102 @@ const std::string* task_of(const proto::message& m) {
 
 scheduler_router::scheduler_router(net::asio::any_io_executor ex, const std::vector<std::string>& addresses,
                                    proto::host_info host, std::chrono::milliseconds keepalive_interval,
-                                   net::metric& connected, net::metric& moved)
-    : ring_(addresses), state_changed_(ex), connected_gauge_(connected), moved_(moved) {
+                                   net::metric& connected, net::metric& moved, net::metric& members)
+    : ring_(addresses),
+      ex_(ex),
+      host_(std::move(host)),
+      keepalive_interval_(keepalive_interval),
+      state_changed_(ex),
+      connected_gauge_(connected),
+      moved_(moved),
+      members_(members) {
   for (std::size_t i = 0; i < ring_.members().size(); ++i) {
-    auto client = std::make_shared<scheduler_client>(ex, std::vector<std::string>{ring_.members()[i]}, host,
-                                                     keepalive_interval);
-    client->on_message([this, i](const proto::message& m) { message_from(i, m); });
-    client->on_state([this, i](bool up) { state_changed(i, up); });
-    clients_.push_back(std::move(client));
+    clients_.push_back(make_client(ring_.members()[i]));
+    bind(i);
   }
   links_.assign(clients_.size(), link::untried);
   logs_.resize(clients_.size());
+  members_.set(clients_.size());
 }
 
 scheduler_router::~scheduler_router() { stop(); }
 
+std::shared_ptr<scheduler_client> scheduler_router::make_client(const std::string& address) {
+  auto client = std::make_shared<scheduler_client>(ex_, std::vector<std::string>{address}, host_, keepalive_interval_);
+  client->set_tls(tls_);
+  return client;
+}
+
+void scheduler_router::bind(std::size_t i) {
+  clients_[i]->on_message([this, i](const proto::message& m) { message_from(i, m); });
+  clients_[i]->on_state([this, i](bool up) { state_changed(i, up); });
+}
+
 void scheduler_router::set_host(const proto::host_info& host) {
+  host_ = host;
   for (auto& c : clients_) c->set_host(host);
 }
 
 void scheduler_router::set_tls(const std::shared_ptr<net::tls_identity>& tls) {
+  tls_ = tls;
   for (auto& c : clients_) c->set_tls(tls);
 }
 
 void scheduler_router::start() {
+  started_ = true;
   for (auto& c : clients_) c->start();
+}
+
+bool scheduler_router::set_addresses(const std::vector<std::string>& addresses) {
+  scheduler_ring next(addresses);
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  if (sorted(next.members()) == sorted(ring_.members())) return false;
+  // Old member index → new one (nullopt: removed); kept clients keep their connection and state.
+  std::vector<std::optional<std::size_t>> moved_to(clients_.size());
+  std::vector<std::shared_ptr<scheduler_client>> clients(next.members().size());
+  std::vector<link> links(next.members().size(), link::untried);
+  std::vector<change_log> logs(next.members().size());
+  std::size_t added = 0, removed = 0;
+  for (std::size_t old = 0; old < ring_.members().size(); ++old) {
+    const auto& members = next.members();
+    const auto at = std::find(members.begin(), members.end(), ring_.members()[old]);
+    if (at == members.end()) {
+      clients_[old]->on_message(nullptr);
+      clients_[old]->on_state(nullptr);
+      clients_[old]->stop();
+      ++removed;
+      continue;
+    }
+    const auto index = static_cast<std::size_t>(at - members.begin());
+    moved_to[old] = index;
+    clients[index] = std::move(clients_[old]);
+    links[index] = links_[old];
+    logs[index] = logs_[old];
+  }
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    if (clients[i]) continue;
+    clients[i] = make_client(next.members()[i]);
+    if (started_) clients[i]->start();
+    ++added;
+  }
+  for (auto& [task, where] : placed_)
+    if (where) where = moved_to[*where];
+  ring_ = std::move(next);
+  clients_ = std::move(clients);
+  links_ = std::move(links);
+  logs_ = std::move(logs);
+  for (std::size_t i = 0; i < clients_.size(); ++i) bind(i);
+  connected_gauge_.set(connected_count());
+  members_.set(clients_.size());
+  spdlog::info("schedulers: the ring is now {} ({} added, {} removed)", fmt::join(ring_.members(), ", "), added,
+               removed);
+  state_changed_.notify_all();
+  moved_in_change_ = 0;
+  if (on_change_) on_change_();
+  return true;
 }
 
 void scheduler_router::stop() {

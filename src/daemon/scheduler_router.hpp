@@ -34,10 +34,11 @@ class scheduler_router {
   using change_handler = std::function<void()>;
 
   /// `connected` (a gauge) counts the schedulers connected now; `moved` counts tasks whose
-  /// messages moved from one live scheduler to another.
+  /// messages moved from one live scheduler to another; `members` (a gauge) counts the ring's
+  /// schedulers.
   scheduler_router(net::asio::any_io_executor ex, const std::vector<std::string>& addresses,
                    net::proto::host_info host, std::chrono::milliseconds keepalive_interval, net::metric& connected,
-                   net::metric& moved);
+                   net::metric& moved, net::metric& members);
   ~scheduler_router();
 
   /// A message from a scheduler, when it is about a task this scheduler owns (or asks us to seed).
@@ -46,6 +47,13 @@ class scheduler_router {
   void on_change(change_handler h) { on_change_ = std::move(h); }
   /// Replaces the host description sent in hello (before start()).
   void set_host(const net::proto::host_info& host);
+  /// Makes `addresses` the ring (dfmanager gave a new list): keeps the connections to schedulers
+  /// still listed, opens connections to new ones, closes those to removed ones, and, when the
+  /// ring changed, calls on_change so that tasks whose owner changed re-announce themselves to
+  /// it. Returns false (and does nothing) when the set of addresses is the same.
+  bool set_addresses(const std::vector<std::string>& addresses);
+  /// The ring's members, in the order given.
+  const std::vector<std::string>& addresses() const { return ring_.members(); }
   /// Speaks TLS to schedulers (before start()).
   void set_tls(const std::shared_ptr<net::tls_identity>& tls);
   void start();
@@ -72,6 +80,9 @@ class scheduler_router {
   /// comes first).
   std::optional<std::size_t> owner(const std::string& task_id) const;
   void state_changed(std::size_t member, bool connected);
+  /// A client for `address` whose callbacks report as ring member `index`.
+  std::shared_ptr<scheduler_client> make_client(const std::string& address);
+  void bind(std::size_t index);
   void message_from(std::size_t member, const net::proto::message& m);
 
   scheduler_ring ring_;
@@ -84,9 +95,15 @@ class scheduler_router {
     std::size_t unlogged = 0;                                    // its changes since, not logged
   };
   std::vector<change_log> logs_;  // per scheduler: connection changes are logged at most once per 10 s
+  net::asio::any_io_executor ex_;
+  net::proto::host_info host_;
+  std::chrono::milliseconds keepalive_interval_;
+  std::shared_ptr<net::tls_identity> tls_;
+  bool started_ = false;
   net::async_event state_changed_;
   net::metric& connected_gauge_;
   net::metric& moved_;
+  net::metric& members_;
   message_handler on_message_;
   change_handler on_change_;
 };

@@ -30,6 +30,9 @@ struct daemon_stats {
   net::metric& revalidated_valid;     // seed: cached tasks the origin confirmed unchanged
   net::metric& revalidated_stale;     // seed: cached tasks dropped (changed, or the check failed)
   net::metric& digest_mismatches;     // content-addressed tasks whose whole content failed its digest
+  net::metric& reverify_clean;        // scheduler's reverify requests: every piece re-hashed matched
+  net::metric& reverify_dropped;      // scheduler's reverify requests that found (and dropped) bad pieces
+  net::metric& reverify_pieces_dropped;  // stored pieces dropped because a re-hash from disk failed
   net::metric& proxy_requests;        // requests on the proxy port
   net::metric& proxy_p2p_blobs;       // blob requests served through the swarm
   net::metric& proxy_fallbacks;       // blob requests fetched directly because P2P could not start

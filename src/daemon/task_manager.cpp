@@ -1,6 +1,8 @@
 #include "daemon/task_manager.hpp"
 
 #include "core/url.hpp"
+#include "daemon/access_cache.hpp"
+#include "daemon/cluster_policy.hpp"
 #include "daemon/context.hpp"
 #include "daemon/scheduler_router.hpp"
 #include "storage/task_store.hpp"
@@ -38,7 +40,15 @@ result<std::shared_ptr<peer_task>> task_manager::acquire(const std::string& task
   // A cached copy written to since it completed (say, a hard-linked output edited in place) is
   // dropped and fetched afresh rather than handed out, whoever asks (dfget, the proxy, the seed).
   drop_if_modified(task_id);
-  if (auto it = tasks_.find(task_id); it != tasks_.end()) return it->second;
+  if (ctx_.policy) {
+    if (auto admitted = ctx_.policy->admit(task_id, request.url, request.tag, request.application); !admitted)
+      return admitted.error();
+  }
+  const bool credentials = carries_credentials(request.headers, request.url);
+  if (auto it = tasks_.find(task_id); it != tasks_.end()) {
+    if (credentials) it->second->note_credentialed();
+    return it->second;
+  }
   // A download interrupted by a restart resumes with the pieces it had verified.
   auto stored = ctx_.store.take(task_id);
   const bool resume = stored && stored->content_length && stored->piece_size;
@@ -59,6 +69,7 @@ result<std::shared_ptr<peer_task>> task_manager::acquire(const std::string& task
   meta.application = request.application;
   meta.filters = request.filters;
   meta.digest = request.digest;
+  meta.credentialed = meta.credentialed || credentials;  // later local requesters are checked (local_api)
   auto task = std::make_shared<peer_task>(ctx_, task_id, std::move(request), std::move(meta),
                                           std::make_shared<storage::task_file>(std::move(*file)), seed_role,
                                           [this](const std::string& t, bool ok) { finished(t, ok); });
@@ -94,6 +105,12 @@ void task_manager::on_scheduler_message(const proto::message& m) {
         }
       },
       m);
+}
+
+std::uint64_t task_manager::cached_bytes() const {
+  std::uint64_t total = 0;
+  for (const auto& [id, task] : tasks_) total += task->meta().content_length.value_or(0);
+  return total;
 }
 
 void task_manager::on_schedulers_changed() {

@@ -32,6 +32,8 @@ class task_manager {
   /// A scheduler connected or went away: every task whose scheduler changed re-announces itself.
   void on_schedulers_changed();
   std::size_t size() const { return tasks_.size(); }
+  /// Bytes of the tasks held (their content lengths), as announced to the manager.
+  std::uint64_t cached_bytes() const;
 
   /// Starts the cache GC (task_gc.cpp): every gc.interval, collect_garbage().
   void start_gc();

@@ -64,10 +64,11 @@ api_response announce_host(api_context& ctx, const api_request& req) {
                              {"seed_peers", p}});
 }
 
-// One shape for schedulers and seed peers: list, register, get, keepalive.
-template <class Decode, class Register, class Get, class Keepalive, class List>
+// One shape for schedulers and seed peers: list, register, get, keepalive (whose answer
+// `answer_extra` may add to).
+template <class Decode, class Register, class Get, class Keepalive, class List, class Extra>
 api_response component_routes(api_context& ctx, const routed_request& r, const char* what, Decode decode,
-                              Register reg, Get get, Keepalive keepalive, List list) {
+                              Register reg, Get get, Keepalive keepalive, List list, Extra answer_extra) {
   const auto& m = r.raw.method;
   if (r.segments.size() == 1) {
     if (m == "GET") return list_with_state(ctx, list(parse_page(r.raw.query)));
@@ -83,7 +84,9 @@ api_response component_routes(api_context& ctx, const routed_request& r, const c
   if (r.segments.size() != 3 || r.segments[2] != "keepalive") throw api_error(404, "not_found", "no such resource");
   if (m != "POST") method_not_allowed("POST");
   value_or_throw(keepalive(id), what);
-  return json_response(200, {{"id", id}, {"state", "active"}});
+  json answer = {{"id", id}, {"state", "active"}};
+  answer_extra(id, answer);
+  return json_response(200, answer);
 }
 
 }  // namespace
@@ -104,7 +107,14 @@ api_response handle_schedulers(api_context& ctx, const routed_request& r) {
       },
       [&](std::int64_t id) { return db.get_scheduler(id); },
       [&](std::int64_t id) { return db.keepalive_scheduler(id, ctx.now_ms()); },
-      [&](page_request p) { return db.list_schedulers(p); });
+      [&](page_request p) { return db.list_schedulers(p); },
+      // A scheduler learns its cluster's config from its keepalives (docs/manager.md).
+      [&](std::int64_t id, json& answer) {
+        const auto s = value_or_throw(db.get_scheduler(id), "scheduler");
+        const auto cluster = value_or_throw(db.get_scheduler_cluster(s.scheduler_cluster_id), "scheduler cluster");
+        answer["scheduler_cluster_id"] = cluster.id;
+        answer["config"] = to_json(cluster.config);
+      });
 }
 
 api_response handle_seed_peers(api_context& ctx, const routed_request& r) {
@@ -123,7 +133,7 @@ api_response handle_seed_peers(api_context& ctx, const routed_request& r) {
       },
       [&](std::int64_t id) { return db.get_seed_peer(id); },
       [&](std::int64_t id) { return db.keepalive_seed_peer(id, ctx.now_ms()); },
-      [&](page_request p) { return db.list_seed_peers(p); });
+      [&](page_request p) { return db.list_seed_peers(p); }, [](std::int64_t, json&) {});
 }
 
 api_response handle_hosts(api_context& ctx, const routed_request& r) {

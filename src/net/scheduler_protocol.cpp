@@ -9,8 +9,9 @@
 
 namespace df::net::proto {
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(host_info, host_id, hostname, ip, upload_port, idc, location, seed,
-                                   upload_rate_limit)
+// `features` came later in version 1: a host without it decodes with none.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(host_info, host_id, hostname, ip, upload_port, idc, location, seed,
+                                                upload_rate_limit, features)
 // `held` came later in version 1: a parent without it decodes with "".
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(parent_info, peer_id, host_id, ip, upload_port, seed, pieces, held)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(piece_entry, piece, digest)
@@ -25,7 +26,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(task_meta, task_id, peer_id, con
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(piece_done, task_id, peer_id, piece, digest)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(peer_done, task_id, peer_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(peer_failed, task_id, peer_id, message, origin_status, error_type)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(parent_failed, task_id, peer_id, parent_peer_id, reason)
+// `pieces` came later in version 1: a report without it names none.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(parent_failed, task_id, peer_id, parent_peer_id, reason, pieces)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(leave_peer, task_id, peer_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(seed_task, task_id, url, headers, tag, application, filters, digest)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(task_info, task_id, peer_id, content_length, piece_size, signer)
@@ -34,6 +36,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(have, task_id, peer_id, parent_peer_id, piece
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(back_to_source, task_id, peer_id, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(task_failed, task_id, peer_id, message, origin_status, error_type)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(digests, task_id, peer_id, first, digests)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(reverify, task_id, peer_id, pieces)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(reverified, task_id, peer_id, dropped, verified)
 
 namespace {
 
@@ -41,7 +45,7 @@ namespace {
 constexpr std::string_view names[] = {
     "hello",       "keepalive",     "register_peer", "task_meta", "piece_done", "peer_done",
     "peer_failed", "parent_failed", "leave_peer",    "seed_task", "task_info",  "parents",
-    "have",        "back_to_source", "task_failed", "digests"};
+    "have",        "back_to_source", "task_failed", "digests",   "reverify",   "reverified"};
 static_assert(std::size(names) == std::variant_size_v<message>);
 
 // Task IDs name directories and URLs; a message with a malformed one is rejected up front.
@@ -80,6 +84,10 @@ struct bounds_check {
     filters(f);
     text(digest, field_limits::digest);
   }
+  void pieces(const std::vector<std::uint32_t>& list, std::size_t max) {
+    ok = ok && list.size() <= max;
+    for (auto p : list) piece(p);
+  }
   void digests(const std::vector<std::string>& d) {
     ok = ok && d.size() <= max_piece_count;
     for (const auto& s : d) text(s, field_limits::digest);
@@ -87,6 +95,8 @@ struct bounds_check {
 
   void operator()(const hello& m) {
     for (const auto* s : {&m.host.host_id, &m.host.hostname, &m.host.ip, &m.host.idc, &m.host.location}) id(*s);
+    ok = ok && m.host.features.size() <= field_limits::features;
+    for (const auto& f : m.host.features) id(f);
   }
   void operator()(const keepalive&) {}
   void operator()(const register_peer& m) {
@@ -112,6 +122,7 @@ struct bounds_check {
     id(m.peer_id);
     id(m.parent_peer_id);
     text(m.reason, field_limits::text);
+    pieces(m.pieces, field_limits::reported_pieces);
   }
   void operator()(const leave_peer& m) { id(m.peer_id); }
   void operator()(const seed_task& m) { request(m.url, m.headers, m.tag, m.application, m.filters, m.digest); }
@@ -151,6 +162,15 @@ struct bounds_check {
     digests(m.digests);
     ok = ok && std::size_t{m.first} + m.digests.size() <= max_piece_count;
   }
+  void operator()(const reverify& m) {
+    id(m.peer_id);
+    pieces(m.pieces, field_limits::reverify_pieces);
+  }
+  void operator()(const reverified& m) {
+    id(m.peer_id);
+    pieces(m.dropped, max_wire_entries);
+    pieces(m.verified, field_limits::reverify_pieces);
+  }
   void operator()(const task_failed& m) {
     id(m.peer_id);
     text(m.message, field_limits::text);
@@ -161,6 +181,10 @@ struct bounds_check {
 }  // namespace
 
 std::string_view type_name(const message& m) { return names[m.index()]; }
+
+bool has_feature(const host_info& host, std::string_view feature) {
+  return std::find(host.features.begin(), host.features.end(), feature) != host.features.end();
+}
 
 std::vector<message> split_for_wire(message m) {
   std::vector<message> out;
@@ -196,6 +220,14 @@ result<message> decode(std::string_view json) {
   std::visit(bounds, *m);
   if (!bounds.ok) return errc::out_of_bounds;
   return m;
+}
+
+bool is_unknown_type(std::string_view json) {
+  const auto j = nlohmann::json::parse(json, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return false;
+  const auto type = j.find("type");
+  return type != j.end() && type->is_string() &&
+         std::find(std::begin(names), std::end(names), type->get<std::string>()) == std::end(names);
 }
 
 }  // namespace df::net::proto

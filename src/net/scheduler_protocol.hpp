@@ -25,7 +25,15 @@ struct host_info {
   std::string location;
   bool seed = false;
   std::uint64_t upload_rate_limit = 0;  // bytes/s, 0 = unlimited
+  /// What this daemon understands beyond the base of version 1 (feature_reverify, …); a message a
+  /// daemon did not list is never sent to it (an older daemon hangs up on an unknown type).
+  std::vector<std::string> features;
 };
+
+/// The daemon answers `reverify` (it lists this in host_info::features).
+inline constexpr std::string_view feature_reverify = "reverify";
+/// Whether a host listed a feature in its hello.
+bool has_feature(const host_info& host, std::string_view feature);
 
 /// A parent as the scheduler hands it to a child: where to fetch and what it holds.
 struct parent_info {
@@ -78,9 +86,19 @@ struct peer_done { std::string task_id, peer_id; };
 /// again directly); "" for any other cause.
 struct peer_failed { std::string task_id, peer_id, message; int origin_status = 0; std::string error_type; };
 /// A child could not use one of its parents (connection, digest mismatch, missing piece).
-struct parent_failed { std::string task_id, peer_id, parent_peer_id, reason; };
+/// `pieces`: the ones whose bytes failed their digest ([] for any other cause).
+struct parent_failed {
+  std::string task_id, peer_id, parent_peer_id, reason;
+  std::vector<std::uint32_t> pieces;
+};
 /// A peer leaves the task (download finished and cache dropped, or cancelled).
 struct leave_peer { std::string task_id, peer_id; };
+/// The answer to `reverify`: the pieces re-hashed from disk that failed their digest and are
+/// dropped now (no longer held, served or counted), and the ones that matched.
+struct reverified {
+  std::string task_id, peer_id;
+  std::vector<std::uint32_t> dropped, verified;
+};
 
 // ---- scheduler → daemon -------------------------------------------------------------------
 /// To a seed host: fetch this task from the origin (it answers with register_peer).
@@ -113,10 +131,14 @@ struct back_to_source { std::string task_id, peer_id, reason; };
 /// The task failed at its source; every waiting peer gets this.
 struct task_failed { std::string task_id, peer_id, message; int origin_status = 0; std::string error_type; };
 
+/// To a quarantined holder (with feature_reverify): re-hash these pieces (the ones its children
+/// reported; [] = none named) from disk against the task's digests and drop whatever fails.
+struct reverify { std::string task_id, peer_id; std::vector<std::uint32_t> pieces; };
+
 /// Any message of protocol version 1.
 using message = std::variant<hello, keepalive, register_peer, task_meta, piece_done, peer_done, peer_failed,
                              parent_failed, leave_peer, seed_task, task_info, parents, have, back_to_source,
-                             task_failed, digests>;
+                             task_failed, digests, reverify, reverified>;
 
 /// Bounds on the variable-size fields of a message, checked by decode() before a message is used.
 struct field_limits {
@@ -129,6 +151,9 @@ struct field_limits {
   static constexpr std::size_t digest = 320;        // one piece or content digest (with its signature)
   static constexpr std::size_t certificate = 8192;  // a signer's certificate (PEM)
   static constexpr std::size_t parents = 64;        // parents in one `parents` message
+  static constexpr std::size_t features = 16;       // host_info::features entries
+  static constexpr std::size_t reported_pieces = 64;  // pieces named in one parent_failed
+  static constexpr std::size_t reverify_pieces = 1024;  // pieces in one `reverify`
 };
 
 /// Entries a message may carry and still fit a frame: a parents message's digests, a have's pieces.
@@ -144,6 +169,9 @@ std::string encode(const message& m);
 /// Decodes a frame payload; unknown types, missing fields, wrong types, invalid task IDs and
 /// fields over field_limits (or piece numbers and lists over max_piece_count) are errors.
 result<message> decode(std::string_view json);
+/// True when `json` is a JSON object whose "type" names no message this version knows (a newer
+/// peer's message: skipped, not a broken connection). Called only after decode() failed.
+bool is_unknown_type(std::string_view json);
 /// The message's "type" string, for logs.
 std::string_view type_name(const message& m);
 

@@ -18,6 +18,13 @@ void token_bucket::refill() {
   tokens_ = std::min(burst_, tokens_ + elapsed * static_cast<double>(rate_));
 }
 
+void token_bucket::set_rate(std::uint64_t rate, std::uint64_t burst) {
+  refill();
+  rate_ = rate;
+  burst_ = static_cast<double>(std::max<std::uint64_t>(burst, 1));
+  tokens_ = std::min(tokens_, burst_);
+}
+
 awaitable<void> token_bucket::acquire(std::uint64_t bytes) {
   if (rate_ == 0) co_return;
   refill();

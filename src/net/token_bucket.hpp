@@ -18,6 +18,9 @@ class token_bucket {
   /// Waits until `bytes` may pass.
   awaitable<void> acquire(std::uint64_t bytes);
   std::uint64_t rate() const { return rate_; }
+  /// Changes the rate and burst from now on (0 = unlimited); callers already waiting keep their
+  /// turn as computed at the old rate.
+  void set_rate(std::uint64_t rate, std::uint64_t burst);
 
  private:
   void refill();

@@ -9,7 +9,8 @@ namespace {
 
 config from_yaml(const YAML::Node& root) {
   config c;
-  check_keys(root, "", {"server", "metrics", "keepalive_timeout", "scheduling", "limits", "security", "log_level"});
+  check_keys(root, "", {"server", "metrics", "keepalive_timeout", "scheduling", "limits", "security", "log_level",
+                        "host", "manager"});
   if (!root || root.IsNull()) return c;
   check_keys(root["server"], "server", {"listen", "port"});
   check_keys(root["metrics"], "metrics", {"listen", "port"});
@@ -34,6 +35,12 @@ config from_yaml(const YAML::Node& root) {
   read_value(root["limits"], "max_unidentified_per_ip", c.limits.max_unidentified_per_ip);
   read_value(root["security"], "seed_peers", c.security.seed_peers);
   c.security.read(root["security"]);
+  check_keys(root["host"], "host", {"hostname", "ip", "idc", "location"});
+  read_value(root["host"], "hostname", c.host.hostname);
+  read_value(root["host"], "ip", c.host.ip);
+  read_value(root["host"], "idc", c.host.idc);
+  read_value(root["host"], "location", c.host.location);
+  c.manager.read(root["manager"], "dfscheduler");
   read_value(root, "log_level", c.log_level);
   return c;
 }
@@ -57,6 +64,7 @@ void config::validate() const {
   if (limits.max_unidentified_per_ip == 0) throw config_error("limits.max_unidentified_per_ip must be at least 1");
   if (keepalive_timeout < std::chrono::seconds(1)) throw config_error("keepalive_timeout must be at least 1s");
   security.validate("dfscheduler");
+  manager.validate();
 }
 
 std::string config::to_yaml() const {
@@ -86,6 +94,14 @@ std::string config::to_yaml() const {
   for (const auto& a : security.seed_peers) out << YAML::DoubleQuoted << a;
   out << YAML::EndSeq;
   security.emit(out);
+  out << YAML::EndMap;
+  out << YAML::Key << "host" << YAML::Value << YAML::BeginMap;
+  for (const auto& [k, v] : {std::pair{"hostname", &host.hostname}, {"ip", &host.ip}, {"idc", &host.idc},
+                             {"location", &host.location}})
+    out << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << *v;
+  out << YAML::EndMap;
+  out << YAML::Key << "manager" << YAML::Value << YAML::BeginMap;
+  manager.emit(out, "dfscheduler");
   out << YAML::EndMap;
   out << YAML::Key << "log_level" << YAML::Value << YAML::DoubleQuoted << log_level;
   out << YAML::EndMap;

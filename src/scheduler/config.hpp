@@ -2,6 +2,7 @@
 // dfscheduler's configuration: every setting with its default in one place (configs/dfscheduler.yaml
 // documents them).
 
+#include "core/manager_settings.hpp"
 #include "core/security_settings.hpp"
 #include "scheduler/parent_selector.hpp"
 
@@ -32,6 +33,15 @@ struct config {
     // start-up when the scheduler listens beyond loopback).
     std::vector<std::string> seed_peers;
   } security;
+  /// How this scheduler describes itself to dfmanager (registration).
+  struct host_config {
+    std::string hostname;  // default: the machine's host name
+    std::string ip;        // address daemons reach it on; default: `listen`, or the first non-loopback IPv4
+    std::string idc;
+    std::string location;
+  } host;
+  /// dfmanager: register, keep alive, take the cluster's config (docs/manager.md).
+  manager_settings manager;
   std::string log_level = "info";
 
   /// Reads a YAML file over the defaults; throws config_error with the offending key.

@@ -29,7 +29,8 @@ struct host_state {
 
 /// One host's participation in one task. Tracks (1) its pieces, (2) its parents and children in
 /// the task's mesh, (3) parents it must not get again, (4) whether it is the task's source, (5) which
-/// of the source's pieces it has been told of and which it was given to bring into the swarm.
+/// of the source's pieces it has been told of and which it was given to bring into the swarm,
+/// (6) the reports against it as a parent and its quarantine (quarantine.cpp).
 struct peer_state {
   std::string peer_id;
   std::string host_id;
@@ -38,7 +39,10 @@ struct peer_state {
   std::set<std::string> children;
   std::set<std::string> blocked_parents;
   std::set<std::string> reported_by;  // hosts of children that reported this peer failing as their parent
+  std::set<std::uint32_t> reported_pieces;  // pieces those children found corrupt (≤ reverify_pieces)
   bool quarantined = false;           // reported by limits.quarantine_reports hosts: no one's parent
+  std::uint32_t quarantines = 0;      // times quarantined in this task; the second is for good
+  bool reverify_pending = false;      // sent `reverify`, no answer yet (one in flight at a time)
   std::vector<bool> told_by_source;          // source pieces this peer knows it may fetch from the source
   std::set<std::uint32_t> source_assigned;   // told, not yet fetched: this peer's share of new pieces
   std::size_t digests_sent = 0;              // task digests already sent in a `parents` message

@@ -1,6 +1,7 @@
 #include "scheduler/service.hpp"
 
 #include "core/ids.hpp"
+#include "core/yaml_config.hpp"
 #include "net/asio.hpp"
 #include "net/frame_stream.hpp"
 #include "net/http_server.hpp"
@@ -9,6 +10,7 @@
 #include "net/scheduler_protocol.hpp"
 #include "net/tls_identity.hpp"
 #include "scheduler/have_batcher.hpp"
+#include "scheduler/manager_registration.hpp"
 #include "scheduler/swarm.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -71,7 +73,47 @@ struct service::impl : std::enable_shared_from_this<impl> {
                                         "Connections closed because a reloaded CRL revokes their certificate")),
         handshakes_failed(metrics.counter("dragonfly_scheduler_tls_handshakes_failed_total",
                                           "Connections closed because the TLS handshake failed or timed out "
-                                          "(no certificate, one the CA did not sign, or no TLS at all)")) {}
+                                          "(no certificate, one the CA did not sign, or no TLS at all)")),
+        blocklisted(metrics.counter("dragonfly_scheduler_tasks_blocklisted_total",
+                                    "Peer registrations refused because the cluster config (dfmanager) blocklists "
+                                    "the task's application, tag or URL")),
+        max_parents(metrics.gauge("dragonfly_scheduler_max_parents",
+                                  "Parents per peer in effect (scheduling.max_parents, or the cluster's "
+                                  "candidate_parent_limit from dfmanager)")),
+        blocklist_entries(metrics.gauge("dragonfly_scheduler_blocklist_entries",
+                                        "Applications, URL patterns and tags the cluster config (dfmanager) "
+                                        "blocklists")) {
+    max_parents.set(cfg.scheduling.max_parents);
+  }
+
+  /// The cluster config from dfmanager: parent limits into the swarm, the blocklist here.
+  void apply_cluster_config(const net::manager::cluster_config& c) {
+    auto limits = sw.limits();
+    limits.max_parents = c.candidate_parent_limit;
+    limits.candidate_sample = c.filter_parent_limit;
+    sw.set_limits(limits);
+    max_parents.set(limits.max_parents);
+    blocklist = net::manager::blocklist_matcher(c.blocklist);
+    blocklist_entries.set(c.blocklist.applications.size() + c.blocklist.urls.size() + c.blocklist.tags.size());
+    spdlog::info("scheduler: cluster config in effect: {} parents per peer, {} candidates sampled, blocklist of {} "
+                 "applications, {} URL patterns, {} tags", c.candidate_parent_limit, c.filter_parent_limit,
+                 c.blocklist.applications.size(), c.blocklist.urls.size(), c.blocklist.tags.size());
+  }
+
+  /// True when `m` registers a peer for a task the cluster blocklists: counted, and a download
+  /// about to start is told why it fails (a holder re-announcing is just not taken in).
+  bool refused(const std::string& host_id, const proto::message& m) {
+    const auto* r = std::get_if<proto::register_peer>(&m);
+    if (!r || blocklist.empty()) return false;
+    const auto why = blocklist.refusal(r->url, r->tag, r->application);
+    if (why.empty()) return false;
+    blocklisted.add();
+    if (claims_log.allow(std::chrono::steady_clock::now()))
+      spdlog::warn("scheduler: task {} of host {} refused: {}", r->task_id.substr(0, 12), host_id, why);
+    if (!r->complete && !r->source)
+      send_now(host_id, proto::task_failed{r->task_id, r->peer_id, "refused by the scheduler: " + why, 0, "p2p"});
+    return true;
+  }
 
   void deliver(const std::string& host_id, const proto::message& m) {
     if (const auto* h = std::get_if<proto::have>(&m)) {
@@ -237,6 +279,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
       }
       frames_in.add();
       auto m = decode_frame(*f);
+      if (m && refused(host_id, *m)) continue;
       auto handled = m ? sw.on_message(host_id, *m) : result<void>(m.error());
       if (!handled) {
         frames_bad.add();
@@ -316,6 +359,11 @@ struct service::impl : std::enable_shared_from_this<impl> {
   net::metric& hellos_refused;
   net::metric& revoked_dropped;
   net::metric& handshakes_failed;
+  net::metric& blocklisted;
+  net::metric& max_parents;
+  net::metric& blocklist_entries;
+  net::manager::blocklist_matcher blocklist;           // from the cluster config (dfmanager)
+  std::unique_ptr<manager_registration> manager;      // with manager.addresses
   std::chrono::steady_clock::time_point crl_checked{};
   /// A host's connection and the address it came from (the host ID is bound to it).
   struct connection {
@@ -351,6 +399,18 @@ result<void> service::start() {
   }
   net::asio::co_spawn(i.io, [self = impl_] { return self->accept_loop(); }, net::asio::detached);
   net::asio::co_spawn(i.io, [self = impl_] { return self->reap_loop(); }, net::asio::detached);
+  if (i.cfg.manager.enabled()) {
+    try {
+      i.manager = std::make_unique<manager_registration>(i.io.get_executor(), i.cfg, port(), i.tls, i.metrics);
+    } catch (const config_error& e) {
+      spdlog::error("{}", e.what());
+      return errc::invalid_argument;
+    }
+    std::weak_ptr<impl> weak = impl_;
+    i.manager->start([weak](const net::manager::cluster_config& c) {
+      if (auto self = weak.lock()) self->apply_cluster_config(c);
+    });
+  }
   spdlog::info("dfscheduler listening on {}:{}", i.cfg.listen, port());
   if (i.cfg.security.seed_peers.empty() && i.cfg.security.mode != security_mode::mtls && i.cfg.listen != "127.0.0.1" &&
       i.cfg.listen != "::1")
@@ -360,6 +420,7 @@ result<void> service::start() {
 }
 
 void service::stop() {
+  if (impl_->manager) impl_->manager->stop();
   boost::system::error_code ignored;
   impl_->acceptor.close(ignored);
   impl_->reaper.cancel();

@@ -36,6 +36,12 @@ swarm_stats swarm_stats::create(net::metrics_registry& r) {
                 "Peers no longer offered as parents: children on scheduling.quarantine_reports hosts reported them"),
       r.counter("dragonfly_scheduler_claims_ignored_total",
                 "Source or complete claims from hosts that are not seed peers, registered as plain peers"),
+      r.counter("dragonfly_scheduler_reverify_sent_total",
+                "Quarantined holders asked to re-hash the reported pieces from disk and drop bad ones"),
+      r.counter("dragonfly_scheduler_reverify_answers_total", "Answers to reverify", "result=\"clean\""),
+      r.counter("dragonfly_scheduler_reverify_answers_total", "Answers to reverify", "result=\"dropped\""),
+      r.counter("dragonfly_scheduler_readmitted_total",
+                "Quarantined holders offered as parents again after answering their first reverify"),
   };
 }
 
@@ -81,6 +87,7 @@ result<void> swarm::on_message(const std::string& host_id, const proto::message&
         else if constexpr (std::is_same_v<T, proto::peer_failed>) return on_peer_failed(host_id, v);
         else if constexpr (std::is_same_v<T, proto::parent_failed>) return on_parent_failed(host_id, v);
         else if constexpr (std::is_same_v<T, proto::leave_peer>) return on_leave(host_id, v);
+        else if constexpr (std::is_same_v<T, proto::reverified>) return on_reverified(host_id, v);
         else if constexpr (std::is_same_v<T, proto::keepalive>) return {};
         else return errc::not_permitted;  // only the scheduler sends it
       },
@@ -313,14 +320,12 @@ result<void> swarm::on_parent_failed(const std::string& host_id, const proto::pa
     stats_.parent_failures.add();
     spdlog::info("task {}: peer {} reports parent {} failing: {}", m.task_id.substr(0, 12), m.peer_id,
                  m.parent_peer_id, m.reason);
-    child.blocked_parents.insert(m.parent_peer_id);
+    // A child reports a parent once per incident: more reports (its other requests that were in
+    // flight) name more pieces but count for nothing, even after the parent was re-admitted.
+    const bool first = child.blocked_parents.insert(m.parent_peer_id).second;
     set_parents(task, child, parents_except(child, m.parent_peer_id));
     schedule(task, child, true);
-    auto& parent = task.peers.at(m.parent_peer_id);
-    // One host's reports count once: a rogue cannot quarantine an honest holder alone.
-    if (!parent.is_source && !parent.quarantined && parent.reported_by.insert(host_id).second &&
-        parent.reported_by.size() >= limits_.quarantine_reports)
-      quarantine(task, parent);
+    note_report(task, task.peers.at(m.parent_peer_id), host_id, m.pieces, first);
     if (child.parents.empty() && !child.blocked_parents.empty()) {
       // Nobody left: forgive earlier failures (they may have been transient) rather than stall.
       child.blocked_parents.clear();
@@ -328,20 +333,6 @@ result<void> swarm::on_parent_failed(const std::string& host_id, const proto::pa
     }
     return {};
   });
-}
-
-void swarm::quarantine(task_state& task, peer_state& holder) {
-  holder.quarantined = true;
-  stats_.quarantined.add();
-  spdlog::warn("task {}: peer {} on host {} reported failing by {} hosts; quarantined (no one's parent now)",
-               task.request.task_id.substr(0, 12), holder.peer_id, holder.host_id, holder.reported_by.size());
-  std::vector<std::string> children(holder.children.begin(), holder.children.end());
-  for (const auto& id : children) {
-    auto it = task.peers.find(id);
-    if (it == task.peers.end()) continue;
-    set_parents(task, it->second, parents_except(it->second, holder.peer_id));
-    schedule(task, it->second, true);
-  }
 }
 
 result<void> swarm::on_leave(const std::string& host_id, const proto::leave_peer& m) {

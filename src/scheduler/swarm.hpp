@@ -26,6 +26,10 @@ struct swarm_stats {
   net::metric& tasks_failed;
   net::metric& quarantined;
   net::metric& claims_ignored;
+  net::metric& reverify_sent;
+  net::metric& reverify_clean;
+  net::metric& reverify_dropped;
+  net::metric& readmitted;
   static swarm_stats create(net::metrics_registry& r);
 };
 
@@ -53,6 +57,9 @@ class swarm {
   /// The host's connection closed or it stopped sending keepalives: drop it and its peers.
   void on_host_gone(const std::string& host_id);
 
+  /// Replaces the tunables from now on (the cluster config from dfmanager changed them).
+  void set_limits(const selection_limits& limits) { limits_ = limits; }
+  const selection_limits& limits() const { return limits_; }
   const std::map<std::string, host_state>& hosts() const { return hosts_; }
   const std::map<std::string, task_state>& tasks() const { return tasks_; }
 
@@ -66,6 +73,7 @@ class swarm {
   result<void> on_peer_failed(const std::string& host_id, const net::proto::peer_failed& m);
   result<void> on_parent_failed(const std::string& host_id, const net::proto::parent_failed& m);
   result<void> on_leave(const std::string& host_id, const net::proto::leave_peer& m);
+  result<void> on_reverified(const std::string& host_id, const net::proto::reverified& m);
 
   peer_state* find_peer(const std::string& task_id, const std::string& peer_id);
   /// The peer when it exists and lives on `host_id`; null when unknown (stale: ignore);
@@ -120,7 +128,14 @@ class swarm {
   /// The source holds everything: peers of its idc may now fetch any piece from it (and, with
   /// `cross_idc`, every peer).
   void reveal_source(task_state& task, bool cross_idc);
-  /// Takes `holder` out of every parent set of the task and out of every later choice.
+  // Quarantine and re-verification of holders that children report (quarantine.cpp).
+  /// A child's host reported `parent` failing (with the pieces that failed their digest, if any;
+  /// `counts`: the child's first report of it, not one of its requests that were in flight):
+  /// quarantines it once children on limits.quarantine_reports hosts have.
+  void note_report(task_state& task, peer_state& parent, const std::string& reporter_host,
+                   const std::vector<std::uint32_t>& pieces, bool counts);
+  /// Takes `holder` out of every parent set of the task and out of every later choice, and asks
+  /// its daemon (when it understands it) to re-verify the reported pieces.
   void quarantine(task_state& task, peer_state& holder);
   /// Whether `child` may see every piece of the source (not only the ones it was told of).
   bool sees_all_of_source(const task_state& task, const peer_state& child) const;

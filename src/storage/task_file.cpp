@@ -62,6 +62,12 @@ result<std::string> task_file::write_new(std::uint64_t offset, std::span<const s
   return digest;
 }
 
+bool task_file::matches(std::uint64_t offset, std::uint64_t length, const std::string& expected_hex) const {
+  if (expected_hex.empty()) return false;
+  const auto data = read(offset, length);
+  return data && sha256_hex(*data) == expected_hex;
+}
+
 result<void> task_file::read_into(std::uint64_t offset, std::span<std::byte> out) const {
   std::size_t done = 0;
   while (done < out.size()) {

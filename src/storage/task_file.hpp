@@ -35,6 +35,9 @@ class task_file {
   result<std::string> write_new(std::uint64_t offset, std::span<const std::byte> data);
   /// Reads `length` bytes at `offset`; a short file is an error.
   result<std::vector<std::byte>> read(std::uint64_t offset, std::uint64_t length) const;
+  /// True when the `length` bytes at `offset` can be read and their sha256 hex is `expected_hex`
+  /// (re-verifies a stored piece; an unreadable or short piece does not match).
+  bool matches(std::uint64_t offset, std::uint64_t length, const std::string& expected_hex) const;
   /// The sha256 hex of the first `length` bytes (checks a whole blob against its digest).
   result<std::string> sha256(std::uint64_t length) const;
   /// Reads into `out` (exactly out.size() bytes).

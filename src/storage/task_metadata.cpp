@@ -24,6 +24,7 @@ std::string encode_metadata(const task_metadata& m) {
       {"last_modified", m.last_modified},
       {"digest", m.digest},
       {"public", m.public_content},
+      {"credentialed", m.credentialed},
       {"data_mtime_ns", m.data_mtime_ns},
   };
   j["content_length"] = m.content_length ? nlohmann::json(*m.content_length) : nlohmann::json(nullptr);
@@ -54,6 +55,7 @@ result<task_metadata> decode_metadata(std::string_view text) {
     m.last_modified = j.value("last_modified", std::string{});
     m.digest = j.value("digest", std::string{});
     m.public_content = j.value("public", false);
+    m.credentialed = j.value("credentialed", false);
     m.data_mtime_ns = j.value("data_mtime_ns", std::int64_t{0});
     if (m.content_length) {
       if (m.piece_size == 0) return errc::malformed_message;

@@ -30,6 +30,10 @@ struct task_metadata {
   // This daemon read the content from the origin without any credential and the origin answered
   // 2xx: anyone may read it there, so the proxy serves it without asking the origin again.
   bool public_content = false;
+  // A request carrying credentials (a credential header or a URL's userinfo) asked for it on this
+  // host: the content may be private, so any later local requester must be one the origin would
+  // serve (the same check as the proxy's) before it gets it from this cache.
+  bool credentialed = false;
   std::int64_t last_access_unix = 0;
   // The data file's modification time when the task completed (0 = not recorded). A later one
   // means someone wrote into it, e.g. through a hard-linked output: the copy is no longer trusted.

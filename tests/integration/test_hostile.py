@@ -96,6 +96,30 @@ class HostileTest(unittest.TestCase):
         r = self.honest_download(self.peers[0], url, expected, "spoof.out")
         self.assertNotIn("rogue says", r.stderr)
 
+    def test_forged_reverify_answers_and_requests_are_ignored_or_refused(self):
+        url, expected = self.new_file("reverify.bin", seed=14)
+        tid = rg.task_id(url)
+        rogue = rg.Rogue(self.s.scheduler_port, "rogue-reverify")
+        rogue.register(tid, "rogue-peer", url)
+        # An answer nobody asked for sheds nothing and is no violation: the connection stays.
+        rogue.send({"type": "reverified", "task_id": tid, "peer_id": "rogue-peer", "dropped": [], "verified": [0]})
+        self.assertFalse(rogue.closed(1), "an unasked answer closed the connection")
+        before = self.rejected()
+        # Over the bound of a `reverified`'s verified list: refused before use, counted, closed.
+        rogue.send({"type": "reverified", "task_id": tid, "peer_id": "rogue-peer", "dropped": [],
+                    "verified": list(range(2000))})
+        self.assertTrue(rogue.closed(), "the scheduler kept a connection that sent an oversized list")
+        rogue.close()
+        self.assertGreater(self.rejected(), before)
+        # A daemon may not send what only the scheduler sends.
+        before = self.rejected()
+        rogue = rg.Rogue(self.s.scheduler_port, "rogue-reverify2")
+        rogue.send({"type": "reverify", "task_id": tid, "peer_id": "x", "pieces": [0]})
+        self.assertTrue(rogue.closed(), "the scheduler accepted a reverify from a daemon")
+        rogue.close()
+        self.assertGreater(self.rejected(), before)
+        self.honest_download(self.peers[0], url, expected, "reverify.out")
+
     def test_a_restarted_daemon_re_announces_a_tagged_task_with_a_matching_id(self):
         # The scheduler checks every announced task ID against its URL, tag, application and
         # filters: a daemon must keep them with the task to re-announce it after a restart.

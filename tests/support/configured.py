@@ -3,6 +3,7 @@
 Builds on swarm.Swarm: every process still gets its ports, log and data under the swarm's work
 directory, and swarm.stop() ends them.
 """
+import json
 import os
 
 import swarm as sw
@@ -36,3 +37,29 @@ def start_scheduler(s, name="dfscheduler", config=None, adopt=True, extra=()):
 def metrics(port):
     """A /metrics endpoint on loopback, parsed."""
     return sw.parse_metrics(sw.get("http://127.0.0.1:%d/metrics" % port))
+
+
+def manager_section(manager_port, token_file, refresh="500ms"):
+    """The `manager:` YAML section of a daemon or scheduler that asks dfmanager on `manager_port`."""
+    return "manager:\n  addresses: [\"localhost:%d\"]\n  refresh_interval: %s\n  token_file: %s\n" % (
+        manager_port, refresh, json.dumps(token_file))
+
+
+def start_managed_daemon(s, name, config_path, seed=False, data_dir=None, extra=()):
+    """Starts dfdaemon with no --scheduler: only the manager named in `config_path` (or the answer
+    it cached) can give it its schedulers. Returns a swarm.Daemon (s.restart_daemon works on it)."""
+    data = data_dir or os.path.join(s.workdir, name)
+    sock = os.path.join(s.workdir, name + ".sock")
+
+    def command(ports):
+        args = [s._bin("dfdaemon"), "-c", config_path, "--data-dir", data, "--upload-port", str(ports[0]),
+                "--proxy-port", str(ports[1]), "--socket", sock, "--ip", "127.0.0.1", "--hostname", name]
+        if seed:
+            args += ["--seed-peer", "--origin-allow", "127.0.0.0/8"]
+        return args + list(extra)
+
+    d = sw.Daemon(name, None, sock, None, None)
+    d.command, d.data_dir, d.tls = command, data, None
+    d.process, (d.upload_port, d.proxy_port) = s.launch(name, command, s._daemon_ready(sock), [None, None])
+    s.daemons[name] = d
+    return d

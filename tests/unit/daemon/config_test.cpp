@@ -23,9 +23,13 @@ host:
   idc: ""
   location: ""
 scheduler:
-  addresses: ["127.0.0.1:8002"]
+  addresses: []
   keepalive_interval: 5000ms
   connect_timeout: 2000ms
+manager:
+  addresses: []
+  refresh_interval: 60000ms
+  token_file: ""
 download:
   rate_limit: 0
   piece_size: 0
@@ -103,6 +107,7 @@ scheduler:
   addresses: ["10.0.0.1:8002", "10.0.0.2:8002"]
   keepalive_interval: 7s
   connect_timeout: 1500ms
+manager: {addresses: ["manager.local:8080", "10.0.0.9:8080"], refresh_interval: 30s, token_file: /etc/df/token}
 download:
   rate_limit: 100MB
   piece_size: 8MiB
@@ -192,6 +197,9 @@ security: {mode: tls, ca_file: /pki/ca.pem, cert_file: /pki/d.pem, key_file: /pk
   EXPECT_EQ(c.security.cert_file, "/pki/d.pem");
   EXPECT_EQ(c.security.key_file, "/pki/d-key.pem");
   EXPECT_EQ(c.security.crl_file, "/pki/crl.pem");
+  EXPECT_EQ(c.manager.addresses, (std::vector<std::string>{"manager.local:8080", "10.0.0.9:8080"}));
+  EXPECT_EQ(c.manager.refresh_interval, 30s);
+  EXPECT_EQ(c.manager.token_file, "/etc/df/token");
   EXPECT_NO_THROW(c.validate());
   const auto unchanged = test::same_settings(c.to_yaml(), config::parse("").to_yaml());
   EXPECT_TRUE(unchanged.empty()) << "a key not set above: " << unchanged.front();

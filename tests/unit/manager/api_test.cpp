@@ -100,8 +100,10 @@ TEST_F(api_test, a_host_gets_its_cluster_with_its_active_schedulers_only) {
   call_json("POST", "/api/v1/schedulers", R"({"hostname":"s2","ip":"10.0.0.2","port":8002})");
   answer = call_json("POST", "/api/v1/hosts", host);
   EXPECT_EQ(answer["scheduler_cluster"]["name"], "cluster-1");
-  // A keepalive brings the first back.
-  call_json("POST", "/api/v1/schedulers/" + std::to_string(s["id"].get<int>()) + "/keepalive");
+  // A keepalive brings the first back, and answers with its cluster's config.
+  const auto kept = call_json("POST", "/api/v1/schedulers/" + std::to_string(s["id"].get<int>()) + "/keepalive");
+  EXPECT_EQ(kept["scheduler_cluster_id"], cluster);
+  EXPECT_EQ(kept["config"]["peer_upload_rate_limit"], 777);
   answer = call_json("POST", "/api/v1/hosts", host);
   EXPECT_EQ(answer["scheduler_cluster"]["id"], cluster);
   EXPECT_EQ(call_json("GET", "/api/v1/hosts").size(), 1u);

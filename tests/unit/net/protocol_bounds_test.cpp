@@ -46,6 +46,24 @@ TEST(protocol_bounds, piece_numbers_past_the_largest_task_are_refused) {
   EXPECT_EQ(decode_error(ps), errc::out_of_bounds);
 }
 
+TEST(protocol_bounds, reverify_piece_lists_are_bounded) {
+  std::vector<std::uint32_t> many(field_limits::reverify_pieces + 1, 1);
+  EXPECT_EQ(decode_error(reverify{tid, "p", many}), errc::out_of_bounds);
+  EXPECT_EQ(decode_error(reverified{tid, "p", {}, many}), errc::out_of_bounds);
+  many.pop_back();
+  EXPECT_EQ(decode_error(reverify{tid, "p", many}), errc::ok);
+  EXPECT_EQ(decode_error(reverify{tid, "p", {max_piece_count}}), errc::out_of_bounds);
+  EXPECT_EQ(decode_error(reverified{tid, "p", {max_piece_count}, {}}), errc::out_of_bounds);
+  EXPECT_EQ(decode_error(reverified{tid, "p", std::vector<std::uint32_t>(max_wire_entries + 1, 2), {}}),
+            errc::out_of_bounds);
+  EXPECT_EQ(decode_error(parent_failed{tid, "p", "q", "r", std::vector<std::uint32_t>(field_limits::reported_pieces + 1)}),
+            errc::out_of_bounds);
+  hello h;
+  h.host.host_id = "h";
+  h.host.features = std::vector<std::string>(field_limits::features + 1, "f");
+  EXPECT_EQ(decode_error(h), errc::out_of_bounds);
+}
+
 TEST(protocol_bounds, a_negative_piece_number_does_not_wrap_into_range) {
   // JSON numbers are not checked for sign by the library: -1 must not become piece 4294967295
   // and pass, nor a small number.

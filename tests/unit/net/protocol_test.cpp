@@ -69,7 +69,7 @@ std::vector<proto::message> every_scheduler_message() {
       proto::piece_done{tid, "p1", 7, std::string(64, 'b')},
       proto::peer_done{tid, "p1"},
       proto::peer_failed{tid, "p1", "origin returned 404", 404},
-      proto::parent_failed{tid, "p1", "p2", "digest mismatch"},
+      proto::parent_failed{tid, "p1", "p2", "digest mismatch", {4}},
       proto::leave_peer{tid, "p1"},
       proto::seed_task{tid, "http://o/f", {{"X-A", "1"}}, "", "", {}},
       proto::task_info{tid, "p1", -1, 4194304},
@@ -78,6 +78,8 @@ std::vector<proto::message> every_scheduler_message() {
       proto::back_to_source{tid, "p1", "no seed"},
       proto::task_failed{tid, "p1", "origin returned 500", 500},
       proto::digests{tid, "p1", 16384, {"d16384", ""}},
+      proto::reverify{tid, "p1", {3, 9}},
+      proto::reverified{tid, "p1", {3}, {9}},
   };
 }
 
@@ -96,9 +98,10 @@ TEST(scheduler_protocol, every_message_round_trips) {
 TEST(scheduler_protocol, every_message_has_this_exact_text) {
   using namespace proto;
   const std::vector<golden<message>> all{
-      {hello{1, {"h-1", "h", "10.0.0.1", 65002, "idc1", "cn|hz|r1", true, 30000000}},
-       R"({"host":{"host_id":"h-1","hostname":"h","idc":"idc1","ip":"10.0.0.1","location":"cn|hz|r1","seed":true,)"
-       R"("upload_port":65002,"upload_rate_limit":30000000},"type":"hello","version":1})"},
+      {hello{1, {"h-1", "h", "10.0.0.1", 65002, "idc1", "cn|hz|r1", true, 30000000, {"reverify"}}},
+       R"({"host":{"features":["reverify"],"host_id":"h-1","hostname":"h","idc":"idc1","ip":"10.0.0.1",)"
+       R"("location":"cn|hz|r1","seed":true,"upload_port":65002,"upload_rate_limit":30000000},"type":"hello",)"
+       R"("version":1})"},
       {keepalive{}, R"({"type":"keepalive"})"},
       {register_peer{TID, "p1", "http://o/f", {{"Authorization", "Bearer x"}}, "tag", "app", {"Expires"}, true, true, SHA},
        R"({"application":"app","complete":true,"digest":")" SHA R"(","filters":["Expires"],)"
@@ -112,8 +115,8 @@ TEST(scheduler_protocol, every_message_has_this_exact_text) {
       {peer_failed{TID, "p1", "content digest mismatch", 200, "digest"},
        R"({"error_type":"digest","message":"content digest mismatch","origin_status":200,"peer_id":"p1",)"
        R"("task_id":")" TID R"(","type":"peer_failed"})"},
-      {parent_failed{TID, "p1", "p2", "digest mismatch"},
-       R"({"parent_peer_id":"p2","peer_id":"p1","reason":"digest mismatch","task_id":")" TID
+      {parent_failed{TID, "p1", "p2", "piece 4 failed verification", {4}},
+       R"({"parent_peer_id":"p2","peer_id":"p1","pieces":[4],"reason":"piece 4 failed verification","task_id":")" TID
        R"(","type":"parent_failed"})"},
       {leave_peer{TID, "p1"}, R"({"peer_id":"p1","task_id":")" TID R"(","type":"leave_peer"})"},
       {seed_task{TID, "http://o/f", {{"X-A", "1"}}, "tag", "app", {"Expires"}, SHA},
@@ -134,6 +137,9 @@ TEST(scheduler_protocol, every_message_has_this_exact_text) {
        R"("task_id":")" TID R"(","type":"task_failed"})"},
       {digests{TID, "p1", 16384, {"d16384", "d16385"}},
        R"({"digests":["d16384","d16385"],"first":16384,"peer_id":"p1","task_id":")" TID R"(","type":"digests"})"},
+      {reverify{TID, "p1", {3, 9}}, R"({"peer_id":"p1","pieces":[3,9],"task_id":")" TID R"(","type":"reverify"})"},
+      {reverified{TID, "p1", {3}, {9}},
+       R"({"dropped":[3],"peer_id":"p1","task_id":")" TID R"(","type":"reverified","verified":[9]})"},
   };
   expect_golden(all, [](const message& m) { return encode(m); }, [](std::string_view t) { return decode(t); });
 }
@@ -149,6 +155,24 @@ TEST(scheduler_protocol, fields_added_later_may_be_missing) {
   ASSERT_TRUE(failed);
   EXPECT_EQ(std::get<proto::task_failed>(*failed).origin_status, 404);
   EXPECT_EQ(std::get<proto::task_failed>(*failed).error_type, "");
+  // ... and from before `features` and parent_failed's `pieces`.
+  auto hello = proto::decode(R"({"type":"hello","version":1,"host":{"host_id":"h","hostname":"h","ip":"i",)"
+                             R"("upload_port":1,"idc":"","location":"","seed":false,"upload_rate_limit":0}})");
+  ASSERT_TRUE(hello);
+  EXPECT_FALSE(proto::has_feature(std::get<proto::hello>(*hello).host, proto::feature_reverify));
+  auto report = proto::decode(R"({"type":"parent_failed","task_id":")" TID R"(","peer_id":"p","parent_peer_id":"q",)"
+                              R"("reason":"r"})");
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(std::get<proto::parent_failed>(*report).pieces.empty());
+}
+
+TEST(scheduler_protocol, a_message_type_from_a_newer_version_is_told_apart_from_garbage) {
+  const std::string newer = R"({"type":"from_the_future","task_id":")" TID R"("})";
+  EXPECT_FALSE(proto::decode(newer));
+  EXPECT_TRUE(proto::is_unknown_type(newer));  // skipped by the daemon, not a broken connection
+  for (const std::string bad : {"", "not json", "[]", "{}", R"({"type":5})",
+                                R"({"type":"reverify","task_id":")" TID R"(","peer_id":"p"})"})
+    EXPECT_FALSE(proto::is_unknown_type(bad)) << bad;
 }
 
 TEST(scheduler_protocol, malformed_input_is_an_error) {

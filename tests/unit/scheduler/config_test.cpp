@@ -37,6 +37,16 @@ security:
   cert_file: ""
   key_file: ""
   crl_file: ""
+host:
+  hostname: ""
+  ip: ""
+  idc: ""
+  location: ""
+manager:
+  addresses: []
+  refresh_interval: 60000ms
+  token_file: ""
+  scheduler_cluster_id: 0
 log_level: "info"
 )");
   EXPECT_EQ(config{}.scheduling.candidate_sample, 64u);  // not a setting; docs/scheduling.md
@@ -63,8 +73,19 @@ scheduling:
 limits: {max_connections: 3000, max_unidentified_per_ip: 4}
 security: {seed_peers: [10.0.0.7, "fd00::7"], mode: mtls, ca_file: /pki/ca.pem, cert_file: /pki/s.pem,
            key_file: /pki/s-key.pem, crl_file: /pki/crl.pem}
+host: {hostname: sched-1, ip: 10.0.0.2, idc: idc-a, location: "cn|hz"}
+manager: {addresses: ["manager.local:8080"], refresh_interval: 30s, token_file: /etc/df/token,
+          scheduler_cluster_id: 3}
 log_level: debug
 )");
+  EXPECT_EQ(c.host.hostname, "sched-1");
+  EXPECT_EQ(c.host.ip, "10.0.0.2");
+  EXPECT_EQ(c.host.idc, "idc-a");
+  EXPECT_EQ(c.host.location, "cn|hz");
+  EXPECT_EQ(c.manager.addresses, (std::vector<std::string>{"manager.local:8080"}));
+  EXPECT_EQ(c.manager.refresh_interval, 30s);
+  EXPECT_EQ(c.manager.token_file, "/etc/df/token");
+  EXPECT_EQ(c.manager.scheduler_cluster_id, 3);
   EXPECT_EQ(c.listen, "10.0.0.1");
   EXPECT_EQ(c.port, 9002);
   EXPECT_EQ(c.metrics_listen, "0.0.0.0");

@@ -34,8 +34,10 @@ struct recorder {
     sw.tick();
   }
 
-  void host(const std::string& id, bool seed = false, const std::string& idc = "") {
+  void host(const std::string& id, bool seed = false, const std::string& idc = "",
+            std::vector<std::string> features = {}) {
     proto::host_info h;
+    h.features = std::move(features);
     h.host_id = id;
     h.idc = idc;
     h.ip = "127.0.0.1";

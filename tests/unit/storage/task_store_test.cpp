@@ -53,6 +53,27 @@ TEST(task_file, verified_write_accepts_only_matching_bytes) {
   EXPECT_FALSE(file->read(0, good.size() + 1));  // reading past the end is an error
 }
 
+TEST(task_file, matches_re_verifies_stored_bytes_from_disk) {
+  test::temp_dir dir;
+  auto store = task_store::open(dir.path());
+  ASSERT_TRUE(store->prepare(task));
+  auto file = store->open_file(task);
+  ASSERT_TRUE(file);
+  const auto piece = bytes("stored piece");
+  const std::string digest = sha256_hex(piece);
+  ASSERT_TRUE(file->write_verified(4, piece, digest));
+  EXPECT_TRUE(file->matches(4, piece.size(), digest));
+  // Altered on disk behind the daemon's back: no longer matches.
+  {
+    std::fstream f(store->data_path(task), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(5);
+    f.put('X');
+  }
+  EXPECT_FALSE(file->matches(4, piece.size(), digest));
+  EXPECT_FALSE(file->matches(4, piece.size() + 100, digest));  // past the end: unreadable
+  EXPECT_FALSE(file->matches(0, 0, ""));                       // no digest to check against
+}
+
 TEST(task_file, write_new_returns_the_digest) {
   test::temp_dir dir;
   auto store = task_store::open(dir.path());
@@ -97,6 +118,12 @@ TEST(task_metadata, round_trip) {
   back = decode_metadata(encode_metadata(open));
   ASSERT_TRUE(back);
   EXPECT_TRUE(back->public_content);  // read from the origin without credentials: served unchecked
+  EXPECT_FALSE(back->credentialed);
+  auto private_one = sample();
+  private_one.credentialed = true;
+  back = decode_metadata(encode_metadata(private_one));
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->credentialed);  // asked for with credentials: later local requesters are checked
 }
 
 TEST(task_metadata, malformed_or_inconsistent_is_rejected) {

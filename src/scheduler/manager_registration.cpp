@@ -1,0 +1,138 @@
+#include "scheduler/manager_registration.hpp"
+
+#include "core/local_host.hpp"
+#include "net/json_client.hpp"
+#include "net/metrics.hpp"
+
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <optional>
+
+namespace df::scheduler {
+
+namespace mp = net::manager;
+using net::awaitable;
+using net::use_nothrow;
+
+namespace {
+
+constexpr auto retry_delay = std::chrono::seconds(2);  // after a failed registration
+
+/// The registration body: who this scheduler is and where daemons reach it.
+std::string registration_body(const config& cfg, std::uint16_t port) {
+  std::string ip = cfg.host.ip;
+  if (ip.empty()) ip = cfg.listen == "0.0.0.0" || cfg.listen == "::" ? first_ipv4() : cfg.listen;
+  const std::string hostname = cfg.host.hostname.empty() ? local_hostname() : cfg.host.hostname;
+  nlohmann::json j = {{"hostname", hostname}, {"ip", ip},       {"port", port},
+                      {"idc", cfg.host.idc},  {"location", cfg.host.location}};
+  if (cfg.manager.scheduler_cluster_id) j["scheduler_cluster_id"] = cfg.manager.scheduler_cluster_id;
+  return j.dump();
+}
+
+}  // namespace
+
+struct manager_registration::state {
+  state(net::asio::any_io_executor e, const config& c, std::uint16_t p, std::shared_ptr<net::tls_identity> tls,
+        net::metrics_registry& metrics)
+      : client(net::manager_client_options(c.manager, std::move(tls))),
+        body(registration_body(c, p)),
+        timer(e),
+        tally(metrics, "dragonfly_scheduler_manager_requests_total",
+              "Requests to dfmanager (register, keepalive), by result") {}
+
+  awaitable<bool> register_once() {
+    const std::string post = "POST", target = "/api/v1/schedulers";
+    auto reply = co_await client.request(post, target, body);
+    std::string why = reply ? fmt::format("{} answered {}: {}", reply->address, reply->status, net::excerpt(reply->body))
+                            : reply.error().message();
+    if (reply && reply->status == 200) {
+      if (auto r = mp::parse_registration(reply->body, why)) {
+        tally.success();
+        id = r->id;
+        interval = r->keepalive_interval;
+        spdlog::info("manager: registered as scheduler {} at {} (keepalive every {} ms)", id, reply->address,
+                     interval.count());
+        co_return true;
+      }
+    }
+    tally.failure("registration failed: " + why);
+    co_return false;
+  }
+
+  /// One keepalive; the config it carries goes to on_config when it changed.
+  awaitable<void> keepalive_once() {
+    const std::string post = "POST", target = "/api/v1/schedulers/" + std::to_string(id) + "/keepalive";
+    const std::string empty;
+    auto reply = co_await client.request(post, target, empty);
+    if (reply && reply->status == 404) {
+      spdlog::warn("manager: it does not know scheduler {} (any more); registering again", id);
+      id = 0;
+      co_return;
+    }
+    if (!reply || reply->status != 200) {
+      tally.failure("keepalive failed: " + (reply ? net::excerpt(reply->body) : reply.error().message()));
+      co_return;
+    }
+    tally.success();
+    std::string why;
+    auto config = mp::parse_keepalive_config(reply->body, why);
+    if (!config) {
+      if (config.error() != errc::not_found) spdlog::warn("manager: keepalive answer without a usable config: {}", why);
+      co_return;
+    }
+    if (current && *current == *config) co_return;
+    for (const auto& line : mp::describe_changes(current.value_or(mp::cluster_config{}), *config))
+      spdlog::info("cluster config: {}", line);
+    current = *config;
+    if (on_config) on_config(*current);
+  }
+
+  awaitable<void> run() {
+    while (!stopped) {
+      if (id == 0) {
+        const bool registered = co_await register_once();
+        if (stopped) break;
+        if (registered) continue;  // a keepalive at once brings the config
+        timer.expires_after(retry_delay);
+      } else {
+        co_await keepalive_once();
+        if (stopped) break;
+        if (id == 0) continue;
+        timer.expires_after(interval);
+      }
+      co_await timer.async_wait(use_nothrow);
+    }
+  }
+
+  net::json_client client;
+  std::string body;
+  net::asio::steady_timer timer;
+  net::manager_request_tally tally;
+  config_handler on_config;
+  std::optional<mp::cluster_config> current;
+  std::int64_t id = 0;
+  std::chrono::milliseconds interval{5000};
+  bool stopped = false;
+};
+
+manager_registration::manager_registration(net::asio::any_io_executor ex, const config& cfg, std::uint16_t port,
+                                           std::shared_ptr<net::tls_identity> tls, net::metrics_registry& metrics)
+    : state_(std::make_shared<state>(ex, cfg, port, std::move(tls), metrics)) {}
+
+manager_registration::~manager_registration() { stop(); }
+
+void manager_registration::start(config_handler on_config) {
+  auto s = state_;
+  s->on_config = std::move(on_config);
+  net::asio::co_spawn(s->timer.get_executor(), [s] { return s->run(); }, net::asio::detached);
+}
+
+void manager_registration::stop() {
+  state_->stopped = true;
+  state_->on_config = nullptr;
+  state_->timer.cancel();
+}
+
+}  // namespace df::scheduler
