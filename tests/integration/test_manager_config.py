@@ -138,7 +138,9 @@ class ManagerConfig(unittest.TestCase):
                       "the scheduler to apply the cluster's candidate_parent_limit")
         # Back to 0: the daemon's own (unlimited) setting again.
         self.m.ok("PATCH", CLUSTER, {"config": {"peer_upload_rate_limit": 0}})
-        sw.wait_until(lambda: peers[0].metrics().get(LIMIT_UP) == 0, 10, "the upload limit to be lifted")
+        # On every daemon: p1's change counter is read next, and must not move for this change.
+        for d in [seed] + peers:
+            sw.wait_until(lambda: d.metrics().get(LIMIT_UP) == 0, 10, "%s to lift the upload limit" % d.name)
 
         # A blocklisted URL is refused with a clear error, and counted; others still work.
         changes = peers[1].metrics().get("dragonfly_dfdaemon_cluster_config_changes_total", 0)
