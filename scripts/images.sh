@@ -4,11 +4,13 @@
 # offline from Debian's packages: a minimal Debian 12 root (mmdebstrap) with the project's .deb
 # installed by apt, then one image per component (buildah): same layer, its own entrypoint,
 # ports, non-root user and OCI labels (version, source revision). No compilers inside.
-# Usage: scripts/images.sh [DEB]      (default: the newest dist/dragonfly-cpp_*.deb; builds it if none)
+# Usage: scripts/images.sh [--postgres] [DEB]   (default: the newest dist/dragonfly-cpp_*.deb; builds
+#        it if none; --postgres also builds $IMAGE_PREFIX/postgres:15 for deploy/compose)
 # See docs/deploy.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dist=${DIST_DIR:-$PWD/dist}
+if [ "${1:-}" = --postgres ]; then IMAGES_POSTGRES=1; shift; fi
 deb=${1:-}
 if [ -z "$deb" ]; then
   deb=$(ls -t "$dist"/dragonfly-cpp_*.deb 2>/dev/null | head -1 || true)
@@ -64,3 +66,24 @@ build_image() {  # component, ports..., then the command after --
 build_image dfscheduler 8002 8000 -- --config /etc/dragonfly/dfscheduler.yaml
 build_image dfdaemon 65001 65002 -- --config /etc/dragonfly/dfdaemon.yaml --socket /run/dragonfly/dfdaemon.sock
 build_image dfmanager 8080 -- --config /etc/dragonfly/dfmanager.yaml
+
+# With --postgres (or IMAGES_POSTGRES=1): the compose stack's database, Debian's PostgreSQL 15 in a
+# root of its own, run by packaging/postgres/entrypoint.sh as the user postgres.
+if [ "${IMAGES_POSTGRES:-0}" = 1 ]; then
+  mmdebstrap --variant=minbase --quiet --include=postgresql-15 \
+    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --customize-hook='chroot "$1" pg_dropcluster 15 main || true' \
+    --customize-hook='chroot "$1" install -d -o postgres -g postgres -m 0700 /var/lib/postgresql/data' \
+    --customize-hook='chroot "$1" apt-get clean; rm -rf "$1"/var/lib/apt/lists/*' \
+    bookworm "$work/postgres.tar" "$sources"
+  c=$(buildah from scratch)
+  buildah add --quiet "$c" "$work/postgres.tar" / >/dev/null
+  buildah add --quiet --chmod 0755 "$c" packaging/postgres/entrypoint.sh /usr/local/bin/postgres-entrypoint >/dev/null
+  buildah config --user postgres --env PGDATA=/var/lib/postgresql/data --port 5432 \
+    --entrypoint '["/usr/local/bin/postgres-entrypoint"]' --cmd "" \
+    --label org.opencontainers.image.title=postgres --label org.opencontainers.image.version=15 \
+    --label org.opencontainers.image.description="PostgreSQL 15 from Debian for the dragonfly-cpp compose stack" "$c"
+  buildah commit --quiet --rm "$c" "$prefix/postgres:15" >/dev/null
+  echo "images: $prefix/postgres:15"
+fi

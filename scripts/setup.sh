@@ -13,7 +13,8 @@ packages=(
   clang libclang-rt-14-dev
   docker-registry containerd skopeo umoci apache2-utils ca-certificates
   iproute2
-  mmdebstrap systemd podman buildah uidmap python3-yaml
+  mmdebstrap systemd podman buildah uidmap python3-yaml podman-compose
+  golang-github-containernetworking-plugin-dnsname
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(aria2 opentracker python3-matplotlib)

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import unittest
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
@@ -62,8 +63,8 @@ class ContainerImagesTest(unittest.TestCase):
         deb = package_build.build_deb(dist)
         cls.version = subprocess.run(["dpkg-deb", "-f", deb, "Version"], capture_output=True,
                                      text=True).stdout.strip()
-        r = subprocess.run([os.path.join(package_build.SCRIPTS, "images.sh"), deb], capture_output=True, text=True,
-                           env=dict(os.environ, IMAGE_PREFIX=cls.prefix))
+        r = subprocess.run([os.path.join(package_build.SCRIPTS, "images.sh"), "--postgres", deb], capture_output=True,
+                           text=True, env=dict(os.environ, IMAGE_PREFIX=cls.prefix))
         if r.returncode != 0:
             raise AssertionError("images.sh failed:\n" + r.stdout + r.stderr[-4000:])
 
@@ -71,6 +72,7 @@ class ContainerImagesTest(unittest.TestCase):
     def tearDownClass(cls):
         for component in ("dfdaemon", "dfscheduler", "dfmanager"):
             podman("rmi", "-f", "%s/%s:%s" % (cls.prefix, component, cls.version), check=False)
+        podman("rmi", "-f", "%s/postgres:15" % cls.prefix, check=False)
         shutil.rmtree(cls.work, ignore_errors=True)
 
     def image(self, component):
@@ -142,6 +144,63 @@ class ContainerImagesTest(unittest.TestCase):
             self.assertEqual(out, digest, name)
         self.assertEqual(CountingHandler.gets.count("/file.bin"), 1,
                          "the origin should send the file once: %s" % CountingHandler.gets)
+
+    def test_the_compose_stack_distributes_a_file(self):
+        """deploy/compose as docs/deploy.md runs it: init.sh, podman-compose up; the scheduler, the
+        seed and the daemon find each other through the manager on PostgreSQL."""
+        if shutil.which("podman-compose") is None:
+            self.skipTest("podman-compose is not installed (scripts/setup.sh installs it)")
+        stack = os.path.join(self.work, "compose")
+        shutil.copytree(os.path.join(HERE, "..", "..", "deploy", "compose"), stack,
+                        ignore=shutil.ignore_patterns("generated"))
+        env = dict(os.environ, DF_IMAGE_PREFIX=self.prefix, DF_VERSION=self.version,
+                   DF_PODMAN_RUN_ARGS=" ".join(LIMITS))
+        project = self.tag + "-compose"
+        compose = ["podman-compose", "-p", project, "-f", os.path.join(stack, "compose.yaml"),
+                   "--podman-run-args=" + " ".join(LIMITS)]
+
+        def run(*args, check=True):
+            r = subprocess.run(list(args), capture_output=True, text=True, env=env, cwd=stack)
+            if check and r.returncode != 0:
+                raise AssertionError("%s: %s%s" % (" ".join(args), r.stdout[-3000:], r.stderr[-3000:]))
+            return r
+        run(os.path.join(stack, "init.sh"))
+        self.addCleanup(run, *compose, "down", "-v", check=False)
+        run(*compose, "up", "-d")
+
+        token = open(os.path.join(stack, "generated", "admin_token")).read().strip()
+
+        def api(path):
+            request = urllib.request.Request("http://127.0.0.1:8080" + path,
+                                             headers={"Authorization": "Bearer " + token})
+            try:
+                with urllib.request.urlopen(request, timeout=5) as r:
+                    return json.load(r)
+            except OSError:
+                return None
+        sw.wait_until(lambda: sorted(h["hostname"] for h in api("/api/v1/hosts") or []) ==
+                      ["compose-dfdaemon", "compose-seed-peer"], 60, "the seed and the daemon to announce themselves")
+        sw.wait_until(lambda: [s["state"] for s in api("/api/v1/schedulers") or []] == ["active"], 30,
+                      "the scheduler to register")
+
+        gateway = self.gateway(json.loads(podman("network", "inspect", project + "_default").stdout)[0])
+        www = os.path.join(self.work, "www-compose")
+        os.makedirs(www, exist_ok=True)
+        data = os.urandom(3 << 20)
+        with open(os.path.join(www, "stack.bin"), "wb") as f:
+            f.write(data)
+        server = http.server.ThreadingHTTPServer((gateway, 0), lambda *a: CountingHandler(*a, directory=www))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.shutdown)
+        url = "http://%s:%d/stack.bin" % (gateway, server.server_address[1])
+        digest = hashlib.sha256(data).hexdigest()
+        # Until the daemon is connected to the scheduler the manager named, dfget fails at once:
+        # run it again, as a user would.
+        sw.wait_until(lambda: (lambda r: r if r.returncode == 0 else None)(
+            run(*compose, "exec", "dfdaemon", "dfget", url, "-O", "/tmp/stack.bin", "--no-progress", "--digest",
+                "sha256:" + digest, check=False)), 60, "dfget through the compose stack")
+        self.assertIn(digest, run(*compose, "exec", "dfdaemon", "sha256sum", "/tmp/stack.bin").stdout)
+        self.assertEqual(CountingHandler.gets.count("/stack.bin"), 1, CountingHandler.gets)
 
     @staticmethod
     def gateway(info):
