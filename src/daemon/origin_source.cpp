@@ -122,7 +122,9 @@ net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::
       request_headers["If-Range"] = resume->validator;
     }
     const std::string method = "GET", host_header = u->host_header();
+    const auto asked_at = std::chrono::steady_clock::now();
     auto head = co_await (*conn)->request(method, u->target, host_header, request_headers, timeout);
+    ctx.stats.origin_request_time.observe(std::chrono::steady_clock::now() - asked_at);
     if (!head)
       co_return origin_outcome{make_error_code(errc::origin_unreachable), 0,
                                fmt::format("origin {} did not answer: {}", u->host_header(), head.error().message())};
@@ -156,12 +158,15 @@ net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::
     origin_outcome outcome;
     byte_buffer piece(piece_size);
     std::size_t filled = 0;
+    auto piece_began = std::chrono::steady_clock::now();
     const auto flush = [&]() -> net::awaitable<result<void>> {
       piece.shrink(filled);
       const piece_index current(index++);
       auto r = co_await callbacks.on_piece(current, std::move(piece));
+      if (r) ctx.stats.piece_time_origin.observe(std::chrono::steady_clock::now() - piece_began);
       piece = byte_buffer(piece_size);
       filled = 0;
+      piece_began = std::chrono::steady_clock::now();
       co_return r;
     };
     for (;;) {

@@ -59,6 +59,7 @@ void peer_task::start() {
 
 awaitable<void> peer_task::run() {
   auto self = shared_from_this();
+  started_at_ = std::chrono::steady_clock::now();
   if (meta_.complete) {
     phase_ = phase::done;
     changed_.notify_all();
@@ -266,6 +267,7 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
                     parent_id, took.count(), sharing, in_flight_.size());
       (info.seed ? sources_.from_seed : sources_.from_peers) += length;
       (info.seed ? ctx_.stats.download_from_seed : ctx_.stats.download_from_peer).add(length);
+      (info.seed ? ctx_.stats.piece_time_seed : ctx_.stats.piece_time_peer).observe(std::chrono::steady_clock::now() - asked_at);
       piece_stored(piece);
     }
   }
@@ -407,6 +409,11 @@ void peer_task::set_layout(std::int64_t content_length, std::uint64_t piece_size
 void peer_task::piece_stored(std::uint32_t piece) {
   meta_.verified.set(piece_index(piece));
   ctx_.stats.pieces_verified.add();
+  if (!first_byte_observed_) {
+    first_byte_observed_ = true;
+    (back_to_source_ ? ctx_.stats.first_byte_origin : ctx_.stats.first_byte_p2p)
+        .observe(std::chrono::steady_clock::now() - started_at_);
+  }
   if (registered_)
     ctx_.scheduler.send(proto::piece_done{task_id_, peer_id_, piece, back_to_source_ ? outgoing_digest(piece) : ""});
   const auto now = std::chrono::steady_clock::now();
@@ -474,6 +481,8 @@ void peer_task::completion_saved() {
   phase_ = phase::done;
   if (back_to_source_) validated_at_ = std::chrono::steady_clock::now();  // just read from the origin
   ctx_.stats.tasks_completed.add();
+  (back_to_source_ ? ctx_.stats.task_time_origin : ctx_.stats.task_time_p2p)
+      .observe(std::chrono::steady_clock::now() - started_at_);
   if (registered_) ctx_.scheduler.send(proto::peer_done{task_id_, peer_id_});
   spdlog::info("task {} complete: {} bytes (peers {}, seed {}, origin {})", task_id_.substr(0, 12),
                meta_.content_length.value_or(0), sources_.from_peers, sources_.from_seed, sources_.from_origin);

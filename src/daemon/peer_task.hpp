@@ -193,6 +193,8 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   bool checking_content_ = false;
   bool content_checked_ = false;
   std::optional<std::chrono::steady_clock::time_point> validated_at_;  // last confirmation by the origin
+  std::chrono::steady_clock::time_point started_at_{};  // run() began: the task latency histograms
+  bool first_byte_observed_ = false;
   std::uint32_t generation_ = 0;
   std::shared_ptr<std::atomic<bool>> discarded_ = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<const net::statement_verifier> signer_;  // mtls: who signs the relayed digests

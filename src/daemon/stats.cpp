@@ -14,6 +14,18 @@ daemon_stats daemon_stats::create(net::metrics_registry& r) {
     return r.counter("dragonfly_dfdaemon_proxy_connect_rejected_total", "CONNECTs refused or broken off, by reason",
                      label);
   };
+  const auto latency = [&r](const std::string& name, const char* help, const char* label) -> net::histogram& {
+    return r.add_histogram(name, help, net::histogram::latency_bounds, label);
+  };
+  const auto task_time = [&r](const std::string& name, const char* help, const char* label) -> net::histogram& {
+    return r.add_histogram(name, help, net::histogram::task_bounds, label);
+  };
+  const std::string piece_time = "dragonfly_dfdaemon_piece_download_duration_seconds";
+  const char* piece_help = "Time to fetch and store one piece, by source";
+  const std::string first_byte = "dragonfly_dfdaemon_task_first_byte_seconds";
+  const char* first_byte_help = "Task start until its first piece is stored, by how the task was served";
+  const std::string task_duration = "dragonfly_dfdaemon_task_duration_seconds";
+  const char* task_help = "Task start until it is complete, by how the task was served";
   return daemon_stats{
       r.counter(dl, dl_help, "source=\"peer\""),
       r.counter(dl, dl_help, "source=\"seed\""),
@@ -72,6 +84,16 @@ daemon_stats daemon_stats::create(net::metrics_registry& r) {
       r.gauge("dragonfly_dfdaemon_schedulers_connected", "Schedulers this daemon is connected to now"),
       r.counter("dragonfly_dfdaemon_scheduler_tasks_moved_total",
                 "Tasks re-announced to another scheduler because theirs was lost or came back (consistent hashing)"),
+      latency(piece_time, piece_help, "source=\"peer\""),
+      latency(piece_time, piece_help, "source=\"seed\""),
+      latency(piece_time, piece_help, "source=\"origin\""),
+      latency("dragonfly_dfdaemon_origin_request_duration_seconds",
+              "Origin requests until their response head (each redirect hop counts)", ""),
+      latency("dragonfly_dfdaemon_upload_piece_duration_seconds", "Pieces served to peers, head to last byte", ""),
+      latency(first_byte, first_byte_help, "served=\"p2p\""),
+      latency(first_byte, first_byte_help, "served=\"origin\""),
+      task_time(task_duration, task_help, "served=\"p2p\""),
+      task_time(task_duration, task_help, "served=\"origin\""),
   };
 }
 

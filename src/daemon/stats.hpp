@@ -54,6 +54,16 @@ struct daemon_stats {
   net::metric& proxy_auth_failures;   // proxy requests and CONNECTs without the right Proxy-Authorization
   net::metric& schedulers_connected;  // gauge: schedulers this daemon is connected to now
   net::metric& scheduler_tasks_moved; // tasks whose messages moved from one live scheduler to another
+  // Latency histograms (seconds, steady clock), for percentiles.
+  net::histogram& piece_time_peer;        // asking a non-seed parent for a piece until it is stored
+  net::histogram& piece_time_seed;        // the same, from a seed peer
+  net::histogram& piece_time_origin;      // reading one piece's bytes from the origin's body and storing them
+  net::histogram& origin_request_time;    // an origin request until its response head (per redirect hop)
+  net::histogram& upload_serve_time;      // serving one piece to a peer, head to last byte
+  net::histogram& first_byte_p2p;         // task start until its first stored piece, served by the swarm
+  net::histogram& first_byte_origin;      // ... when this daemon went back to the origin
+  net::histogram& task_time_p2p;          // task start until complete, served by the swarm
+  net::histogram& task_time_origin;       // ... when this daemon went back to the origin
 
   static daemon_stats create(net::metrics_registry& r);
 };

@@ -88,6 +88,7 @@ net::awaitable<void> upload_server::serve_piece(const std::string& task_id, cons
   const std::string digest = task->meta().piece_digests[piece];
   const auto file = task->file();  // kept open until the piece is sent
   ctx_.stats.upload_requests.add();
+  const auto began = std::chrono::steady_clock::now();
   const net::header_map headers{{"Content-Type", "application/octet-stream"}, {"X-Dragonfly-Piece-Digest", "sha256:" + digest},
                                 {"X-Dragonfly-Task-ID", task_id}};
   const auto head = co_await w.write_head(200, headers, length);
@@ -111,6 +112,7 @@ net::awaitable<void> upload_server::serve_piece(const std::string& task_id, cons
     sent += n;
     ctx_.stats.upload_bytes.add(n);
   }
+  ctx_.stats.upload_serve_time.observe(std::chrono::steady_clock::now() - began);
 }
 
 }  // namespace df::daemon

@@ -15,11 +15,15 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <filesystem>
+#include <string_view>
+#include <vector>
 
 namespace df::manager {
 
@@ -37,6 +41,27 @@ api_response error_answer(int status, const std::string& code, const std::string
   r.body = nlohmann::json{{"code", code}, {"message", message}}.dump();
   r.error_code = code;
   return r;
+}
+
+// The bounded set of route classes request durations are labelled with (no IDs in labels).
+constexpr std::array<std::string_view, 14> route_classes{
+    "healthy", "metrics", "certificates", "crl", "revoke", "scheduler-clusters", "seed-peer-clusters",
+    "schedulers", "seed-peers", "hosts", "jobs", "personal-access-tokens", "oapi", "other"};
+
+// The index in route_classes of a request's path (its query removed).
+std::size_t route_class(std::string_view path) {
+  if (path == "/healthy") return 0;
+  if (path == "/metrics") return 1;
+  if (path == "/api/v1/certificates") return 2;
+  if (path == "/api/v1/crl") return 3;
+  if (path == "/api/v1/certificates/revoke") return 4;
+  if (path.starts_with("/oapi/v1/")) return route_classes.size() - 2;
+  constexpr std::string_view prefix = "/api/v1/";
+  if (!path.starts_with(prefix)) return route_classes.size() - 1;
+  const auto resource = path.substr(prefix.size(), path.find('/', prefix.size()) - prefix.size());
+  for (std::size_t i = 5; i + 2 < route_classes.size(); ++i)
+    if (resource == route_classes[i]) return i;
+  return route_classes.size() - 1;
 }
 
 std::int64_t wall_ms() {
@@ -88,6 +113,11 @@ struct server::impl {
                                 "POST /api/v1/certificates/revoke requests that revoked certificates")),
         http(io.get_executor(), [this](const net::http_request& r, net::response_writer& w) { return serve(r, w); }) {
     ctx.job_rate.set_limit(cfg.jobs.rate_limit);
+    for (const auto route : route_classes)
+      request_time.push_back(&metrics.add_histogram("dragonfly_manager_request_duration_seconds",
+                                                    "Requests from their head until answered, by route class",
+                                                    net::histogram::latency_bounds,
+                                                    fmt::format("route=\"{}\"", route)));
     http.set_body_limit(cfg.max_body, &too_large);
     http.set_connection_limit(cfg.max_connections, &refused);
   }
@@ -99,7 +129,15 @@ struct server::impl {
         db_thread.get_executor(), [&]() -> awaitable<std::invoke_result_t<F>> { co_return f(); }, net::use_awaitable);
   }
 
+  // Answers one request and observes how long it took, by route class.
   awaitable<void> serve(const net::http_request& r, net::response_writer& w) {
+    const auto began = std::chrono::steady_clock::now();
+    co_await answer(r, w);
+    const auto path = std::string_view(r.target).substr(0, r.target.find('?'));
+    request_time[route_class(path)]->observe(std::chrono::steady_clock::now() - began);
+  }
+
+  awaitable<void> answer(const net::http_request& r, net::response_writer& w) {
     const auto q = r.target.find('?');
     api_request req{r.method, r.target.substr(0, q), q == std::string::npos ? "" : r.target.substr(q + 1), r.body};
     if (req.path == "/healthy") {
@@ -237,6 +275,7 @@ struct server::impl {
   net::metric &ok, &client_errors, &server_errors, &unauthorized, &forbidden, &invalid, &too_large, &refused;
   net::metric &store_errors, &active_schedulers, &active_seed_peers, &hosts, &enrollments_issued,
       &enrollments_refused, &clusters, &jobs_pending, &jobs_running, &tls_refused, &revoked;
+  std::vector<net::histogram*> request_time;  // by route_classes index
   std::unique_ptr<certificate_issuer> issuer;
   std::unique_ptr<revocation_list> revocations;  // with `issuer`, which it uses
   std::shared_ptr<net::tls_identity> tls;

@@ -42,6 +42,11 @@ swarm_stats swarm_stats::create(net::metrics_registry& r) {
       r.counter("dragonfly_scheduler_reverify_answers_total", "Answers to reverify", "result=\"dropped\""),
       r.counter("dragonfly_scheduler_readmitted_total",
                 "Quarantined holders offered as parents again after answering their first reverify"),
+      r.add_histogram("dragonfly_scheduler_schedule_duration_seconds",
+                      "Parent-selection decisions: choosing a peer's parents and sending them if they changed",
+                      net::histogram::latency_bounds),
+      r.add_histogram("dragonfly_scheduler_register_duration_seconds",
+                      "Handling one peer registration, its first scheduling included", net::histogram::latency_bounds),
   };
 }
 
@@ -80,7 +85,12 @@ result<void> swarm::on_message(const std::string& host_id, const proto::message&
   return std::visit(
       [&](const auto& v) -> result<void> {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, proto::register_peer>) return on_register(host_id, v);
+        if constexpr (std::is_same_v<T, proto::register_peer>) {
+          const auto began = now_();
+          auto r = on_register(host_id, v);
+          stats_.register_time.observe(now_() - began);
+          return r;
+        }
         else if constexpr (std::is_same_v<T, proto::task_meta>) return on_task_meta(host_id, v);
         else if constexpr (std::is_same_v<T, proto::piece_done>) return on_piece_done(host_id, v);
         else if constexpr (std::is_same_v<T, proto::peer_done>) return on_peer_done(host_id, v);
@@ -344,10 +354,11 @@ result<void> swarm::on_leave(const std::string& host_id, const proto::leave_peer
 
 void swarm::schedule(task_state& task, peer_state& peer, bool force_send) {
   if (peer.is_source || peer.done) return;
+  const auto began = now_();
   auto chosen = select_parents(task, peer.peer_id, hosts_, limits_);
   const std::set<std::string> chosen_set(chosen.begin(), chosen.end());
-  if (chosen_set == peer.parents && !force_send) return;
-  set_parents(task, peer, std::move(chosen));
+  if (chosen_set != peer.parents || force_send) set_parents(task, peer, std::move(chosen));
+  stats_.schedule_time.observe(now_() - began);
 }
 
 void swarm::schedule_all(task_state& task) {

@@ -12,7 +12,7 @@
 
 namespace df::scheduler {
 
-/// Counters the swarm updates (exported at /metrics).
+/// Counters and latency histograms the swarm updates (exported at /metrics).
 struct swarm_stats {
   net::metric& hosts;
   net::metric& seed_hosts;
@@ -30,6 +30,8 @@ struct swarm_stats {
   net::metric& reverify_clean;
   net::metric& reverify_dropped;
   net::metric& readmitted;
+  net::histogram& schedule_time;  // one parent-selection decision (select_parents and sending the set)
+  net::histogram& register_time;  // handling one register_peer, its first scheduling included
   static swarm_stats create(net::metrics_registry& r);
 };
 

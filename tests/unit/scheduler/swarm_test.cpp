@@ -306,5 +306,14 @@ TEST(swarm, each_idc_gets_each_source_piece_once_and_the_rest_of_the_source_late
   EXPECT_EQ(told["b2"].size(), 5u);
 }
 
+TEST(swarm, registrations_and_scheduling_decisions_are_timed) {
+  recorder r;
+  r.peers_then_seed({"a", "b"});  // the seed's peer is the source: a and b are scheduled
+  const std::string text = r.metrics.render();
+  EXPECT_NE(text.find("dragonfly_scheduler_register_duration_seconds_count 3\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("dragonfly_scheduler_schedule_duration_seconds_count 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE dragonfly_scheduler_schedule_duration_seconds histogram"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace df::scheduler
