@@ -2,7 +2,8 @@
 deploy/grafana/dragonfly.json, deploy/prometheus/alerts.yaml): a swarm of real processes (dfmanager,
 a dfscheduler and a seed peer and a peer that find each other through it) downloads a file, then
 every /metrics is scraped. The metrics table must list exactly the metric families exported (name,
-type, label names); every metric a dashboard panel or an alert rule queries must be exported; the
+type, label names); every metric a dashboard panel or an alert rule queries must be exported, with
+the labels its selectors match on; the
 alert file must have Prometheus's rule structure, and each expression must pass a small PromQL
 tokenizer (and `promtool check rules` when promtool is installed)."""
 import json
@@ -179,6 +180,9 @@ class Observability(unittest.TestCase):
             for name in names:
                 self.assertTrue(promql.family(name, self.exported) in self.exported,
                                 "%s (in %s) is not exported" % (name, expr))
+            for name, labels in promql.selector_labels(expr):
+                known = self.exported[promql.family(name, self.exported)][1] | {"instance", "job"}
+                self.assertLessEqual(set(labels), known, "%s has no such label (in %s)" % (name, expr))
 
 
 if __name__ == "__main__":

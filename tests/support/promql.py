@@ -94,3 +94,18 @@ def family(name, exported):
         if name.endswith(suffix) and exported.get(base, ("",))[0] == "histogram":
             return base
     return name
+
+
+def selector_labels(expr):
+    """[(metric name, label names its selector matches on)] for every `name{...}` in `expr`."""
+    toks, out = tokens(expr), []
+    for i, (kind, text) in enumerate(toks):
+        if kind != "ident" or i + 1 >= len(toks) or toks[i + 1][1] != "{":
+            continue
+        labels, j = [], i + 2
+        while j < len(toks) and toks[j][1] != "}":
+            if toks[j][0] == "ident" and j + 1 < len(toks) and toks[j + 1][0] == "op":
+                labels.append(toks[j][1])
+            j += 1
+        out.append((text, labels))
+    return out
