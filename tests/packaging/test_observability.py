@@ -3,9 +3,9 @@ deploy/grafana/dragonfly.json, deploy/prometheus/alerts.yaml): a swarm of real p
 a dfscheduler and a seed peer and a peer that find each other through it) downloads a file, then
 every /metrics is scraped. The metrics table must list exactly the metric families exported (name,
 type, label names); every metric a dashboard panel or an alert rule queries must be exported, with
-the labels its selectors match on; the
-alert file must have Prometheus's rule structure, and each expression must pass a small PromQL
-tokenizer (and `promtool check rules` when promtool is installed)."""
+the labels its selectors match on; the alert file must have Prometheus's rule structure, and each
+expression must pass a small PromQL tokenizer (and `promtool check rules` when promtool is
+installed)."""
 import json
 import os
 import re
