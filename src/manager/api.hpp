@@ -3,6 +3,7 @@
 // testable on its own. server.cpp puts it behind HTTP, the token check and the body limit.
 
 #include "manager/job_rate_limit.hpp"
+#include "manager/registry_webhook.hpp"
 #include "manager/store.hpp"
 
 #include <chrono>
@@ -37,12 +38,18 @@ struct api_context {
   std::chrono::milliseconds keepalive_interval;
   std::uint32_t keepalive_misses;
   job_rate_limit job_rate{};  // jobs created per cluster and second (429 beyond)
+  std::vector<webhook_rule> webhook_rules;  // which pushed images are preheated (webhooks.rules)
+  std::string harbor_scheme = "https";      // how Harbor's registry is reached (webhooks.harbor_scheme)
 
   /// Components whose last keepalive is at or after this are active.
   std::int64_t alive_since() const {
     return now_ms() - keepalive_interval.count() * static_cast<std::int64_t>(keepalive_misses);
   }
 };
+
+/// POST /api/v1/webhooks/registry: a registry's push notification (authenticated by a personal
+/// access token with scope `job`) becomes a preheat job per pushed image a rule matches.
+api_response handle_registry_webhook(api_context& ctx, const api_request& req, std::string_view authorization);
 
 /// Routes and answers one request; never throws (bad input → 4xx, store trouble → 503).
 api_response handle_api(api_context& ctx, const api_request& req);

@@ -58,6 +58,9 @@ api_response handle_personal_access_tokens(api_context& ctx, const routed_reques
 /// Jobs for both APIs; `dragonfly` = the Open API's answers (200 on create, Dragonfly's states).
 api_response handle_jobs(api_context& ctx, const routed_request& r, bool dragonfly);
 
+/// Queues a decoded job (the per-cluster rate limit applies); answers it as the job APIs do.
+api_response queue_job(api_context& ctx, const job_record& j, bool dragonfly);
+
 /// Runs `handle`, turning its api_errors into answers and anything else into a logged 500.
 api_response answer_errors(const api_request& req, const std::function<api_response()>& handle);
 /// Splits a path into its segments ("a/b" → {"a", "b"}).

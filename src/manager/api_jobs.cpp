@@ -29,6 +29,12 @@ api_response queue(api_context& ctx, const job_record& j, bool dragonfly) {
   return json_response(dragonfly ? 200 : 201, to_json(created, dragonfly));
 }
 
+}  // namespace
+
+api_response queue_job(api_context& ctx, const job_record& j, bool dragonfly) { return queue(ctx, j, dragonfly); }
+
+namespace {
+
 api_response create_job(api_context& ctx, const api_request& req, bool dragonfly) {
   const auto j = decode_job(parse_body(req.body), ctx.now_ms());
   check_clusters(ctx, j.scheduler_cluster_ids);

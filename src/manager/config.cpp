@@ -11,10 +11,36 @@ YAML::Node child(const YAML::Node& node, const char* key) {
   return node && node.IsMap() ? node[key] : YAML::Node(YAML::NodeType::Undefined);
 }
 
+void read_webhooks(const YAML::Node& node, config::webhooks_config& w) {
+  check_keys(node, "webhooks", {"rules", "harbor_scheme"});
+  read_value(node, "harbor_scheme", w.harbor_scheme);
+  if (w.harbor_scheme != "http" && w.harbor_scheme != "https")
+    throw config_error("webhooks.harbor_scheme must be http or https");
+  const auto rules = child(node, "rules");
+  if (rules && !rules.IsSequence()) throw config_error("webhooks.rules must be a list");
+  if (!rules) return;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const auto where = "webhooks.rules[" + std::to_string(i) + "]";
+    const auto& n = rules[i];
+    check_keys(n, where, {"repository", "tags", "scheduler_cluster_ids", "scope", "username", "password"});
+    webhook_rule r;
+    read_value(n, "repository", r.repository);
+    read_value(n, "tags", r.tags);
+    read_value(n, "scheduler_cluster_ids", r.scheduler_cluster_ids);
+    read_value(n, "scope", r.scope);
+    read_value(n, "username", r.username);
+    read_value(n, "password", r.password);
+    if (r.repository.empty() || r.tags.empty()) throw config_error(where + ": repository and tags must not be empty");
+    if (r.scope != "single_seed_peer" && r.scope != "all_seed_peers" && r.scope != "all_peers")
+      throw config_error(where + ".scope must be single_seed_peer, all_seed_peers or all_peers");
+    w.rules.push_back(std::move(r));
+  }
+}
+
 config from_yaml(const YAML::Node& root) {
   config c;
   check_keys(root, "", {"server", "data_dir", "database", "keepalive", "auth", "enrollment", "security", "jobs",
-                         "log_level"});
+                         "webhooks", "log_level"});
   if (!root || root.IsNull()) return c;
   check_keys(root["server"], "server", {"listen", "port", "max_body", "max_connections"});
   check_keys(root["database"], "database", {"type", "sqlite", "postgres"});
@@ -63,6 +89,7 @@ config from_yaml(const YAML::Node& root) {
       read_value(t, "role", role);
       c.enrollment.tokens.emplace_back(token, role);
     }
+  read_webhooks(child(root, "webhooks"), c.webhooks);
   check_keys(root["jobs"], "jobs", {"lease", "poll_interval", "max_running", "max_attempts", "rate_limit"});
   read_duration(root["jobs"], "lease", c.jobs.lease);
   read_duration(root["jobs"], "poll_interval", c.jobs.poll_interval);
@@ -192,6 +219,18 @@ std::string config::to_yaml() const {
   out << YAML::Key << "max_running" << YAML::Value << jobs.max_running;
   out << YAML::Key << "max_attempts" << YAML::Value << jobs.max_attempts;
   out << YAML::Key << "rate_limit" << YAML::Value << jobs.rate_limit << YAML::EndMap;
+  out << YAML::Key << "webhooks" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "harbor_scheme" << YAML::Value << webhooks.harbor_scheme;
+  out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
+  for (const auto& r : webhooks.rules) {
+    out << YAML::BeginMap << YAML::Key << "repository" << YAML::Value << YAML::DoubleQuoted << r.repository;
+    out << YAML::Key << "tags" << YAML::Value << YAML::Flow << r.tags;
+    out << YAML::Key << "scheduler_cluster_ids" << YAML::Value << YAML::Flow << r.scheduler_cluster_ids;
+    out << YAML::Key << "scope" << YAML::Value << r.scope;
+    out << YAML::Key << "username" << YAML::Value << YAML::DoubleQuoted << r.username;
+    out << YAML::Key << "password" << YAML::Value << YAML::DoubleQuoted << secret(r.password) << YAML::EndMap;
+  }
+  out << YAML::EndSeq << YAML::EndMap;
   out << YAML::Key << "log_level" << YAML::Value << YAML::DoubleQuoted << log_level;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

@@ -2,6 +2,7 @@
 // dfmanager's configuration: every setting with its default in one place (configs/dfmanager.yaml
 // documents them).
 
+#include "manager/registry_webhook.hpp"
 #include "core/security_settings.hpp"
 
 #include <chrono>
@@ -72,6 +73,11 @@ struct config {
     std::uint32_t max_attempts = 3;
     std::uint32_t rate_limit = 10;
   } jobs;
+  /// Automatic preheat on push (POST /api/v1/webhooks/registry, docs/preheat.md).
+  struct webhooks_config {
+    std::vector<webhook_rule> rules;     // none: notifications are accepted and nothing is preheated
+    std::string harbor_scheme = "https";  // Harbor's resource_url has no scheme
+  } webhooks;
   std::string log_level = "info";
 
   /// Reads a YAML file over the defaults; throws config_error with the offending key.

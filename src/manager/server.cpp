@@ -56,6 +56,7 @@ std::size_t route_class(std::string_view path) {
   if (path == "/api/v1/crl") return 3;
   if (path == "/api/v1/certificates/revoke") return 4;
   if (path.starts_with("/oapi/v1/")) return route_classes.size() - 2;
+  if (path == "/api/v1/webhooks/registry") return 10;  // "jobs": it creates them
   constexpr std::string_view prefix = "/api/v1/";
   if (!path.starts_with(prefix)) return route_classes.size() - 1;
   const auto resource = path.substr(prefix.size(), path.find('/', prefix.size()) - prefix.size());
@@ -113,6 +114,8 @@ struct server::impl {
                                 "POST /api/v1/certificates/revoke requests that revoked certificates")),
         http(io.get_executor(), [this](const net::http_request& r, net::response_writer& w) { return serve(r, w); }) {
     ctx.job_rate.set_limit(cfg.jobs.rate_limit);
+    ctx.webhook_rules = cfg.webhooks.rules;
+    ctx.harbor_scheme = cfg.webhooks.harbor_scheme;
     for (const auto route : route_classes)
       request_time.push_back(&metrics.add_histogram("dragonfly_manager_request_duration_seconds",
                                                     "Requests from their head until answered, by route class",
@@ -152,6 +155,14 @@ struct server::impl {
     api_response res;
     if (req.path == "/api/v1/certificates") {
       res = enroll(req);
+    } else if (req.path == "/api/v1/webhooks/registry") {  // a registry's push notification (docs/preheat.md)
+      const auto authorization = r.header("Authorization");
+      res = co_await on_db([this, &req, &authorization] { return handle_registry_webhook(ctx, req, authorization); });
+      if (res.status >= 400 && res.status < 500) {
+        (res.status == 401 ? unauthorized : res.status == 403 ? forbidden : invalid).add();
+        spdlog::warn("manager: registry notification refused: {} {}", res.status, res.error_code);
+      }
+      if (res.status == 503) store_errors.add();
     } else if (req.path.starts_with("/oapi/v1/")) {  // personal access tokens (docs/preheat.md)
       const auto authorization = r.header("Authorization");
       res = co_await on_db([this, &req, &authorization] { return handle_oapi(ctx, req, authorization); });

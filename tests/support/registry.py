@@ -115,9 +115,11 @@ class Registry:
 
     ACCESS = re.compile(r'"GET (/v2/\S+/blobs/(sha256:[0-9a-f]{64}))\S* HTTP/1\.1" (\d{3}) (\d+)')
 
-    def __init__(self, swarm, name, auth=None, tls=None, addr="127.0.0.1"):
-        """`tls` = (certificate, key) serves https; `addr` is the address it listens on."""
+    def __init__(self, swarm, name, auth=None, tls=None, addr="127.0.0.1", notify=None):
+        """`tls` = (certificate, key) serves https; `addr` is the address it listens on;
+        `notify` = (url, authorization header) sends its event notifications there."""
         self.swarm, self.name, self.auth, self.tls, self.addr = swarm, name, auth, tls, addr
+        self.notify = notify
         self.root = os.path.join(swarm.workdir, name)
         os.makedirs(self.root, exist_ok=True)
         self.config = os.path.join(self.root, "config.yml")
@@ -144,6 +146,10 @@ class Registry:
             config += ["  tls:", "    certificate: %s" % self.tls[0], "    key: %s" % self.tls[1]]
         if self.htpasswd:
             config += ["auth:", "  htpasswd:", "    realm: test-registry", "    path: %s" % self.htpasswd]
+        if self.notify:
+            config += ["notifications:", "  endpoints:", "    - name: dfmanager", "      url: %s" % self.notify[0],
+                       "      headers:", "        Authorization: [%s]" % json.dumps(self.notify[1]),
+                       "      timeout: 2s", "      threshold: 3", "      backoff: 1s"]
         with open(self.config, "w") as f:
             f.write("\n".join(config) + "\n")
         return ["docker-registry", "serve", self.config]
