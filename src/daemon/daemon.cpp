@@ -6,6 +6,7 @@
 #include "core/yaml_config.hpp"
 #include "daemon/cluster_policy.hpp"
 #include "daemon/context.hpp"
+#include "daemon/job_handler.hpp"
 #include "daemon/manager_link.hpp"
 #include "daemon/local_api.hpp"
 #include "daemon/piece_client.hpp"
@@ -125,6 +126,7 @@ struct daemon::impl {
   origin_policy origins;
   std::optional<daemon_context> ctx;
   std::optional<task_manager> tasks;
+  std::optional<job_handler> jobs;  // the manager's preheat and delete_task orders
   std::optional<upload_server> upload;
   std::optional<local_api> api;
   std::optional<proxy_server> proxy;
@@ -185,6 +187,10 @@ result<void> daemon::start() {
   i.scheduler->set_host(host);
   i.scheduler->on_message([&i](const net::proto::message& m) { i.tasks->on_scheduler_message(m); });
   i.scheduler->on_change([&i] { i.tasks->on_schedulers_changed(); });
+  i.jobs.emplace(*i.ctx, *i.tasks);
+  i.scheduler->on_job([&i](const net::proto::message& m, scheduler_router::reply_fn reply) {
+    i.jobs->handle(m, std::move(reply));
+  });
 
   i.api.emplace(*i.ctx, *i.tasks);
   if (auto r = i.api->listen(i.cfg.local_api.socket); !r) {

@@ -70,7 +70,8 @@ awaitable<bool> scheduler_client::connect_once(const std::string& address) {
   }
   // What this daemon understands beyond the base protocol: the scheduler sends nothing else.
   proto::hello hello{proto::protocol_version, host_};
-  if (!proto::has_feature(hello.host, proto::feature_reverify)) hello.host.features.emplace_back(proto::feature_reverify);
+  for (const auto feature : {proto::feature_reverify, proto::feature_jobs})
+    if (!proto::has_feature(hello.host, feature)) hello.host.features.emplace_back(feature);
   stream_->send(net::frame_kind::message, proto::encode(hello));
   current_ = address;
   co_return true;

@@ -205,6 +205,14 @@ void scheduler_router::state_changed(std::size_t member, bool up) {
 void scheduler_router::message_from(std::size_t member, const proto::message& m) {
   // A scheduler speaks for the tasks it owns; anything may ask us to seed (any scheduler can
   // trigger this host for a task new to it).
+  if (std::holds_alternative<proto::preheat>(m) || std::holds_alternative<proto::delete_task>(m)) {
+    std::weak_ptr<scheduler_client> client = clients_[member];
+    if (on_job_) on_job_(m, [client](const proto::message& answer) {
+      const auto c = client.lock();
+      return c && c->send(answer);
+    });
+    return;
+  }
   if (!std::holds_alternative<proto::seed_task>(m)) {
     const std::string* task = task_of(m);
     if (task && owner(*task) != member) {

@@ -32,6 +32,10 @@ class scheduler_router {
  public:
   using message_handler = std::function<void(const net::proto::message&)>;
   using change_handler = std::function<void()>;
+  /// Sends an answer back to the scheduler that sent a message; false when it is gone.
+  using reply_fn = std::function<bool(const net::proto::message&)>;
+  /// A manager's job order (preheat, delete_task) and how to answer it.
+  using job_handler = std::function<void(const net::proto::message&, reply_fn)>;
 
   /// `connected` (a gauge) counts the schedulers connected now; `moved` counts tasks whose
   /// messages moved from one live scheduler to another; `members` (a gauge) counts the ring's
@@ -45,6 +49,8 @@ class scheduler_router {
   void on_message(message_handler h) { on_message_ = std::move(h); }
   /// A scheduler connected or went away: the caller calls reassign() for each of its tasks.
   void on_change(change_handler h) { on_change_ = std::move(h); }
+  /// A job order from any scheduler (each can reach every host; the answer goes back to it).
+  void on_job(job_handler h) { on_job_ = std::move(h); }
   /// Replaces the host description sent in hello (before start()).
   void set_host(const net::proto::host_info& host);
   /// Makes `addresses` the ring (dfmanager gave a new list): keeps the connections to schedulers
@@ -106,6 +112,7 @@ class scheduler_router {
   net::metric& members_;
   message_handler on_message_;
   change_handler on_change_;
+  job_handler on_job_;
 };
 
 }  // namespace df::daemon

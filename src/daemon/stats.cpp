@@ -49,6 +49,7 @@ daemon_stats daemon_stats::create(net::metrics_registry& r) {
       r.counter("dragonfly_dfdaemon_gc_evictions_total", "Tasks removed by the cache GC", "reason=\"ttl\""),
       r.counter("dragonfly_dfdaemon_gc_evictions_total", "Tasks removed by the cache GC", "reason=\"quota\""),
       r.counter("dragonfly_dfdaemon_gc_evictions_total", "Tasks removed by the cache GC", "reason=\"modified\""),
+      r.counter("dragonfly_dfdaemon_gc_evictions_total", "Tasks removed by the cache GC", "reason=\"job\""),
       r.counter("dragonfly_dfdaemon_gc_runs_total", "Cache GC rounds finished"),
       r.counter("dragonfly_dfdaemon_revalidations_total", "Seed checks of cached tasks with the origin", "result=\"valid\""),
       r.counter("dragonfly_dfdaemon_revalidations_total", "Seed checks of cached tasks with the origin", "result=\"stale\""),

@@ -25,7 +25,8 @@ struct daemon_stats {
   net::metric& cache_hits;            // dfget requests served entirely from the local cache
   net::metric& evicted_ttl;           // tasks removed because unused longer than gc.task_ttl
   net::metric& evicted_quota;         // tasks removed to bring the cache under gc.quota
-  net::metric& evicted_modified;      // tasks removed because their data file changed after completing
+  net::metric& evicted_modified;
+  net::metric& evicted_by_job;        // tasks removed by a manager's delete_task job      // tasks removed because their data file changed after completing
   net::metric& gc_runs;               // cache GC rounds finished (tests wait for one to pass)
   net::metric& revalidated_valid;     // seed: cached tasks the origin confirmed unchanged
   net::metric& revalidated_stale;     // seed: cached tasks dropped (changed, or the check failed)

@@ -72,6 +72,19 @@ void task_manager::collect_garbage(std::int64_t now) {
     spdlog::warn("gc: cache holds {} bytes, over its target of {:.0f}; the rest is in use", used, target);
 }
 
+std::pair<bool, std::string> task_manager::remove_for_job(const std::string& task_id) {
+  const auto it = tasks_.find(task_id);
+  if (it == tasks_.end()) {
+    const bool partial = ctx_.store.peek(task_id) != nullptr;  // an unfinished download nobody resumed
+    if (partial) ctx_.store.remove(task_id);
+    return {partial, {}};
+  }
+  if (it->second->state() != peer_task::phase::done || it->second.use_count() > 1)
+    return {true, "in use (being downloaded, read or uploaded); kept"};
+  evict(task_id, "deleted by a manager job", ctx_.stats.evicted_by_job);
+  return {true, {}};
+}
+
 bool task_manager::drop_if_modified(const std::string& task_id) {
   const auto it = tasks_.find(task_id);
   if (it == tasks_.end() || !it->second->data_modified()) return false;

@@ -41,6 +41,9 @@ class task_manager {
   /// above quota × high_watermark, the least recently used idle ones down to quota × low_watermark.
   /// A task being downloaded, read or uploaded is never removed. `now` is unix seconds.
   void collect_garbage(std::int64_t now);
+  /// A manager's delete_task: evicts the task unless it is in use (being downloaded, read or
+  /// uploaded). Returns whether it was held, and why it was kept ("" = removed or not held).
+  std::pair<bool, std::string> remove_for_job(const std::string& task_id);
 
  private:
   void finished(const std::string& task_id, bool ok);

@@ -6,6 +6,7 @@
 #include "net/json_variant.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace df::net::proto {
 
@@ -38,6 +39,14 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(task_failed, task_id, peer_id, m
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(digests, task_id, peer_id, first, digests)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(reverify, task_id, peer_id, pieces)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(reverified, task_id, peer_id, dropped, verified)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(preheat, task_id, url, headers, tag, application, filters)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(delete_task, task_id)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(preheat_done, task_id, bytes, duration_ms, source, error)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(task_deleted, task_id, held, error)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(job_request, job_id, type, urls, task_id, headers, tag, application,
+                                                filters, scope, concurrent_count, timeout_ms, token)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(job_host, hostname, ip, url, bytes, duration_ms, source, error)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(job_result, job_id, hosts, error)
 
 namespace {
 
@@ -45,14 +54,18 @@ namespace {
 constexpr std::string_view names[] = {
     "hello",       "keepalive",     "register_peer", "task_meta", "piece_done", "peer_done",
     "peer_failed", "parent_failed", "leave_peer",    "seed_task", "task_info",  "parents",
-    "have",        "back_to_source", "task_failed", "digests",   "reverify",   "reverified"};
+    "have",        "back_to_source", "task_failed", "digests",   "reverify",   "reverified",
+    "preheat",     "delete_task",   "preheat_done",  "task_deleted", "job_request", "job_result"};
 static_assert(std::size(names) == std::variant_size_v<message>);
 
-// Task IDs name directories and URLs; a message with a malformed one is rejected up front.
+// Task IDs name directories and URLs; a message with a malformed one is rejected up front (a
+// job_request may name none: its task comes from its URL).
 bool task_id_ok(const message& m) {
   return std::visit(
       [](const auto& v) {
-        if constexpr (requires { v.task_id; }) return is_valid_task_id(v.task_id);
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, job_request>)
+          return v.task_id.empty() || is_valid_task_id(v.task_id);
+        else if constexpr (requires { v.task_id; }) return is_valid_task_id(v.task_id);
         else return true;
       },
       m);
@@ -170,6 +183,30 @@ struct bounds_check {
     id(m.peer_id);
     pieces(m.dropped, max_wire_entries);
     pieces(m.verified, field_limits::reverify_pieces);
+  }
+  void operator()(const preheat& m) { request(m.url, m.headers, m.tag, m.application, m.filters, {}); }
+  void operator()(const delete_task&) {}
+  void operator()(const preheat_done& m) {
+    id(m.source);
+    text(m.error, field_limits::text);
+  }
+  void operator()(const task_deleted& m) { text(m.error, field_limits::text); }
+  void operator()(const job_request& m) {
+    id(m.type);
+    id(m.scope);
+    id(m.token);
+    ok = ok && m.urls.size() <= field_limits::job_urls;
+    for (const auto& u : m.urls) text(u, field_limits::url);
+    request({}, m.headers, m.tag, m.application, m.filters, {});
+  }
+  void operator()(const job_result& m) {
+    text(m.error, field_limits::text);
+    ok = ok && m.hosts.size() <= field_limits::job_hosts;
+    for (const auto& h : m.hosts) {
+      for (const auto* s : {&h.hostname, &h.ip, &h.source}) id(*s);
+      text(h.url, field_limits::url);
+      text(h.error, field_limits::text);
+    }
   }
   void operator()(const task_failed& m) {
     id(m.peer_id);

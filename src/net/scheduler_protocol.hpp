@@ -32,6 +32,8 @@ struct host_info {
 
 /// The daemon answers `reverify` (it lists this in host_info::features).
 inline constexpr std::string_view feature_reverify = "reverify";
+/// The daemon runs the manager's jobs: it answers `preheat` and `delete_task` (docs/jobs-dispatch.md).
+inline constexpr std::string_view feature_jobs = "jobs";
 /// Whether a host listed a feature in its hello.
 bool has_feature(const host_info& host, std::string_view feature);
 
@@ -135,10 +137,68 @@ struct task_failed { std::string task_id, peer_id, message; int origin_status = 
 /// reported; [] = none named) from disk against the task's digests and drop whatever fails.
 struct reverify { std::string task_id, peer_id; std::vector<std::uint32_t> pieces; };
 
+/// To a host (with feature_jobs): fetch this task into the cache as a dfget would, through the
+/// swarm, without an output file; answered by `preheat_done` once the task is durable.
+struct preheat {
+  std::string task_id, url;
+  std::map<std::string, std::string> headers;
+  std::string tag, application;
+  std::vector<std::string> filters;
+};
+/// To a host (with feature_jobs): evict the task from the cache unless it is in use; answered by
+/// `task_deleted`.
+struct delete_task { std::string task_id; };
+
+// ---- daemon → scheduler, answers to jobs --------------------------------------------------
+/// The preheat of a task ended: its bytes, how long it took, where they came from ("peers",
+/// "origin" or "cache": it held the task already); `error` "" = success.
+struct preheat_done {
+  std::string task_id;
+  std::uint64_t bytes = 0;
+  std::int64_t duration_ms = 0;
+  std::string source, error;
+};
+/// The answer to delete_task: whether the host held the task, and why it kept it ("" = removed
+/// or never held).
+struct task_deleted { std::string task_id; bool held = false; std::string error; };
+
+// ---- manager → scheduler, scheduler → manager (docs/jobs-dispatch.md) ------------------------
+/// The first and only message of a manager's connection: run one job in this scheduler's hosts.
+/// `task_id` names the task of get_task / delete_task ("" = computed from urls[0] and the
+/// filters); `token` authenticates the manager when security.mode is not mtls.
+struct job_request {
+  std::int64_t job_id = 0;
+  std::string type;  // "preheat", "get_task", "delete_task"
+  std::vector<std::string> urls;
+  std::string task_id;
+  std::map<std::string, std::string> headers;
+  std::string tag, application;
+  std::vector<std::string> filters;
+  std::string scope = "single_seed_peer";  // "single_seed_peer", "all_seed_peers", "all_peers"
+  std::int64_t concurrent_count = 50;
+  std::int64_t timeout_ms = 0;  // 0 = the scheduler's default
+  std::string token;
+};
+/// What one host did with one URL of a job.
+struct job_host {
+  std::string hostname, ip, url;
+  std::uint64_t bytes = 0;
+  std::int64_t duration_ms = 0;
+  std::string source, error;  // source as in preheat_done; error "" = success
+};
+/// The scheduler's answer to job_request, then it closes the connection. `error`: why nothing
+/// could be done at all ("" when `hosts` says what happened).
+struct job_result {
+  std::int64_t job_id = 0;
+  std::vector<job_host> hosts;
+  std::string error;
+};
+
 /// Any message of protocol version 1.
 using message = std::variant<hello, keepalive, register_peer, task_meta, piece_done, peer_done, peer_failed,
                              parent_failed, leave_peer, seed_task, task_info, parents, have, back_to_source,
-                             task_failed, digests, reverify, reverified>;
+                             task_failed, digests, reverify, reverified, preheat, delete_task, preheat_done,
+                             task_deleted, job_request, job_result>;
 
 /// Bounds on the variable-size fields of a message, checked by decode() before a message is used.
 struct field_limits {
@@ -154,6 +214,8 @@ struct field_limits {
   static constexpr std::size_t features = 16;       // host_info::features entries
   static constexpr std::size_t reported_pieces = 64;  // pieces named in one parent_failed
   static constexpr std::size_t reverify_pieces = 1024;  // pieces in one `reverify`
+  static constexpr std::size_t job_urls = 256;      // URLs in one job_request
+  static constexpr std::size_t job_hosts = 8192;    // host results in one job_result
 };
 
 /// Entries a message may carry and still fit a frame: a parents message's digests, a have's pieces.

@@ -10,7 +10,7 @@ namespace {
 config from_yaml(const YAML::Node& root) {
   config c;
   check_keys(root, "", {"server", "metrics", "keepalive_timeout", "scheduling", "limits", "security", "log_level",
-                        "host", "manager"});
+                        "host", "manager", "jobs"});
   if (!root || root.IsNull()) return c;
   check_keys(root["server"], "server", {"listen", "port"});
   check_keys(root["metrics"], "metrics", {"listen", "port"});
@@ -41,6 +41,9 @@ config from_yaml(const YAML::Node& root) {
   read_value(root["host"], "idc", c.host.idc);
   read_value(root["host"], "location", c.host.location);
   c.manager.read(root["manager"], "dfscheduler");
+  check_keys(root["jobs"], "jobs", {"token_file", "default_timeout"});
+  read_value(root["jobs"], "token_file", c.jobs.token_file);
+  read_duration(root["jobs"], "default_timeout", c.jobs.default_timeout);
   read_value(root, "log_level", c.log_level);
   return c;
 }
@@ -65,6 +68,7 @@ void config::validate() const {
   if (keepalive_timeout < std::chrono::seconds(1)) throw config_error("keepalive_timeout must be at least 1s");
   security.validate("dfscheduler");
   manager.validate();
+  if (jobs.default_timeout < std::chrono::seconds(1)) throw config_error("jobs.default_timeout must be at least 1s");
 }
 
 std::string config::to_yaml() const {
@@ -103,6 +107,9 @@ std::string config::to_yaml() const {
   out << YAML::Key << "manager" << YAML::Value << YAML::BeginMap;
   manager.emit(out, "dfscheduler");
   out << YAML::EndMap;
+  out << YAML::Key << "jobs" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "token_file" << YAML::Value << YAML::DoubleQuoted << jobs.token_file;
+  out << YAML::Key << "default_timeout" << YAML::Value << ms(jobs.default_timeout) << YAML::EndMap;
   out << YAML::Key << "log_level" << YAML::Value << YAML::DoubleQuoted << log_level;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

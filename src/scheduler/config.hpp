@@ -42,6 +42,13 @@ struct config {
   } host;
   /// dfmanager: register, keep alive, take the cluster's config (docs/manager.md).
   manager_settings manager;
+  /// The manager's jobs (preheat, get_task, delete_task; docs/jobs-dispatch.md).
+  struct jobs_config {
+    // A file whose first line is the token a manager's job_request must carry when security.mode
+    // is not mtls (under mtls a manager certificate is required instead); "" = jobs only under mtls.
+    std::string token_file;
+    std::chrono::milliseconds default_timeout{600000};  // a job_request without timeout_ms
+  } jobs;
   std::string log_level = "info";
 
   /// Reads a YAML file over the defaults; throws config_error with the offending key.

@@ -10,6 +10,8 @@
 #include "net/scheduler_protocol.hpp"
 #include "net/tls_identity.hpp"
 #include "scheduler/have_batcher.hpp"
+#include "scheduler/job_runner.hpp"
+#include "scheduler/job_session.hpp"
 #include "scheduler/manager_registration.hpp"
 #include "scheduler/swarm.hpp"
 
@@ -32,7 +34,7 @@ using net::use_nothrow;
 
 namespace {
 constexpr auto hello_timeout = std::chrono::seconds(10);
-constexpr std::uint32_t max_hello_payload = 16 << 10;
+constexpr std::uint32_t max_hello_payload = 256 << 10;  // a hello, or a manager's job_request
 constexpr auto crl_refresh_interval = std::chrono::seconds(5);  // how often security.crl_file is checked for changes  // before hello a connection may send only this much
 
 // A daemon sends only message frames; anything else is malformed.
@@ -80,6 +82,12 @@ struct service::impl : std::enable_shared_from_this<impl> {
         max_parents(metrics.gauge("dragonfly_scheduler_max_parents",
                                   "Parents per peer in effect (scheduling.max_parents, or the cluster's "
                                   "candidate_parent_limit from dfmanager)")),
+        jobs_run(metrics.counter("dragonfly_scheduler_jobs_total", "Manager jobs run (preheat, get_task, delete_task)")),
+        jobs_refused(metrics.counter("dragonfly_scheduler_jobs_refused_total",
+                                     "job_requests refused: from a daemon's connection, without the manager "
+                                     "certificate (mtls) or with a wrong job token")),
+        jobs(io.get_executor(), sw, [this](const std::string& h, const proto::message& m) { return send_if_connected(h, m); },
+             cfg.jobs.default_timeout),
         blocklist_entries(metrics.gauge("dragonfly_scheduler_blocklist_entries",
                                         "Applications, URL patterns and tags the cluster config (dfmanager) "
                                         "blocklists")) {
@@ -128,6 +136,28 @@ struct service::impl : std::enable_shared_from_this<impl> {
     const auto it = connections.find(host_id);
     if (it == connections.end()) return;
     for (const auto& part : proto::split_for_wire(m)) it->second.stream->send(net::frame_kind::message, proto::encode(part));
+  }
+
+  bool send_if_connected(const std::string& host_id, const proto::message& m) {
+    if (!connections.contains(host_id)) return false;
+    send_now(host_id, m);
+    return true;
+  }
+
+  /// The first message was a job_request: a manager's connection (docs/jobs-dispatch.md).
+  awaitable<void> serve_manager(std::shared_ptr<net::frame_stream> stream, const std::string& address,
+                                const std::optional<net::cluster_identity>& identity, proto::job_request r) {
+    const auto mode = tls ? tls->mode() : security_mode::off;
+    if (const auto why = job_refusal(mode, identity, job_token, r.token); !why.empty()) {
+      jobs_refused.add();
+      spdlog::warn("scheduler: {}: {}; closing", address, why);
+      const proto::message refusal = proto::job_result{r.job_id, {}, "refused: " + why};
+      const std::string payload = proto::encode(refusal);
+      co_await stream->write(net::frame_kind::message, payload);
+      co_return;
+    }
+    jobs_run.add();
+    co_await serve_job(*stream, jobs, std::move(r));
   }
 
   void flush_haves() {
@@ -186,6 +216,10 @@ struct service::impl : std::enable_shared_from_this<impl> {
     }
     frames_in.add();
     auto m = decode_frame(*f);
+    if (auto* job = m ? std::get_if<proto::job_request>(&*m) : nullptr) {
+      co_await serve_manager(stream, address, identity, std::move(*job));
+      co_return std::string();
+    }
     const auto* h = m ? std::get_if<proto::hello>(&*m) : nullptr;
     if (!h || h->host.host_id.empty()) {
       frames_bad.add();
@@ -280,6 +314,13 @@ struct service::impl : std::enable_shared_from_this<impl> {
       frames_in.add();
       auto m = decode_frame(*f);
       if (m && refused(host_id, *m)) continue;
+      if (m && jobs.on_daemon_message(host_id, *m)) continue;
+      if (m && std::holds_alternative<proto::job_request>(*m)) {
+        jobs_refused.add();
+        frames_bad.add();
+        spdlog::warn("scheduler: host {} sent a job_request on a daemon connection; closing", host_id);
+        break;
+      }
       auto handled = m ? sw.on_message(host_id, *m) : result<void>(m.error());
       if (!handled) {
         frames_bad.add();
@@ -294,6 +335,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
       auto it = connections.find(host_id);
       if (it != connections.end() && it->second.stream == stream) {
         connections.erase(it);
+        jobs.on_host_gone(host_id);
         sw.on_host_gone(host_id);
       }
     }
@@ -361,6 +403,10 @@ struct service::impl : std::enable_shared_from_this<impl> {
   net::metric& handshakes_failed;
   net::metric& blocklisted;
   net::metric& max_parents;
+  net::metric& jobs_run;
+  net::metric& jobs_refused;
+  job_runner jobs;
+  std::string job_token;  // jobs.token_file's token ("" = none)
   net::metric& blocklist_entries;
   net::manager::blocklist_matcher blocklist;           // from the cluster config (dfmanager)
   std::unique_ptr<manager_registration> manager;      // with manager.addresses
@@ -393,6 +439,12 @@ result<void> service::start() {
   if (!ec) i.acceptor.bind(ep, ec);
   if (!ec) i.acceptor.listen(net::asio::socket_base::max_listen_connections, ec);
   if (ec) return ec;
+  try {
+    i.job_token = read_job_token(i.cfg.jobs.token_file);
+  } catch (const config_error& e) {
+    spdlog::error("{}", e.what());
+    return errc::invalid_argument;
+  }
   if (i.cfg.metrics_port != 0) {
     if (auto r = i.metrics_server.listen(i.cfg.metrics_listen, i.cfg.metrics_port); !r) return r.error();
     i.metrics_server.start();
