@@ -36,7 +36,7 @@ std::string address_of(const scheduler_record& s) { return s.ip + ":" + std::to_
 proto::job_request to_job_request(const dispatch_request& request, const std::string& token) {
   proto::job_request job;
   job.job_id = request.job_id;
-  job.type = request.type;
+  job.job = request.type;
   job.urls = request.urls;
   job.task_id = request.task_id;
   job.headers = request.headers;

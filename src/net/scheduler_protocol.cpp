@@ -43,7 +43,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(preheat, task_id, url, headers, 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(delete_task, task_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(preheat_done, task_id, bytes, duration_ms, source, error)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(task_deleted, task_id, held, error)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(job_request, job_id, type, urls, task_id, headers, tag, application,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(job_request, job_id, job, urls, task_id, headers, tag, application,
                                                 filters, scope, concurrent_count, timeout_ms, token)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(job_host, hostname, ip, url, bytes, duration_ms, source, error)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(job_result, job_id, hosts, error)
@@ -192,7 +192,7 @@ struct bounds_check {
   }
   void operator()(const task_deleted& m) { text(m.error, field_limits::text); }
   void operator()(const job_request& m) {
-    id(m.type);
+    id(m.job);
     id(m.scope);
     id(m.token);
     ok = ok && m.urls.size() <= field_limits::job_urls;

@@ -168,7 +168,7 @@ struct task_deleted { std::string task_id; bool held = false; std::string error;
 /// filters); `token` authenticates the manager when security.mode is not mtls.
 struct job_request {
   std::int64_t job_id = 0;
-  std::string type;  // "preheat", "get_task", "delete_task"
+  std::string job;  // "preheat", "get_task", "delete_task" (the message's own "type" is job_request)
   std::vector<std::string> urls;
   std::string task_id;
   std::map<std::string, std::string> headers;

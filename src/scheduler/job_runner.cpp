@@ -58,7 +58,7 @@ proto::job_host job_runner::describe(const std::string& host_id, const std::stri
 awaitable<proto::job_result> job_runner::run(proto::job_request request) {
   proto::job_result out;
   out.job_id = request.job_id;
-  if (request.type == "preheat") {
+  if (request.job == "preheat") {
     if (!known_scope(request.scope)) {
       out.error = "unknown scope \"" + request.scope + "\"";
       co_return out;
@@ -68,17 +68,17 @@ awaitable<proto::job_result> job_runner::run(proto::job_request request) {
     if (!out.error.empty()) co_return out;
     co_return co_await run_orders(request, std::move(items), std::move(hosts));
   }
-  if (request.type != "get_task" && request.type != "delete_task") {
-    out.error = "unknown job type \"" + request.type + "\"";
+  if (request.job != "get_task" && request.job != "delete_task") {
+    out.error = "unknown job type \"" + request.job + "\"";
     co_return out;
   }
   std::string task_id = request.task_id;
   if (task_id.empty() && !request.urls.empty()) task_id = task_of(request, request.urls.front());
   if (task_id.empty()) {
-    out.error = request.type + " needs a task ID or a URL";
+    out.error = request.job + " needs a task ID or a URL";
     co_return out;
   }
-  if (request.type == "get_task") co_return get_task(request, task_id);
+  if (request.job == "get_task") co_return get_task(request, task_id);
   std::vector<proto::job_host> hosts;
   auto items = delete_items(task_id, hosts);
   co_return co_await run_orders(request, std::move(items), std::move(hosts));
@@ -159,7 +159,7 @@ awaitable<proto::job_result> job_runner::run_orders(const proto::job_request& re
   }
   proto::job_result out;
   out.job_id = request.job_id;
-  const bool deleting = request.type == "delete_task";
+  const bool deleting = request.job == "delete_task";
   for (auto& h : job->hosts)
     if (!deleting || !h.error.empty() || h.source == "cache") out.hosts.push_back(std::move(h));
   if (deleting)

@@ -39,7 +39,7 @@ std::string read_job_token(const std::string& path) {
 
 net::awaitable<void> serve_job(net::frame_stream& stream, job_runner& jobs, proto::job_request request) {
   const auto job_id = request.job_id;
-  const auto type = request.type;
+  const auto type = request.job;
   spdlog::info("scheduler: job {} ({} {}) from the manager", job_id, type, request.scope);
   proto::job_result result = co_await jobs.run(std::move(request));
   std::size_t failed = 0;

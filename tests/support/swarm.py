@@ -319,9 +319,10 @@ class Swarm:
     def _post_origin(self, path):
         urllib.request.urlopen(urllib.request.Request(self.origin_url(path), method="POST"), timeout=5).read()
 
-    def start_scheduler(self):
-        """Starts dfscheduler; on the same ports when it ran before or daemons were told its port."""
-        security = self._security_args("scheduler", "scheduler")
+    def start_scheduler(self, extra=()):
+        """Starts dfscheduler; on the same ports when it ran before or daemons were told its port.
+        `extra`: more arguments (say, `-c` with a config of the test's own)."""
+        security = self._security_args("scheduler", "scheduler") + list(extra)
         command = lambda ports: [self._bin("dfscheduler"), "--listen", "127.0.0.1", "--port", str(ports[0]),  # noqa: E731
                                  "--metrics-port", str(ports[1])] + security
         self.scheduler, (self.scheduler_port, self.scheduler_metrics_port) = self.launch(

@@ -9,6 +9,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <iostream>
 #include <string>
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  spdlog::set_default_logger(spdlog::stderr_color_mt("df_job_driver"));  // stdout carries the result
   boost::asio::io_context io;
   df::manager::scheduler_dispatch_options options;
   options.token = token;
