@@ -28,6 +28,28 @@ TEST(protocol_bounds, strings_over_their_limit_are_refused) {
             errc::ok);
 }
 
+TEST(protocol_bounds, job_messages_are_bounded) {
+  job_request ok{1, "preheat", {"http://o/f"}, "", {}, "", "", {}, "all_peers", 4, 1000, "t"};
+  EXPECT_EQ(decode_error(ok), errc::ok);  // no task ID: it comes from the URL
+  auto many_urls = ok;
+  many_urls.urls.assign(field_limits::job_urls + 1, "http://o/f");
+  EXPECT_EQ(decode_error(many_urls), errc::out_of_bounds);
+  auto long_url = ok;
+  long_url.urls = {"http://o/" + std::string(field_limits::url, 'u')};
+  EXPECT_EQ(decode_error(long_url), errc::out_of_bounds);
+  auto long_token = ok;
+  long_token.token.assign(field_limits::id + 1, 't');
+  EXPECT_EQ(decode_error(long_token), errc::out_of_bounds);
+  auto bad_task = ok;
+  bad_task.task_id = "../etc";
+  EXPECT_EQ(decode_error(bad_task), errc::malformed_message);
+  job_result many_hosts{1, std::vector<job_host>(field_limits::job_hosts + 1), ""};
+  EXPECT_EQ(decode_error(many_hosts), errc::out_of_bounds);
+  EXPECT_EQ(decode_error(preheat_done{tid, 1, 1, "peers", std::string(field_limits::text + 1, 'e')}),
+            errc::out_of_bounds);
+  EXPECT_EQ(decode_error(preheat{"not-a-task", "http://o/f", {}, "", "", {}}), errc::malformed_message);
+}
+
 TEST(protocol_bounds, header_count_and_size_are_bounded) {
   std::map<std::string, std::string> many;
   for (std::size_t i = 0; i <= field_limits::headers; ++i) many["h" + std::to_string(i)] = "v";

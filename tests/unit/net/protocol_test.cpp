@@ -80,6 +80,12 @@ std::vector<proto::message> every_scheduler_message() {
       proto::digests{tid, "p1", 16384, {"d16384", ""}},
       proto::reverify{tid, "p1", {3, 9}},
       proto::reverified{tid, "p1", {3}, {9}},
+      proto::preheat{tid, "http://o/f", {{"X-A", "1"}}, "tag", "app", {"Expires"}},
+      proto::delete_task{tid},
+      proto::preheat_done{tid, 123, 45, "peers", ""},
+      proto::task_deleted{tid, true, ""},
+      proto::job_request{7, "preheat", {"http://o/f"}, "", {}, "", "", {}, "all_peers", 4, 60000, "t"},
+      proto::job_result{7, {proto::job_host{"h", "10.0.0.1", "http://o/f", 123, 45, "peers", ""}}, ""},
   };
 }
 
@@ -140,6 +146,22 @@ TEST(scheduler_protocol, every_message_has_this_exact_text) {
       {reverify{TID, "p1", {3, 9}}, R"({"peer_id":"p1","pieces":[3,9],"task_id":")" TID R"(","type":"reverify"})"},
       {reverified{TID, "p1", {3}, {9}},
        R"({"dropped":[3],"peer_id":"p1","task_id":")" TID R"(","type":"reverified","verified":[9]})"},
+      {preheat{TID, "http://o/f", {{"X-A", "1"}}, "tag", "app", {"Expires"}},
+       R"({"application":"app","filters":["Expires"],"headers":{"X-A":"1"},"tag":"tag","task_id":")" TID
+       R"(","type":"preheat","url":"http://o/f"})"},
+      {delete_task{TID}, R"({"task_id":")" TID R"(","type":"delete_task"})"},
+      {preheat_done{TID, 123, 45, "origin", "origin: 404"},
+       R"({"bytes":123,"duration_ms":45,"error":"origin: 404","source":"origin","task_id":")" TID
+       R"(","type":"preheat_done"})"},
+      {task_deleted{TID, true, "in use"}, R"({"error":"in use","held":true,"task_id":")" TID R"(","type":"task_deleted"})"},
+      {job_request{7, "get_task", {"http://o/f"}, TID, {{"X-A", "1"}}, "tag", "app", {"Expires"}, "all_peers", 4, 60000,
+                   "t"},
+       R"({"application":"app","concurrent_count":4,"filters":["Expires"],"headers":{"X-A":"1"},"job":"get_task",)"
+       R"("job_id":7,"scope":"all_peers","tag":"tag","task_id":")" TID R"(","timeout_ms":60000,"token":"t",)"
+       R"("type":"job_request","urls":["http://o/f"]})"},
+      {job_result{7, {job_host{"h", "10.0.0.1", "http://o/f", 123, 45, "cache", "timed out"}}, "none"},
+       R"({"error":"none","hosts":[{"bytes":123,"duration_ms":45,"error":"timed out","hostname":"h","ip":"10.0.0.1",)"
+       R"("source":"cache","url":"http://o/f"}],"job_id":7,"type":"job_result"})"},
   };
   expect_golden(all, [](const message& m) { return encode(m); }, [](std::string_view t) { return decode(t); });
 }

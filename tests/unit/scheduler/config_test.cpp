@@ -47,6 +47,9 @@ manager:
   refresh_interval: 60000ms
   token_file: ""
   scheduler_cluster_id: 0
+jobs:
+  token_file: ""
+  default_timeout: 600000ms
 log_level: "info"
 )");
   EXPECT_EQ(config{}.scheduling.candidate_sample, 64u);  // not a setting; docs/scheduling.md
@@ -76,8 +79,11 @@ security: {seed_peers: [10.0.0.7, "fd00::7"], mode: mtls, ca_file: /pki/ca.pem, 
 host: {hostname: sched-1, ip: 10.0.0.2, idc: idc-a, location: "cn|hz"}
 manager: {addresses: ["manager.local:8080"], refresh_interval: 30s, token_file: /etc/df/token,
           scheduler_cluster_id: 3}
+jobs: {token_file: /etc/df/job-token, default_timeout: 2m}
 log_level: debug
 )");
+  EXPECT_EQ(c.jobs.token_file, "/etc/df/job-token");
+  EXPECT_EQ(c.jobs.default_timeout, 2min);
   EXPECT_EQ(c.host.hostname, "sched-1");
   EXPECT_EQ(c.host.ip, "10.0.0.2");
   EXPECT_EQ(c.host.idc, "idc-a");
