@@ -50,9 +50,12 @@ class JobDispatchTest(unittest.TestCase):
         if not os.path.exists(self.driver):
             self.skipTest("df_job_driver not built")
 
-    def job(self, job_type, *args, token=TOKEN):
-        argv = [self.driver, "--scheduler", "127.0.0.1:%d" % self.s.scheduler_port, "--type", job_type,
-                "--token", token, "--cluster", "2"] + list(args)
+    def job(self, job_type, *args, token=TOKEN, schedulers=None):
+        if schedulers is None:
+            schedulers = ["127.0.0.1:%d" % self.s.scheduler_port]
+        argv = [self.driver, "--type", job_type, "--token", token, "--cluster", "2"] + list(args)
+        for address in schedulers:
+            argv += ["--scheduler", address]
         r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr)
         return json.loads(r.stdout)
@@ -132,6 +135,18 @@ class JobDispatchTest(unittest.TestCase):
         self.assertEqual(by_host.pop(victim.name)["error"], "host left: connection closed")
         for name, h in by_host.items():
             self.assertEqual((h["error"], h["bytes"]), ("", SIZE), name)
+
+    def test_the_dispatcher_fails_over_to_the_next_scheduler_and_names_the_unreachable(self):
+        dead = "127.0.0.1:%d" % sw.free_port()
+        live = "127.0.0.1:%d" % self.s.scheduler_port
+        result = self.job("preheat", "--url", self.url("one.bin"), "--scope", "all_seed_peers",
+                          schedulers=[dead, live])
+        self.assertEqual(result["error"], "", result)
+        self.assertEqual([(h["hostname"], h["error"]) for h in result["hosts"]], [("seed", "")])
+        nothing = self.job("get_task", "--url", self.url("one.bin"), schedulers=[dead])
+        self.assertEqual(nothing["error"], "scheduler %s unreachable: Connection refused" % dead)
+        none = self.job("get_task", "--url", self.url("one.bin"), schedulers=[])
+        self.assertEqual(none["error"], "no active scheduler in cluster 2")
 
     def test_jobs_need_a_manager_connection(self):
         # A daemon's connection (it said hello) sending a job_request is closed and counted.
