@@ -167,5 +167,44 @@ class JobDispatchTest(unittest.TestCase):
         self.assertEqual(self.s.origin_stats()["body_bytes"], 0)
 
 
+class MtlsJobDispatchTest(unittest.TestCase):
+    """Under mtls a manager certificate may send jobs (no token needed); a daemon's may not."""
+
+    def setUp(self):
+        self.s = sw.Swarm()
+        self.addCleanup(self.s.stop)
+        self.ca = self.s.use_certificates("mtls")
+        root = os.path.join(self.s.workdir, "www")
+        os.makedirs(root)
+        sw.write_random_file(os.path.join(root, "m.bin"), SIZE, seed=9)
+        self.s.start_origin(root)
+        self.s.start_scheduler()
+        self.seed = self.s.start_daemon("seed", seed=True)
+        self.peer = self.s.start_daemon("peer-0")
+        self.s.wait_hosts(2, timeout=30)
+        self.driver = os.path.join(self.s.bin_dir, "..", "tests", "df_job_driver")
+        if not os.path.exists(self.driver):
+            self.skipTest("df_job_driver not built")
+
+    def job(self, role, name):
+        cert, key = self.s.issue(role, name)
+        argv = [self.driver, "--type", "preheat", "--url", self.s.origin_url("/files/m.bin"), "--scope", "all_peers",
+                "--scheduler", "127.0.0.1:%d" % self.s.scheduler_port, "--mode", "mtls",
+                "--ca", os.path.join(self.ca, "ca.pem"), "--cert", cert, "--key", key]
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)
+
+    def test_only_a_manager_certificate_runs_jobs(self):
+        refused = self.job("peer", "peer-9")
+        self.assertEqual(refused["error"], "refused: job_request from a certificate that is not a manager's")
+        self.assertEqual(self.s.scheduler_metrics().get(REFUSED, 0), 1)
+        result = self.job("manager", "manager-1")
+        self.assertEqual(result["error"], "", result)
+        self.assertEqual(sorted((h["hostname"], h["error"], h["bytes"]) for h in result["hosts"]),
+                         [("peer-0", "", SIZE), ("seed", "", SIZE)])
+        self.assertEqual(self.s.scheduler_metrics().get(JOBS, 0), 1)
+
+
 if __name__ == "__main__":
     unittest.main()

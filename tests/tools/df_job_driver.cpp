@@ -4,8 +4,10 @@
 //   df_job_driver --scheduler IP:PORT [--scheduler …] --type preheat|get_task|delete_task
 //                 [--url URL …] [--task-id ID] [--scope S] [--token T] [--timeout-ms N]
 //                 [--concurrent N] [--cluster N] [--header NAME=VALUE …]
+//                 [--mode tls|mtls --ca CA.pem --cert CERT.pem --key KEY.pem]
 
 #include "manager/scheduler_dispatcher.hpp"
+#include "net/tls_identity.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
@@ -31,6 +33,7 @@ int main(int argc, char** argv) {
   df::manager::dispatch_request request;
   request.timeout_ms = 60000;
   std::string token;
+  df::security_settings security;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
     if (key == "--scheduler") request.schedulers.push_back(parse_scheduler(value));
@@ -42,6 +45,10 @@ int main(int argc, char** argv) {
     else if (key == "--timeout-ms") request.timeout_ms = std::stoll(value);
     else if (key == "--concurrent") request.concurrent_count = std::stoll(value);
     else if (key == "--cluster") request.scheduler_cluster_id = std::stoll(value);
+    else if (key == "--mode") security.mode = value == "mtls" ? df::security_mode::mtls : df::security_mode::tls;
+    else if (key == "--ca") security.ca_file = value;
+    else if (key == "--cert") security.cert_file = value;
+    else if (key == "--key") security.key_file = value;
     else if (key == "--header") request.headers[value.substr(0, value.find('='))] = value.substr(value.find('=') + 1);
     else {
       std::cerr << "unknown option " << key << "\n";
@@ -52,6 +59,15 @@ int main(int argc, char** argv) {
   boost::asio::io_context io;
   df::manager::scheduler_dispatch_options options;
   options.token = token;
+  if (security.mode != df::security_mode::off) {
+    std::string why;
+    auto tls = df::net::tls_identity::load(security, why);
+    if (!tls) {
+      std::cerr << "TLS: " << why << "\n";
+      return 2;
+    }
+    options.tls = *tls;
+  }
   auto dispatcher = df::manager::make_scheduler_dispatcher(io.get_executor(), options);
   df::manager::dispatch_result result;
   boost::asio::co_spawn(
