@@ -9,6 +9,7 @@
 // payload as a message from the host.
 #include "fuzz_check.hpp"
 #include "net/scheduler_protocol.hpp"
+#include "scheduler/job_targets.hpp"
 #include "scheduler/swarm.hpp"
 
 #include <spdlog/spdlog.h>
@@ -44,6 +45,11 @@ void check_model(const swarm& sw) {
       DF_FUZZ_CHECK(!peer.reverify_pending || peer.quarantines > 0);
     }
     DF_FUZZ_CHECK(task.peer_list.size() == task.peers.size());
+    // A manager's job reaches connected hosts only; single_seed_peer at most one seed.
+    for (const auto* scope : {"single_seed_peer", "all_seed_peers", "all_peers"})
+      for (const auto& h : job_targets(scope, task_id, sw.hosts())) DF_FUZZ_CHECK(sw.hosts().contains(h));
+    const auto one = job_targets("single_seed_peer", task_id, sw.hosts());
+    DF_FUZZ_CHECK(one.size() <= 1 && (one.empty() || sw.hosts().at(one[0]).info.seed));
   }
 }
 
