@@ -34,6 +34,7 @@ struct job_runner::job_state {
   explicit job_state(net::asio::any_io_executor ex) : timer(std::move(ex)) {}
   std::vector<item> items;
   std::vector<proto::job_host> hosts;  // by item
+  std::vector<bool> held;              // by item: delete_task found the task there
   std::size_t next = 0;                // the first item not sent yet
   std::size_t in_flight = 0;
   std::size_t remaining = 0;
@@ -145,6 +146,7 @@ awaitable<proto::job_result> job_runner::run_orders(const proto::job_request& re
   job->items = std::move(items);
   job->hosts = std::move(hosts);
   job->remaining = job->items.size();
+  job->held.assign(job->items.size(), false);
   job->window = static_cast<std::size_t>(std::clamp<std::int64_t>(request.concurrent_count, 1, 100000));
   const auto timeout = request.timeout_ms > 0 ? std::chrono::milliseconds(request.timeout_ms) : default_timeout_;
   job->timer.expires_after(timeout);
@@ -160,10 +162,8 @@ awaitable<proto::job_result> job_runner::run_orders(const proto::job_request& re
   proto::job_result out;
   out.job_id = request.job_id;
   const bool deleting = request.job == "delete_task";
-  for (auto& h : job->hosts)
-    if (!deleting || !h.error.empty() || h.source == "cache") out.hosts.push_back(std::move(h));
-  if (deleting)
-    for (auto& h : out.hosts) h.source.clear();
+  for (std::size_t i = 0; i < job->hosts.size(); ++i)  // delete_task: the hosts that held it, or failed
+    if (!deleting || job->held[i] || !job->hosts[i].error.empty()) out.hosts.push_back(std::move(job->hosts[i]));
   co_return out;
 }
 
@@ -216,8 +216,8 @@ bool job_runner::on_daemon_message(const std::string& host_id, const proto::mess
       h.bytes = done->bytes;
       h.duration_ms = done->duration_ms;
       h.source = done->source;
-    } else if (deleted->held && deleted->error.empty()) {
-      h.source = "cache";  // marks a host that held it (cleared before the result is sent)
+    } else {
+      job->held[index] = deleted->held;
     }
     --job->in_flight;
     finish(job, index, done ? done->error : deleted->error);

@@ -63,8 +63,8 @@ class JobDispatchTest(unittest.TestCase):
     def url(self, name, kind="files"):
         return self.s.origin_url("/%s/%s" % (kind, name))
 
-    def holders(self, name):
-        got = self.job("get_task", "--url", self.url(name))
+    def holders(self, name, kind="files"):
+        got = self.job("get_task", "--url", self.url(name, kind))
         self.assertEqual(got["error"], "")
         return sorted(h["hostname"] for h in got["hosts"])
 
@@ -147,6 +147,25 @@ class JobDispatchTest(unittest.TestCase):
         self.assertEqual(nothing["error"], "scheduler %s unreachable: Connection refused" % dead)
         none = self.job("get_task", "--url", self.url("one.bin"), schedulers=[])
         self.assertEqual(none["error"], "no active scheduler in cluster 2")
+
+    def test_delete_task_keeps_a_task_in_use(self):
+        url = self.url("held.bin", "hold")
+        result = {}
+        job = threading.Thread(target=lambda: result.update(self.job("preheat", "--url", url, "--scope", "all_peers")))
+        job.start()
+        try:
+            sw.wait_until(lambda: self.seed.received()["origin"] > 0, 30, "the seed to start the held file")
+            deleted = self.job("delete_task", "--url", url)
+        finally:
+            self.s.release_origin()
+            job.join(150)
+        self.assertEqual(deleted["error"], "")
+        # Every host is downloading it (the preheat holds it): each keeps it and says why.
+        self.assertEqual(len(deleted["hosts"]), PEERS + 1, deleted)
+        for h in deleted["hosts"]:
+            self.assertEqual(h["error"], "in use (being downloaded, read or uploaded); kept", h)
+        self.assertTrue(all(h["error"] == "" for h in result["hosts"]), result)
+        self.assertEqual(len(self.holders("held.bin", "hold")), PEERS + 1)
 
     def test_jobs_need_a_manager_connection(self):
         # A daemon's connection (it said hello) sending a job_request is closed and counted.
