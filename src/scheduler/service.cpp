@@ -157,7 +157,11 @@ struct service::impl : std::enable_shared_from_this<impl> {
       co_return;
     }
     jobs_run.add();
+    // An authenticated manager does not hold one of its address's unidentified slots while the
+    // job runs (serve() gives the slot back after this returns, so it is taken again).
+    if (--unidentified[address] == 0) unidentified.erase(address);
     co_await serve_job(*stream, jobs, std::move(r));
+    ++unidentified[address];
   }
 
   void flush_haves() {

@@ -186,6 +186,50 @@ class JobDispatchTest(unittest.TestCase):
         self.assertEqual(self.s.origin_stats()["body_bytes"], 0)
 
 
+class LongJobsTest(unittest.TestCase):
+    """A manager's connection, once authenticated, does not hold one of its address's slots for
+    connections before hello (limits.max_unidentified_per_ip) while its job runs."""
+
+    def setUp(self):
+        self.s = sw.Swarm()
+        self.addCleanup(self.s.stop)
+        root = os.path.join(self.s.workdir, "www")
+        os.makedirs(root)
+        sw.write_random_file(os.path.join(root, "held.bin"), SIZE, seed=4)
+        self.s.start_origin(root)
+        token_file = os.path.join(self.s.workdir, "job-token")
+        with open(token_file, "w") as f:
+            f.write(TOKEN + "\n")
+        config = os.path.join(self.s.workdir, "dfscheduler.yaml")
+        with open(config, "w") as f:
+            f.write("jobs:\n  token_file: %s\nlimits:\n  max_unidentified_per_ip: 2\n" % token_file)
+        self.s.start_scheduler(extra=["-c", config])
+        self.seed = self.s.start_daemon("seed", seed=True)
+        self.s.wait_hosts(1, timeout=30)
+        self.driver = os.path.join(self.s.bin_dir, "..", "tests", "df_job_driver")
+        if not os.path.exists(self.driver):
+            self.skipTest("df_job_driver not built")
+
+    def test_three_long_jobs_from_one_address_run_at_once(self):
+        argv = [self.driver, "--type", "preheat", "--url", self.s.origin_url("/hold/held.bin"), "--scope",
+                "all_peers", "--token", TOKEN, "--scheduler", "127.0.0.1:%d" % self.s.scheduler_port]
+        drivers = []
+        try:
+            for n in range(1, 4):
+                drivers.append(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+                sw.wait_until(lambda: self.s.scheduler_metrics().get(JOBS, 0) == n or
+                              self.s.scheduler_metrics().get("dragonfly_scheduler_connections_refused_total", 0),
+                              30, "job %d to start" % n)
+            self.assertEqual(self.s.scheduler_metrics().get("dragonfly_scheduler_connections_refused_total", 0), 0)
+        finally:
+            self.s.release_origin()
+            outputs = [d.communicate(timeout=120)[0] for d in drivers]
+        for out in outputs:
+            result = json.loads(out)
+            self.assertEqual(result["error"], "", result)
+            self.assertEqual([(h["hostname"], h["error"]) for h in result["hosts"]], [("seed", "")])
+
+
 class MtlsJobDispatchTest(unittest.TestCase):
     """Under mtls a manager certificate may send jobs (no token needed); a daemon's may not."""
 
