@@ -23,6 +23,25 @@ JOBS = "dragonfly_scheduler_jobs_total"
 EVICTED = 'dragonfly_dfdaemon_gc_evictions_total{reason="job"}'
 
 
+def start_scheduler_with_token(swarm, more_config=""):
+    """Starts dfscheduler with jobs.token_file holding TOKEN (and `more_config` YAML)."""
+    token_file = os.path.join(swarm.workdir, "job-token")
+    with open(token_file, "w") as f:
+        f.write(TOKEN + "\n")
+    config = os.path.join(swarm.workdir, "dfscheduler.yaml")
+    with open(config, "w") as f:
+        f.write("jobs:\n  token_file: %s\n%s" % (token_file, more_config))
+    swarm.start_scheduler(extra=["-c", config])
+
+
+def find_driver(test):
+    """tests/tools/df_job_driver next to the apps' build directory (the test is skipped without it)."""
+    driver = os.path.join(test.s.bin_dir, "..", "tests", "df_job_driver")
+    if not os.path.exists(driver):
+        test.skipTest("df_job_driver not built")
+    return driver
+
+
 class JobDispatchTest(unittest.TestCase):
     def setUp(self):
         self.s = sw.Swarm()
@@ -35,20 +54,11 @@ class JobDispatchTest(unittest.TestCase):
             sw.write_random_file(path, SIZE, seed=seed)
             self.digests[name] = sw.sha256_file(path)
         self.s.start_origin(self.root)
-        token_file = os.path.join(self.s.workdir, "job-token")
-        with open(token_file, "w") as f:
-            f.write(TOKEN + "\n")
-        config = os.path.join(self.s.workdir, "dfscheduler.yaml")
-        with open(config, "w") as f:
-            f.write("jobs:\n  token_file: %s\n" % token_file)
-        self.s.start_scheduler(extra=["-c", config])
+        start_scheduler_with_token(self.s)
         self.seed = self.s.start_daemon("seed", seed=True)
         self.peers = [self.s.start_daemon("peer-%d" % i) for i in range(PEERS)]
         self.s.wait_hosts(PEERS + 1, timeout=30)
-        bin_dir = self.s.bin_dir
-        self.driver = os.path.join(bin_dir, "..", "tests", "df_job_driver")
-        if not os.path.exists(self.driver):
-            self.skipTest("df_job_driver not built")
+        self.driver = find_driver(self)
 
     def job(self, job_type, *args, token=TOKEN, schedulers=None):
         if schedulers is None:
@@ -197,18 +207,10 @@ class LongJobsTest(unittest.TestCase):
         os.makedirs(root)
         sw.write_random_file(os.path.join(root, "held.bin"), SIZE, seed=4)
         self.s.start_origin(root)
-        token_file = os.path.join(self.s.workdir, "job-token")
-        with open(token_file, "w") as f:
-            f.write(TOKEN + "\n")
-        config = os.path.join(self.s.workdir, "dfscheduler.yaml")
-        with open(config, "w") as f:
-            f.write("jobs:\n  token_file: %s\nlimits:\n  max_unidentified_per_ip: 2\n" % token_file)
-        self.s.start_scheduler(extra=["-c", config])
+        start_scheduler_with_token(self.s, "limits:\n  max_unidentified_per_ip: 2\n")
         self.seed = self.s.start_daemon("seed", seed=True)
         self.s.wait_hosts(1, timeout=30)
-        self.driver = os.path.join(self.s.bin_dir, "..", "tests", "df_job_driver")
-        if not os.path.exists(self.driver):
-            self.skipTest("df_job_driver not built")
+        self.driver = find_driver(self)
 
     def test_three_long_jobs_from_one_address_run_at_once(self):
         argv = [self.driver, "--type", "preheat", "--url", self.s.origin_url("/hold/held.bin"), "--scope",
@@ -245,9 +247,7 @@ class MtlsJobDispatchTest(unittest.TestCase):
         self.seed = self.s.start_daemon("seed", seed=True)
         self.peer = self.s.start_daemon("peer-0")
         self.s.wait_hosts(2, timeout=30)
-        self.driver = os.path.join(self.s.bin_dir, "..", "tests", "df_job_driver")
-        if not os.path.exists(self.driver):
-            self.skipTest("df_job_driver not built")
+        self.driver = find_driver(self)
 
     def job(self, role, name):
         cert, key = self.s.issue(role, name)
