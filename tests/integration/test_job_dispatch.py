@@ -177,6 +177,22 @@ class JobDispatchTest(unittest.TestCase):
         self.assertTrue(all(h["error"] == "" for h in result["hosts"]), result)
         self.assertEqual(len(self.holders("held.bin", "hold")), PEERS + 1)
 
+    def test_a_daemon_without_the_jobs_feature_is_not_told_and_the_result_says_so(self):
+        old = rg.Rogue(self.s.scheduler_port, "old-daemon")  # its hello lists no features
+        self.addCleanup(old.close)
+        self.s.wait_hosts(PEERS + 2)
+        result = self.job("preheat", "--url", self.url("one.bin"), "--scope", "all_peers")
+        by_host = {h["hostname"]: h["error"] for h in result["hosts"]}
+        self.assertEqual(len(by_host), PEERS + 2)
+        self.assertEqual(by_host.pop("old-daemon"),
+                         "host does not run jobs (its dfdaemon does not list the jobs feature)")
+        self.assertEqual(set(by_host.values()), {""})
+        try:
+            got = old.read_until(lambda m: m.get("type") == "preheat", timeout=1)
+        except OSError:  # socket.timeout: nothing came
+            got = None
+        self.assertIsNone(got)
+
     def test_jobs_need_a_manager_connection(self):
         # A daemon's connection (it said hello) sending a job_request is closed and counted.
         rogue = rg.Rogue(self.s.scheduler_port, "rogue-host")
