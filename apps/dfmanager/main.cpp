@@ -1,4 +1,5 @@
 // dfmanager: the control plane — clusters of schedulers and seed peers, which cluster a host uses.
+#include "core/token_file.hpp"
 #include "core/units.hpp"
 #include "core/version.hpp"
 #include "core/yaml_config.hpp"
@@ -8,6 +9,7 @@
 #include "manager/config.hpp"
 #include "manager/job_engine.hpp"
 #include "manager/revocation_list.hpp"
+#include "manager/scheduler_dispatcher.hpp"
 #include "manager/server.hpp"
 
 #include "net/signals.hpp"
@@ -96,13 +98,17 @@ int main(int argc, char** argv) {
     std::cerr << "dfmanager: cannot listen on " << cfg.listen << ":" << cfg.port << ": " << r.error().message() << "\n";
     return 1;
   }
-  // Jobs run on a thread with a database connection of their own (docs/preheat.md); until the
-  // scheduler side is wired, every dispatch fails saying so.
+  // Jobs run on a thread with a database connection of their own (docs/preheat.md), handed to
+  // the clusters' schedulers over the scheduler protocol (docs/jobs-dispatch.md).
   std::unique_ptr<df::manager::job_engine> jobs;
   try {
+    df::manager::scheduler_dispatch_options dispatch;
+    dispatch.tls = tls;
+    if (!cfg.jobs.scheduler_token_file.empty())
+      dispatch.token = df::read_token_file(cfg.jobs.scheduler_token_file, "jobs.scheduler_token_file", 256);
     jobs = std::make_unique<df::manager::job_engine>(cfg.jobs, cfg.keepalive.interval * cfg.keepalive.misses,
                                                      df::manager::open_store(cfg),
-                                                     df::manager::make_unwired_dispatcher(), [] {
+                                                     df::manager::make_scheduler_dispatcher(std::move(dispatch)), [] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
     });

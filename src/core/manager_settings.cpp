@@ -1,5 +1,7 @@
 #include "core/manager_settings.hpp"
 
+#include "core/token_file.hpp"
+
 #include "core/yaml_config.hpp"
 
 #include <fstream>
@@ -43,13 +45,7 @@ void manager_settings::validate() const {
 
 std::string manager_settings::read_token() const {
   if (token_file.empty()) return {};
-  std::ifstream in(token_file);
-  std::string line;
-  if (!in || !std::getline(in, line)) throw config_error("manager.token_file " + token_file + " cannot be read");
-  while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) line.pop_back();
-  if (line.empty() || line.size() > max_token)
-    throw config_error("manager.token_file " + token_file + " holds no token (or one over 4096 characters)");
-  return line;
+  return read_token_file(token_file, "manager.token_file", max_token);
 }
 
 }  // namespace df

@@ -90,7 +90,9 @@ config from_yaml(const YAML::Node& root) {
       c.enrollment.tokens.emplace_back(token, role);
     }
   read_webhooks(child(root, "webhooks"), c.webhooks);
-  check_keys(root["jobs"], "jobs", {"lease", "poll_interval", "max_running", "max_attempts", "rate_limit"});
+  check_keys(root["jobs"], "jobs",
+             {"lease", "poll_interval", "max_running", "max_attempts", "rate_limit", "scheduler_token_file"});
+  read_value(root["jobs"], "scheduler_token_file", c.jobs.scheduler_token_file);
   read_duration(root["jobs"], "lease", c.jobs.lease);
   read_duration(root["jobs"], "poll_interval", c.jobs.poll_interval);
   read_value(root["jobs"], "max_running", c.jobs.max_running);
@@ -218,7 +220,9 @@ std::string config::to_yaml() const {
   out << YAML::Key << "poll_interval" << YAML::Value << ms(jobs.poll_interval);
   out << YAML::Key << "max_running" << YAML::Value << jobs.max_running;
   out << YAML::Key << "max_attempts" << YAML::Value << jobs.max_attempts;
-  out << YAML::Key << "rate_limit" << YAML::Value << jobs.rate_limit << YAML::EndMap;
+  out << YAML::Key << "rate_limit" << YAML::Value << jobs.rate_limit;
+  out << YAML::Key << "scheduler_token_file" << YAML::Value << YAML::DoubleQuoted << jobs.scheduler_token_file
+      << YAML::EndMap;
   out << YAML::Key << "webhooks" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "harbor_scheme" << YAML::Value << webhooks.harbor_scheme;
   out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;

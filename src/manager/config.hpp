@@ -72,6 +72,9 @@ struct config {
     std::uint32_t max_running = 4;
     std::uint32_t max_attempts = 3;
     std::uint32_t rate_limit = 10;
+    // A file holding the schedulers' jobs token (their jobs.token_file), sent with every job in
+    // security.mode off / tls; in mtls the manager's certificate is the credential.
+    std::string scheduler_token_file;
   } jobs;
   /// Automatic preheat on push (POST /api/v1/webhooks/registry, docs/preheat.md).
   struct webhooks_config {

@@ -58,8 +58,7 @@ dispatch_result from_job_result(const proto::job_result& result) {
   return out;
 }
 
-scheduler_dispatcher::scheduler_dispatcher(net::asio::any_io_executor ex, scheduler_dispatch_options options)
-    : ex_(std::move(ex)), options_(std::move(options)) {}
+scheduler_dispatcher::scheduler_dispatcher(scheduler_dispatch_options options) : options_(std::move(options)) {}
 
 net::awaitable<dispatch_result> scheduler_dispatcher::dispatch(const dispatch_request& request) {
   dispatch_result out;
@@ -93,8 +92,10 @@ net::awaitable<std::optional<proto::job_result>> scheduler_dispatcher::ask(const
     error = "invalid address " + scheduler.ip;
     co_return std::nullopt;
   }
-  tcp::socket socket(ex_);
-  net::asio::steady_timer guard(ex_, options_.connect_timeout);
+  // The caller's executor (the job engine's thread): every handler of this share runs there.
+  const auto ex = co_await net::asio::this_coro::executor;
+  tcp::socket socket(ex);
+  net::asio::steady_timer guard(ex, options_.connect_timeout);
   guard.async_wait([&socket](boost::system::error_code e) {
     if (!e) socket.close();
   });
@@ -127,7 +128,7 @@ net::awaitable<std::optional<proto::job_result>> scheduler_dispatcher::ask(const
   }
   // The answer comes when the job ends; the stream is closed at the deadline or when the run stops.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(job.timeout_ms) + result_slack;
-  auto watch = std::make_shared<net::asio::steady_timer>(ex_);
+  auto watch = std::make_shared<net::asio::steady_timer>(ex);
   auto poll = std::make_shared<std::function<void()>>();
   std::weak_ptr<net::frame_stream> weak = stream;
   auto stopped = request.stopped;
@@ -161,9 +162,8 @@ net::awaitable<std::optional<proto::job_result>> scheduler_dispatcher::ask(const
   co_return *result;
 }
 
-std::unique_ptr<job_dispatcher> make_scheduler_dispatcher(net::asio::any_io_executor ex,
-                                                          scheduler_dispatch_options options) {
-  return std::make_unique<scheduler_dispatcher>(std::move(ex), std::move(options));
+std::unique_ptr<job_dispatcher> make_scheduler_dispatcher(scheduler_dispatch_options options) {
+  return std::make_unique<scheduler_dispatcher>(std::move(options));
 }
 
 }  // namespace df::manager

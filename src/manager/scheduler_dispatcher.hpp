@@ -31,10 +31,10 @@ net::proto::job_request to_job_request(const dispatch_request& request, const st
 dispatch_result from_job_result(const net::proto::job_result& result);
 
 /// Dispatches shares to schedulers over the scheduler protocol. Owned by the manager's job engine;
-/// runs on its io_context.
+/// its sockets and timers live on the executor of the coroutine that calls dispatch().
 class scheduler_dispatcher : public job_dispatcher {
  public:
-  scheduler_dispatcher(net::asio::any_io_executor ex, scheduler_dispatch_options options);
+  explicit scheduler_dispatcher(scheduler_dispatch_options options);
   net::awaitable<dispatch_result> dispatch(const dispatch_request& request) override;
 
  private:
@@ -43,12 +43,10 @@ class scheduler_dispatcher : public job_dispatcher {
                                                             const net::proto::job_request& job,
                                                             const dispatch_request& request, std::string& error);
 
-  net::asio::any_io_executor ex_;
   scheduler_dispatch_options options_;
 };
 
 /// A scheduler_dispatcher.
-std::unique_ptr<job_dispatcher> make_scheduler_dispatcher(net::asio::any_io_executor ex,
-                                                          scheduler_dispatch_options options);
+std::unique_ptr<job_dispatcher> make_scheduler_dispatcher(scheduler_dispatch_options options);
 
 }  // namespace df::manager

@@ -1,5 +1,7 @@
 #include "scheduler/job_session.hpp"
 
+#include "core/token_file.hpp"
+
 #include "core/yaml_config.hpp"
 #include "net/frame_stream.hpp"
 #include "scheduler/job_runner.hpp"
@@ -28,13 +30,7 @@ std::string job_refusal(security_mode mode, const std::optional<net::cluster_ide
 
 std::string read_job_token(const std::string& path) {
   if (path.empty()) return {};
-  std::ifstream in(path);
-  std::string line;
-  if (!in || !std::getline(in, line)) throw config_error("jobs.token_file " + path + " cannot be read");
-  while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) line.pop_back();
-  if (line.empty() || line.size() > proto::field_limits::id)
-    throw config_error("jobs.token_file " + path + " holds no token (or one over 256 characters)");
-  return line;
+  return read_token_file(path, "jobs.token_file", proto::field_limits::id);
 }
 
 net::awaitable<void> serve_job(net::frame_stream& stream, job_runner& jobs, proto::job_request request) {

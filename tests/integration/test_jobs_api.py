@@ -27,7 +27,7 @@ import registry as reg  # noqa: E402
 import swarm as sw  # noqa: E402
 
 JOBS_SECTION = "jobs:\n  lease: 2s\n  poll_interval: 100ms\n  rate_limit: %d\n"
-UNWIRED = "no scheduler dispatch yet"
+NO_SCHEDULER = "no active scheduler in cluster"  # no scheduler runs in these tests: the dispatch fails saying so
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 LAYER = "sha256:" + "1" * 64
 CONFIG = "sha256:" + "c" * 64
@@ -232,7 +232,7 @@ class SqliteJobs(unittest.TestCase, Jobs):
             self.assertEqual(job["state"], "FAILURE")  # the dispatch is not wired yet…
             states = job["result"]["job_states"]
             self.assertIsInstance(states, list)
-            self.assertIn(UNWIRED, states[0]["error"])  # …and Harbor shows why
+            self.assertIn(NO_SCHEDULER, states[0]["error"])  # …and Harbor shows why
             for result in states[0]["results"]:
                 self.assertIsInstance(result["scheduler_cluster_id"], int)
                 self.assertIsInstance(result["success_tasks"], list)
@@ -286,7 +286,7 @@ class SqliteJobs(unittest.TestCase, Jobs):
         copy = self.m.ok("POST", "/api/v1/jobs/%d/copy" % job["id"], expected=201)
         self.assertEqual(copy["args"], job["args"])
         done = self.finished(self.m, copy["id"])
-        self.assertIn(UNWIRED, done["reason"])  # resolved this time; dispatch not wired
+        self.assertIn(NO_SCHEDULER, done["reason"])  # resolved this time; no scheduler to run it
         self.assertEqual(self.m.ok("GET", "/api/v1/jobs/%d" % job["id"])["state"], "CANCELED")
         self.m.ok("DELETE", "/api/v1/jobs/%d" % job["id"])
         self.assertEqual(self.m.call("GET", "/api/v1/jobs/%d" % job["id"])[0], 404)
@@ -302,13 +302,13 @@ class SqliteJobs(unittest.TestCase, Jobs):
                                                                                       **creds)}, expected=201)
             return self.finished(self.m, job["id"])
         good = run(username="alice", password="s3cret")
-        self.assertIn(UNWIRED, good["reason"])
+        self.assertIn(NO_SCHEDULER, good["reason"])
         self.assertEqual(len(good["result"]["urls"]), 2)
         self.assertEqual(good["args"]["password"], "<redacted>")
         anonymous = run()
         self.assertIn("manifest 401 from registry 127.0.0.1:%d" % registry.port, anonymous["reason"])
         harbor_style = run(headers={"Authorization": basic("alice", "s3cret")})  # Basic → the token service
-        self.assertIn(UNWIRED, harbor_style["reason"])
+        self.assertIn(NO_SCHEDULER, harbor_style["reason"])
         wrong = run(username="alice", password="wrong")
         self.assertIn("its token service http://127.0.0.1:%d/token answered 401" % registry.port, wrong["reason"])
         self.assertNotIn("wrong", self.s.logs())  # the password is never logged
@@ -330,7 +330,7 @@ class SqliteRestart(unittest.TestCase, Jobs):
         again = mg.start_manager(s, "dfmanager-again", config)
         done = self.finished(again, job["id"], timeout=30)
         self.assertEqual(done["attempts"], 2)
-        self.assertIn(UNWIRED, done["reason"])
+        self.assertIn(NO_SCHEDULER, done["reason"])
 
 
 class RealRegistry(unittest.TestCase, Jobs):
@@ -371,7 +371,7 @@ class RealRegistry(unittest.TestCase, Jobs):
     def test_manifest_resolution_with_and_without_credentials(self):
         user, password = self.creds
         amd = self.preheat(username=user, password=password)
-        self.assertIn(UNWIRED, amd["reason"])  # resolved: only the dispatch is missing
+        self.assertIn(NO_SCHEDULER, amd["reason"])  # resolved: only the dispatch is missing
         self.assertEqual(amd["result"]["urls"], self.expected_urls("amd"))
         self.assertEqual(len(amd["result"]["urls"]), 3)  # config and two layers
         arm = self.preheat(username=user, password=password, platform="linux/arm64")
@@ -423,7 +423,7 @@ class PostgresReplicas(unittest.TestCase, Jobs):
         jobs = [self.finished(a, i) for i in ids]
         for job in jobs:
             self.assertEqual(job["attempts"], 1, job)  # claimed exactly once
-            self.assertIn(UNWIRED, job["reason"])
+            self.assertIn(NO_SCHEDULER, job["reason"])
         self.assertEqual(self.pg.psql("SELECT COUNT(*) FROM jobs WHERE attempts <> 1 OR state <> 'FAILURE'",
                                       dbname="claims"), "0")
         runners = {job["result"]["manager"] for job in jobs}
@@ -447,7 +447,7 @@ class PostgresReplicas(unittest.TestCase, Jobs):
         self.assertGreaterEqual(time.monotonic() - killed_at, 1.0)  # not before a's lease (2 s) ran out
         self.assertEqual(done["attempts"], 2)
         self.assertNotEqual(done["result"]["manager"], owner_a)
-        self.assertIn(UNWIRED, done["reason"])  # b resolved the manifest and went on
+        self.assertIn(NO_SCHEDULER, done["reason"])  # b resolved the manifest and went on
         self.assertEqual(registry.manifest_requests, 2)
         self.assertEqual(len(done["result"]["urls"]), 2)
 
@@ -468,7 +468,7 @@ class PostgresReplicas(unittest.TestCase, Jobs):
         b = mg.start_manager(self.s, "handover-b", configs[1])
         done = self.finished(b, job["id"], timeout=20)  # well before the 60 s lease
         self.assertEqual(done["attempts"], 2)
-        self.assertIn(UNWIRED, done["reason"])
+        self.assertIn(NO_SCHEDULER, done["reason"])
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     }
     options.tls = *tls;
   }
-  auto dispatcher = df::manager::make_scheduler_dispatcher(io.get_executor(), options);
+  auto dispatcher = df::manager::make_scheduler_dispatcher(options);
   df::manager::dispatch_result result;
   boost::asio::co_spawn(
       io, [&]() -> df::net::awaitable<void> { result = co_await dispatcher->dispatch(request); },
