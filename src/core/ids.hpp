@@ -22,6 +22,15 @@ std::string compute_task_id(const task_id_inputs& in);
 /// repository and URL that serves it, so a layer shared by many images travels once.
 std::string content_task_id(std::string_view digest);
 
+/// The digest ("sha256:<hex>") a registry blob URL names — http(s)://host/v2/<repository>/blobs/
+/// sha256:<64 hex>, without a query — else "".
+std::string registry_blob_digest(std::string_view url);
+
+/// The task ID a manager job gives a URL: a registry blob's content task ID, the one the registry
+/// mirror uses for it (so a preheated layer is the one containerd's pull finds), when the URL is
+/// one and no tag, application or filter sets it apart; compute_task_id otherwise.
+std::string job_task_id(const task_id_inputs& in);
+
 /// True when `id` looks like a task ID (64 lower-case hex): guards paths built from IDs.
 bool is_valid_task_id(std::string_view id);
 

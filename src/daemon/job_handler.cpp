@@ -29,15 +29,18 @@ void job_handler::handle(const proto::message& m, scheduler_router::reply_fn rep
 net::awaitable<void> job_handler::preheat(proto::preheat order, scheduler_router::reply_fn reply) {
   const auto started = std::chrono::steady_clock::now();
   proto::preheat_done done{order.task_id, 0, 0, {}, {}};
-  // The scheduler names the task; it must be the one the URL and filters make (as dfget's).
+  // The scheduler names the task; it must be the one the URL and filters make (as dfget's, or
+  // for a registry blob the content task the registry mirror uses).
   if (!parse_url(order.url)) done.error = "invalid URL";
-  else if (compute_task_id({order.url, order.tag, order.application, order.filters}) != order.task_id)
+  else if (job_task_id({order.url, order.tag, order.application, order.filters}) != order.task_id)
     done.error = "the task ID does not match the URL";
   if (!done.error.empty()) {
     reply(done);
     co_return;
   }
   task_request request{order.url, order.headers, order.tag, order.application, order.filters, false};
+  if (order.task_id == content_task_id(registry_blob_digest(order.url)))
+    request.digest = registry_blob_digest(order.url);  // content-addressed: the bytes must match it
   auto acquired = tasks_.acquire(order.task_id, std::move(request), ctx_.cfg.seed_peer);
   if (!acquired) {
     done.error = "cannot start task: " + acquired.error().message();

@@ -24,7 +24,7 @@ std::int64_t ms_since(std::chrono::steady_clock::time_point t) {
 }
 
 std::string task_of(const proto::job_request& r, const std::string& url) {
-  return compute_task_id({url, r.tag, r.application, r.filters});
+  return job_task_id({url, r.tag, r.application, r.filters});
 }
 
 }  // namespace

@@ -54,3 +54,32 @@ TEST(ids, peer_ids_are_unique) {
 
 }  // namespace
 }  // namespace df
+
+namespace df {
+namespace {
+
+const std::string hex64(64, 'a');
+
+TEST(job_task_id, a_registry_blob_is_its_content_task_as_the_mirror_makes_it) {
+  const auto url = "http://127.0.0.1:5000/v2/apps/web/blobs/sha256:" + hex64;
+  EXPECT_EQ(registry_blob_digest(url), "sha256:" + hex64);
+  EXPECT_EQ(job_task_id({url, "", "", {}}), content_task_id("sha256:" + hex64));
+  // The same blob in another repository or registry is the same task.
+  EXPECT_EQ(job_task_id({"https://r.example/v2/x/y/z/blobs/sha256:" + hex64, "", "", {}}), job_task_id({url, "", "", {}}));
+  // A tag, an application or a filter sets a task apart: then the URL decides, as for dfget.
+  EXPECT_EQ(job_task_id({url, "t", "", {}}), compute_task_id({url, "t", "", {}}));
+  EXPECT_EQ(job_task_id({url, "", "", {"x"}}), compute_task_id({url, "", "", {"x"}}));
+}
+
+TEST(job_task_id, other_urls_are_not_blobs) {
+  for (const std::string& url : {"http://h/v2/apps/web/manifests/sha256:" + hex64, "http://h/files/blobs/sha256:" + hex64,
+                                "http://h/v2/blobs/sha256:" + hex64, "http://h/v2/a/blobs/sha256:" + hex64 + "?x=1",
+                                "http://h/v2/a/blobs/sha256:" + std::string(63, 'a'), "http://h/v2/a/blobs/sha256:" + std::string(64, 'A'),
+                                "not a url /v2/a/blobs/sha256:" + hex64}) {
+    EXPECT_EQ(registry_blob_digest(url), "") << url;
+    EXPECT_EQ(job_task_id({url, "", "", {}}), compute_task_id({url, "", "", {}})) << url;
+  }
+}
+
+}  // namespace
+}  // namespace df
