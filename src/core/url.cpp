@@ -98,14 +98,12 @@ const std::vector<std::string>& default_filtered_params() {
   return params;
 }
 
-std::string filter_query(std::string_view url_text, const std::vector<std::string>& filters) {
-  const auto hash = url_text.find('#');
-  if (hash != std::string_view::npos) url_text = url_text.substr(0, hash);
-  const auto q = url_text.find('?');
-  if (q == std::string_view::npos) return std::string(url_text);
-  std::string out(url_text.substr(0, q));
-  std::string_view query = url_text.substr(q + 1);
-  bool first = true;
+namespace {
+
+// Calls `visit(pair, filtered)` for each non-empty "name=value" of the URL's query (fragment
+// ignored), `filtered` telling whether `filters` or the defaults remove it from the task ID.
+template <class Visit>
+void for_each_query_pair(std::string_view query, const std::vector<std::string>& filters, Visit visit) {
   while (!query.empty()) {
     const auto amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
@@ -113,14 +111,42 @@ std::string filter_query(std::string_view url_text, const std::vector<std::strin
     if (pair.empty()) continue;
     const std::string_view name = pair.substr(0, pair.find('='));
     const auto matches = [&](const std::string& f) { return name_matches(name, f); };
-    if (std::any_of(filters.begin(), filters.end(), matches) ||
-        std::any_of(default_filtered_params().begin(), default_filtered_params().end(), matches))
-      continue;
+    visit(pair, name, std::any_of(filters.begin(), filters.end(), matches) ||
+                      std::any_of(default_filtered_params().begin(), default_filtered_params().end(), matches));
+  }
+}
+
+std::string_view without_fragment(std::string_view url_text) {
+  const auto hash = url_text.find('#');
+  return hash == std::string_view::npos ? url_text : url_text.substr(0, hash);
+}
+
+}  // namespace
+
+std::string filter_query(std::string_view url_text, const std::vector<std::string>& filters) {
+  url_text = without_fragment(url_text);
+  const auto q = url_text.find('?');
+  if (q == std::string_view::npos) return std::string(url_text);
+  std::string out(url_text.substr(0, q));
+  bool first = true;
+  for_each_query_pair(url_text.substr(q + 1), filters, [&](std::string_view pair, std::string_view, bool filtered) {
+    if (filtered) return;
     out += first ? '?' : '&';
     out += pair;
     first = false;
-  }
+  });
   return out;
+}
+
+bool query_carries_credentials(std::string_view url_text, const std::vector<std::string>& filters) {
+  url_text = without_fragment(url_text);
+  const auto q = url_text.find('?');
+  if (q == std::string_view::npos) return false;
+  bool found = false;
+  for_each_query_pair(url_text.substr(q + 1), filters, [&](std::string_view, std::string_view name, bool filtered) {
+    found = found || (filtered && !name_matches(name, "ns"));
+  });
+  return found;
 }
 
 std::vector<std::string> split_filter(std::string_view filter) {

@@ -42,6 +42,11 @@ const std::vector<std::string>& default_filtered_params();
 /// Names ending in '*' match by prefix; matching ignores case.
 std::string filter_query(std::string_view url_text, const std::vector<std::string>& filters);
 
+/// True when `filter_query` removes a parameter other than containerd's `ns` from the URL: a
+/// signature, an access key or a token (--filter) that the task ID does not see, so the content
+/// fetched with it is private and another request for the same task ID must be checked.
+bool query_carries_credentials(std::string_view url_text, const std::vector<std::string>& filters);
+
 /// Splits an `&`-separated filter list ("Expires&Signature") as the --filter flag takes it.
 std::vector<std::string> split_filter(std::string_view filter);
 

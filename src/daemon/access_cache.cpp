@@ -32,13 +32,14 @@ std::string credential_fingerprint(const net::header_map& headers, std::string_v
   return h.final_hex();
 }
 
-bool carries_credentials(const std::map<std::string, std::string>& headers, std::string_view url) {
+bool carries_credentials(const std::map<std::string, std::string>& headers, std::string_view url,
+                         const std::vector<std::string>& filters) {
   for (const auto& [name, value] : headers) {
     for (const char* secret : credential_headers)
       if (::strcasecmp(name.c_str(), secret) == 0) return true;
     if (::strcasecmp(name.c_str(), "Proxy-Authorization") == 0) return true;
   }
-  return !userinfo_of(url).empty();
+  return !userinfo_of(url).empty() || query_carries_credentials(url, filters);
 }
 
 access_cache::access_cache(std::chrono::milliseconds ttl, std::size_t capacity) : ttl_(ttl), capacity_(capacity) {}

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace df::daemon {
 
@@ -23,8 +24,11 @@ inline constexpr const char* credential_headers[] = {"Authorization", "Cookie"};
 std::string credential_fingerprint(const net::header_map& headers, std::string_view url);
 
 /// True when a request for `url` with `headers` carries any credential (a credential header, a
-/// Proxy-Authorization or a URL's userinfo): content it fetched cannot be taken for public.
-bool carries_credentials(const std::map<std::string, std::string>& headers, std::string_view url);
+/// Proxy-Authorization, a URL's userinfo, or a query parameter the task ID leaves out by default
+/// or through `filters`, such as a pre-signed URL's Signature): content it fetched cannot be taken
+/// for public, since a request without that parameter has the same task ID.
+bool carries_credentials(const std::map<std::string, std::string>& headers, std::string_view url,
+                         const std::vector<std::string>& filters);
 
 /// Positive access decisions keyed by (credential fingerprint, URL without userinfo). Entries
 /// expire `ttl` after they were made (a revoked credential is refused again within it); beyond

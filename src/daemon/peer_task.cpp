@@ -165,7 +165,7 @@ awaitable<void> peer_task::run_back_to_source() {
     set_layout(head.content_length ? static_cast<std::int64_t>(*head.content_length) : -1, head.piece_size);
     meta_.etag = head.etag;
     meta_.last_modified = head.last_modified;
-    meta_.public_content = !carries_credentials(request_.headers, request_.url);  // the origin said 2xx
+    meta_.public_content = !carries_credentials(request_.headers, request_.url, request_.filters);  // origin said 2xx
     if (registered_)
       ctx_.scheduler.send(proto::task_meta{task_id_, peer_id_,
                                            head.content_length ? static_cast<std::int64_t>(*head.content_length) : -1,

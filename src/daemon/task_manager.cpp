@@ -44,7 +44,7 @@ result<std::shared_ptr<peer_task>> task_manager::acquire(const std::string& task
     if (auto admitted = ctx_.policy->admit(task_id, request.url, request.tag, request.application); !admitted)
       return admitted.error();
   }
-  const bool credentials = carries_credentials(request.headers, request.url);
+  const bool credentials = carries_credentials(request.headers, request.url, request.filters);
   if (auto it = tasks_.find(task_id); it != tasks_.end()) {
     if (credentials) it->second->note_credentialed();
     return it->second;

@@ -78,6 +78,27 @@ class HttpProxy(unittest.TestCase):
         self.assertEqual(stats["paths"].get("/files/b.bin") - heads, 1, "the origin was read more than once")
         self.assertEqual(self.a.received()["origin"] + self.c.received()["origin"], 0)
 
+    def test_content_read_with_a_presigned_url_is_not_public(self):
+        # The seed reads it itself (from its own proxy), with a signature the task ID leaves out.
+        unsigned = self.s.origin_url("/signed/a.bin")
+        status, _, body = via_proxy(self.seed.proxy_url(), unsigned + "?Expires=9999999999&Signature=good",
+                                    {"X-Dragonfly-Use-P2P": "true"})
+        self.assertEqual((status, body), (200, self.expected("a.bin")))
+        sw.wait_until(lambda: self.seed_meta(unsigned).get("complete"), 10, "the seed to complete the task")
+        self.assertIs(self.seed_meta(unsigned)["public"], False)
+        # Same task ID without the signature: the origin is asked, and refuses.
+        before = self.seed.metrics()
+        status, _, body = via_proxy(self.seed.proxy_url(), unsigned, {"X-Dragonfly-Use-P2P": "true"})
+        self.assertEqual((status, body), (403, b""))
+        key = 'dragonfly_dfdaemon_access_checks_total{result="%s"}'
+        after = self.seed.metrics()
+        self.assertEqual(after.get(key % "denied", 0) - before.get(key % "denied", 0), 1)
+        self.assertEqual(after.get(key % "public", 0), before.get(key % "public", 0))
+
+    def seed_meta(self, url):
+        """The seed's meta.json of the task whose URL starts with `url` ({} while there is none)."""
+        return sw.task_meta(self.seed.data_dir, lambda m: m.get("url", "").startswith(url))
+
     def test_connect_tunnel(self):
         out = os.path.join(self.s.workdir, "tunnel.out")
         r = subprocess.run(["curl", "-sS", "--fail", "-p", "-x", self.a.proxy_url(), "-o", out,

@@ -57,6 +57,27 @@ class LocalAccess(unittest.TestCase):
         stats = self.s.origin_stats()
         self.assertEqual(stats["paths"]["/auth/f.bin"] - stats["heads"]["/auth/f.bin"], 1)  # one fetch, by the seed
 
+    def test_a_file_fetched_with_a_presigned_url_is_not_given_to_a_request_without_the_signature(self):
+        signed = self.s.origin_url("/signed/f.bin") + "?Expires=9999999999&Signature=good"
+        r, out = self.dfget(signed, "owner.out")
+        self.assertEqual(r.returncode, 0, r.stderr + self.s.logs())
+        self.assertEqual(sw.sha256_file(out), self.digest)
+
+        # Same task ID (Expires and Signature are left out of it), but no signature: refused.
+        for name, url in (("unsigned.out", self.s.origin_url("/signed/f.bin")),
+                          ("forged.out", self.s.origin_url("/signed/f.bin") + "?Expires=9999999999&Signature=bad")):
+            r, out = self.dfget(url, name)
+            self.assertEqual(r.returncode, 4, r.stderr)
+            self.assertIn("access denied", r.stderr)
+            self.assertIn("403", r.stderr)
+            self.assertFalse(os.path.exists(out))
+        self.assertEqual(self.a.metrics()["dragonfly_dfdaemon_cache_hits_total"], 0)
+
+        r, out = self.dfget(signed, "again.out")  # the signed URL again: from the cache
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sw.sha256_file(out), self.digest)
+        self.assertEqual(self.a.metrics()["dragonfly_dfdaemon_cache_hits_total"], 1)
+
     def test_content_nobody_asked_for_with_credentials_is_served_without_a_check(self):
         url = self.s.origin_url("/files/f.bin")
         for name in ("first.out", "second.out"):

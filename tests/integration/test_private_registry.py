@@ -8,7 +8,6 @@ import base64
 import glob
 import hashlib
 import http.client
-import json
 import os
 import subprocess
 import sys
@@ -303,15 +302,7 @@ class PrivateRegistry(unittest.TestCase):
 
     def seed_meta(self, digest):
         """The seed's meta.json of the blob `digest` ({} while there is none)."""
-        for meta in glob.glob(os.path.join(self.seed.data_dir, "tasks", "*", "*", "meta.json")):
-            try:
-                with open(meta) as f:
-                    m = json.load(f)
-            except (OSError, ValueError):
-                continue  # being replaced
-            if m.get("digest") == digest:
-                return m
-        return {}
+        return sw.task_meta(self.seed.data_dir, lambda m: m.get("digest") == digest)
 
     def test_7_a_url_signed_for_get_only_is_checked_with_its_first_byte(self):
         # Like a pre-signed storage URL: HEAD is refused (403), GET is allowed.

@@ -8,6 +8,8 @@ was hit. Paths:
   GET /short/<name>        announces the file's full length, sends half, then closes
   GET /auth/<name>         the file, but only with "Authorization: Bearer secret" (401 otherwise)
   GET /basic/<name>        the file, but only with Basic authorization for user "user", password "s3cret"
+  GET /signed/<name>       the file, but only with the query parameter Signature=good (403 otherwise,
+                           as a pre-signed storage URL answers)
   GET /redirect/<port>/<name>  302 to http://localhost:<port>/files/<name> (another origin)
   GET /flaky/<name>        the first answer for each name breaks off halfway; later ones are whole
   GET /stall/<name>        announces the file's full length, sends half, then nothing until the client hangs up
@@ -123,7 +125,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not os.path.isfile(full):
                 return self.send_plain(404, "no such blob\n")
             return self.serve_file(full, short=False)
-        m = re.fullmatch(r"/(files|short|auth|basic|flaky|stall|hold)/([A-Za-z0-9._-]+)", path)
+        m = re.fullmatch(r"/(files|short|auth|basic|flaky|stall|hold|signed)/([A-Za-z0-9._-]+)", path)
+        if m and m.group(1) == "signed" and "Signature=good" not in self.path.partition("?")[2].split("&"):
+            return self.send_plain(403, "signature does not match\n")
         required = {"auth": "Bearer secret", "basic": "Basic dXNlcjpzM2NyZXQ="}  # user:s3cret
         if m and m.group(1) in required and self.headers.get("Authorization") != required[m.group(1)]:
             self.send_response(401)

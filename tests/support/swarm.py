@@ -59,6 +59,19 @@ def sha256_file(path):
     return h.hexdigest()
 
 
+def task_meta(data_dir, match):
+    """The first meta.json under a daemon's `data_dir` for which `match(meta)` holds ({} while none)."""
+    for meta in glob.glob(os.path.join(data_dir, "tasks", "*", "*", "meta.json")):
+        try:
+            with open(meta) as f:
+                m = json.load(f)
+        except (OSError, ValueError):
+            continue  # being replaced
+        if match(m):
+            return m
+    return {}
+
+
 def write_random_file(path, size, seed=1):
     """A deterministic pseudo-random file (fast: repeats a hashed 1 MiB block with a counter)."""
     block = hashlib.sha256(str(seed).encode()).digest() * (1 << 15)

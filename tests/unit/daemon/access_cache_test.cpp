@@ -94,11 +94,19 @@ TEST(access_cache, a_zero_ttl_remembers_nothing) {
 }
 
 TEST(access_cache, credentials_are_seen_in_headers_of_any_case_and_in_userinfo) {
-  EXPECT_FALSE(carries_credentials({{"Accept", "*/*"}}, "http://files.local/a"));
-  EXPECT_TRUE(carries_credentials({{"authorization", "Basic x"}}, "http://files.local/a"));
-  EXPECT_TRUE(carries_credentials({{"COOKIE", "s=1"}}, "http://files.local/a"));
-  EXPECT_TRUE(carries_credentials({{"Proxy-Authorization", "Basic x"}}, "http://files.local/a"));
-  EXPECT_TRUE(carries_credentials({}, "http://u:p@files.local/a"));
+  EXPECT_FALSE(carries_credentials({{"Accept", "*/*"}}, "http://files.local/a", {}));
+  EXPECT_TRUE(carries_credentials({{"authorization", "Basic x"}}, "http://files.local/a", {}));
+  EXPECT_TRUE(carries_credentials({{"COOKIE", "s=1"}}, "http://files.local/a", {}));
+  EXPECT_TRUE(carries_credentials({{"Proxy-Authorization", "Basic x"}}, "http://files.local/a", {}));
+  EXPECT_TRUE(carries_credentials({}, "http://u:p@files.local/a", {}));
+}
+
+TEST(access_cache, query_parameters_the_task_id_leaves_out_are_credentials) {
+  EXPECT_FALSE(carries_credentials({}, "http://files.local/a?v=1&ns=docker.io", {}));  // ns: not a secret
+  EXPECT_TRUE(carries_credentials({}, "http://s3.local/a?X-Amz-Signature=ab&X-Amz-Date=1", {}));
+  EXPECT_TRUE(carries_credentials({}, "http://oss.local/a?OSSAccessKeyId=k&Expires=1&Signature=s", {}));
+  EXPECT_TRUE(carries_credentials({}, "http://files.local/a?v=1&token=t", {"token"}));
+  EXPECT_FALSE(carries_credentials({}, "http://files.local/a?v=1#Signature=s", {}));  // a fragment is not sent
 }
 
 }  // namespace
