@@ -476,8 +476,10 @@ void peer_task::complete() {
   save_metadata();  // completion_saved() reports it once this save is on disk
 }
 
-void peer_task::completion_saved() {
-  if (phase_ != phase::running || !meta_.complete) return;  // !complete: reopened meanwhile
+void peer_task::completion_saved(std::uint64_t epoch) {
+  // A reopen since the snapshot was taken: its "complete" was about bytes since dropped, even if
+  // the task is complete again now (the save of that completion reports it).
+  if (phase_ != phase::running || !meta_.complete || epoch != completion_epoch_) return;
   phase_ = phase::done;
   if (back_to_source_) validated_at_ = std::chrono::steady_clock::now();  // just read from the origin
   ctx_.stats.tasks_completed.add();
@@ -499,10 +501,16 @@ bool peer_task::data_modified() const {
 awaitable<void> peer_task::check_content() {
   auto file = file_;
   const std::uint64_t length = meta_.content_length.value_or(0);
+  const std::uint64_t epoch = completion_epoch_;
   auto job = [file, length] { return file->sha256(length); };
   const auto got = co_await run_blocking(ctx_.pool, std::move(job));
   checking_content_ = false;
-  if (phase_ != phase::running || !all_verified()) co_return;  // pieces dropped meanwhile: checked when refetched
+  // Pieces dropped meanwhile (even if refetched since): this hash may be of old bytes.
+  if (phase_ != phase::running || epoch != completion_epoch_) {
+    if (phase_ == phase::running && all_verified()) complete();  // check the bytes held now
+    co_return;
+  }
+  if (!all_verified()) co_return;
   if (got && "sha256:" + *got == meta_.digest) {
     content_checked_ = true;
     complete();
@@ -567,6 +575,7 @@ awaitable<void> peer_task::save_loop() {
     // The data reaches the disk before the metadata that vouches for it (fdatasync, then the
     // metadata's own write + fsync + rename), on the pool: never on the I/O thread.
     const bool saving_complete = meta_.complete;
+    const std::uint64_t epoch = completion_epoch_;
     auto job = [&store = ctx_.store, file = file_, snapshot = meta_, discarded = discarded_]() -> result<void> {
       if (auto r = file->sync(); !r) return r;
       return store.save(snapshot, discarded.get());
@@ -578,7 +587,7 @@ awaitable<void> peer_task::save_loop() {
       if (phase_ == phase::running) fail({"daemon", message});
       else spdlog::warn("task {}: {}", task_id_.substr(0, 12), message);
     } else if (saving_complete) {
-      completion_saved();
+      completion_saved(epoch);
     }
   } while (save_again_);
   saving_ = false;

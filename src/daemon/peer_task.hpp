@@ -142,8 +142,9 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   /// one; it is reported done (phase, peer_done, readers) only by completion_saved().
   void complete();
   /// Called when metadata saying "complete" is on disk: only now is the task done, so a completion
-  /// anyone hears of survives a crash.
-  void completion_saved();
+  /// anyone hears of survives a crash. `epoch`: completion_epoch_ when that save's snapshot was
+  /// taken; a save begun before a reopen() or discard_pieces() does not complete the task.
+  void completion_saved(std::uint64_t epoch);
   net::awaitable<void> check_content();
   void fail(task_error e);
   /// Drops a parent after an error and reports it; `bad_pieces`: pieces it sent that failed their digest.
@@ -196,6 +197,7 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   std::chrono::steady_clock::time_point started_at_{};  // run() began: the task latency histograms
   bool first_byte_observed_ = false;
   std::uint32_t generation_ = 0;
+  std::uint64_t completion_epoch_ = 0;  // bumped when pieces are dropped: older saves and checks are stale
   std::shared_ptr<std::atomic<bool>> discarded_ = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<const net::statement_verifier> signer_;  // mtls: who signs the relayed digests
   bool save_again_ = false;

@@ -40,6 +40,7 @@ void peer_task::discard_pieces(const std::string& why) {
   meta_.verified = bitfield(meta_.verified.size());
   std::fill(meta_.piece_digests.begin(), meta_.piece_digests.end(), std::string{});
   ++generation_;
+  ++completion_epoch_;
 }
 
 void peer_task::learn_relayed_digest(std::uint32_t piece, const std::string& wire) {

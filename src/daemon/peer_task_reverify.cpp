@@ -101,6 +101,7 @@ awaitable<void> peer_task::run_reverify(std::vector<std::uint32_t> asked) {
 
 void peer_task::reopen() {
   if (phase_ == phase::failed) return;
+  ++completion_epoch_;  // a save or content check under way is about the dropped bytes
   if (phase_ == phase::done || meta_.complete) {
     phase_ = phase::running;
     meta_.complete = false;
