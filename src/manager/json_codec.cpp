@@ -1,8 +1,11 @@
 #include "manager/json_codec.hpp"
 
+#include "core/cluster_limits.hpp"
 #include "manager/api_error.hpp"
 #include "manager/cidr.hpp"
 #include "manager/json_reader.hpp"
+
+#include <fmt/format.h>
 
 #include <regex>
 
@@ -126,6 +129,11 @@ void validate_cluster(const scheduler_cluster& c) {
     throw invalid_value("config.candidate_parent_limit", "must be 1 to 20");
   if (c.config.filter_parent_limit < 1 || c.config.filter_parent_limit > 1000)
     throw invalid_value("config.filter_parent_limit", "must be 1 to 1000");
+  for (const auto& [name, rate] : {std::pair{"config.peer_upload_rate_limit", c.config.peer_upload_rate_limit},
+                                   std::pair{"config.peer_download_rate_limit", c.config.peer_download_rate_limit}})
+    if (!cluster_limits::valid_peer_rate_limit(rate))
+      throw invalid_value(name, fmt::format("must be 0 (unlimited) or at least {} bytes/s (64 KiB/s)",
+                                            cluster_limits::min_peer_rate_limit));
 }
 
 json to_json(const cluster_scopes& s) {

@@ -1,5 +1,7 @@
 #include "net/manager_protocol.hpp"
 
+#include "core/cluster_limits.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
@@ -48,12 +50,20 @@ std::vector<std::string> read_list(const json& j, const char* key, const std::st
   return out;
 }
 
+// A peer rate limit: 0 (unlimited) or the manager's floor and up, so a tiny limit from a manager
+// of another version cannot park every transfer for days.
+std::uint64_t read_rate_limit(const json& j, const char* key, const std::string& where) {
+  const std::uint64_t rate = read_uint(j, key, where, INT64_MAX);
+  if (!cluster_limits::valid_peer_rate_limit(rate)) throw bad_field{where + "." + key};
+  return rate;
+}
+
 cluster_config read_config(const json& j, const std::string& where) {
   cluster_config c;
   c.candidate_parent_limit = static_cast<std::uint32_t>(read_uint(j, "candidate_parent_limit", where, 1000));
   c.filter_parent_limit = static_cast<std::uint32_t>(read_uint(j, "filter_parent_limit", where, 100000));
-  c.peer_upload_rate_limit = read_uint(j, "peer_upload_rate_limit", where, INT64_MAX);
-  c.peer_download_rate_limit = read_uint(j, "peer_download_rate_limit", where, INT64_MAX);
+  c.peer_upload_rate_limit = read_rate_limit(j, "peer_upload_rate_limit", where);
+  c.peer_download_rate_limit = read_rate_limit(j, "peer_download_rate_limit", where);
   const std::string bl = where + ".blocklist";
   const auto& b = member(j, "blocklist", where);
   c.blocklist.applications = read_list(b, "applications", bl);

@@ -15,14 +15,18 @@ void token_bucket::refill() {
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - last_).count();
   last_ = now;
-  tokens_ = std::min(burst_, tokens_ + elapsed * static_cast<double>(rate_));
+  const double added = std::min(burst_ - tokens_, elapsed * static_cast<double>(rate_));
+  if (added <= 0) return;
+  tokens_ += added;
+  refilled_ += added;
 }
 
 void token_bucket::set_rate(std::uint64_t rate, std::uint64_t burst) {
   refill();
   rate_ = rate;
   burst_ = static_cast<double>(std::max<std::uint64_t>(burst, 1));
-  tokens_ = std::min(tokens_, burst_);
+  tokens_ = rate == 0 ? burst_ : std::min(tokens_, burst_);  // unlimited: no debt carried over
+  for (asio::steady_timer* timer : *waiting_) timer->cancel();
 }
 
 awaitable<void> token_bucket::acquire(std::uint64_t bytes) {
@@ -30,10 +34,22 @@ awaitable<void> token_bucket::acquire(std::uint64_t bytes) {
   refill();
   tokens_ -= static_cast<double>(bytes);
   if (tokens_ >= 0) co_return;
-  const double wait_seconds = -tokens_ / static_cast<double>(rate_);
-  asio::steady_timer timer(ex_, std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                    std::chrono::duration<double>(wait_seconds)));
-  co_await timer.async_wait(use_nothrow);
+  // Paid for once the bucket has refilled the debt as it stands now (later callers queue behind).
+  const double mark = refilled_ - tokens_;
+  asio::steady_timer timer(ex_);
+  waiting_->push_front(&timer);
+  struct unlist {
+    std::shared_ptr<std::list<asio::steady_timer*>> list;
+    std::list<asio::steady_timer*>::iterator it;
+    ~unlist() { list->erase(it); }
+  } guard{waiting_, waiting_->begin()};
+  constexpr double rounding = 0.5;  // bytes: a timer rounded down to its tick does not spin
+  for (refill(); rate_ != 0 && refilled_ + rounding < mark; refill()) {
+    const double wait_seconds = (mark - refilled_) / static_cast<double>(rate_);
+    timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(wait_seconds)));
+    co_await timer.async_wait(use_nothrow);  // cancelled by set_rate: recompute at the new rate
+  }
 }
 
 }  // namespace df::net

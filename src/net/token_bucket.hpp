@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <list>
+#include <memory>
 
 namespace df::net {
 
@@ -18,18 +20,23 @@ class token_bucket {
   /// Waits until `bytes` may pass.
   awaitable<void> acquire(std::uint64_t bytes);
   std::uint64_t rate() const { return rate_; }
-  /// Changes the rate and burst from now on (0 = unlimited); callers already waiting keep their
-  /// turn as computed at the old rate.
+  /// Changes the rate and burst from now on (0 = unlimited). Callers already waiting keep their
+  /// place in line and are woken to recompute their wait at the new rate (0 releases them).
   void set_rate(std::uint64_t rate, std::uint64_t burst);
 
  private:
   void refill();
+
+  // Timers of the callers waiting now; set_rate cancels them so that each recomputes its wait.
+  // Shared with the waiters, which unlist themselves even when destroyed after the bucket.
+  std::shared_ptr<std::list<asio::steady_timer*>> waiting_ = std::make_shared<std::list<asio::steady_timer*>>();
 
   asio::any_io_executor ex_;
   std::uint64_t rate_;
   double burst_;
   double tokens_;
   std::chrono::steady_clock::time_point last_;
+  double refilled_ = 0;  // tokens added since construction: a waiter passes once it reaches its mark
 };
 
 }  // namespace df::net

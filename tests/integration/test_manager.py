@@ -57,11 +57,11 @@ class SqliteManager(unittest.TestCase):
         m = self.m
         created = m.ok("POST", CLUSTERS, {"name": "crud-a", "bio": "first",
                                           "scopes": {"idc": "a", "cidrs": ["10.1.0.0/16"]},
-                                          "config": {"peer_upload_rate_limit": 1000}}, expected=201)
+                                          "config": {"peer_upload_rate_limit": 100000}}, expected=201)
         path = "%s/%d" % (CLUSTERS, created["id"])
         self.assertEqual(m.ok("GET", path)["scopes"]["cidrs"], ["10.1.0.0/16"])
-        patched = m.ok("PATCH", path, {"config": {"peer_upload_rate_limit": 2000, "blocklist": {"tags": ["x"]}}})
-        self.assertEqual(patched["config"]["peer_upload_rate_limit"], 2000)
+        patched = m.ok("PATCH", path, {"config": {"peer_upload_rate_limit": 200000, "blocklist": {"tags": ["x"]}}})
+        self.assertEqual(patched["config"]["peer_upload_rate_limit"], 200000)
         self.assertEqual(patched["config"]["blocklist"]["tags"], ["x"])
         self.assertEqual(patched["bio"], "first")
         seeds = m.ok("GET", "/api/v1/seed-peer-clusters/%d" % created["seed_peer_cluster_id"])

@@ -22,7 +22,7 @@ struct cluster_cache_test : ::testing::Test {
 
 TEST_F(cluster_cache_test, an_answer_round_trips_through_the_file) {
   const std::string answer = R"({"scheduler_cluster": {"id": 4, "name": "c", "config": {"candidate_parent_limit": 4,
-    "filter_parent_limit": 15, "peer_upload_rate_limit": 5, "peer_download_rate_limit": 6,
+    "filter_parent_limit": 15, "peer_upload_rate_limit": 500000, "peer_download_rate_limit": 600000,
     "blocklist": {"applications": [], "urls": ["/x"], "tags": []}}}, "schedulers": [{"ip": "127.0.0.1", "port": 8002}]})";
   const auto file = dir / cluster_cache_name;
   EXPECT_FALSE(load_cluster_cache(file));
@@ -34,7 +34,7 @@ TEST_F(cluster_cache_test, an_answer_round_trips_through_the_file) {
   const auto parsed = net::manager::parse_host_answer(*loaded, why);
   ASSERT_TRUE(parsed) << why;
   EXPECT_EQ(parsed->schedulers, std::vector<std::string>{"127.0.0.1:8002"});
-  EXPECT_EQ(parsed->config.peer_download_rate_limit, 6u);
+  EXPECT_EQ(parsed->config.peer_download_rate_limit, 600000u);
   // Replaced whole, and no temporary file left behind.
   ASSERT_TRUE(save_cluster_cache(file, "{}"));
   EXPECT_EQ(*load_cluster_cache(file), "{}");

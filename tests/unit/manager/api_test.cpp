@@ -35,8 +35,8 @@ TEST_F(api_test, cluster_crud) {
   const auto id = created["id"].get<std::int64_t>();
   EXPECT_EQ(call_json("GET", "/api/v1/scheduler-clusters/" + std::to_string(id))["scopes"]["idc"], "a");
   const auto patched = call_json("PATCH", "/api/v1/scheduler-clusters/" + std::to_string(id),
-                                 R"({"config":{"peer_upload_rate_limit":5000}})");
-  EXPECT_EQ(patched["config"]["peer_upload_rate_limit"], 5000);
+                                 R"({"config":{"peer_upload_rate_limit":500000}})");
+  EXPECT_EQ(patched["config"]["peer_upload_rate_limit"], 500000);
   EXPECT_EQ(patched["scopes"]["idc"], "a");  // PATCH keeps what it does not name
   const auto list = call("GET", "/api/v1/scheduler-clusters?page=1&per_page=1");
   EXPECT_EQ(list.status, 200);
@@ -75,7 +75,7 @@ TEST_F(api_test, clear_errors) {
 
 TEST_F(api_test, a_host_gets_its_cluster_with_its_active_schedulers_only) {
   const auto a = call_json("POST", "/api/v1/scheduler-clusters",
-                           R"({"name":"idc-a","scopes":{"idc":"a"},"config":{"peer_upload_rate_limit":777}})", 201);
+                           R"({"name":"idc-a","scopes":{"idc":"a"},"config":{"peer_upload_rate_limit":777777}})", 201);
   const auto cluster = a["id"].get<std::int64_t>();
   const auto s = call_json("POST", "/api/v1/schedulers",
                            R"({"hostname":"s1","ip":"10.0.0.1","port":8002,"scheduler_cluster_id":)" +
@@ -85,7 +85,7 @@ TEST_F(api_test, a_host_gets_its_cluster_with_its_active_schedulers_only) {
   const std::string host = R"({"hostname":"h1","ip":"10.0.0.9","idc":"a","version":"0.1"})";
   auto answer = call_json("POST", "/api/v1/hosts", host);
   EXPECT_EQ(answer["scheduler_cluster"]["id"], cluster);
-  EXPECT_EQ(answer["scheduler_cluster"]["config"]["peer_upload_rate_limit"], 777);
+  EXPECT_EQ(answer["scheduler_cluster"]["config"]["peer_upload_rate_limit"], 777777);
   ASSERT_EQ(answer["schedulers"].size(), 1u);
   EXPECT_EQ(answer["schedulers"][0]["port"], 8002);
 
@@ -103,7 +103,7 @@ TEST_F(api_test, a_host_gets_its_cluster_with_its_active_schedulers_only) {
   // A keepalive brings the first back, and answers with its cluster's config.
   const auto kept = call_json("POST", "/api/v1/schedulers/" + std::to_string(s["id"].get<int>()) + "/keepalive");
   EXPECT_EQ(kept["scheduler_cluster_id"], cluster);
-  EXPECT_EQ(kept["config"]["peer_upload_rate_limit"], 777);
+  EXPECT_EQ(kept["config"]["peer_upload_rate_limit"], 777777);
   answer = call_json("POST", "/api/v1/hosts", host);
   EXPECT_EQ(answer["scheduler_cluster"]["id"], cluster);
   EXPECT_EQ(call_json("GET", "/api/v1/hosts").size(), 1u);

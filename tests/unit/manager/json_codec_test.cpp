@@ -21,8 +21,8 @@ TEST(json_codec, a_full_cluster_round_trips) {
   scheduler_cluster c;
   apply_cluster_fields(parse_body(R"({"name":"idc-a","bio":"first","is_default":true,
       "scopes":{"idc":"a|b","location":"cn|hz","cidrs":["10.0.0.0/8"],"hostnames":["h-*"]},
-      "config":{"candidate_parent_limit":5,"filter_parent_limit":40,"peer_upload_rate_limit":1000,
-                "peer_download_rate_limit":2000,"blocklist":{"applications":["x"],"urls":["^https://bad/"],"tags":["t"]}}})"),
+      "config":{"candidate_parent_limit":5,"filter_parent_limit":40,"peer_upload_rate_limit":1048576,
+                "peer_download_rate_limit":2097152,"blocklist":{"applications":["x"],"urls":["^https://bad/"],"tags":["t"]}}})"),
                        c);
   EXPECT_EQ(c.name, "idc-a");
   EXPECT_EQ(c.scopes.cidrs, std::vector<std::string>{"10.0.0.0/8"});
@@ -53,6 +53,9 @@ TEST(json_codec, bad_input_is_a_clear_4xx_naming_the_field) {
       {R"({"name":"a","config":{"candidate_parent_limit":0}})", "400 invalid_value: config.candidate_parent_limit"},
       {R"({"name":"a","config":{"candidate_parent_limit":1.5}})", "400 wrong_type: config.candidate_parent_limit"},
       {R"({"name":"a","config":{"filter_parent_limit":99999999999}})", "400 invalid_value: config.filter_parent_limit"},
+      {R"({"name":"a","config":{"peer_upload_rate_limit":1}})", "400 invalid_value: config.peer_upload_rate_limit"},
+      {R"({"name":"a","config":{"peer_download_rate_limit":65535}})", "400 invalid_value: config.peer_download_rate_limit"},
+      {R"({"name":"a","config":{"peer_download_rate_limit":65536,"peer_upload_rate_limit":0}})", ""},
       {R"({"name":"a","bio":")" + std::string(2000, 'x') + R"("})", "400 invalid_value: bio"},
       {std::string(100, '[') + std::string(100, ']'), "400 too_deep"},
       {R"({"name":"a","bio":"nul \u0000 inside"})", "400 invalid_value: bio"},

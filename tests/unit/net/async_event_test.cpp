@@ -138,5 +138,37 @@ TEST(token_bucket, debt_makes_the_caller_wait) {
   EXPECT_TRUE(done);
 }
 
+TEST(token_bucket, set_rate_wakes_a_waiter_and_its_wait_is_recomputed) {
+  asio::io_context io;
+  token_bucket limited(io.get_executor(), 1, 1);  // one byte a second
+  bool done = false;
+  asio::co_spawn(io, [&]() -> awaitable<void> {
+    co_await limited.acquire(1);
+    co_await limited.acquire(1 << 20);  // twelve days at this rate
+    done = true;
+  }, asio::detached);
+  io.poll();
+  EXPECT_FALSE(done);
+  limited.set_rate(8 << 20, 8 << 20);  // the debt is now paid in an eighth of a second
+  io.run_for(std::chrono::seconds(5));
+  EXPECT_TRUE(done);
+}
+
+TEST(token_bucket, going_unlimited_releases_waiters_at_once) {
+  asio::io_context io;
+  token_bucket limited(io.get_executor(), 1, 1);
+  int done = 0;
+  for (int i = 0; i < 2; ++i)
+    asio::co_spawn(io, [&]() -> awaitable<void> {
+      co_await limited.acquire(1 << 20);
+      ++done;
+    }, asio::detached);
+  io.poll();
+  EXPECT_EQ(done, 0);
+  limited.set_rate(0, 0);
+  io.poll();  // no timer needed
+  EXPECT_EQ(done, 2);
+}
+
 }  // namespace
 }  // namespace df::net

@@ -49,6 +49,17 @@ TEST(manager_protocol, a_broken_answer_is_an_error_naming_the_field) {
   EXPECT_NE(why.find("schedulers[].ip"), std::string::npos) << why;
 }
 
+TEST(manager_protocol, a_rate_limit_below_the_floor_is_refused) {
+  std::string why;
+  std::string tiny = answer_text;
+  tiny.replace(tiny.find("1048576"), 7, "65535");
+  EXPECT_FALSE(parse_host_answer(tiny, why));
+  EXPECT_NE(why.find("peer_upload_rate_limit"), std::string::npos) << why;
+  std::string floor = answer_text;
+  floor.replace(floor.find("1048576"), 7, "65536");
+  EXPECT_TRUE(parse_host_answer(floor, why)) << why;
+}
+
 TEST(manager_protocol, lists_and_strings_over_their_bounds_are_refused) {
   std::string why;
   std::string many = R"({"scheduler_cluster": {"id": 1, "name": "c", "config": {"candidate_parent_limit": 4,
