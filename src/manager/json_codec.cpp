@@ -125,15 +125,18 @@ void validate_cluster(const scheduler_cluster& c) {
       throw invalid_value("scopes.hostnames[" + std::to_string(i) + "]",
                           "a glob of 1 to 253 letters, digits, '-', '_', '.', '*' or '?'");
   check_regexes(c.config.blocklist.urls, "config.blocklist.urls");
-  if (c.config.candidate_parent_limit < 1 || c.config.candidate_parent_limit > 20)
-    throw invalid_value("config.candidate_parent_limit", "must be 1 to 20");
-  if (c.config.filter_parent_limit < 1 || c.config.filter_parent_limit > 1000)
-    throw invalid_value("config.filter_parent_limit", "must be 1 to 1000");
+  using namespace cluster_limits;
+  if (c.config.candidate_parent_limit < min_candidate_parents || c.config.candidate_parent_limit > max_candidate_parents)
+    throw invalid_value("config.candidate_parent_limit",
+                        fmt::format("must be {} to {}", min_candidate_parents, max_candidate_parents));
+  if (c.config.filter_parent_limit < min_filter_parents || c.config.filter_parent_limit > max_filter_parents)
+    throw invalid_value("config.filter_parent_limit",
+                        fmt::format("must be {} to {}", min_filter_parents, max_filter_parents));
   for (const auto& [name, rate] : {std::pair{"config.peer_upload_rate_limit", c.config.peer_upload_rate_limit},
                                    std::pair{"config.peer_download_rate_limit", c.config.peer_download_rate_limit}})
-    if (!cluster_limits::valid_peer_rate_limit(rate))
+    if (!valid_peer_rate_limit(rate))
       throw invalid_value(name, fmt::format("must be 0 (unlimited) or at least {} bytes/s (64 KiB/s)",
-                                            cluster_limits::min_peer_rate_limit));
+                                            min_peer_rate_limit));
 }
 
 json to_json(const cluster_scopes& s) {

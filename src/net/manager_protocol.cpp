@@ -50,6 +50,14 @@ std::vector<std::string> read_list(const json& j, const char* key, const std::st
   return out;
 }
 
+// A count within the manager's bounds (a 0 would leave peers without parents).
+std::uint32_t read_bounded(const json& j, const char* key, const std::string& where, std::uint32_t min,
+                           std::uint32_t max) {
+  const auto value = static_cast<std::uint32_t>(read_uint(j, key, where, max));
+  if (value < min) throw bad_field{where + "." + key};
+  return value;
+}
+
 // A peer rate limit: 0 (unlimited) or the manager's floor and up, so a tiny limit from a manager
 // of another version cannot park every transfer for days.
 std::uint64_t read_rate_limit(const json& j, const char* key, const std::string& where) {
@@ -60,8 +68,10 @@ std::uint64_t read_rate_limit(const json& j, const char* key, const std::string&
 
 cluster_config read_config(const json& j, const std::string& where) {
   cluster_config c;
-  c.candidate_parent_limit = static_cast<std::uint32_t>(read_uint(j, "candidate_parent_limit", where, 1000));
-  c.filter_parent_limit = static_cast<std::uint32_t>(read_uint(j, "filter_parent_limit", where, 100000));
+  c.candidate_parent_limit = read_bounded(j, "candidate_parent_limit", where, cluster_limits::min_candidate_parents,
+                                          cluster_limits::max_candidate_parents);
+  c.filter_parent_limit = read_bounded(j, "filter_parent_limit", where, cluster_limits::min_filter_parents,
+                                       cluster_limits::max_filter_parents);
   c.peer_upload_rate_limit = read_rate_limit(j, "peer_upload_rate_limit", where);
   c.peer_download_rate_limit = read_rate_limit(j, "peer_download_rate_limit", where);
   const std::string bl = where + ".blocklist";

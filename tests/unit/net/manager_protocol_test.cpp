@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
+#include <tuple>
+
 namespace df::net::manager {
 namespace {
 
@@ -58,6 +61,23 @@ TEST(manager_protocol, a_rate_limit_below_the_floor_is_refused) {
   std::string floor = answer_text;
   floor.replace(floor.find("1048576"), 7, "65536");
   EXPECT_TRUE(parse_host_answer(floor, why)) << why;
+}
+
+TEST(manager_protocol, parent_limits_outside_the_managers_bounds_are_refused) {
+  std::string why;
+  for (const auto& [from, to, field] : {std::tuple{"\"candidate_parent_limit\": 6", "\"candidate_parent_limit\": 0",
+                                                   "candidate_parent_limit"},
+                                        std::tuple{"\"candidate_parent_limit\": 6", "\"candidate_parent_limit\": 21",
+                                                   "candidate_parent_limit"},
+                                        std::tuple{"\"filter_parent_limit\": 40", "\"filter_parent_limit\": 0",
+                                                   "filter_parent_limit"},
+                                        std::tuple{"\"filter_parent_limit\": 40", "\"filter_parent_limit\": 1001",
+                                                   "filter_parent_limit"}}) {
+    std::string text = answer_text;
+    text.replace(text.find(from), std::string_view(from).size(), to);
+    EXPECT_FALSE(parse_host_answer(text, why)) << to;
+    EXPECT_NE(why.find(field), std::string::npos) << why;
+  }
 }
 
 TEST(manager_protocol, lists_and_strings_over_their_bounds_are_refused) {
