@@ -1,5 +1,7 @@
 #include "manager/revocation_list.hpp"
 
+#include "core/durable_file.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -19,23 +21,14 @@ std::int64_t wall_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Replaces `path` with `text` through a temporary file and a rename, so readers see the old or
-// the new content, never a part.
+// Replaces `path` with `text` durably (see replace_file_durably): once this says yes, a power
+// loss cannot bring back the old content nor leave an empty file.
 bool write_atomically(const std::string& path, const std::string& text, std::string& why) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      why = "cannot write " + temporary;
-      return false;
-    }
+  if (auto r = replace_file_durably(path, text, 0644); !r) {
+    why = "cannot replace " + path + ": " + r.error().message();
+    return false;
   }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) why = "cannot replace " + path + ": " + ec.message();
-  return !ec;
+  return true;
 }
 
 }  // namespace
@@ -98,11 +91,10 @@ const std::string& revocation_list::crl_pem() {
 }
 
 bool revocation_list::record_issued(const issued_certificate& cert, std::string_view role, std::string& why) {
-  std::ofstream out(dir_ + "/issued", std::ios::app);
-  out << cert.serial << ' ' << role << ' ' << cert.common_name << ' ' << cert.not_after << '\n';
-  out.flush();
-  if (!out) {
-    why = "cannot append to " + dir_ + "/issued";
+  const std::string line = cert.serial + ' ' + std::string(role) + ' ' + cert.common_name + ' ' +
+                           std::to_string(cert.not_after) + '\n';
+  if (auto r = append_durably(dir_ + "/issued", line, 0644); !r) {
+    why = "cannot append to " + dir_ + "/issued: " + r.error().message();
     return false;
   }
   issued_.push_back({cert.serial, std::string(role), cert.common_name, cert.not_after});
@@ -117,27 +109,42 @@ std::vector<std::string> revocation_list::issued_to(std::string_view role, std::
 }
 
 bool revocation_list::revoke(const std::vector<std::string>& serials, std::string& why) {
-  const auto before = revoked_;
+  auto next = revoked_;
   const auto now = wall_seconds();
   for (const auto& s : serials)
-    if (std::none_of(revoked_.begin(), revoked_.end(), [&](const auto& r) { return r.serial == s; }))
-      revoked_.push_back({s, now});
+    if (std::none_of(next.begin(), next.end(), [&](const auto& r) { return r.serial == s; }))
+      next.push_back({s, now});
+  // Signed first: a CA that cannot sign changes nothing, on disk or in memory.
+  auto signed_crl = sign(next, why);
+  if (!signed_crl) return false;
   std::string lines;
-  for (const auto& r : revoked_) lines += r.serial + " " + std::to_string(r.revoked_at) + "\n";
-  if (!write_atomically(dir_ + "/revoked", lines, why) || !sign_and_write(why)) {
-    revoked_ = before;
-    return false;
-  }
-  return true;
+  for (const auto& r : next) lines += r.serial + " " + std::to_string(r.revoked_at) + "\n";
+  if (!write_atomically(dir_ + "/revoked", lines, why)) return false;  // nothing changed
+  // `revoked` is durable: memory follows it even if crl.pem cannot be written (open() signs it
+  // again from `revoked`), and the CRL served includes the new serials.
+  revoked_ = std::move(next);
+  install(std::move(*signed_crl));
+  return write_atomically(crl_path(), pem_, why);
+}
+
+std::optional<revocation_list::signed_crl> revocation_list::sign(const std::vector<revoked_certificate>& revoked,
+                                                                 std::string& why) const {
+  const auto number = std::max(number_ + 1, wall_seconds() * 1000);
+  auto pem = ca_.sign_crl(revoked, number, std::chrono::duration_cast<std::chrono::seconds>(crl_validity), why);
+  if (!pem) return std::nullopt;
+  return signed_crl{std::move(*pem), number};
+}
+
+void revocation_list::install(signed_crl crl) {
+  pem_ = std::move(crl.pem);
+  number_ = crl.number;
+  signed_at_ = std::chrono::steady_clock::now();
 }
 
 bool revocation_list::sign_and_write(std::string& why) {
-  const auto number = std::max(number_ + 1, wall_seconds() * 1000);
-  auto pem = ca_.sign_crl(revoked_, number, std::chrono::duration_cast<std::chrono::seconds>(crl_validity), why);
-  if (!pem || !write_atomically(crl_path(), *pem, why)) return false;
-  pem_ = std::move(*pem);
-  number_ = number;
-  signed_at_ = std::chrono::steady_clock::now();
+  auto crl = sign(revoked_, why);
+  if (!crl || !write_atomically(crl_path(), crl->pem, why)) return false;
+  install(std::move(*crl));
   return true;
 }
 

@@ -8,6 +8,7 @@
 #include "manager/certificate_issuer.hpp"
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,13 +33,23 @@ class revocation_list {
   bool record_issued(const issued_certificate& cert, std::string_view role, std::string& why);
   /// Serials of the certificates issued for `name` (any role when `role` is empty).
   std::vector<std::string> issued_to(std::string_view role, std::string_view name) const;
-  /// Revokes `serials` (hex; ones already revoked are kept as they were), signs and writes the
-  /// CRL; false with `why` when it could not be persisted (then the CRL served is unchanged).
+  /// Revokes `serials` (hex; ones already revoked are kept as they were): signs the new CRL, then
+  /// writes `revoked` and crl.pem durably (fsync'ed). False with `why` when the CRL cannot be
+  /// signed or `revoked` written (then nothing changed, on disk or in memory), or when crl.pem
+  /// cannot be written (the revocation then holds, in `revoked`, in memory and in the CRL served).
   bool revoke(const std::vector<std::string>& serials, std::string& why);
   /// The CRL number of the last CRL signed.
   std::int64_t crl_number() const { return number_; }
 
  private:
+  struct signed_crl {
+    std::string pem;
+    std::int64_t number = 0;
+  };
+  /// A CRL of `revoked` numbered after the last one; nullopt with `why` when the CA cannot sign.
+  std::optional<signed_crl> sign(const std::vector<revoked_certificate>& revoked, std::string& why) const;
+  /// Makes `crl` the one served.
+  void install(signed_crl crl);
   bool sign_and_write(std::string& why);
 
   struct issued_row {
