@@ -107,16 +107,25 @@ struct manager_link::state {
     }
   }
 
-  /// Registers this seed peer; true when the manager gave it an id.
+  std::int64_t seed_cluster() const { return current ? current->seed_peer_cluster_id : 0; }
+
+  /// Registers this seed peer; true when the manager gave it an id for the seed-peer cluster
+  /// this host is still in (an answer for one it left while waiting is dropped: retried soon).
   awaitable<bool> register_seed() {
+    const std::int64_t cluster = seed_cluster();
     const nlohmann::json j = {{"hostname", cfg.host.hostname}, {"ip", cfg.host.ip},
                               {"port", upload_port},           {"download_port", upload_port},
                               {"idc", cfg.host.idc},           {"location", cfg.host.location},
-                              {"type", "super"},
-                              {"seed_peer_cluster_id", current ? current->seed_peer_cluster_id : 0}};
+                              {"type", "super"},               {"seed_peer_cluster_id", cluster}};
     const std::string body = j.dump();
     const std::string post = "POST", target = "/api/v1/seed-peers";
     auto reply = co_await client.request(post, target, body);
+    if (stopped) co_return false;
+    if (seed_cluster() != cluster) {
+      spdlog::info("manager: moved to seed-peer cluster {} while registering in {}; registering again",
+                   seed_cluster(), cluster);
+      co_return false;
+    }
     std::string why = reply ? net::excerpt(reply->body) : reply.error().message();
     if (reply && reply->status == 200) {
       if (auto r = mp::parse_registration(reply->body, why)) {
