@@ -165,7 +165,8 @@ struct manager_link::state {
   }
 
   net::asio::any_io_executor ex;
-  const config& cfg;
+  // A copy: the coroutines below outlive stop() and may resume after the daemon's config is gone.
+  const config cfg;
   net::json_client client;
   net::asio::steady_timer refresh_timer;
   net::asio::steady_timer seed_timer;

@@ -1,6 +1,7 @@
 #include "net/json_client.hpp"
 
 #include "core/manager_settings.hpp"
+#include "net/bounded_resolve.hpp"
 #include "net/metrics.hpp"
 #include "net/manager_protocol.hpp"
 #include "net/tls_identity.hpp"
@@ -109,9 +110,9 @@ awaitable<result<json_reply>> json_client::request_one(const std::string& addres
   req.prepare_payload();
 
   auto ex = co_await asio::this_coro::executor;
-  tcp::resolver resolver(ex);
   const std::string service = std::to_string(port);
-  auto [ec, endpoints] = co_await resolver.async_resolve(host, service, use_nothrow);
+  // Bounded like the connect and the exchange: a dead DNS server is a failed attempt, not a hang.
+  auto [ec, endpoints] = co_await resolve_within(host, service, options_.timeout);
   if (ec) co_return ec;
   const bool use_tls = options_.tls && options_.tls->mode() != security_mode::off;
   result<json_reply> out = make_error_code(errc::timeout);
