@@ -2,9 +2,11 @@
 
 #include "manager/admin_token.hpp"
 #include "manager/api_error.hpp"
+#include "manager/cidr.hpp"
 #include "manager/json_codec.hpp"
 #include "net/cert_mint.hpp"
 
+#include <fmt/format.h>
 #include <openssl/ssl.h>
 
 namespace df::manager {
@@ -44,7 +46,34 @@ std::optional<std::string> hostname_in(std::string_view body) {
   return std::nullopt;
 }
 
+// The body's "ip" when it is a JSON object with a string there.
+std::optional<std::string> ip_in(std::string_view body) {
+  try {
+    const auto j = parse_body(body);
+    const auto it = j.find("ip");
+    if (it != j.end() && it->is_string()) return it->get<std::string>();
+  } catch (const api_error&) {
+    // Malformed: the API answers 400 with the reason.
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<std::string> address_binding_violation(const caller& who, std::string_view method, std::string_view path,
+                                                     std::string_view body, std::string_view remote_address) {
+  if (who.how != caller::kind::component_token && who.how != caller::kind::certificate) return std::nullopt;
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (method != "POST" || (path != "/api/v1/schedulers" && path != "/api/v1/seed-peers")) return std::nullopt;
+  const auto ip = ip_in(body);
+  const auto claimed = ip ? parse_ip(*ip) : std::nullopt;
+  if (!claimed) return std::nullopt;  // no or a malformed "ip": the API answers 400
+  const auto remote = parse_ip(remote_address);
+  if (remote && remote->bytes == claimed->bytes) return std::nullopt;
+  return fmt::format("a component registers only the address it connects from: \"ip\" is {} but this request "
+                     "came from {} (connect to the manager over the network you advertise)",
+                     *ip, remote_address);
+}
 
 std::optional<std::string> name_binding_violation(store& db, const caller& who, const access_decision& d,
                                                   std::string_view body) {

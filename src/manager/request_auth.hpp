@@ -32,6 +32,14 @@ class request_authenticator {
   net::tls_identity* tls_;
 };
 
+/// For a scheduler or seed-peer registration (POST /api/v1/schedulers or /api/v1/seed-peers) by
+/// a component (component token or certificate; not the admin): the 403 message when the body's
+/// "ip" is not the address the request came from, so that a component cannot put another
+/// machine's address in the cluster. nullopt otherwise (also without a readable "ip": the API
+/// answers 400).
+std::optional<std::string> address_binding_violation(const caller& who, std::string_view method, std::string_view path,
+                                                     std::string_view body, std::string_view remote_address);
+
 /// On the database thread, for an allowed certificate request with a name binding: the 403
 /// message when the body's hostname or the addressed row names another host; nullopt when the
 /// request speaks for the certificate's own name (or leaves the answer to the API: no such row,

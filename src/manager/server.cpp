@@ -194,8 +194,11 @@ struct server::impl {
       res.headers.emplace_back("WWW-Authenticate", "Bearer");
       co_return res;
     }
+    const auto wrong_address = address_binding_violation(who, req.method, req.path, req.body, r.remote_address);
     if (!decision.allowed()) {
       res = error_answer(403, "forbidden", decision.message);
+    } else if (wrong_address) {
+      res = error_answer(403, "forbidden", *wrong_address);
     } else if (req.path == "/api/v1/certificates/revoke") {
       res = revoke_certificates(revocations.get(), issuer.get(), req);
       if (res.status == 200) revoked.add();

@@ -140,8 +140,11 @@ class ManagerMutualTlsTest(unittest.TestCase):
 
     def test_a_seed_peer_certificate_registers_its_seed_peer_and_host(self):
         status, _, seed = self.as_cert(self.seed, "POST", "/api/v1/seed-peers",
-                                       {"hostname": "seed-1", "ip": "10.0.0.4", "port": 65002, "download_port": 65001})
+                                       {"hostname": "seed-1", "ip": "127.0.0.1", "port": 65002, "download_port": 65001})
         self.assertEqual(status, 200, seed)
+        status, _, answer = self.as_cert(self.seed, "POST", "/api/v1/seed-peers",
+                                         {"hostname": "seed-1", "ip": "10.0.0.4", "port": 65002})
+        self.assert_forbidden(answer, status, "\"ip\" is 10.0.0.4 but this request came from 127.0.0.1")
         status, _, _ = self.as_cert(self.seed, "POST", "/api/v1/seed-peers/%d/keepalive" % seed["id"])
         self.assertEqual(status, 200)
         status, _, _ = self.as_cert(self.seed, "POST", "/api/v1/hosts", {"hostname": "seed-1", "ip": "10.0.0.4"})
@@ -337,14 +340,19 @@ class ManagerTlsComponentTokenTest(unittest.TestCase):
         t = self.token
         status, _, answer = self.m.call("POST", "/api/v1/hosts", {"hostname": "node-7", "ip": "10.0.0.7"}, token=t)
         self.assertEqual(status, 200, answer)
-        status, _, sched = self.m.call("POST", "/api/v1/schedulers", {"hostname": "s", "ip": "10.0.0.8", "port": 8002},
+        status, _, sched = self.m.call("POST", "/api/v1/schedulers", {"hostname": "s", "ip": "127.0.0.1", "port": 8002},
                                        token=t)
         self.assertEqual(status, 200, sched)
         self.assertEqual(self.m.call("POST", "/api/v1/schedulers/%d/keepalive" % sched["id"], token=t)[0], 200)
-        status, _, seed = self.m.call("POST", "/api/v1/seed-peers", {"hostname": "sp", "ip": "10.0.0.9", "port": 65002},
+        status, _, seed = self.m.call("POST", "/api/v1/seed-peers", {"hostname": "sp", "ip": "127.0.0.1", "port": 65002},
                                       token=t)
         self.assertEqual(status, 200, seed)
         self.assertEqual(self.m.call("POST", "/api/v1/seed-peers/%d/keepalive" % seed["id"], token=t)[0], 200)
+        # Another machine's address: refused (the request comes from 127.0.0.1).
+        for path in ("/api/v1/schedulers", "/api/v1/seed-peers"):
+            status, _, answer = self.m.call("POST", path, {"hostname": "s", "ip": "10.0.0.8", "port": 8002}, token=t)
+            self.assertEqual((status, answer["code"]), (403, "forbidden"), answer)
+            self.assertIn("registers only the address it connects from", answer["message"])
         before = self.m.metrics().get(FORBIDDEN, 0)
         for method, path, body in (("GET", CLUSTERS, None), ("POST", CLUSTERS, {"name": "by-token"}),
                                    ("GET", "/api/v1/hosts", None), ("DELETE", CLUSTERS + "/1", None)):
