@@ -34,23 +34,11 @@ caller request_authenticator::identify(const net::http_request& r, std::string& 
 
 namespace {
 
-// The body's "hostname" when it is a JSON object with a string there.
-std::optional<std::string> hostname_in(std::string_view body) {
+// The body's string field `name` when the body is a JSON object with a string there.
+std::optional<std::string> string_field(std::string_view body, const char* name) {
   try {
     const auto j = parse_body(body);
-    const auto it = j.find("hostname");
-    if (it != j.end() && it->is_string()) return it->get<std::string>();
-  } catch (const api_error&) {
-    // Malformed: the API answers 400 with the reason.
-  }
-  return std::nullopt;
-}
-
-// The body's "ip" when it is a JSON object with a string there.
-std::optional<std::string> ip_in(std::string_view body) {
-  try {
-    const auto j = parse_body(body);
-    const auto it = j.find("ip");
+    const auto it = j.find(name);
     if (it != j.end() && it->is_string()) return it->get<std::string>();
   } catch (const api_error&) {
     // Malformed: the API answers 400 with the reason.
@@ -65,7 +53,7 @@ std::optional<std::string> address_binding_violation(const caller& who, std::str
   if (who.how != caller::kind::component_token && who.how != caller::kind::certificate) return std::nullopt;
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   if (method != "POST" || (path != "/api/v1/schedulers" && path != "/api/v1/seed-peers")) return std::nullopt;
-  const auto ip = ip_in(body);
+  const auto ip = string_field(body, "ip");
   const auto claimed = ip ? parse_ip(*ip) : std::nullopt;
   if (!claimed) return std::nullopt;  // no or a malformed "ip": the API answers 400
   const auto remote = parse_ip(remote_address);
@@ -78,7 +66,7 @@ std::optional<std::string> address_binding_violation(const caller& who, std::str
 std::optional<std::string> name_binding_violation(store& db, const caller& who, const access_decision& d,
                                                   std::string_view body) {
   if (who.how != caller::kind::certificate) return std::nullopt;
-  if (d.binding == name_binding::body_hostname) return body_name_mismatch(who.identity, hostname_in(body));
+  if (d.binding == name_binding::body_hostname) return body_name_mismatch(who.identity, string_field(body, "hostname"));
   if (d.row_id <= 0) return std::nullopt;  // no row named: the API answers 404
   if (d.binding == name_binding::scheduler_row) {
     if (const auto row = db.get_scheduler(d.row_id)) return row_name_mismatch(who.identity, "scheduler", row->hostname);
