@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <optional>
@@ -52,7 +53,27 @@ json_client_options manager_client_options(const manager_settings& settings, std
   o.addresses = settings.addresses;
   o.token = settings.read_token();
   o.tls = std::move(tls);
+  if (const auto exposed = token_in_clear_to(o); !exposed.empty())
+    spdlog::warn("manager: the token of {} is sent over plain HTTP to {} (security.mode off): anyone on that "
+                 "network can read it and register components; use security.mode tls, or keep the manager on "
+                 "loopback (docs/security.md)",
+                 settings.token_file, fmt::join(exposed, ", "));
   return o;
+}
+
+std::vector<std::string> token_in_clear_to(const json_client_options& options) {
+  std::vector<std::string> out;
+  if (options.token.empty() || (options.tls && options.tls->mode() != security_mode::off)) return out;
+  for (const auto& address : options.addresses) {
+    std::string host;
+    std::uint16_t port = 0;
+    if (!manager::split_host_port(address, host, port)) continue;
+    boost::system::error_code ec;
+    const auto ip = asio::ip::make_address(host, ec);
+    if (host == "localhost" || (!ec && ip.is_loopback())) continue;
+    out.push_back(address);
+  }
+  return out;
 }
 
 std::string excerpt(const std::string& body) { return body.size() > 200 ? body.substr(0, 200) + "…" : body; }

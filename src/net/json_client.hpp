@@ -35,6 +35,11 @@ struct json_client_options {
 /// token_file); throws config_error when the token file cannot be read.
 json_client_options manager_client_options(const manager_settings& settings, std::shared_ptr<tls_identity> tls);
 
+/// The manager addresses a bearer token would travel to in clear text: every non-loopback one
+/// when there is a token and no TLS (security.mode off); none otherwise. manager_client_options
+/// warns about them at start.
+std::vector<std::string> token_in_clear_to(const json_client_options& options);
+
 /// Trims an error answer's body to a log line's worth (200 characters).
 std::string excerpt(const std::string& body);
 

@@ -55,6 +55,14 @@ std::uint16_t dead_port(asio::io_context& io) {
   return a.local_endpoint().port();
 }
 
+TEST(json_client, a_token_over_plain_http_to_a_non_loopback_manager_is_flagged) {
+  json_client_options o;
+  o.addresses = {"127.0.0.1:65003", "[::1]:65003", "localhost:65003", "10.0.0.5:65003", "manager.example:65003"};
+  EXPECT_TRUE(token_in_clear_to(o).empty());  // no token: nothing to expose
+  o.token = "t";
+  EXPECT_EQ(token_in_clear_to(o), (std::vector<std::string>{"10.0.0.5:65003", "manager.example:65003"}));
+}
+
 TEST(json_client, the_first_address_that_answers_is_used_and_remembered) {
   asio::io_context io;
   server up(io);
