@@ -2,9 +2,13 @@
 # Builds the Debian package dist/dragonfly-cpp_<version>_<arch>.deb from the normal build tree
 # (binaries stripped, installed under /usr, configs in /etc/dragonfly, systemd units).
 # Usage: scripts/package.sh            (after scripts/build.sh, or it builds what it needs)
+#        scripts/package.sh --all      also the container images, PostgreSQL's for the compose stack
+#                                      included (scripts/images.sh --postgres)
 # See docs/deploy.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+all=0
+if [ "${1:-}" = --all ]; then all=1; fi
 build_dir=${BUILD_DIR:-build}
 dist=${DIST_DIR:-$PWD/dist}
 scripts/setup.sh
@@ -16,3 +20,6 @@ rm -rf "$dist/_CPack_Packages"
 deb=$(ls -t "$dist"/dragonfly-cpp_*.deb | head -1)
 echo "package: $deb"
 dpkg-deb --info "$deb" | sed -n 's/^ \(Version\|Depends\|Installed-Size\):/  \1:/p'
+if [ "$all" = 1 ]; then
+  scripts/images.sh --postgres "$deb"
+fi
