@@ -2,6 +2,7 @@
 
 #include "daemon/context.hpp"
 #include "daemon/origin_policy.hpp"
+#include "net/bounded_resolve.hpp"
 #include "net/stream_response_writer.hpp"
 #include "net/tunnel.hpp"
 
@@ -190,9 +191,10 @@ awaitable<void> connect_handler::handle(const net::http_request& req, tcp::socke
 awaitable<void> connect_handler::tunnel(const connect_target& target, tcp::socket client, std::string early) {
   beast::tcp_stream downstream(std::move(client));
   auto ex = co_await asio::this_coro::executor;
-  tcp::resolver resolver(ex);
   const std::string service = std::to_string(target.port);
-  auto [rec, resolved] = co_await resolver.async_resolve(target.host, service, use_nothrow);
+  const auto lookup = co_await net::resolve_within(target.host, service, std::chrono::seconds(10));
+  const auto rec = lookup.error;
+  const auto& resolved = lookup.endpoints;
   std::vector<tcp::endpoint> endpoints;
   std::string refused;
   for (const auto& entry : resolved) {

@@ -1,5 +1,6 @@
 #include "daemon/scheduler_client.hpp"
 
+#include "net/bounded_resolve.hpp"
 #include "net/frame_stream.hpp"
 #include "net/tls_identity.hpp"
 
@@ -50,10 +51,10 @@ bool scheduler_client::send(const proto::message& m) {
 
 awaitable<bool> scheduler_client::connect_once(const std::string& address) {
   const auto colon = address.rfind(':');
-  tcp::resolver resolver(ex_);
   const std::string host = address.substr(0, colon), port = address.substr(colon + 1);
-  auto [ec, endpoints] = co_await resolver.async_resolve(host, port, use_nothrow);
-  if (ec) co_return false;
+  const auto lookup = co_await net::resolve_within(host, port, std::chrono::seconds(3));
+  if (lookup.error) co_return false;
+  const auto& endpoints = lookup.endpoints;
   tcp::socket socket(ex_);
   net::asio::steady_timer guard(ex_, std::chrono::seconds(3));
   guard.async_wait([&socket](boost::system::error_code e) {

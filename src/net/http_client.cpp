@@ -1,5 +1,7 @@
 #include "net/http_client.hpp"
 
+#include "net/bounded_resolve.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -172,10 +174,10 @@ awaitable<result<std::unique_ptr<http_connection>>> http_connection::connect(con
                                                                             std::chrono::milliseconds timeout,
                                                                             const tls_options& tls) {
   auto ex = co_await asio::this_coro::executor;
-  tcp::resolver resolver(ex);
   const std::string service = std::to_string(port);
-  auto [ec, resolved] = co_await resolver.async_resolve(host, service, use_nothrow);
-  if (ec) co_return ec;
+  const auto lookup = co_await resolve_within(host, service, timeout);  // a dead DNS server cannot hold us
+  if (lookup.error) co_return lookup.error;
+  const auto& resolved = lookup.endpoints;
   // Checked on what the name resolved to, and connected only to that: a name cannot pass the
   // check with one address and be connected to with another.
   std::vector<tcp::endpoint> endpoints;
