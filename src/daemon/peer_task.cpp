@@ -157,11 +157,15 @@ awaitable<void> peer_task::run_back_to_source() {
   // validator of the origin's was ever seen: a whole answer of the same layout then does not mean
   // the content changed; each such piece is checked against the origin's bytes as they pass.
   const bool held_from_swarm = !meta_.verified.none() && meta_.etag.empty() && meta_.last_modified.empty();
-  callbacks.on_layout = [this, held_from_swarm](const origin_head& head) -> result<void> {
+  // The pieces this origin answer wrote or confirmed: when a piece held from the swarm turns out
+  // to differ, only the swarm's pieces are dropped, not these (or the answer leaves holes).
+  bitfield from_this_answer;
+  callbacks.on_layout = [this, held_from_swarm, &from_this_answer](const origin_head& head) -> result<void> {
     const bool same_layout = meta_.content_length && head.content_length == meta_.content_length &&
                              head.piece_size == meta_.piece_size;
     if (!head.partial && !meta_.verified.none() && !(held_from_swarm && same_layout))
       discard_pieces("the origin sent the whole content again");
+    if (!head.partial) from_this_answer = bitfield();  // a resume's 206 continues the same content
     set_layout(head.content_length ? static_cast<std::int64_t>(*head.content_length) : -1, head.piece_size);
     meta_.etag = head.etag;
     meta_.last_modified = head.last_modified;
@@ -172,15 +176,18 @@ awaitable<void> peer_task::run_back_to_source() {
                                            head.piece_size, signer_certificate()});
     return {};
   };
-  callbacks.on_piece = [this](piece_index i, byte_buffer data) -> awaitable<result<void>> {
+  callbacks.on_piece = [this, &from_this_answer](piece_index i, byte_buffer data) -> awaitable<result<void>> {
     const std::uint64_t bytes = data.size();
     if (meta_.verified.has(i)) {  // held from the swarm: the origin's bytes must be the same
       // Borrowed, not moved: the bytes are written below when they differ (the frame keeps them).
       auto hash = [d = std::span<const std::byte>(data.data(), data.size())] { return sha256_hex(d); };
       const std::string origin_digest = co_await run_blocking(ctx_.pool, std::move(hash));
       if (phase_ != phase::running) co_return make_error_code(errc::cancelled);
-      if (origin_digest == meta_.piece_digests[i.value()]) co_return result<void>{};
-      discard_pieces("the origin's content differs from what the swarm served");
+      if (origin_digest == meta_.piece_digests[i.value()]) {
+        from_this_answer.set(i);
+        co_return result<void>{};
+      }
+      discard_pieces_except(from_this_answer, "the origin's content differs from what the swarm served");
     }
     auto file = file_;
     const std::uint64_t offset = std::uint64_t{i.value()} * meta_.piece_size;
@@ -190,6 +197,7 @@ awaitable<void> peer_task::run_back_to_source() {
     if (phase_ != phase::running) co_return make_error_code(errc::cancelled);
     learn_digest(i.value(), *digest);
     sources_.from_origin += bytes;
+    from_this_answer.set(i);
     piece_stored(i.value());
     co_return result<void>{};
   };

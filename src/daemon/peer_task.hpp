@@ -130,6 +130,8 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   /// The certificate to name as signer in task_meta ("" when this host does not sign).
   std::string signer_certificate() const;
   void discard_pieces(const std::string& why);
+  /// discard_pieces, but the verified pieces in `keep` (with their digests) stay.
+  void discard_pieces_except(const bitfield& keep, const std::string& why);
   void piece_stored(std::uint32_t piece);
   /// Whether a seed must check this cached task with the origin before vouching for it (policy).
   bool needs_revalidation() const;

@@ -43,6 +43,17 @@ void peer_task::discard_pieces(const std::string& why) {
   ++completion_epoch_;
 }
 
+void peer_task::discard_pieces_except(const bitfield& keep, const std::string& why) {
+  std::vector<std::pair<std::uint32_t, std::string>> kept;
+  for (std::uint32_t i = 0; i < meta_.verified.size(); ++i)
+    if (keep.has(piece_index(i)) && meta_.verified.has(piece_index(i))) kept.emplace_back(i, meta_.piece_digests[i]);
+  discard_pieces(why);
+  for (auto& [piece, digest] : kept) {
+    meta_.verified.set(piece_index(piece));
+    meta_.piece_digests[piece] = std::move(digest);
+  }
+}
+
 void peer_task::learn_relayed_digest(std::uint32_t piece, const std::string& wire) {
   if (wire.empty()) return;
   auto [digest, signature] = net::split_wire_digest(wire);

@@ -122,7 +122,7 @@ class Revalidation(unittest.TestCase):
             r, out = self.dfget(b)
             if r.returncode == 4 and "changed" in r.stderr:
                 return None
-            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.returncode, 0, "%s\n%s" % (r.stderr, self.s.logs()))
             return sw.sha256_file(out)
         self.assertEqual(sw.wait_until(retry, 30, "a download of the new content"), new)  # never a mix
 

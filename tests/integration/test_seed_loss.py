@@ -1,10 +1,12 @@
 """The only seed dies mid-task: the scheduler sends a peer to the origin, which keeps the pieces
 it already verified from the seed when the origin's bytes match them, and every dfget completes
-(docs/security.md, "Seed loss")."""
+(docs/security.md, "Seed loss"). When the content changed at the origin meanwhile, the pieces
+from the seed are dropped but the ones the origin's answer already wrote are kept."""
 import concurrent.futures
 import os
 import signal
 import sys
+import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
@@ -47,6 +49,67 @@ class SeedLossTest(unittest.TestCase):
         self.assertLessEqual(self.s.origin_stats()["body_bytes"], 2 * SIZE)
         for p in self.peers:
             self.assertEqual(p.metrics().get("dragonfly_dfdaemon_tasks_failed_total", 0), 0)
+
+
+class SeedLossAfterChangeTest(unittest.TestCase):
+    """The only seed dies while a peer holds some of its pieces, and the content changed at the
+    origin: the peer, sent to the origin, finds a piece that differs from the seed's and drops the
+    seed's pieces, not the ones this answer of the origin wrote or confirmed before it."""
+
+    PIECE = 256 << 10
+
+    def setUp(self):
+        self.s = sw.Swarm(piece_size="256KiB")
+        self.addCleanup(self.s.stop)
+        root = os.path.join(self.s.workdir, "www")
+        os.makedirs(root)
+        self.path = os.path.join(root, "f.bin")
+        sw.write_random_file(self.path, 16 * self.PIECE, seed=1)
+        self.s.start_origin(root)
+        self.s.start_scheduler()
+        self.url = self.s.origin_url("/files/f.bin")
+
+    def test_the_pieces_the_origin_wrote_before_a_differing_one_are_kept(self):
+        seed = self.s.start_daemon("seed", seed=True, upload_rate_limit="512KB")
+        b = self.s.start_daemon("b")
+        self.s.wait_hosts(2)
+        r = self.s.dfget(seed, self.url, os.path.join(self.s.workdir, "seed.out"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # New content with the same first piece: whichever pieces b holds, the origin's answer
+        # writes or confirms piece 0 before it reaches a held piece that differs.
+        with open(self.path, "rb") as f:
+            first = f.read(self.PIECE)
+        sw.write_random_file(self.path, 16 * self.PIECE, seed=2)
+        with open(self.path, "r+b") as f:
+            f.write(first)
+        new = sw.sha256_file(self.path)
+
+        result = {}
+        out = os.path.join(self.s.workdir, "b.out")
+        slow = threading.Thread(target=lambda: result.update(r=self.s.dfget(b, self.url, out, timeout=60)))
+        slow.start()
+        # Two pieces from the seed: at least one of them is not piece 0, so it differs.
+        sw.wait_until(lambda: b.received()["seed"] >= 2 * self.PIECE, 10, "b to receive two pieces from the seed")
+        seed.process.stop(signal.SIGKILL)
+        slow.join(60)
+        r = result["r"]
+        if r.returncode == 0:  # never a mix of old and new bytes
+            self.assertEqual(sw.sha256_file(out), new)
+        else:
+            self.assertEqual(r.returncode, 4, r.stderr + "\n" + self.s.logs())
+            self.assertIn("changed", r.stderr)
+
+        def retry():  # the task goes on from the origin; a retry while it drops pieces fails the same way
+            r = self.s.dfget(b, self.url, out, timeout=60)
+            if r.returncode == 4 and "changed" in r.stderr:
+                return None
+            self.assertEqual(r.returncode, 0, r.stderr + "\n" + self.s.logs())
+            return sw.sha256_file(out)
+        self.assertEqual(sw.wait_until(retry, 30, "a download of the new content"), new)
+        # The task that held the seed's pieces completed from the origin rather than failing with
+        # holes where its answer's first pieces were.
+        self.assertEqual(b.metrics().get("dragonfly_dfdaemon_tasks_failed_total", 0), 0)
+        self.assertEqual(self.s.origin_stats()["paths"].get("/files/f.bin"), 2)  # the seed's fetch and b's
 
 
 if __name__ == "__main__":
