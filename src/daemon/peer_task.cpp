@@ -148,6 +148,11 @@ std::optional<origin_resume> peer_task::resume_point() const {
 
 awaitable<void> peer_task::run_back_to_source() {
   auto self = shared_from_this();
+  // Piece fetches from parents still under way end first (each within download.piece_timeout):
+  // one landing after the origin wrote its piece would write the parent's bytes, which may be the
+  // old content's (checked against the old digest), over the origin's.
+  while (!in_flight_.empty() && phase_ == phase::running) co_await changed_.wait_for(std::chrono::seconds(1));
+  if (phase_ != phase::running) co_return;
   back_to_source_ = true;
   ctx_.stats.back_to_source.add();
   spdlog::info("task {}: back-to-source from {}", task_id_.substr(0, 12), redact_url(request_.url));
