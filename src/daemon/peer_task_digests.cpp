@@ -55,7 +55,10 @@ void peer_task::discard_pieces_except(const bitfield& keep, const std::string& w
 }
 
 void peer_task::learn_relayed_digest(std::uint32_t piece, const std::string& wire) {
-  if (wire.empty()) return;
+  // Reading the origin itself, this peer computes every digest from the origin's bytes: one
+  // relayed late from the swarm (say, the old content's, from a seed that died) must not reset a
+  // piece the origin just wrote, or the answer ends with holes.
+  if (wire.empty() || back_to_source_) return;
   auto [digest, signature] = net::split_wire_digest(wire);
   if (!signatures_required(ctx_)) return learn_digest(piece, digest);
   if (piece < meta_.piece_digests.size() && meta_.piece_digests[piece] == digest) return;  // checked before
