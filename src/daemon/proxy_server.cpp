@@ -239,7 +239,7 @@ awaitable<bool> proxy_server::serve_p2p(const net::http_request& req, net::respo
     };
     while (!ready()) {
       if (task->state() == peer_task::phase::failed || task->generation() != generation) {
-        spdlog::warn("proxy: {} broke off after piece {}: {}", redact_url(req.target), i,
+        spdlog::warn("task {}: proxy answer for {} broke off after piece {}: {}", task->task_id(), redact_url(req.target), i,
                      task->generation() != generation ? "the content changed" : task->error().message);
         co_return true;  // the server closes the connection: the client sees a truncated body
       }
