@@ -83,9 +83,9 @@ int main(int argc, char** argv) {
       if (cfg.component_token.empty())
         spdlog::info("dfmanager: the component token is in {}/component_token", cfg.data_dir);
     }
-    df::manager::open_certificate_authority(cfg, issuer, revocations);  // before the CRL it signs is read
-    tls = df::manager::load_manager_identity(cfg.security);
     store = df::manager::open_store(cfg);
+    df::manager::open_certificate_authority(cfg, *store, issuer, revocations);  // before the CRL it signs is read
+    tls = df::manager::load_manager_identity(cfg.security);
   } catch (const df::config_error& e) {
     std::cerr << "dfmanager: " << e.what() << "\n";
     return 1;

@@ -23,6 +23,7 @@ struct caller {
   };
   kind how = kind::anonymous;
   net::cluster_identity identity;  // for kind::certificate
+  std::string serial;              // for kind::certificate: its serial (canonical hex)
 };
 
 /// What a certificate holder must additionally speak for, once the body or the row is known.

@@ -55,6 +55,7 @@ api_response handle_schedulers(api_context& ctx, const routed_request& r);
 api_response handle_seed_peers(api_context& ctx, const routed_request& r);
 api_response handle_hosts(api_context& ctx, const routed_request& r);
 api_response handle_personal_access_tokens(api_context& ctx, const routed_request& r);
+api_response handle_enrollment_tokens(api_context& ctx, const routed_request& r);
 /// Jobs for both APIs; `dragonfly` = the Open API's answers (200 on create, Dragonfly's states).
 api_response handle_jobs(api_context& ctx, const routed_request& r, bool dragonfly);
 

@@ -1,8 +1,10 @@
 #include "manager/sql_store.hpp"
 
+#include "manager/enrollment_store.hpp"
 #include "manager/job_codec.hpp"
 #include "manager/json_codec.hpp"
 #include "manager/migrations.hpp"
+#include "manager/sql_guard.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -152,7 +154,10 @@ class sql_store final : public store {
  public:
   explicit sql_store(std::unique_ptr<sql_connection> db) : db_(std::move(db)) {
     if (const int n = migrate(*db_)) spdlog::info("manager store: applied {} schema migration(s)", n);
+    enrollment_ = make_sql_enrollment_store(*db_);
   }
+
+  enrollment_store& enrollment() override { return *enrollment_; }
 
   result<scheduler_cluster> create_scheduler_cluster(const scheduler_cluster& c, std::int64_t now) override {
     return in_transaction([&]() -> result<scheduler_cluster> {
@@ -470,34 +475,15 @@ class sql_store final : public store {
   }
 
  private:
-  // Runs f, turning the connection's and the decoders' exceptions into errors (logged once here).
+  // Runs f, turning the connection's and the decoders' exceptions into errors (sql_guard.hpp).
   template <class F>
   auto guarded(F&& f) -> decltype(f()) {
-    try {
-      return f();
-    } catch (const sql_error& e) {
-      if (e.code == store_errc::unavailable) spdlog::warn("manager store: {}", e.what());
-      return e.code;
-    } catch (const std::exception& e) {
-      spdlog::error("manager store: a stored row cannot be read: {}", e.what());
-      return store_errc::unavailable;
-    }
+    return sql_guarded(std::forward<F>(f));
   }
 
   template <class F>
   auto in_transaction(F&& f) -> decltype(f()) {
-    return guarded([&]() -> decltype(f()) {
-      db_->begin();
-      try {
-        auto r = f();
-        if (r) db_->commit();
-        else db_->rollback();
-        return r;
-      } catch (...) {
-        db_->rollback();
-        throw;
-      }
-    });
+    return sql_transaction(*db_, std::forward<F>(f));
   }
 
   scheduler_cluster read_cluster(std::int64_t id) {
@@ -557,6 +543,7 @@ class sql_store final : public store {
   }
 
   std::unique_ptr<sql_connection> db_;
+  std::unique_ptr<enrollment_store> enrollment_;  // on db_
 };
 
 }  // namespace

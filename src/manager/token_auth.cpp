@@ -11,12 +11,12 @@
 
 namespace df::manager {
 
-std::string generate_token() {
+std::string generate_token(std::string_view prefix) {
   std::array<unsigned char, 32> random{};
   if (::RAND_bytes(random.data(), static_cast<int>(random.size())) != 1)
     throw std::runtime_error("no randomness for a token");
   static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out = "dfp_";
+  std::string out(prefix);
   std::uint32_t bits = 0;
   int held = 0;
   for (const auto b : random) {
