@@ -163,6 +163,7 @@ struct server::impl {
       if (res.status == 201) enrollments_issued.add();
       if (enrolled.refused) enrollments_refused.add();
       if (res.status == 401) unauthorized.add();
+      if (res.status == 503) store_errors.add();
     } else if (req.path == "/api/v1/webhooks/registry") {  // a registry's push notification (docs/preheat.md)
       const auto authorization = r.header("Authorization");
       res = co_await on_db([this, &req, &authorization] { return handle_registry_webhook(ctx, req, authorization); });
