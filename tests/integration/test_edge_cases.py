@@ -203,8 +203,13 @@ class EdgeCases(unittest.TestCase):
         out = self.out("auth")
         r = self.s.dfget(self.a, url, out)
         self.assert_clean_failure(r, out, "401")
-        self.check_ok(self.s.dfget(self.a, url, out, "-H", "Authorization: Bearer secret", "--tag", "auth"))
+        self.check_ok(self.s.dfget(self.a, url, out, "-H", "Authorization: Bearer secret", "--tag", "auth",
+                                   "-H", "User-Agent: my-tool/1.0"))
         self.assertEqual(sw.sha256_file(out), sw.sha256_file(os.path.join(self.root, "small.bin")))
+        # The origin sees the daemon's own agent, the client's beside it, on every request.
+        agents = self.s.origin_stats()["agents"]["/auth/small.bin"]
+        self.assertTrue([a for a in agents if a.startswith("dfdaemon/") and a.endswith(" | my-tool/1.0")], agents)
+        self.assertTrue(all(a.startswith("dfdaemon/") for a in agents), agents)
 
     @staticmethod
     def exchange(sock, payload):
