@@ -8,15 +8,16 @@
 
 #include <algorithm>
 #include <array>
+#include <vector>
 
 namespace df::manager {
 
-std::string generate_token() {
-  std::array<unsigned char, 32> random{};
+std::string random_base64url(std::size_t bytes) {
+  std::vector<unsigned char> random(bytes);
   if (::RAND_bytes(random.data(), static_cast<int>(random.size())) != 1)
     throw std::runtime_error("no randomness for a token");
   static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out = "dfp_";
+  std::string out;
   std::uint32_t bits = 0;
   int held = 0;
   for (const auto b : random) {
@@ -28,7 +29,17 @@ std::string generate_token() {
   return out;
 }
 
+std::string generate_token() { return "dfp_" + random_base64url(32); }
+
 std::string token_hash(std::string_view token) { return sha256_hex(token); }
+
+std::optional<std::int64_t> token_id_of(store& db, std::string_view authorization) {
+  constexpr std::string_view scheme = "Bearer ";
+  if (authorization.size() <= scheme.size() || !authorization.starts_with(scheme)) return std::nullopt;
+  const auto found = db.find_token(token_hash(authorization.substr(scheme.size())));
+  if (!found) return std::nullopt;
+  return found->id;
+}
 
 personal_access_token authenticate_token(store& db, std::string_view authorization, const std::string& scope,
                                          std::int64_t now) {
