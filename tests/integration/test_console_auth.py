@@ -225,6 +225,30 @@ class ConsoleAuth(unittest.TestCase):
         self.assertNotIn("-formula", [row[3] for row in table[1:]])
         self.assertTrue(all(row[2] == "user" for row in table[1:]))
 
+    def test_personal_access_tokens_belong_to_their_user_and_are_audited(self):
+        op = self.make_user("operator-1", ["job-operator"])
+        other = self.make_user("operator-2", ["job-operator"])
+        body = {"name": "op-token", "scopes": ["job"], "expired_at": "2099-01-01T00:00:00Z"}
+        made = op.ok("POST", "/api/v1/personal-access-tokens", body, expected=201)
+        self.assertEqual(made["user_id"], op.user["id"])
+        other.ok("POST", "/api/v1/personal-access-tokens", dict(body, name="other-token"), expected=201)
+        self.assertEqual([t["name"] for t in op.ok("GET", "/api/v1/personal-access-tokens")], ["op-token"])
+        self.assertEqual(other.call("GET", "/api/v1/personal-access-tokens/%d" % made["id"])[0], 404)
+        self.assertEqual(other.call("DELETE", "/api/v1/personal-access-tokens/%d" % made["id"])[0], 404)
+        names = [t["name"] for t in self.root.ok("GET", "/api/v1/personal-access-tokens?per_page=100")]
+        self.assertIn("op-token", names)  # a super admin sees every token
+        self.assertIn("other-token", names)
+        # The token on the Open API: its writes are audited under its id.
+        job = {"type": "preheat", "args": {"type": "file", "url": "http://origin.example/pat"},
+               "scheduler_cluster_ids": [1]}
+        status, _, answer = request(self.m.port, "POST", "/oapi/v1/jobs", job, token=made["token"])
+        self.assertEqual(status, 200, answer)
+        rows = self.audits(actor_type="personal_access_token", path="/oapi/v1/jobs")
+        self.assertEqual([(r["actor"], r["status"], r["resource"]) for r in rows], [(str(made["id"]), 200, "jobs")])
+        op.ok("DELETE", "/api/v1/personal-access-tokens/%d" % made["id"])
+        guest = self.make_user("guest-2", ["guest"])
+        self.assertEqual(guest.call("POST", "/api/v1/personal-access-tokens", dict(body, name="g"))[0], 403)
+
 
 class RootPasswordAndLockout(unittest.TestCase):
     """A manager without DF_MANAGER_ROOT_PASSWORD (a generated password, printed once) whose

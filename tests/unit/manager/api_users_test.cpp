@@ -150,6 +150,16 @@ TEST_F(api_users_test, sign_in_me_sign_out) {
   EXPECT_EQ(session("GET", "me", "", cookie).response.status, 401);
 }
 
+TEST_F(api_users_test, the_cookie_is_secure_over_tls) {
+  settings = console_settings::from(config::console_config{}, true);
+  const auto a = session("POST", "signin", json{{"name", "root"}, {"password", password}}.dump());
+  ASSERT_EQ(a.response.status, 200);
+  std::string set_cookie;
+  for (const auto& [k, v] : a.response.headers)
+    if (k == "Set-Cookie") set_cookie = v;
+  EXPECT_TRUE(set_cookie.ends_with("; Secure")) << set_cookie;
+}
+
 TEST_F(api_users_test, sessions_expire_when_idle_or_old) {
   const auto [cookie, csrf] = sign_in("root", password);
   now += settings.idle_timeout_ms - 1000;
