@@ -200,6 +200,78 @@ TEST(access_policy, users_by_role_and_endpoint) {
   }
 }
 
+// The permission matrix of docs/console.md: every endpoint × every built-in role (the cluster
+// admin holds cluster 1) → allowed (Y) or 403 (N). Allowed jobs writes of the cluster admin still
+// check the job's clusters (cluster_binding, tested above and in test_console_auth.py).
+TEST(access_policy, the_permission_matrix) {
+  const caller roles[] = {user({"super-admin"}), user({"cluster-admin"}, {1}), user({"job-operator"}),
+                          user({"guest"})};
+  struct cell {
+    const char* method;
+    const char* path;
+    const char* allowed;  // super-admin, cluster-admin, job-operator, guest
+  };
+  const cell matrix[] = {
+      {"GET", "/api/v1/scheduler-clusters", "YYYY"},
+      {"POST", "/api/v1/scheduler-clusters", "YNNN"},
+      {"GET", "/api/v1/scheduler-clusters/2", "YYYY"},
+      {"PATCH", "/api/v1/scheduler-clusters/1", "YYNN"},
+      {"PATCH", "/api/v1/scheduler-clusters/2", "YNNN"},
+      {"DELETE", "/api/v1/scheduler-clusters/1", "YYNN"},
+      {"DELETE", "/api/v1/scheduler-clusters/2", "YNNN"},
+      {"GET", "/api/v1/seed-peer-clusters", "YYYY"},
+      {"GET", "/api/v1/seed-peer-clusters/1", "YYYY"},
+      {"GET", "/api/v1/schedulers", "YYYY"},
+      {"POST", "/api/v1/schedulers", "YNNN"},
+      {"POST", "/api/v1/schedulers/1/keepalive", "YNNN"},
+      {"GET", "/api/v1/seed-peers", "YYYY"},
+      {"POST", "/api/v1/seed-peers", "YNNN"},
+      {"POST", "/api/v1/seed-peers/1/keepalive", "YNNN"},
+      {"GET", "/api/v1/hosts", "YYYY"},
+      {"POST", "/api/v1/hosts", "YNNN"},
+      {"GET", "/api/v1/jobs", "YYYY"},
+      {"POST", "/api/v1/jobs", "YYYN"},
+      {"GET", "/api/v1/jobs/3", "YYYY"},
+      {"PATCH", "/api/v1/jobs/3", "YYYN"},
+      {"DELETE", "/api/v1/jobs/3", "YYYN"},
+      {"POST", "/api/v1/jobs/3/cancel", "YYYN"},
+      {"POST", "/api/v1/jobs/3/copy", "YYYN"},
+      {"GET", "/api/v1/personal-access-tokens", "YNYN"},
+      {"POST", "/api/v1/personal-access-tokens", "YNYN"},
+      {"GET", "/api/v1/personal-access-tokens/1", "YNYN"},
+      {"PATCH", "/api/v1/personal-access-tokens/1", "YNYN"},
+      {"DELETE", "/api/v1/personal-access-tokens/1", "YNYN"},
+      {"GET", "/api/v1/users", "YNNN"},
+      {"POST", "/api/v1/users", "YNNN"},
+      {"GET", "/api/v1/users/2", "YNNN"},
+      {"PATCH", "/api/v1/users/2", "YNNN"},
+      {"DELETE", "/api/v1/users/2", "YNNN"},
+      {"POST", "/api/v1/users/2/reset_password", "YNNN"},
+      {"GET", "/api/v1/users/me", "YYYY"},
+      {"POST", "/api/v1/users/me/password", "YYYY"},
+      {"POST", "/api/v1/users/signout", "YYYY"},
+      {"GET", "/api/v1/roles", "YNNN"},
+      {"POST", "/api/v1/roles", "YNNN"},
+      {"PATCH", "/api/v1/roles/auditor", "YNNN"},
+      {"DELETE", "/api/v1/roles/auditor", "YNNN"},
+      {"GET", "/api/v1/permissions", "YNNN"},
+      {"GET", "/api/v1/audits", "YYNN"},
+      {"GET", "/api/v1/audits.csv", "YYNN"},
+      {"POST", "/api/v1/certificates/revoke", "YNNN"},
+      {"POST", "/api/v1/something-new", "YNNN"},
+  };
+  const char* names[] = {"super-admin", "cluster-admin", "job-operator", "guest"};
+  for (const auto& c : matrix)
+    for (std::size_t i = 0; i < 4; ++i) {
+      const auto d = decide_access(roles[i], c.method, c.path);
+      EXPECT_EQ(d.allowed(), c.allowed[i] == 'Y') << c.method << " " << c.path << " as " << names[i] << ": "
+                                                  << d.message;
+      if (!d.allowed()) {
+        EXPECT_EQ(d.verdict, outcome::forbidden) << c.method << " " << c.path;
+      }
+    }
+}
+
 TEST(access_policy, roles_grant_permissions_and_only_cluster_admin_is_limited) {
   using enum permission;
   const auto g = grant({"cluster-admin"}, {});
