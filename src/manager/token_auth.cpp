@@ -53,6 +53,13 @@ personal_access_token authenticate_token(store& db, std::string_view authorizati
   if (found->state != "active") throw api_error(401, "unauthorized", "the personal access token is revoked (inactive)");
   if (found->expired_at <= now)
     throw api_error(401, "unauthorized", "the personal access token expired at " + format_rfc3339(found->expired_at));
+  if (found->user_id != 0) {  // a user's token lives and dies with its owner's account
+    const auto owner = db.accounts().get_user(found->user_id);
+    if (!owner && owner.error() != store_errc::not_found)
+      throw api_error(503, "store_unavailable", "the database is unavailable; try again");
+    if (!owner || owner->state != "enabled")
+      throw api_error(401, "unauthorized", "the personal access token's user is disabled or deleted");
+  }
   if (std::find(found->scopes.begin(), found->scopes.end(), scope) == found->scopes.end())
     throw api_error(403, "forbidden", "the personal access token lacks the '" + scope + "' scope");
   (void)db.touch_token(found->id, now);

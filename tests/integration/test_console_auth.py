@@ -245,6 +245,11 @@ class ConsoleAuth(unittest.TestCase):
         self.assertEqual(status, 200, answer)
         rows = self.audits(actor_type="personal_access_token", path="/oapi/v1/jobs")
         self.assertEqual([(r["actor"], r["status"], r["resource"]) for r in rows], [(str(made["id"]), 200, "jobs")])
+        # Its user disabled, the token stops working.
+        self.root.ok("PATCH", "/api/v1/users/%d" % op.user["id"], {"state": "disabled"})
+        self.assertEqual(request(self.m.port, "POST", "/oapi/v1/jobs", job, token=made["token"])[0], 401)
+        self.root.ok("PATCH", "/api/v1/users/%d" % op.user["id"], {"state": "enabled"})
+        op = Session(self.m.port, "operator-1", "password of operator-1")
         op.ok("DELETE", "/api/v1/personal-access-tokens/%d" % made["id"])
         guest = self.make_user("guest-2", ["guest"])
         self.assertEqual(guest.call("POST", "/api/v1/personal-access-tokens", dict(body, name="g"))[0], 403)
