@@ -66,6 +66,17 @@ std::string audit_where(const audit_filter& f, std::vector<sql_param>& params) {
   return where;
 }
 
+// The LIKE pattern finding `role` in a users.roles JSON array: role names are plain
+// (A-Za-z0-9-_.), so the quoted name is exact once `_` (LIKE's one-character wildcard) is escaped.
+std::string holding(const std::string& role) {
+  std::string p = "%\"";
+  for (const char c : role) {
+    if (c == '_' || c == '%' || c == '\\') p += '\\';
+    p += c;
+  }
+  return p + "\"%";
+}
+
 class sql_account_store final : public account_store {
  public:
   explicit sql_account_store(sql_connection& db) : db_(db) {}
@@ -158,9 +169,9 @@ class sql_account_store final : public account_store {
 
   result<std::uint64_t> count_enabled_with_role(const std::string& role) override {
     return sql_guarded([&]() -> result<std::uint64_t> {
-      // Role names are plain (A-Za-z0-9-_.), so the quoted name finds it in the JSON array.
       return static_cast<std::uint64_t>(sql_int(
-          db_.query("SELECT COUNT(*) FROM users WHERE state = 'enabled' AND roles LIKE $1", {"%\"" + role + "\"%"})
+          db_.query("SELECT COUNT(*) FROM users WHERE state = 'enabled' AND roles LIKE $1 ESCAPE '\\'",
+                    {holding(role)})
               .at(0)
               .at(0)));
     });
@@ -195,7 +206,7 @@ class sql_account_store final : public account_store {
 
   result<void> delete_role(const std::string& name) override {
     return sql_in_transaction(db_, [&]() -> result<void> {
-      if (!db_.query("SELECT id FROM users WHERE roles LIKE $1 LIMIT 1", {"%\"" + name + "\"%"}).empty())
+      if (!db_.query("SELECT id FROM users WHERE roles LIKE $1 ESCAPE '\\' LIMIT 1", {holding(name)}).empty())
         return store_errc::conflict;
       if (db_.query("DELETE FROM roles WHERE name = $1 RETURNING name", {name}).empty()) return store_errc::not_found;
       return {};

@@ -380,10 +380,18 @@ TEST_P(store_test, users_round_trip_and_the_first_user_is_made_once) {
   EXPECT_EQ(got->roles, (std::vector<std::string>{"guest"}));
   EXPECT_EQ(*a.count_enabled_with_role("super-admin"), 1u);
   EXPECT_EQ(*a.count_enabled_with_role("guest"), 0u);  // alice is disabled
+  user_record w;
+  w.name = "w";
+  w.password_hash = "h";
+  w.roles = {"ops_team"};
+  ASSERT_TRUE(a.create_user(w, 3000));
+  EXPECT_EQ(*a.count_enabled_with_role("ops_team"), 1u);
+  EXPECT_EQ(*a.count_enabled_with_role("opsxteam"), 0u);  // `_` is no wildcard here
+  EXPECT_EQ(*a.count_enabled_with_role("ops"), 0u);
   const auto listed = a.list_users({1, 10}, "lic");
   ASSERT_TRUE(listed);
   EXPECT_EQ(listed->total, 1u);
-  EXPECT_EQ(a.list_users({1, 10}, "")->total, 2u);
+  EXPECT_EQ(a.list_users({1, 10}, "")->total, 3u);
   ASSERT_TRUE(a.delete_user(created->id));
   EXPECT_EQ(a.delete_user(created->id).error(), store_errc::not_found);
 }
