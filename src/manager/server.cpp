@@ -5,11 +5,10 @@
 #include "manager/api.hpp"
 #include "manager/api_crl.hpp"
 #include "manager/certificate_issuer.hpp"
-#include "manager/console_auth.hpp"
+#include "manager/console_gate.hpp"
 #include "manager/request_auth.hpp"
 #include "manager/revocation_list.hpp"
 #include "manager/sql_store.hpp"
-#include "manager/token_auth.hpp"
 #include "net/http_server.hpp"
 #include "net/metrics.hpp"
 #include "net/tls_identity.hpp"
@@ -35,7 +34,6 @@ using net::awaitable;
 
 constexpr auto crl_refresh_interval = std::chrono::seconds(5);  // how often security.crl_file is checked
 constexpr auto tls_handshake_timeout = std::chrono::seconds(10);
-constexpr auto housekeeping_interval = std::chrono::hours(1);  // audit retention, old sessions
 
 // A JSON error answer {"code", "message"}.
 api_response error_answer(int status, const std::string& code, const std::string& message) {
@@ -117,11 +115,6 @@ struct server::impl {
                                     "TLS connections closed before a request: a failed, timed-out or refused handshake")),
         revoked(metrics.counter("dragonfly_manager_revocations_total",
                                 "POST /api/v1/certificates/revoke requests that revoked certificates")),
-        signins_ok(metrics.counter("dragonfly_manager_signins_total", "Console sign-ins, by result",
-                                   "result=\"success\"")),
-        signins_failed(metrics.counter("dragonfly_manager_signins_total", "", "result=\"failure\"")),
-        signins_locked(metrics.counter("dragonfly_manager_signins_total", "", "result=\"locked\"")),
-        console(console_settings::from(c.console, c.security.mode != security_mode::off)),
         http(io.get_executor(), [this](const net::http_request& r, net::response_writer& w) { return serve(r, w); }) {
     ctx.job_rate.set_limit(cfg.jobs.rate_limit);
     ctx.webhook_rules = cfg.webhooks.rules;
@@ -168,7 +161,7 @@ struct server::impl {
     } else if (req.path == "/api/v1/webhooks/registry") {  // a registry's push notification (docs/preheat.md)
       const auto authorization = r.header("Authorization");
       res = co_await on_db([this, &req, &authorization] { return handle_registry_webhook(ctx, req, authorization); });
-      audit_token_call(r, req, res);
+      gate.audit_token_call(r, req, res);
       if (res.status >= 400 && res.status < 500) {
         (res.status == 401 ? unauthorized : res.status == 403 ? forbidden : invalid).add();
         spdlog::warn("manager: registry notification refused: {} {}", res.status, res.error_code);
@@ -177,13 +170,13 @@ struct server::impl {
     } else if (req.path.starts_with("/oapi/v1/")) {  // personal access tokens (docs/preheat.md)
       const auto authorization = r.header("Authorization");
       res = co_await on_db([this, &req, &authorization] { return handle_oapi(ctx, req, authorization); });
-      audit_token_call(r, req, res);
+      gate.audit_token_call(r, req, res);
       if (res.status >= 400 && res.status < 500) (res.status == 401 ? unauthorized : res.status == 403 ? forbidden : invalid).add();
       if (res.status == 503) store_errors.add();
     } else if (req.path == "/api/v1/crl") {
       res = serve_crl(revocations.get(), req);
     } else if (is_session_endpoint(req.path)) {
-      res = co_await session_endpoint(r, req);
+      res = co_await gate.session_endpoint(r, req);
     } else {
       res = co_await authorized_api(r, req);
     }
@@ -205,20 +198,12 @@ struct server::impl {
     if (cookie.empty()) {
       who = auth->identify(r, why);
     } else {
-      who = co_await on_db([&] {
-        try {
-          return session_caller(*db, console, cookie, wall_ms());
-        } catch (const api_error& e) {
-          why = e.what();
-          failed = e.status;
-          return caller{};
-        }
-      });
+      who = co_await gate.identify(cookie, why, failed);
     }
     if (failed == 503) co_return error_answer(503, "store_unavailable", why);
     const auto decision = decide_access(who, req.method, req.path);
     api_response res = co_await decided_api(r, req, who, decision, why);
-    audit(actor_of(who), r, req, res);
+    gate.audit(who, r, req, res);
     co_return res;
   }
 
@@ -259,66 +244,6 @@ struct server::impl {
     else if (res.status >= 400 && res.status < 500) invalid.add();
     if (res.status == 503) store_errors.add();
     co_return res;
-  }
-
-  // The console's session endpoints (sign-in, sign-out, me, password), audited and counted.
-  awaitable<api_response> session_endpoint(const net::http_request& r, const api_request& req) {
-    const session_request sr{req, session_cookie(r.header("Cookie")), r.header("X-CSRF-Token"), r.remote_address};
-    auto answered = co_await on_db([&] { return answer_session_endpoint(*db, console, sr, wall_ms()); });
-    if (answered.signin == signin_outcome::success) signins_ok.add();
-    if (answered.signin == signin_outcome::failure) signins_failed.add();
-    if (answered.signin == signin_outcome::locked) signins_locked.add();
-    if (answered.response.status == 401 || answered.response.status == 429) unauthorized.add();
-    audit(answered.actor, r, req, answered.response);
-    co_return std::move(answered.response);
-  }
-
-  // Who an /api/v1 caller is in the audit log; components are not audited (docs/console.md).
-  static audit_actor actor_of(const caller& who) {
-    if (who.how == caller::kind::user) return {"user", who.user_name};
-    if (who.how == caller::kind::admin) return {"admin_token", "admin"};
-    return {};
-  }
-
-  // Records a state-changing call on the database thread, after its answer (never its body).
-  void audit(const audit_actor& who, const net::http_request& r, const api_request& req, const api_response& res) {
-    if (who.type.empty() || !state_changing(req.method)) return;
-    net::asio::post(db_thread, [this, row = make_audit(who, r.remote_address, req.method, req.path, res.status,
-                                                       res.body, wall_ms())] {
-      if (!db->accounts().append_audit(row)) spdlog::warn("manager: an audit row could not be written");
-    });
-  }
-
-  // A call authenticated by a personal access token (/oapi/v1, the registry webhook): audited as
-  // that token when it is one the manager knows.
-  void audit_token_call(const net::http_request& r, const api_request& req, const api_response& res) {
-    if (!state_changing(req.method)) return;
-    net::asio::post(db_thread, [this, authorization = r.header("Authorization"),
-                                row = make_audit({}, r.remote_address, req.method, req.path, res.status, res.body,
-                                                 wall_ms())]() mutable {
-      const auto id = token_id_of(*db, authorization);
-      if (!id) return;
-      row.actor_type = "personal_access_token";
-      row.actor = std::to_string(*id);
-      if (!db->accounts().append_audit(row)) spdlog::warn("manager: an audit row could not be written");
-    });
-  }
-
-  // Every housekeeping_interval until stop(): drops audit rows past audit.retention, and ended
-  // sessions and old sign-in failures.
-  awaitable<void> housekeeping() {
-    while (!stopped) {
-      net::asio::post(db_thread, [this] {
-        const auto now = wall_ms();
-        auto& a = db->accounts();
-        if (const auto n = a.prune_audits(now - cfg.audit.retention.count()); n && *n)
-          spdlog::info("manager: deleted {} audit rows past audit.retention", *n);
-        (void)a.prune_sessions(now, console.idle_timeout_ms);
-        (void)a.clear_signin_failures("", now - console.failure_window_ms);
-      });
-      housekeeping_timer.expires_after(housekeeping_interval);
-      co_await housekeeping_timer.async_wait(net::use_nothrow);
-    }
   }
 
   /// Enrollment: {"csr": PEM, "token": bootstrap token} → 201 {"certificate", "ca"}; the token
@@ -395,17 +320,15 @@ struct server::impl {
   net::metric &ok, &client_errors, &server_errors, &unauthorized, &forbidden, &invalid, &too_large, &refused;
   net::metric &store_errors, &active_schedulers, &active_seed_peers, &hosts, &enrollments_issued,
       &enrollments_refused, &clusters, &jobs_pending, &jobs_running, &tls_refused, &revoked;
-  net::metric &signins_ok, &signins_failed, &signins_locked;
-  console_settings console;
   std::vector<net::histogram*> request_time;  // by route_classes index
   std::unique_ptr<certificate_issuer> issuer;
   std::unique_ptr<revocation_list> revocations;  // with `issuer`, which it uses
   std::shared_ptr<net::tls_identity> tls;
   std::optional<request_authenticator> auth;
   boost::asio::steady_timer crl_timer{io};
-  boost::asio::steady_timer housekeeping_timer{io};
   bool stopped = false;
   boost::asio::thread_pool db_thread{1};
+  console_gate gate{io, cfg, *db, db_thread, metrics, unauthorized, wall_ms};  // sessions, audit
   net::http_server http;
 };
 
@@ -437,7 +360,7 @@ result<std::uint16_t> server::start() {
   if (!port) return port;
   i.http.start();
   if (i.tls || i.revocations) net::asio::co_spawn(i.io, i.maintain_crl(), net::asio::detached);
-  net::asio::co_spawn(i.io, i.housekeeping(), net::asio::detached);
+  i.gate.start();
   spdlog::info("dfmanager: API on {}://{}:{} (database: {})", i.tls ? "https" : "http", i.cfg.listen, *port,
                i.cfg.database.type);
   return port;
@@ -446,7 +369,7 @@ result<std::uint16_t> server::start() {
 void server::stop() {
   impl_->stopped = true;
   impl_->crl_timer.cancel();
-  impl_->housekeeping_timer.cancel();
+  impl_->gate.stop();
   impl_->http.stop();
   impl_->db_thread.join();
 }
