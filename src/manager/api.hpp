@@ -24,6 +24,10 @@ struct api_request {
   /// The scheduler cluster the caller's certificate was issued for on enrollment (0: none, or not a
   /// certificate): registrations and announcements are held to it (cluster_binding.hpp).
   std::int64_t certificate_cluster = 0;
+  /// The signed-in console user making the call (0: a token or a certificate), and whether they
+  /// are limited to their own personal access tokens (not a super admin).
+  std::int64_t user_id = 0;
+  bool own_tokens_only = false;
 };
 
 /// One API answer: JSON body, status, extra headers (X-Total-Count on lists).

@@ -1,7 +1,7 @@
 // The enrollment tables (migration 6) over an SQL connection, the same for SQLite and PostgreSQL.
 #include "manager/enrollment_store.hpp"
 
-#include "manager/sql_guard.hpp"
+#include "manager/sql_guarded.hpp"
 
 namespace df::manager {
 
@@ -71,7 +71,7 @@ class sql_enrollment_store final : public enrollment_store {
   }
 
   result<void> redeem_enrollment_token(std::int64_t id, std::int64_t now, const issued_record& cert) override {
-    return sql_transaction(db_, [&]() -> result<void> {
+    return sql_in_transaction(db_, [&]() -> result<void> {
       // One statement: two replicas redeeming the last use at once cannot both succeed.
       if (db_.query(std::string("UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = $1 AND ") + usable +
                         " RETURNING id",
@@ -121,7 +121,7 @@ class sql_enrollment_store final : public enrollment_store {
   }
 
   result<void> revoke(const std::vector<std::string>& serials, std::int64_t now_s) override {
-    return sql_transaction(db_, [&]() -> result<void> {
+    return sql_in_transaction(db_, [&]() -> result<void> {
       for (const auto& s : serials)
         db_.query("INSERT INTO revoked_certificates (serial, revoked_at) VALUES ($1, $2) ON CONFLICT (serial) "
                   "DO NOTHING",

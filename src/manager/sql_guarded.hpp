@@ -1,16 +1,14 @@
 #pragma once
-// How the SQL stores turn the connection's exceptions into store errors, and run a statement
-// group as one transaction. Internal to src/manager.
+// How the SQL stores run a query: the connection's and the decoders' exceptions become
+// store errors (logged once here), and transactions roll back on any failure.
 
 #include "manager/sql_connection.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <exception>
-
 namespace df::manager {
 
-/// Runs f, turning sql_error and a row that cannot be decoded into store errors (logged once here).
+/// Runs f, turning sql_error into its store_errc and an unreadable row into `unavailable`.
 template <class F>
 auto sql_guarded(F&& f) -> decltype(f()) {
   try {
@@ -26,7 +24,7 @@ auto sql_guarded(F&& f) -> decltype(f()) {
 
 /// Runs f in a transaction on `db`: committed when f returns a value, rolled back otherwise.
 template <class F>
-auto sql_transaction(sql_connection& db, F&& f) -> decltype(f()) {
+auto sql_in_transaction(sql_connection& db, F&& f) -> decltype(f()) {
   return sql_guarded([&]() -> decltype(f()) {
     db.begin();
     try {
@@ -40,5 +38,8 @@ auto sql_transaction(sql_connection& db, F&& f) -> decltype(f()) {
     }
   });
 }
+
+/// The integer in a text column ("" → 0).
+inline std::int64_t sql_int(const std::string& s) { return s.empty() ? 0 : std::stoll(s); }
 
 }  // namespace df::manager
