@@ -3,10 +3,11 @@
 connections and refuses a pair of another role or CA (keeping its own); a scheduler with
 manager.addresses in mtls takes the manager's CRL after each keepalive, so a host whose certificate
 is revoked through the manager's API is closed and refused within a refresh, with no operator
-timer. Real processes, certificates from scripts/certs.sh, the manager as the CA."""
+timer; a daemon takes it after each refresh, into its crl_file too. Real processes, certificates from scripts/certs.sh, the manager as the CA."""
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import unittest
@@ -144,6 +145,44 @@ class SchedulerTakesTheManagersCrlTest(unittest.TestCase):
                       "the refused handshake to be counted")
         self.assertFalse(stays.closed(timeout=1), "an honest host lost its connection")
         self.assertEqual(self.sched_metric("dragonfly_scheduler_hosts"), 1)
+
+    def test_a_daemon_takes_the_managers_crl_into_its_crl_file_and_refuses_what_it_revokes(self):
+        ca_file = os.path.join(self.ca, "ca.pem")
+        crl_file = os.path.join(self.s.workdir, "node-7-crl.pem")
+        shutil.copyfile(os.path.join(self.ca, "crl.pem"), crl_file)  # scripts/certs.sh's, older
+        cert, key = self.s.issue("peer", "node-7")
+        conf = configured.write_config(self.s, "node-7.yaml", (
+            "security:\n  mode: mtls\n  ca_file: %s\n  cert_file: %s\n  key_file: %s\n  crl_file: %s\n"
+            % (ca_file, cert, key, crl_file) +
+            "manager:\n  addresses: [\"127.0.0.1:%d\"]\n  refresh_interval: 500ms\n" % self.m.port))
+        d = configured.start_managed_daemon(self.s, "node-7", conf)
+        d.tls = self.s._client_tls()
+        applied = 'dragonfly_dfdaemon_manager_crl_fetches_total{result="applied"}'
+        self.assertGreaterEqual(d.metrics().get(applied), 1)  # at start-up, with the first answer
+        status, _, published = self.m.call("GET", "/api/v1/crl", token="")
+        self.assertEqual(status, 200)
+        with open(crl_file) as f:
+            self.assertEqual(f.read(), published)
+        # A client certificate revoked at the manager: refused by the upload port within a refresh.
+        victim = self.s.issue("peer", "victim")
+        ctx = rg.tls_context(ca_file, victim)
+
+        def refused():
+            try:
+                with socket.create_connection(("127.0.0.1", d.upload_port), timeout=5) as raw:
+                    with ctx.wrap_socket(raw) as tls:  # TLS 1.3: the client certificate is judged after
+                        tls.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                        return tls.recv(100) == b""
+            except (ssl.SSLError, OSError):
+                return True
+        self.assertFalse(refused(), "the upload port refused a valid certificate")
+        with open(victim[0]) as f:
+            self.m.ok("POST", "/api/v1/certificates/revoke", {"certificate": f.read()})
+        sw.wait_until(refused, 15, "the upload port to refuse the revoked certificate")
+        self.assertGreaterEqual(d.metrics().get(applied), 2)
+        with open(crl_file) as f:
+            self.assertNotEqual(f.read(), published)  # the newer list replaced it
+        self.assertTrue(presented_serial(d.upload_port, d.tls))  # others still connect
 
 
 if __name__ == "__main__":
