@@ -12,16 +12,18 @@ namespace {
 
 constexpr const char* help = "GET /api/v1/crl from dfmanager (security.mode mtls), by outcome";
 
+std::string name(const std::string& component) { return "dragonfly_" + component + "_manager_crl_fetches_total"; }
+
 }  // namespace
 
 manager_crl_sync::manager_crl_sync(std::shared_ptr<tls_identity> tls, metrics_registry& metrics,
                                    const std::string& component)
     : tls_(std::move(tls)),
       component_(component),
-      applied_(metrics.counter("dragonfly_" + component + "_manager_crl_fetches_total", help, "result=\"applied\"")),
-      unchanged_(metrics.counter("dragonfly_" + component + "_manager_crl_fetches_total", help, "result=\"unchanged\"")),
-      refused_(metrics.counter("dragonfly_" + component + "_manager_crl_fetches_total", help, "result=\"refused\"")),
-      failed_(metrics.counter("dragonfly_" + component + "_manager_crl_fetches_total", help, "result=\"failed\"")) {}
+      applied_(metrics.counter(name(component), help, "result=\"applied\"")),
+      unchanged_(metrics.counter(name(component), help, "result=\"unchanged\"")),
+      refused_(metrics.counter(name(component), help, "result=\"refused\"")),
+      failed_(metrics.counter(name(component), help, "result=\"failed\"")) {}
 
 void manager_crl_sync::count(metric& m, const std::string& problem) {
   m.add();

@@ -15,6 +15,8 @@
 #include <filesystem>
 #include <memory>
 
+#include <sys/stat.h>
+
 namespace df::net {
 
 namespace ssl = boost::asio::ssl;
@@ -215,7 +217,7 @@ result<std::shared_ptr<tls_identity>> tls_identity::load(const security_settings
     out->crl_mtime_ = modified_at(s.crl_file);
     out->crl_number_ = crl_number_of_file(s.crl_file);
   }
-  out->pair_stamp_ = {modified_at(s.cert_file), modified_at(s.key_file)};
+  out->pair_stamp_ = stamp_of(s);
   out->contexts_ = std::make_unique<contexts>();
   if (!configure(out->contexts_->server, s, error_text) || !configure(out->contexts_->client, s, error_text))
     return errc::invalid_argument;
@@ -269,8 +271,16 @@ bool tls_identity::refresh_crl(std::string& why) {
   return true;
 }
 
+tls_identity::pair_stamp tls_identity::stamp_of(const security_settings& s) {
+  const auto inode = [](const std::string& path) -> std::uint64_t {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_ino) : 0;
+  };
+  return {modified_at(s.cert_file), modified_at(s.key_file), inode(s.cert_file), inode(s.key_file)};
+}
+
 tls_identity::reload tls_identity::refresh_certificate(std::string& why) {
-  const pair_stamp stamp{modified_at(settings_.cert_file), modified_at(settings_.key_file)};
+  const pair_stamp stamp = stamp_of(settings_);
   if (stamp == pair_stamp_) return reload::unchanged;
   auto pair = read_pair(settings_, why);
   if (!pair) {
@@ -289,8 +299,9 @@ tls_identity::reload tls_identity::refresh_certificate(std::string& why) {
   }
   const auto id = identity_of(pair->cert.get());
   if (!id || !(*id == own_)) {
-    why = "security.cert_file " + settings_.cert_file + " names " + (id ? id->uri() : std::string("no cluster identity")) +
-          ", not " + own_.uri() + " (a component keeps its role and name)";
+    const std::string named = id ? id->uri() : std::string("no cluster identity");
+    why = "security.cert_file " + settings_.cert_file + " names " + named + ", not " + own_.uri() +
+          " (a component keeps its role and name)";
     return reload::refused;
   }
   for (ssl::context* ctx : {&contexts_->server, &contexts_->client}) {
@@ -307,7 +318,8 @@ tls_identity::crl_update tls_identity::apply_crl(std::string_view pem, std::stri
   if (!crl) return crl_update::refused;
   if (crl->number == crl_number_) return crl_update::unchanged;
   if (crl->number < crl_number_) {
-    why = "its number " + std::to_string(crl->number) + " is below the one in force (" + std::to_string(crl_number_) + ")";
+    why = "its number " + std::to_string(crl->number) + " is below the one in force (" +
+          std::to_string(crl_number_) + ")";
     return crl_update::older;
   }
   for (ssl::context* ctx : {&contexts_->server, &contexts_->client}) {

@@ -107,11 +107,14 @@ class tls_identity {
   std::int64_t crl_mtime_ = 0;  // of crl_file when last read (or written)
   std::int64_t crl_number_ = -1;
   std::uint64_t crl_generation_ = 0;
-  /// Modification times of cert_file and key_file.
+  /// Modification times and inodes of cert_file and key_file (a file renamed into place with an
+  /// older time is still a change).
   struct pair_stamp {
     std::int64_t cert = 0, key = 0;
+    std::uint64_t cert_inode = 0, key_inode = 0;
     bool operator==(const pair_stamp&) const = default;
   };
+  static pair_stamp stamp_of(const security_settings& s);
   pair_stamp pair_stamp_;     // of the pair last judged (in use, or refused)
   pair_stamp pending_stamp_;  // of a pair found not to fit together once
 };

@@ -72,8 +72,8 @@ struct service::impl : std::enable_shared_from_this<impl> {
                                        "Hellos naming a host ID that is connected from another address, or "
                                        "(mtls) a host other than the one the certificate names")),
         revoked_dropped(metrics.counter("dragonfly_scheduler_revoked_connections_closed_total",
-                                        "Connections closed because a new CRL (security.crl_file reloaded, or the manager's) revokes "
-                                        "their certificate")),
+                                        "Connections closed because a new CRL (security.crl_file reloaded, "
+                                        "or the manager's) revokes their certificate")),
         handshakes_failed(metrics.counter("dragonfly_scheduler_tls_handshakes_failed_total",
                                           "Connections closed because the TLS handshake failed or timed out "
                                           "(no certificate, one the CA did not sign, or no TLS at all)")),

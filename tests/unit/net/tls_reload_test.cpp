@@ -100,6 +100,20 @@ TEST_F(TlsReload, ARenewedPairIsUsedForNewHandshakes) {
   EXPECT_EQ(tls_->refresh_certificate(why), reload::unchanged);
 }
 
+TEST_F(TlsReload, APairRenamedIntoPlaceWithTheOldTimesIsStillSeen) {
+  certs("issue " + ca() + " peer host-a");
+  for (const auto& [from, live] :
+       {std::pair{"peer-host-a.pem", "cert.pem"}, std::pair{"peer-host-a-key.pem", "key.pem"}}) {
+    const auto aside = dir_ / "live" / (std::string(live) + ".new");
+    fs::copy_file(dir_ / "ca" / from, aside);
+    fs::last_write_time(aside, fs::last_write_time(dir_ / "live" / live));  // as `mv` of a copy kept with -p
+    fs::rename(aside, dir_ / "live" / live);
+  }
+  std::string why;
+  EXPECT_EQ(tls_->refresh_certificate(why), reload::reloaded) << why;
+  EXPECT_NE(serial_in_use(), first_serial_);
+}
+
 TEST_F(TlsReload, AnotherRoleIsRefusedAndTheOldPairStays) {
   certs("issue " + ca() + " seed-peer host-a");
   install("seed-peer-host-a");
