@@ -7,6 +7,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include <memory>
 #include <type_traits>
 
 namespace df::storage {
@@ -38,7 +39,9 @@ struct daemon_context {
   net::token_bucket& upload_limit;
   const origin_policy& origins;  // which origins back-to-source may fetch (restricted on seed peers)
   net::tls_identity* tls = nullptr;                // security.mode tls/mtls: the CA and our certificate
-  const net::statement_signer* signer = nullptr;   // signs the digests this host computes as a source
+  // Signs the digests this host computes as a source; replaced when the certificate is renewed
+  // (a task keeps the one it started with).
+  std::shared_ptr<const net::statement_signer> signer;
   cluster_policy* policy = nullptr;                 // the cluster config from dfmanager (blocklist); null = none
 };
 

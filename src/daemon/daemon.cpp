@@ -17,6 +17,7 @@
 #include "net/digest_signature.hpp"
 #include "net/metrics.hpp"
 #include "net/tls_identity.hpp"
+#include "net/tls_watch.hpp"
 #include "net/token_bucket.hpp"
 #include "storage/task_store.hpp"
 
@@ -78,6 +79,19 @@ struct daemon::impl {
     return {};
   }
 
+  /// After the certificate pair was renewed: digests of new tasks are signed with the new key
+  /// (tasks under way keep the signer the swarm knows them by).
+  void reload_signer() {
+    auto key = net::statement_signer::load(cfg.security.key_file, cfg.security.cert_file);
+    if (!key) {
+      spdlog::error("cannot read the renewed key in {} to sign piece digests with; keeping the old one",
+                    cfg.security.key_file);
+      return;
+    }
+    signer = std::move(*key);
+    ctx->signer = signer;
+  }
+
   /// The schedulers to start with: the manager's answer (or its cached copy) when manager.addresses
   /// is set, else (or when neither can be had) scheduler.addresses; an error names what is missing
   /// when there is nothing at all.
@@ -122,7 +136,8 @@ struct daemon::impl {
   std::unique_ptr<manager_link> manager;   // with manager.addresses
   std::optional<cluster_policy> policy;    // with manager.addresses: the cluster config in effect
   std::shared_ptr<net::tls_identity> tls;
-  std::unique_ptr<net::statement_signer> signer;  // signs the digests this host computes as a source
+  std::shared_ptr<const net::statement_signer> signer;  // signs the digests this host computes as a source
+  std::optional<net::tls_file_watch> tls_watch;          // the CRL file and a renewed certificate pair
   origin_policy origins;
   std::optional<daemon_context> ctx;
   std::optional<task_manager> tasks;
@@ -155,6 +170,7 @@ result<void> daemon::start() {
   }
   i.origins = std::move(*origins);
   if (auto r = i.load_identity(); !r) return r;
+  i.tls_watch.emplace(i.tls, i.metrics, "dfdaemon");
   if (i.tls) i.pieces.use_tls(*i.tls);
 
   // The upload port is part of the host's identity, so it is bound before the scheduler hears of us.
@@ -172,7 +188,7 @@ result<void> daemon::start() {
   i.ctx.emplace(daemon_context{i.io.get_executor(), i.pool, i.cfg, *i.store, i.stats, *i.scheduler, i.pieces,
                                i.download_limit, i.upload_limit, i.origins});
   i.ctx->tls = i.tls.get();
-  i.ctx->signer = i.signer.get();
+  i.ctx->signer = i.signer;
   if (i.policy) i.ctx->policy = &*i.policy;
   i.tasks.emplace(*i.ctx);
   i.upload.emplace(*i.ctx, *i.tasks, i.metrics);
@@ -211,6 +227,7 @@ result<void> daemon::start() {
   i.tasks->load_cached();
   i.tasks->start_gc();
   i.scheduler->start();
+  i.tls_watch->start(i.io.get_executor(), [&i] { i.reload_signer(); });
   if (i.manager) {
     i.manager->start(
         [&i](const net::manager::host_answer& answer, std::string_view source) {
@@ -226,6 +243,7 @@ result<void> daemon::start() {
 
 void daemon::stop() {
   auto& i = *impl_;
+  if (i.tls_watch) i.tls_watch->stop();
   if (i.manager) i.manager->stop();
   if (i.scheduler) i.scheduler->stop();
   if (i.upload) i.upload->stop();

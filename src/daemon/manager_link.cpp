@@ -1,6 +1,7 @@
 #include "daemon/manager_link.hpp"
 
 #include "daemon/cluster_cache.hpp"
+#include "net/crl_sync.hpp"
 #include "net/metrics.hpp"
 
 #include <nlohmann/json.hpp>
@@ -29,7 +30,8 @@ struct manager_link::state {
         net::metrics_registry& metrics)
       : ex(e),
         cfg(c),
-        client(net::manager_client_options(c.manager, std::move(tls))),
+        client(net::manager_client_options(c.manager, tls)),
+        crl(std::move(tls), metrics, "dfdaemon"),
         refresh_timer(e),
         seed_timer(e),
         tally(metrics, "dragonfly_dfdaemon_manager_requests_total",
@@ -104,6 +106,7 @@ struct manager_link::state {
       auto answer = co_await announce();
       if (stopped) break;
       if (answer) adopt(std::move(*answer), "manager");
+      if (answer) co_await crl.fetch(client);  // mtls: the revocations since the last refresh
     }
   }
 
@@ -168,6 +171,7 @@ struct manager_link::state {
   // A copy: the coroutines below outlive stop() and may resume after the daemon's config is gone.
   const config cfg;
   net::json_client client;
+  net::manager_crl_sync crl;
   net::asio::steady_timer refresh_timer;
   net::asio::steady_timer seed_timer;
   net::manager_request_tally tally;
@@ -192,7 +196,12 @@ std::optional<mp::host_answer> manager_link::first_answer(std::string& why) {
   {
     net::asio::io_context io;  // the daemon's own executor does not run yet
     net::asio::co_spawn(
-        io, [&]() -> awaitable<void> { answer = co_await s.announce(); }, net::asio::detached);
+        io,
+        [&]() -> awaitable<void> {
+          answer = co_await s.announce();
+          if (answer) co_await s.crl.fetch(s.client);
+        },
+        net::asio::detached);
     io.run();
   }
   if (answer) {

@@ -40,7 +40,8 @@ class manager_link {
   /// io_context), else reads the cache. nullopt, with `why` naming what failed, when neither
   /// gave an answer. Throws config_error when the token file cannot be read.
   std::optional<net::manager::host_answer> first_answer(std::string& why);
-  /// Refreshes every manager.refresh_interval and calls `on_answer` when the answer changed; a
+  /// Refreshes every manager.refresh_interval and calls `on_answer` when the answer changed (in
+  /// mtls, each refresh also brings the manager's CRL into the TLS identity); a
   /// seed peer registers with the seed-peer cluster and keeps alive (`upload_port` is the port
   /// announced there).
   void start(answer_handler on_answer, size_source cache_bytes, std::uint16_t upload_port);

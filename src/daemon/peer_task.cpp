@@ -44,7 +44,8 @@ peer_task::peer_task(daemon_context& ctx, std::string task_id, task_request requ
       seed_role_(seed_role),
       on_finished_(std::move(on_finished)),
       changed_(ctx.ex),
-      picker_(std::random_device{}(), std::random_device{}()) {
+      picker_(std::random_device{}(), std::random_device{}()),
+      own_signer_(ctx.signer) {
   if (request_.rate_limit)
     task_limit_ = std::make_unique<net::token_bucket>(ctx.ex, request_.rate_limit,
                                                       std::max<std::uint64_t>(request_.rate_limit / 4, 64 * 1024));

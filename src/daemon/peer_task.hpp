@@ -25,6 +25,7 @@ class task_file;
 }  // namespace df::storage
 namespace df::net {
 class token_bucket;
+class statement_signer;
 class statement_verifier;
 }  // namespace df::net
 
@@ -202,6 +203,9 @@ class peer_task : public std::enable_shared_from_this<peer_task> {
   std::uint64_t completion_epoch_ = 0;  // bumped when pieces are dropped: older saves and checks are stale
   std::shared_ptr<std::atomic<bool>> discarded_ = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<const net::statement_verifier> signer_;  // mtls: who signs the relayed digests
+  // mtls: this host's signer when the task started (a renewed certificate is for later tasks: the
+  // swarm learned this one from the task's metadata).
+  std::shared_ptr<const net::statement_signer> own_signer_;
   bool save_again_ = false;
   bool registered_ = false;
   bool back_to_source_ = false;   // fetching (or fetched) from the origin

@@ -96,13 +96,13 @@ void peer_task::learn_signer(const std::string& certificate_pem) {
 std::string peer_task::outgoing_digest(std::uint32_t piece) const {
   if (piece >= meta_.piece_digests.size() || meta_.piece_digests[piece].empty()) return {};
   const std::string& digest = meta_.piece_digests[piece];
-  if (!ctx_.signer) return digest;
+  if (!own_signer_) return digest;
   if (!meta_.content_length) return {};  // signed once the length is known (the end of the body)
   const net::piece_statement statement{task_id_, static_cast<std::int64_t>(*meta_.content_length), meta_.piece_size,
                                        piece, digest};
-  return net::join_wire_digest(digest, ctx_.signer->sign(statement));
+  return net::join_wire_digest(digest, own_signer_->sign(statement));
 }
 
-std::string peer_task::signer_certificate() const { return ctx_.signer ? ctx_.signer->certificate_pem() : ""; }
+std::string peer_task::signer_certificate() const { return own_signer_ ? own_signer_->certificate_pem() : ""; }
 
 }  // namespace df::daemon

@@ -1,6 +1,8 @@
 #include "net/tls_identity.hpp"
 
+#include "core/durable_file.hpp"
 #include "net/cert_mint.hpp"
+#include "net/crl.hpp"
 
 #include <boost/asio/ssl/context.hpp>
 #include <openssl/err.h>
@@ -12,6 +14,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+
+#include <sys/stat.h>
 
 namespace df::net {
 
@@ -102,13 +106,14 @@ std::int64_t modified_at(const std::string& path) {
   return ec ? 0 : static_cast<std::int64_t>(t.time_since_epoch().count());
 }
 
-// A store with the CA and the CRL, as configure() sets up; null (with `why`) when a file is bad.
-X509_STORE* fresh_store(const security_settings& s, std::string& why) {
+// A store with the CA and `crl` (or, without one, the CRL in crl_file), as configure() sets up;
+// null (with `why`) when a file is bad.
+X509_STORE* fresh_store(const security_settings& s, X509_CRL* crl, std::string& why) {
   X509_STORE* store = X509_STORE_new();
   if (!store) return nullptr;
   if (X509_STORE_load_file(store, s.ca_file.c_str()) != 1) {
     why = "security.ca_file " + s.ca_file + ": " + openssl_error();
-  } else if (X509_STORE_load_file(store, s.crl_file.c_str()) != 1) {
+  } else if (crl ? X509_STORE_add_crl(store, crl) != 1 : X509_STORE_load_file(store, s.crl_file.c_str()) != 1) {
     why = "security.crl_file " + s.crl_file + ": " + openssl_error();
   } else {
     X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
@@ -118,16 +123,57 @@ X509_STORE* fresh_store(const security_settings& s, std::string& why) {
   return nullptr;
 }
 
-// Checks our own certificate against the CA the way the other end will.
-bool verify_own(const ssl::context& ctx, X509* cert, std::string& error_text) {
+// Checks our own certificate (with the intermediates of `chain`) against the CA the way the other
+// end will.
+bool verify_own(const ssl::context& ctx, X509* cert, std::string& error_text, STACK_OF(X509)* chain = nullptr) {
   X509_STORE* store = SSL_CTX_get_cert_store(const_cast<ssl::context&>(ctx).native_handle());
   X509_STORE_CTX* check = X509_STORE_CTX_new();
-  bool ok = check && X509_STORE_CTX_init(check, store, cert, nullptr) == 1 && X509_verify_cert(check) == 1;
+  bool ok = check && X509_STORE_CTX_init(check, store, cert, chain) == 1 && X509_verify_cert(check) == 1;
   if (!ok && check)
     error_text = std::string("is not valid under security.ca_file: ") +
                  X509_verify_cert_error_string(X509_STORE_CTX_get_error(check));
   X509_STORE_CTX_free(check);
   return ok;
+}
+
+struct x509_stack_free {
+  void operator()(STACK_OF(X509) * p) const noexcept { sk_X509_pop_free(p, X509_free); }
+};
+
+// A certificate (with the chain after it in its file) and a private key, as read from disk.
+struct key_pair {
+  x509_ptr cert;
+  std::unique_ptr<STACK_OF(X509), x509_stack_free> chain{sk_X509_new_null()};
+  evp_pkey_ptr key;
+};
+
+// Reads cert_file and key_file; nullopt (with `why`) when either cannot be read or parsed.
+std::optional<key_pair> read_pair(const security_settings& s, std::string& why) {
+  key_pair out;
+  out.cert = read_certificate(s.cert_file, why);
+  if (!out.cert) return std::nullopt;
+  std::FILE* f = std::fopen(s.cert_file.c_str(), "r");
+  if (f) {
+    PEM_read_X509(f, nullptr, nullptr, nullptr);  // the leaf, read above
+    while (X509* more = PEM_read_X509(f, nullptr, nullptr, nullptr)) sk_X509_push(out.chain.get(), more);
+    std::fclose(f);
+  }
+  ERR_clear_error();  // the end of the file reads as an error
+  f = std::fopen(s.key_file.c_str(), "r");
+  if (f) {
+    out.key.reset(PEM_read_PrivateKey(f, nullptr, nullptr, nullptr));
+    std::fclose(f);
+  }
+  if (!out.key) {
+    why = "security.key_file " + s.key_file + " holds no PEM private key: " + openssl_error();
+    return std::nullopt;
+  }
+  if (X509_check_private_key(out.cert.get(), out.key.get()) != 1) {
+    ERR_clear_error();
+    why = "security.key_file " + s.key_file + " does not belong to " + s.cert_file;
+    return std::nullopt;
+  }
+  return out;
 }
 
 }  // namespace
@@ -167,7 +213,11 @@ result<std::shared_ptr<tls_identity>> tls_identity::load(const security_settings
   std::shared_ptr<tls_identity> out(new tls_identity());
   out->mode_ = s.mode;
   out->settings_ = s;
-  if (!s.crl_file.empty()) out->crl_mtime_ = modified_at(s.crl_file);
+  if (!s.crl_file.empty()) {
+    out->crl_mtime_ = modified_at(s.crl_file);
+    out->crl_number_ = crl_number_of_file(s.crl_file);
+  }
+  out->pair_stamp_ = stamp_of(s);
   out->contexts_ = std::make_unique<contexts>();
   if (!configure(out->contexts_->server, s, error_text) || !configure(out->contexts_->client, s, error_text))
     return errc::invalid_argument;
@@ -211,12 +261,81 @@ bool tls_identity::refresh_crl(std::string& why) {
   const auto mtime = modified_at(settings_.crl_file);
   if (mtime == crl_mtime_) return false;
   for (ssl::context* ctx : {&contexts_->server, &contexts_->client}) {
-    X509_STORE* store = fresh_store(settings_, why);
+    X509_STORE* store = fresh_store(settings_, nullptr, why);
     if (!store) return false;  // tried again at the next refresh; the old list stays
     SSL_CTX_set_cert_store(ctx->native_handle(), store);  // takes it, frees the old one
   }
   crl_mtime_ = mtime;
+  crl_number_ = crl_number_of_file(settings_.crl_file);
+  ++crl_generation_;
   return true;
+}
+
+tls_identity::pair_stamp tls_identity::stamp_of(const security_settings& s) {
+  const auto inode = [](const std::string& path) -> std::uint64_t {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_ino) : 0;
+  };
+  return {modified_at(s.cert_file), modified_at(s.key_file), inode(s.cert_file), inode(s.key_file)};
+}
+
+tls_identity::reload tls_identity::refresh_certificate(std::string& why) {
+  const pair_stamp stamp = stamp_of(settings_);
+  if (stamp == pair_stamp_) return reload::unchanged;
+  auto pair = read_pair(settings_, why);
+  if (!pair) {
+    if (stamp != pending_stamp_) {
+      pending_stamp_ = stamp;  // a file may be half-way replaced: judged again at the next check
+      return reload::pending;
+    }
+    pair_stamp_ = stamp;
+    return reload::refused;
+  }
+  pair_stamp_ = stamp;  // judged: read again only when a file changes
+  std::string problem;
+  if (!verify_own(contexts_->client, pair->cert.get(), problem, pair->chain.get())) {
+    why = "security.cert_file " + settings_.cert_file + " " + problem;
+    return reload::refused;
+  }
+  const auto id = identity_of(pair->cert.get());
+  if (!id || !(*id == own_)) {
+    const std::string named = id ? id->uri() : std::string("no cluster identity");
+    why = "security.cert_file " + settings_.cert_file + " names " + named + ", not " + own_.uri() +
+          " (a component keeps its role and name)";
+    return reload::refused;
+  }
+  for (ssl::context* ctx : {&contexts_->server, &contexts_->client}) {
+    if (SSL_CTX_use_cert_and_key(ctx->native_handle(), pair->cert.get(), pair->key.get(), pair->chain.get(), 1) != 1) {
+      why = "cannot use the new certificate: " + openssl_error();
+      return reload::refused;
+    }
+  }
+  return reload::reloaded;
+}
+
+tls_identity::crl_update tls_identity::apply_crl(std::string_view pem, std::string& why) {
+  auto crl = verify_crl(pem, settings_.ca_file, why);
+  if (!crl) return crl_update::refused;
+  if (crl->number == crl_number_) return crl_update::unchanged;
+  if (crl->number < crl_number_) {
+    why = "its number " + std::to_string(crl->number) + " is below the one in force (" +
+          std::to_string(crl_number_) + ")";
+    return crl_update::older;
+  }
+  for (ssl::context* ctx : {&contexts_->server, &contexts_->client}) {
+    X509_STORE* store = fresh_store(settings_, crl->crl.get(), why);
+    if (!store) return crl_update::refused;
+    SSL_CTX_set_cert_store(ctx->native_handle(), store);
+  }
+  crl_number_ = crl->number;
+  ++crl_generation_;
+  if (settings_.crl_file.empty()) return crl_update::applied;
+  if (auto saved = replace_file_durably(settings_.crl_file, crl->pem, 0644); !saved) {
+    why = "cannot write security.crl_file " + settings_.crl_file + ": " + saved.error().message();
+    return crl_update::applied_unsaved;
+  }
+  crl_mtime_ = modified_at(settings_.crl_file);  // our own write: not read back
+  return crl_update::applied;
 }
 
 result<cluster_identity> peer_identity(ssl_st* ssl) {

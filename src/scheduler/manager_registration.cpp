@@ -1,6 +1,7 @@
 #include "scheduler/manager_registration.hpp"
 
 #include "core/local_host.hpp"
+#include "net/crl_sync.hpp"
 #include "net/json_client.hpp"
 #include "net/metrics.hpp"
 
@@ -36,7 +37,8 @@ std::string registration_body(const config& cfg, std::uint16_t port) {
 struct manager_registration::state {
   state(net::asio::any_io_executor e, const config& c, std::uint16_t p, std::shared_ptr<net::tls_identity> tls,
         net::metrics_registry& metrics)
-      : client(net::manager_client_options(c.manager, std::move(tls))),
+      : client(net::manager_client_options(c.manager, tls)),
+        crl(std::move(tls), metrics, "scheduler"),
         body(registration_body(c, p)),
         timer(e),
         tally(metrics, "dragonfly_scheduler_manager_requests_total",
@@ -100,6 +102,8 @@ struct manager_registration::state {
         co_await keepalive_once();
         if (stopped) break;
         if (id == 0) continue;
+        co_await crl.fetch(client);  // mtls: revoked hosts are refused within one keepalive
+        if (stopped) break;
         timer.expires_after(interval);
       }
       co_await timer.async_wait(use_nothrow);
@@ -107,6 +111,7 @@ struct manager_registration::state {
   }
 
   net::json_client client;
+  net::manager_crl_sync crl;
   std::string body;
   net::asio::steady_timer timer;
   net::manager_request_tally tally;

@@ -1,6 +1,7 @@
 #pragma once
 // dfscheduler's side of dfmanager (docs/manager.md): register, keep alive, register again when the
-// manager forgot us, and take the cluster's config from each keepalive answer.
+// manager forgot us, and take the cluster's config from each keepalive answer; in mtls, also take
+// the manager's CRL after each keepalive.
 
 #include "net/asio.hpp"
 #include "net/manager_protocol.hpp"

@@ -9,6 +9,7 @@
 #include "net/peer_address.hpp"
 #include "net/scheduler_protocol.hpp"
 #include "net/tls_identity.hpp"
+#include "net/tls_watch.hpp"
 #include "scheduler/have_batcher.hpp"
 #include "scheduler/job_runner.hpp"
 #include "scheduler/job_session.hpp"
@@ -35,7 +36,6 @@ using net::use_nothrow;
 namespace {
 constexpr auto hello_timeout = std::chrono::seconds(10);
 constexpr std::uint32_t max_hello_payload = 256 << 10;  // a hello, or a manager's job_request
-constexpr auto crl_refresh_interval = std::chrono::seconds(5);  // how often security.crl_file is checked for changes  // before hello a connection may send only this much
 
 // A daemon sends only message frames; anything else is malformed.
 result<proto::message> decode_frame(const net::frame& f) {
@@ -72,7 +72,8 @@ struct service::impl : std::enable_shared_from_this<impl> {
                                        "Hellos naming a host ID that is connected from another address, or "
                                        "(mtls) a host other than the one the certificate names")),
         revoked_dropped(metrics.counter("dragonfly_scheduler_revoked_connections_closed_total",
-                                        "Connections closed because a reloaded CRL revokes their certificate")),
+                                        "Connections closed because a new CRL (security.crl_file reloaded, "
+                                        "or the manager's) revokes their certificate")),
         handshakes_failed(metrics.counter("dragonfly_scheduler_tls_handshakes_failed_total",
                                           "Connections closed because the TLS handshake failed or timed out "
                                           "(no certificate, one the CA did not sign, or no TLS at all)")),
@@ -345,16 +346,12 @@ struct service::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  /// Reloads the CRL when it changed and closes the connections of hosts whose certificates it
-  /// now revokes (they cannot connect again either).
+  /// When the CRL in force changed (security.crl_file reloaded by the watch, or the manager's
+  /// CRL applied after a keepalive), closes the connections of hosts whose certificates it now
+  /// revokes (they cannot connect again either).
   void drop_revoked() {
-    std::string why;
-    if (!tls->refresh_crl(why)) {
-      if (!why.empty() && claims_log.allow(std::chrono::steady_clock::now()))
-        spdlog::error("scheduler: cannot reload the CRL: {}", why);
-      return;
-    }
-    spdlog::info("scheduler: security.crl_file reloaded");
+    if (tls->crl_generation() == crl_seen) return;
+    crl_seen = tls->crl_generation();
     for (auto& [id, c] : connections) {
       ssl_st* session = c.stream->tls_session();
       if (!session) continue;
@@ -377,10 +374,11 @@ struct service::impl : std::enable_shared_from_this<impl> {
       co_await reaper.async_wait(use_nothrow);
       sw.tick();
       const auto now = std::chrono::steady_clock::now();
-      if (tls && now - crl_checked >= crl_refresh_interval) {
-        crl_checked = now;
-        drop_revoked();
+      if (tls && now - tls_checked >= net::tls_check_interval) {
+        tls_checked = now;
+        tls_watch.check();  // the CRL file and a renewed certificate pair
       }
+      if (tls) drop_revoked();
       for (const auto& [id, host] : sw.hosts()) {
         if (now - host.last_seen < cfg.keepalive_timeout) continue;
         spdlog::warn("scheduler: host {} sent nothing for {} ms; dropping it", id, cfg.keepalive_timeout.count());
@@ -414,7 +412,9 @@ struct service::impl : std::enable_shared_from_this<impl> {
   net::metric& blocklist_entries;
   net::manager::blocklist_matcher blocklist;           // from the cluster config (dfmanager)
   std::unique_ptr<manager_registration> manager;      // with manager.addresses
-  std::chrono::steady_clock::time_point crl_checked{};
+  net::tls_file_watch tls_watch{tls, metrics, "scheduler"};
+  std::chrono::steady_clock::time_point tls_checked{};
+  std::uint64_t crl_seen = 0;  // tls->crl_generation() when open connections were last checked
   /// A host's connection and the address it came from (the host ID is bound to it).
   struct connection {
     std::shared_ptr<net::frame_stream> stream;

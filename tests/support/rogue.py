@@ -97,3 +97,27 @@ class Rogue:
 
     def close(self):
         self.sock.close()
+
+
+def refused(port, host_id, hostname, tls):
+    """Connects with `tls` and says hello: True when the scheduler refuses the handshake or closes
+    the connection (a revoked certificate), False when it keeps it."""
+    try:
+        r = Rogue(port, host_id, hostname=hostname, tls=tls)
+    except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+        return True
+    try:
+        return r.closed()
+    except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+        return True
+    finally:
+        r.close()
+
+
+def stays_and_goes(port, ca_file, issue):
+    """Two hosts connected to the scheduler at `port` with certificates from `issue(role, name)`,
+    for revocation tests: (stays, goes, goes's (cert, key)). The caller closes both."""
+    stays = Rogue(port, "stays-9", hostname="stays", tls=tls_context(ca_file, issue("peer", "stays")))
+    goes_cert = issue("peer", "goes")
+    goes = Rogue(port, "goes-9", hostname="goes", tls=tls_context(ca_file, goes_cert))
+    return stays, goes, goes_cert
