@@ -1,5 +1,5 @@
 // Small shared pieces: error banner, pager, time and size formatting, a loading hook.
-import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { cloneElement, useCallback, useEffect, useId, useState, type ReactElement, type ReactNode } from "react";
 import { ApiError } from "./api";
 
 /** A server error shown inline, with the message the API gave (its 400s name the field). */
@@ -73,14 +73,15 @@ export function formatBytes(n: number): string {
   return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
 
-/** A labelled form field. */
-export function Field(props: { label: string; children: ReactNode; hint?: string }) {
+/** A labelled form field: the label names the control, the hint describes it (aria-describedby). */
+export function Field(props: { label: string; children: ReactElement; hint?: string }) {
+  const id = useId();
   return (
-    <label className="field">
-      <span>{props.label}</span>
-      {props.children}
-      {props.hint && <small>{props.hint}</small>}
-    </label>
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      {cloneElement(props.children, { id, "aria-describedby": props.hint ? `${id}-hint` : undefined })}
+      {props.hint && <small id={`${id}-hint`}>{props.hint}</small>}
+    </div>
   );
 }
 
