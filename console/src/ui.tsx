@@ -37,7 +37,6 @@ export function Pager(props: { page: number; perPage: number; total: number; onP
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[], pollMs = 0) {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
   const reload = useCallback(() => {
     load().then(
       (d) => {

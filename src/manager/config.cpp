@@ -40,7 +40,7 @@ void read_webhooks(const YAML::Node& node, config::webhooks_config& w) {
 config from_yaml(const YAML::Node& root) {
   config c;
   check_keys(root, "", {"server", "data_dir", "database", "keepalive", "auth", "enrollment", "security", "jobs",
-                         "webhooks", "log_level"});
+                         "webhooks", "console", "log_level"});
   if (!root || root.IsNull()) return c;
   check_keys(root["server"], "server", {"listen", "port", "max_body", "max_connections"});
   check_keys(root["database"], "database", {"type", "sqlite", "postgres"});
@@ -98,6 +98,8 @@ config from_yaml(const YAML::Node& root) {
   read_value(root["jobs"], "max_running", c.jobs.max_running);
   read_value(root["jobs"], "max_attempts", c.jobs.max_attempts);
   read_value(root["jobs"], "rate_limit", c.jobs.rate_limit);
+  check_keys(root["console"], "console", {"dir"});
+  read_value(root["console"], "dir", c.console.dir);
   read_value(root, "log_level", c.log_level);
   return c;
 }
@@ -235,6 +237,8 @@ std::string config::to_yaml() const {
     out << YAML::Key << "password" << YAML::Value << YAML::DoubleQuoted << secret(r.password) << YAML::EndMap;
   }
   out << YAML::EndSeq << YAML::EndMap;
+  out << YAML::Key << "console" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "dir" << YAML::Value << YAML::DoubleQuoted << console.dir << YAML::EndMap;
   out << YAML::Key << "log_level" << YAML::Value << YAML::DoubleQuoted << log_level;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

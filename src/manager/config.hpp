@@ -81,6 +81,10 @@ struct config {
     std::vector<webhook_rule> rules;     // none: notifications are accepted and nothing is preheated
     std::string harbor_scheme = "https";  // Harbor's resource_url has no scheme
   } webhooks;
+  /// The web console (docs/console.md): the built files served at `/`; "" = no console.
+  struct console_config {
+    std::string dir = "/usr/share/dragonfly/console";
+  } console;
   std::string log_level = "info";
 
   /// Reads a YAML file over the defaults; throws config_error with the offending key.
