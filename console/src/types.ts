@@ -154,5 +154,5 @@ export interface AuditEntry {
   path: string;
   status: number;
   resource: string;
-  resource_id: string;
+  resource_id: string | number;
 }

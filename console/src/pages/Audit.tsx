@@ -69,7 +69,7 @@ export function Audit() {
               <td>{a.status}</td>
               <td>
                 {a.resource}
-                {a.resource_id && ` ${a.resource_id}`}
+                {a.resource_id ? ` ${a.resource_id}` : ""}
               </td>
             </tr>
           ))}
