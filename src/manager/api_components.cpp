@@ -2,6 +2,7 @@
 // announces itself and is given its cluster).
 #include "manager/api_handlers.hpp"
 
+#include "core/url.hpp"
 #include "manager/scope_match.hpp"
 
 #include <spdlog/spdlog.h>
@@ -14,6 +15,32 @@ namespace {
 
 // Ranked clusters an announcement looks into for an active scheduler (one query each).
 constexpr std::size_t max_clusters_tried = 16;
+
+// ?search=TEXT&state=active|inactive next to page and per_page (docs/manager.md); `state` only
+// where rows have one (schedulers, seed peers).
+component_filter parse_filter(const api_context& ctx, std::string_view query, bool has_state) {
+  component_filter f;
+  f.alive_since = ctx.alive_since();
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    const auto key = pair.substr(0, eq);
+    auto value = std::string(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    std::replace(value.begin(), value.end(), '+', ' ');  // a form's space
+    value = percent_decode(value);
+    if (key == "search") {
+      if (value.size() > max_search_bytes) throw invalid_value("search", "at most 128 bytes");
+      f.search = value;
+    } else if (key == "state" && has_state) {
+      if (value == "active") f.state = component_filter::state_filter::active;
+      else if (value == "inactive") f.state = component_filter::state_filter::inactive;
+      else if (!value.empty()) throw invalid_value("state", "active or inactive");
+    }
+  }
+  return f;
+}
 
 template <class T>
 T with_state(T record, const api_context& ctx) {
@@ -71,7 +98,7 @@ api_response component_routes(api_context& ctx, const routed_request& r, const c
                               Register reg, Get get, Keepalive keepalive, List list, Extra answer_extra) {
   const auto& m = r.raw.method;
   if (r.segments.size() == 1) {
-    if (m == "GET") return list_with_state(ctx, list(parse_page(r.raw.query)));
+    if (m == "GET") return list_with_state(ctx, list(parse_page(r.raw.query), parse_filter(ctx, r.raw.query, true)));
     if (m != "POST") method_not_allowed("GET, POST");
     auto record = decode(parse_body(r.raw.body));
     return registered(ctx, value_or_throw(reg(record), what));
@@ -107,7 +134,7 @@ api_response handle_schedulers(api_context& ctx, const routed_request& r) {
       },
       [&](std::int64_t id) { return db.get_scheduler(id); },
       [&](std::int64_t id) { return db.keepalive_scheduler(id, ctx.now_ms()); },
-      [&](page_request p) { return db.list_schedulers(p); },
+      [&](page_request p, const component_filter& f) { return db.list_schedulers(p, f); },
       // A scheduler learns its cluster's config from its keepalives (docs/manager.md).
       [&](std::int64_t id, json& answer) {
         const auto s = value_or_throw(db.get_scheduler(id), "scheduler");
@@ -133,13 +160,14 @@ api_response handle_seed_peers(api_context& ctx, const routed_request& r) {
       },
       [&](std::int64_t id) { return db.get_seed_peer(id); },
       [&](std::int64_t id) { return db.keepalive_seed_peer(id, ctx.now_ms()); },
-      [&](page_request p) { return db.list_seed_peers(p); }, [](std::int64_t, json&) {});
+      [&](page_request p, const component_filter& f) { return db.list_seed_peers(p, f); }, [](std::int64_t, json&) {});
 }
 
 api_response handle_hosts(api_context& ctx, const routed_request& r) {
   if (r.segments.size() != 1) throw api_error(404, "not_found", "no such resource");
   if (r.raw.method == "GET")
-    return list_response(ctx.db.list_hosts(parse_page(r.raw.query)), [](const host_record& h) { return to_json(h); });
+    return list_response(ctx.db.list_hosts(parse_page(r.raw.query), parse_filter(ctx, r.raw.query, false)),
+                         [](const host_record& h) { return to_json(h); });
   if (r.raw.method == "POST") return announce_host(ctx, r.raw);
   method_not_allowed("GET, POST");
 }

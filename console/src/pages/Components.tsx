@@ -1,5 +1,5 @@
-// Schedulers, seed peers and hosts: server-side pages (page/per_page), filtered on the page shown
-// by text (host name, IP, IDC, location, version) and state.
+// Schedulers, seed peers and hosts: server-side pages (page/per_page), searched (host name, IP, IDC,
+// location) and filtered by state on the server (?search=&state=).
 import { useState } from "react";
 import { apiPage } from "../api";
 import type { Host, Scheduler, SeedPeer } from "../types";
@@ -10,21 +10,17 @@ type Row = Scheduler | SeedPeer | Host;
 
 const titles: Record<Kind, string> = { schedulers: "Schedulers", "seed-peers": "Seed peers", hosts: "Hosts" };
 
-function matches(r: Row, text: string, state: string): boolean {
-  if (state && "state" in r && r.state !== state) return false;
-  if (!text) return true;
-  const t = text.toLowerCase();
-  const fields = [r.hostname, r.ip, r.idc, r.location, "version" in r ? r.version : ""];
-  return fields.some((f) => f.toLowerCase().includes(t));
-}
-
 export function Components({ kind }: { kind: Kind }) {
   const [page, setPage] = useState(1);
   const [perPage, setPerPage] = useState(50);
   const [text, setText] = useState("");
   const [state, setState] = useState("");
-  const list = useLoad(() => apiPage<Row>(`/api/v1/${kind}`, page, perPage), [kind, page, perPage], 10000);
-  const rows = (list.data?.items ?? []).filter((r) => matches(r, text, state));
+  const list = useLoad(
+    () => apiPage<Row>(`/api/v1/${kind}`, page, perPage, { search: text, state: kind === "hosts" ? "" : state }),
+    [kind, page, perPage, text, state],
+    10000,
+  );
+  const rows = list.data?.items ?? [];
   const hosts = kind === "hosts";
 
   return (
@@ -32,12 +28,12 @@ export function Components({ kind }: { kind: Kind }) {
       <h1>{titles[kind]}</h1>
       <div className="filters">
         <label>
-          Search <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="name, IP, IDC, location" />
+          Search <input type="search" maxLength={128} value={text} onChange={(e) => { setText(e.target.value); setPage(1); }} placeholder="name, IP, IDC, location" />
         </label>
         {!hosts && (
           <label>
             State{" "}
-            <select value={state} onChange={(e) => setState(e.target.value)}>
+            <select value={state} onChange={(e) => { setState(e.target.value); setPage(1); }}>
               <option value="">any</option>
               <option value="active">active</option>
               <option value="inactive">inactive</option>
