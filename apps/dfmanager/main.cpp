@@ -7,6 +7,7 @@
 #include "manager/admin_token.hpp"
 #include "manager/certificate_issuer.hpp"
 #include "manager/config.hpp"
+#include "manager/console_auth.hpp"
 #include "manager/job_engine.hpp"
 #include "manager/revocation_list.hpp"
 #include "manager/scheduler_dispatcher.hpp"
@@ -19,6 +20,8 @@
 #include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -86,6 +89,12 @@ int main(int argc, char** argv) {
     df::manager::open_certificate_authority(cfg, issuer, revocations);  // before the CRL it signs is read
     tls = df::manager::load_manager_identity(cfg.security);
     store = df::manager::open_store(cfg);
+    // The console's first account; a generated password is shown this once (docs/console.md).
+    if (const auto password = df::manager::create_root_account(*store, std::getenv("DF_MANAGER_ROOT_PASSWORD"),
+                                                                std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                    std::chrono::system_clock::now().time_since_epoch())
+                                                                    .count()))
+      spdlog::warn("dfmanager: initial root password: {} (shown once; sign in and change it)", *password);
   } catch (const df::config_error& e) {
     std::cerr << "dfmanager: " << e.what() << "\n";
     return 1;

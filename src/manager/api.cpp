@@ -31,6 +31,10 @@ api_response route(api_context& ctx, const api_request& req) {
   if (resource == "hosts") return handle_hosts(ctx, r);
   if (resource == "personal-access-tokens") return handle_personal_access_tokens(ctx, r);
   if (resource == "jobs") return handle_jobs(ctx, r, false);
+  if (resource == "users") return handle_users(ctx, r);
+  if (resource == "roles") return handle_roles(ctx, r);
+  if (resource == "permissions") return handle_permissions(ctx, r);
+  if (resource == "audits" || resource == "audits.csv") return handle_audits(ctx, r);
   throw api_error(404, "not_found", "no such resource");
 }
 
@@ -83,6 +87,36 @@ page_request parse_page(std::string_view query) {
     }
   }
   return p;
+}
+
+std::optional<std::string> query_value(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) != key) continue;
+    const auto raw = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '+') {
+        out += ' ';
+      } else if (raw[i] == '%' && i + 2 < raw.size()) {
+        unsigned v = 0;
+        const auto [end, ec] = std::from_chars(raw.data() + i + 1, raw.data() + i + 3, v, 16);
+        if (ec != std::errc{} || end != raw.data() + i + 3) throw invalid_value(std::string(key), "bad percent-encoding");
+        out += static_cast<char>(v);
+        i += 2;
+      } else if (raw[i] == '%') {
+        throw invalid_value(std::string(key), "bad percent-encoding");
+      } else {
+        out += raw[i];
+      }
+    }
+    if (out.size() > 1024) throw invalid_value(std::string(key), "longer than 1024");
+    return out;
+  }
+  return std::nullopt;
 }
 
 void method_not_allowed(std::string_view allowed) {

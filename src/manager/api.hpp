@@ -21,6 +21,10 @@ struct api_request {
   std::string path;   // "/api/v1/scheduler-clusters/3"
   std::string query;  // "page=2&per_page=10", without '?'
   std::string body;
+  /// The signed-in console user making the call (0: a token or a certificate), and whether they
+  /// are limited to their own personal access tokens (not a super admin).
+  std::int64_t user_id = 0;
+  bool own_tokens_only = false;
 };
 
 /// One API answer: JSON body, status, extra headers (X-Total-Count on lists).

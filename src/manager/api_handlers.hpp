@@ -46,6 +46,9 @@ api_response list_response(result<page<T>> listed, F&& to_item) {
 std::int64_t path_id(std::string_view segment);
 /// page and per_page from the query (defaults 1 and 50, per_page at most max_per_page).
 page_request parse_page(std::string_view query);
+/// The percent-decoded value of `key` in a query ("a=1&b=x%2Fy"), or nullopt when absent; at
+/// most 1024 characters (else a 400).
+std::optional<std::string> query_value(std::string_view query, std::string_view key);
 /// 405 naming the allowed methods.
 [[noreturn]] void method_not_allowed(std::string_view allowed);
 
@@ -55,6 +58,10 @@ api_response handle_schedulers(api_context& ctx, const routed_request& r);
 api_response handle_seed_peers(api_context& ctx, const routed_request& r);
 api_response handle_hosts(api_context& ctx, const routed_request& r);
 api_response handle_personal_access_tokens(api_context& ctx, const routed_request& r);
+api_response handle_users(api_context& ctx, const routed_request& r);
+api_response handle_roles(api_context& ctx, const routed_request& r);
+api_response handle_permissions(api_context& ctx, const routed_request& r);
+api_response handle_audits(api_context& ctx, const routed_request& r);
 /// Jobs for both APIs; `dragonfly` = the Open API's answers (200 on create, Dragonfly's states).
 api_response handle_jobs(api_context& ctx, const routed_request& r, bool dragonfly);
 

@@ -40,7 +40,7 @@ void read_webhooks(const YAML::Node& node, config::webhooks_config& w) {
 config from_yaml(const YAML::Node& root) {
   config c;
   check_keys(root, "", {"server", "data_dir", "database", "keepalive", "auth", "enrollment", "security", "jobs",
-                         "webhooks", "console", "log_level"});
+                         "webhooks", "console", "audit", "log_level"});
   if (!root || root.IsNull()) return c;
   check_keys(root["server"], "server", {"listen", "port", "max_body", "max_connections"});
   check_keys(root["database"], "database", {"type", "sqlite", "postgres"});
@@ -98,8 +98,15 @@ config from_yaml(const YAML::Node& root) {
   read_value(root["jobs"], "max_running", c.jobs.max_running);
   read_value(root["jobs"], "max_attempts", c.jobs.max_attempts);
   read_value(root["jobs"], "rate_limit", c.jobs.rate_limit);
-  check_keys(root["console"], "console", {"dir"});
+  check_keys(root["console"], "console",
+             {"dir", "session_ttl", "idle_timeout", "signin_max_failures", "signin_window"});
   read_value(root["console"], "dir", c.console.dir);
+  read_duration(root["console"], "session_ttl", c.console.session_ttl);
+  read_duration(root["console"], "idle_timeout", c.console.idle_timeout);
+  read_value(root["console"], "signin_max_failures", c.console.signin_max_failures);
+  read_duration(root["console"], "signin_window", c.console.signin_window);
+  check_keys(root["audit"], "audit", {"retention"});
+  read_duration(root["audit"], "retention", c.audit.retention);
   read_value(root, "log_level", c.log_level);
   return c;
 }
@@ -153,6 +160,13 @@ void config::validate() const {
     throw config_error("jobs.lease must be at least 1s and jobs.poll_interval 10ms to the lease");
   if (jobs.max_running == 0 || jobs.max_attempts == 0 || jobs.rate_limit == 0)
     throw config_error("jobs.max_running, jobs.max_attempts and jobs.rate_limit must be at least 1");
+  if (console.session_ttl < std::chrono::minutes(1) || console.idle_timeout < std::chrono::minutes(1) ||
+      console.idle_timeout > console.session_ttl)
+    throw config_error("console.session_ttl and console.idle_timeout must be at least 1m, the idle timeout at most "
+                       "the session's");
+  if (console.signin_max_failures == 0 || console.signin_window < std::chrono::seconds(1))
+    throw config_error("console.signin_max_failures must be at least 1 and console.signin_window at least 1s");
+  if (audit.retention < std::chrono::hours(1)) throw config_error("audit.retention must be at least 1h");
   if (database.sqlite_busy_timeout < std::chrono::milliseconds(0))
     throw config_error("database.sqlite.busy_timeout must not be negative");
   if (database.pg_statement_timeout < std::chrono::milliseconds(100))
@@ -238,7 +252,13 @@ std::string config::to_yaml() const {
   }
   out << YAML::EndSeq << YAML::EndMap;
   out << YAML::Key << "console" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "dir" << YAML::Value << YAML::DoubleQuoted << console.dir << YAML::EndMap;
+  out << YAML::Key << "dir" << YAML::Value << YAML::DoubleQuoted << console.dir;
+  out << YAML::Key << "session_ttl" << YAML::Value << ms(console.session_ttl);
+  out << YAML::Key << "idle_timeout" << YAML::Value << ms(console.idle_timeout);
+  out << YAML::Key << "signin_max_failures" << YAML::Value << console.signin_max_failures;
+  out << YAML::Key << "signin_window" << YAML::Value << ms(console.signin_window) << YAML::EndMap;
+  out << YAML::Key << "audit" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "retention" << YAML::Value << ms(audit.retention) << YAML::EndMap;
   out << YAML::Key << "log_level" << YAML::Value << YAML::DoubleQuoted << log_level;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

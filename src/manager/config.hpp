@@ -81,10 +81,21 @@ struct config {
     std::vector<webhook_rule> rules;     // none: notifications are accepted and nothing is preheated
     std::string harbor_scheme = "https";  // Harbor's resource_url has no scheme
   } webhooks;
-  /// The web console (docs/console.md): the built files served at `/`; "" = no console.
+  /// The web console's sign-in (docs/console.md): a session lasts `session_ttl` at most and ends
+  /// after `idle_timeout` without a request; `signin_max_failures` failed sign-ins for a name or
+  /// an address within `signin_window` refuse further tries (429) until the window has passed.
+  /// `dir` holds the built console's files, served at `/` ("" = no console).
   struct console_config {
     std::string dir = "/usr/share/dragonfly/console";
+    std::chrono::milliseconds session_ttl{12LL * 3600 * 1000};
+    std::chrono::milliseconds idle_timeout{3600LL * 1000};
+    std::uint32_t signin_max_failures = 5;
+    std::chrono::milliseconds signin_window{5LL * 60 * 1000};
   } console;
+  /// The audit log (docs/console.md, "Audit"): rows older than `retention` are deleted hourly.
+  struct audit_config {
+    std::chrono::milliseconds retention{90LL * 24 * 3600 * 1000};
+  } audit;
   std::string log_level = "info";
 
   /// Reads a YAML file over the defaults; throws config_error with the offending key.

@@ -137,20 +137,6 @@ json decode_task_job(const json& j, bool with_timeout) {
   return a;
 }
 
-std::vector<std::int64_t> read_cluster_ids(const json* j) {
-  std::vector<std::int64_t> ids;
-  if (!j) return ids;
-  if (!j->is_array()) throw api_error(400, "wrong_type", "scheduler_cluster_ids: must be an array of ids");
-  if (j->size() > max_clusters_per_job) throw invalid_value("scheduler_cluster_ids", "too many");
-  for (std::size_t i = 0; i < j->size(); ++i) {
-    const auto& v = (*j)[i];
-    if (!v.is_number_integer() || v.get<std::int64_t>() <= 0)
-      throw invalid_value("scheduler_cluster_ids[" + std::to_string(i) + "]", "must be a positive id");
-    if (std::find(ids.begin(), ids.end(), v.get<std::int64_t>()) == ids.end()) ids.push_back(v.get<std::int64_t>());
-  }
-  return ids;
-}
-
 std::vector<std::string> checked_scopes(std::vector<std::string> scopes) {
   if (scopes.empty()) throw invalid_value("scopes", "at least one of job, cluster");
   for (std::size_t i = 0; i < scopes.size(); ++i)
@@ -168,6 +154,20 @@ std::int64_t read_expiry(json_reader& r, std::int64_t fallback) {
 }
 
 }  // namespace
+
+std::vector<std::int64_t> read_cluster_ids(const json* j) {
+  std::vector<std::int64_t> ids;
+  if (!j) return ids;
+  if (!j->is_array()) throw api_error(400, "wrong_type", "scheduler_cluster_ids: must be an array of ids");
+  if (j->size() > max_clusters_per_job) throw invalid_value("scheduler_cluster_ids", "too many");
+  for (std::size_t i = 0; i < j->size(); ++i) {
+    const auto& v = (*j)[i];
+    if (!v.is_number_integer() || v.get<std::int64_t>() <= 0)
+      throw invalid_value("scheduler_cluster_ids[" + std::to_string(i) + "]", "must be a positive id");
+    if (std::find(ids.begin(), ids.end(), v.get<std::int64_t>()) == ids.end()) ids.push_back(v.get<std::int64_t>());
+  }
+  return ids;
+}
 
 const char* to_string(job_state s) {
   switch (s) {
@@ -336,6 +336,7 @@ json to_json(const personal_access_token& t) {
           {"bio", t.bio},
           {"scopes", t.scopes},
           {"state", t.state},
+          {"user_id", t.user_id},
           {"expired_at", format_rfc3339(t.expired_at)},
           {"last_used_at", t.last_used_at ? format_rfc3339(t.last_used_at) : ""},
           {"created_at", format_rfc3339(t.created_at)},

@@ -30,6 +30,10 @@ inline constexpr std::int64_t default_job_timeout_ms = 30LL * 60 * 1000;
 /// time. Anything wrong → api_error naming the field; nothing is stored by this.
 job_record decode_job(const nlohmann::json& body, std::int64_t now);
 
+/// "scheduler_cluster_ids" (absent: none): positive ids, duplicates dropped, at most 100;
+/// api_error naming the field otherwise.
+std::vector<std::int64_t> read_cluster_ids(const nlohmann::json* j);
+
 /// A job as answered. dragonfly_states: `state` in the words Dragonfly's clients (Harbor) know
 /// — RUNNING is "PENDING", CANCELED is "FAILURE" — and the exact state in `phase`. Passwords,
 /// credential headers and URL user-info in args are "<redacted>".

@@ -123,6 +123,59 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_claimable ON jobs (state, next_run_at);
 )sql";
 
+// The console's accounts (docs/console.md): users, custom roles, sessions (by the cookie's hash),
+// sign-in failures (the lockout, shared by replicas), the audit log, and who owns each personal
+// access token (0: made with the admin token). Number 6 belongs to another change.
+constexpr std::string_view m0007_accounts = R"sql(
+CREATE TABLE users (
+  id {id},
+  name TEXT NOT NULL UNIQUE,
+  email TEXT NOT NULL DEFAULT '',
+  password_hash TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'enabled',
+  roles TEXT NOT NULL DEFAULT '[]',
+  scheduler_cluster_ids TEXT NOT NULL DEFAULT '[]',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  last_signin_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE roles (
+  name TEXT PRIMARY KEY,
+  permissions TEXT NOT NULL DEFAULT '[]',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  last_seen_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE TABLE signin_failures (
+  id {id},
+  failure_key TEXT NOT NULL,
+  at BIGINT NOT NULL
+);
+CREATE INDEX signin_failures_key ON signin_failures (failure_key, at);
+CREATE TABLE audits (
+  id {id},
+  time_ms BIGINT NOT NULL,
+  actor_type TEXT NOT NULL,
+  actor TEXT NOT NULL DEFAULT '',
+  ip TEXT NOT NULL DEFAULT '',
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  resource TEXT NOT NULL DEFAULT '',
+  resource_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audits_time ON audits (time_ms);
+ALTER TABLE personal_access_tokens ADD COLUMN user_id BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 // The migration's text with the placeholders for what the dialects spell differently: `{id}`
 // (an auto-numbered primary key) and `{now_ms}` (the time, in milliseconds since the epoch).
 std::string for_dialect(std::string_view sql, sql_dialect d) {
@@ -148,6 +201,7 @@ const std::vector<migration>& migrations() {
       {3, "default_cluster", m0003_default_cluster},
       {4, "one_default", m0004_one_default},
       {5, "jobs", m0005_jobs},
+      {7, "accounts", m0007_accounts},
   };
   return all;
 }

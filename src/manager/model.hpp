@@ -137,6 +137,7 @@ struct personal_access_token {
   std::int64_t expired_at = 0;      // ms since the epoch; the token is refused from then on
   std::int64_t last_used_at = 0;    // ms since the epoch; 0 = never used
   std::string token_hash;           // lower-case hex SHA-256 of the token
+  std::int64_t user_id = 0;         // the console user who made it (0: the admin token)
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
 };

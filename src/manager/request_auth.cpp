@@ -3,6 +3,7 @@
 #include "manager/admin_token.hpp"
 #include "manager/api_error.hpp"
 #include "manager/cidr.hpp"
+#include "manager/job_codec.hpp"
 #include "manager/json_codec.hpp"
 #include "net/cert_mint.hpp"
 
@@ -72,6 +73,22 @@ std::optional<std::string> name_binding_violation(store& db, const caller& who, 
     if (const auto row = db.get_scheduler(d.row_id)) return row_name_mismatch(who.identity, "scheduler", row->hostname);
   } else if (d.binding == name_binding::seed_peer_row) {
     if (const auto row = db.get_seed_peer(d.row_id)) return row_name_mismatch(who.identity, "seed peer", row->hostname);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> cluster_binding_violation(store& db, const caller& who, const access_decision& d,
+                                                     std::string_view body, std::int64_t now) {
+  if (who.how != caller::kind::user) return std::nullopt;
+  if (d.clusters == cluster_binding::job_body) {
+    try {
+      return job_cluster_violation(decode_job(parse_body(body), now).scheduler_cluster_ids, who.scheduler_cluster_ids);
+    } catch (const api_error&) {
+      return std::nullopt;  // the API answers 400 with the reason
+    }
+  }
+  if (d.clusters == cluster_binding::job_row && d.row_id > 0) {
+    if (const auto job = db.get_job(d.row_id)) return job_cluster_violation(job->scheduler_cluster_ids, who.scheduler_cluster_ids);
   }
   return std::nullopt;
 }

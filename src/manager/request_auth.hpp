@@ -47,4 +47,11 @@ std::optional<std::string> address_binding_violation(const caller& who, std::str
 std::optional<std::string> name_binding_violation(store& db, const caller& who, const access_decision& d,
                                                   std::string_view body);
 
+/// On the database thread, for an allowed user request with a cluster binding (a cluster admin
+/// writing jobs): the 403 message when the new job (its body) or the job addressed targets a
+/// cluster not among the user's, or every cluster; nullopt otherwise (also for a body the API
+/// will refuse, or no such job: the API answers 400 / 404).
+std::optional<std::string> cluster_binding_violation(store& db, const caller& who, const access_decision& d,
+                                                     std::string_view body, std::int64_t now);
+
 }  // namespace df::manager

@@ -6,6 +6,7 @@
 #include "manager/api_crl.hpp"
 #include "manager/certificate_issuer.hpp"
 #include "manager/console_assets.hpp"
+#include "manager/console_gate.hpp"
 #include "manager/request_auth.hpp"
 #include "manager/revocation_list.hpp"
 #include "manager/sql_store.hpp"
@@ -45,9 +46,10 @@ api_response error_answer(int status, const std::string& code, const std::string
 }
 
 // The bounded set of route classes request durations are labelled with (no IDs in labels).
-constexpr std::array<std::string_view, 14> route_classes{
+constexpr std::array<std::string_view, 18> route_classes{
     "healthy", "metrics", "certificates", "crl", "revoke", "scheduler-clusters", "seed-peer-clusters",
-    "schedulers", "seed-peers", "hosts", "jobs", "personal-access-tokens", "oapi", "other"};
+    "schedulers", "seed-peers", "hosts", "jobs", "personal-access-tokens", "users", "roles", "audits",
+    "permissions", "oapi", "other"};
 
 // The index in route_classes of a request's path (its query removed).
 std::size_t route_class(std::string_view path) {
@@ -58,6 +60,7 @@ std::size_t route_class(std::string_view path) {
   if (path == "/api/v1/certificates/revoke") return 4;
   if (path.starts_with("/oapi/v1/")) return route_classes.size() - 2;
   if (path == "/api/v1/webhooks/registry") return 10;  // "jobs": it creates them
+  if (path == "/api/v1/audits.csv") return 14;
   constexpr std::string_view prefix = "/api/v1/";
   if (!path.starts_with(prefix)) return route_classes.size() - 1;
   const auto resource = path.substr(prefix.size(), path.find('/', prefix.size()) - prefix.size());
@@ -163,6 +166,7 @@ struct server::impl {
     } else if (req.path == "/api/v1/webhooks/registry") {  // a registry's push notification (docs/preheat.md)
       const auto authorization = r.header("Authorization");
       res = co_await on_db([this, &req, &authorization] { return handle_registry_webhook(ctx, req, authorization); });
+      gate.audit_token_call(r, req, res);
       if (res.status >= 400 && res.status < 500) {
         (res.status == 401 ? unauthorized : res.status == 403 ? forbidden : invalid).add();
         spdlog::warn("manager: registry notification refused: {} {}", res.status, res.error_code);
@@ -171,10 +175,13 @@ struct server::impl {
     } else if (req.path.starts_with("/oapi/v1/")) {  // personal access tokens (docs/preheat.md)
       const auto authorization = r.header("Authorization");
       res = co_await on_db([this, &req, &authorization] { return handle_oapi(ctx, req, authorization); });
+      gate.audit_token_call(r, req, res);
       if (res.status >= 400 && res.status < 500) (res.status == 401 ? unauthorized : res.status == 403 ? forbidden : invalid).add();
       if (res.status == 503) store_errors.add();
     } else if (req.path == "/api/v1/crl") {
       res = serve_crl(revocations.get(), req);
+    } else if (is_session_endpoint(req.path)) {
+      res = co_await gate.session_endpoint(r, req);
     } else {
       res = co_await authorized_api(r, req);
     }
@@ -190,8 +197,24 @@ struct server::impl {
   // API's on the database thread); counts refusals.
   awaitable<api_response> authorized_api(const net::http_request& r, const api_request& req) {
     std::string why;
-    const caller who = auth->identify(r, why);
+    int failed = 0;  // the session lookup's error status (401, 503)
+    const auto cookie = r.header("Authorization").empty() ? session_cookie(r.header("Cookie")) : std::string();
+    caller who;
+    if (cookie.empty()) {
+      who = auth->identify(r, why);
+    } else {
+      who = co_await gate.identify(cookie, why, failed);
+    }
+    if (failed == 503) co_return error_answer(503, "store_unavailable", why);
     const auto decision = decide_access(who, req.method, req.path);
+    api_response res = co_await decided_api(r, req, who, decision, why);
+    gate.audit(who, r, req, res);
+    co_return res;
+  }
+
+  // The answer to an identified /api/v1 request: 401, 403, or the API's.
+  awaitable<api_response> decided_api(const net::http_request& r, const api_request& req, const caller& who,
+                                      const access_decision& decision, const std::string& why) {
     api_response res;
     if (decision.verdict == access_decision::outcome::unauthorized) {
       unauthorized.add();
@@ -200,7 +223,9 @@ struct server::impl {
       co_return res;
     }
     const auto wrong_address = address_binding_violation(who, req.method, req.path, req.body, r.remote_address);
-    if (!decision.allowed()) {
+    if (who.how == caller::kind::user && !csrf_ok(who, req.method, r.header("X-CSRF-Token"))) {
+      res = error_answer(403, "csrf", "X-CSRF-Token is missing or wrong");
+    } else if (!decision.allowed()) {
       res = error_answer(403, "forbidden", decision.message);
     } else if (wrong_address) {
       res = error_answer(403, "forbidden", *wrong_address);
@@ -208,13 +233,19 @@ struct server::impl {
       res = revoke_certificates(revocations.get(), issuer.get(), req);
       if (res.status == 200) revoked.add();
     } else {
-      res = co_await on_db([this, &req, &who, &decision] {
+      auto as_user = req;  // what the API needs to know of a console user
+      as_user.user_id = who.user_id;
+      as_user.own_tokens_only = who.how == caller::kind::user && !(who.granted.unscoped == permission_set::all());
+      res = co_await on_db([this, &as_user, &who, &decision] {
+        const auto& req = as_user;
         if (auto wrong = name_binding_violation(*db, who, decision, req.body))
+          return error_answer(403, "forbidden", *wrong);
+        if (auto wrong = cluster_binding_violation(*db, who, decision, req.body, wall_ms()))
           return error_answer(403, "forbidden", *wrong);
         return handle_api(ctx, req);
       });
     }
-    if (res.error_code == "forbidden") forbidden.add();
+    if (res.error_code == "forbidden" || res.error_code == "csrf") forbidden.add();
     else if (res.status >= 400 && res.status < 500) invalid.add();
     if (res.status == 503) store_errors.add();
     co_return res;
@@ -303,6 +334,7 @@ struct server::impl {
   boost::asio::steady_timer crl_timer{io};
   bool stopped = false;
   boost::asio::thread_pool db_thread{1};
+  console_gate gate{io, cfg, *db, db_thread, metrics, unauthorized, wall_ms};  // sessions, audit
   net::http_server http;
 };
 
@@ -341,6 +373,7 @@ result<std::uint16_t> server::start() {
   if (!port) return port;
   i.http.start();
   if (i.tls || i.revocations) net::asio::co_spawn(i.io, i.maintain_crl(), net::asio::detached);
+  i.gate.start();
   spdlog::info("dfmanager: API on {}://{}:{} (database: {})", i.tls ? "https" : "http", i.cfg.listen, *port,
                i.cfg.database.type);
   return port;
@@ -349,6 +382,7 @@ result<std::uint16_t> server::start() {
 void server::stop() {
   impl_->stopped = true;
   impl_->crl_timer.cancel();
+  impl_->gate.stop();
   impl_->http.stop();
   impl_->db_thread.join();
 }

@@ -3,6 +3,8 @@
 #include "manager/job_codec.hpp"
 #include "manager/json_codec.hpp"
 #include "manager/migrations.hpp"
+#include "manager/sql_account_store.hpp"
+#include "manager/sql_guarded.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -13,7 +15,7 @@ namespace df::manager {
 
 namespace {
 
-std::int64_t to_int(const std::string& s) { return s.empty() ? 0 : std::stoll(s); }
+std::int64_t to_int(const std::string& s) { return sql_int(s); }
 
 constexpr const char* cluster_columns =
     "c.id, c.name, c.bio, c.scopes, c.config, c.is_default, s.id, c.created_at, c.updated_at "
@@ -95,7 +97,7 @@ host_record host_from(const sql_row& r) {
 }
 
 constexpr const char* token_columns =
-    "id, name, bio, token_hash, scopes, state, expired_at, last_used_at, created_at, updated_at "
+    "id, name, bio, token_hash, scopes, state, expired_at, last_used_at, created_at, updated_at, user_id "
     "FROM personal_access_tokens";
 
 personal_access_token token_from(const sql_row& r) {
@@ -110,6 +112,7 @@ personal_access_token token_from(const sql_row& r) {
   t.last_used_at = to_int(r[7]);
   t.created_at = to_int(r[8]);
   t.updated_at = to_int(r[9]);
+  t.user_id = to_int(r[10]);
   return t;
 }
 
@@ -321,8 +324,8 @@ class sql_store final : public store {
     return guarded([&]() -> result<personal_access_token> {
       const auto rows = db_->query(
           "INSERT INTO personal_access_tokens (name, bio, token_hash, scopes, state, expired_at, created_at, "
-          "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-          {t.name, t.bio, t.token_hash, json(t.scopes).dump(), t.state, t.expired_at, now});
+          "updated_at, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
+          {t.name, t.bio, t.token_hash, json(t.scopes).dump(), t.state, t.expired_at, now, t.user_id});
       return get_token(to_int(rows.at(0).at(0)));
     });
   }
@@ -331,8 +334,10 @@ class sql_store final : public store {
     return get_one<personal_access_token>(token_columns, id, token_from);
   }
 
-  result<page<personal_access_token>> list_tokens(page_request p) override {
-    return list<personal_access_token>(token_columns, "id", "personal_access_tokens", p, token_from);
+  result<page<personal_access_token>> list_tokens(page_request p, std::int64_t user_id) override {
+    if (user_id == 0) return list<personal_access_token>(token_columns, "id", "personal_access_tokens", p, token_from);
+    return list_where<personal_access_token>(token_columns, "id", "personal_access_tokens", "user_id", user_id, p,
+                                             token_from);
   }
 
   result<personal_access_token> update_token(const personal_access_token& t, std::int64_t now) override {
@@ -378,16 +383,7 @@ class sql_store final : public store {
 
   result<page<job_record>> list_jobs(page_request p, const std::string& state) override {
     if (state.empty()) return list<job_record>(job_columns, "id DESC", "jobs", p, job_from);
-    return guarded([&]() -> result<page<job_record>> {
-      page<job_record> out;
-      for (const auto& r : db_->query(std::string("SELECT ") + job_columns +
-                                          " WHERE state = $3 ORDER BY id DESC LIMIT $1 OFFSET $2",
-                                      {page_params(p)[0], page_params(p)[1], state}))
-        out.items.push_back(job_from(r));
-      out.total = static_cast<std::uint64_t>(
-          to_int(db_->query("SELECT COUNT(*) FROM jobs WHERE state = $1", {state}).at(0).at(0)));
-      return out;
-    });
+    return list_where<job_record>(job_columns, "id DESC", "jobs", "state", state, p, job_from);
   }
 
   result<void> delete_job(std::int64_t id) override { return delete_row("jobs", id); }
@@ -481,34 +477,14 @@ class sql_store final : public store {
   }
 
  private:
-  // Runs f, turning the connection's and the decoders' exceptions into errors (logged once here).
   template <class F>
   auto guarded(F&& f) -> decltype(f()) {
-    try {
-      return f();
-    } catch (const sql_error& e) {
-      if (e.code == store_errc::unavailable) spdlog::warn("manager store: {}", e.what());
-      return e.code;
-    } catch (const std::exception& e) {
-      spdlog::error("manager store: a stored row cannot be read: {}", e.what());
-      return store_errc::unavailable;
-    }
+    return sql_guarded(std::forward<F>(f));
   }
 
   template <class F>
   auto in_transaction(F&& f) -> decltype(f()) {
-    return guarded([&]() -> decltype(f()) {
-      db_->begin();
-      try {
-        auto r = f();
-        if (r) db_->commit();
-        else db_->rollback();
-        return r;
-      } catch (...) {
-        db_->rollback();
-        throw;
-      }
-    });
+    return sql_in_transaction(*db_, std::forward<F>(f));
   }
 
   scheduler_cluster read_cluster(std::int64_t id) {
@@ -572,6 +548,23 @@ class sql_store final : public store {
     });
   }
 
+  // One page of the rows whose `column` is `value`, and how many there are.
+  template <class T>
+  result<page<T>> list_where(const char* columns, const char* order, const char* table, const char* column,
+                             const sql_param& value, page_request p, T (*from)(const sql_row&)) {
+    return guarded([&]() -> result<page<T>> {
+      page<T> out;
+      const auto where = std::string(" WHERE ") + column + " = ";
+      for (const auto& r : db_->query(std::string("SELECT ") + columns + where + "$3 ORDER BY " + order +
+                                          " LIMIT $1 OFFSET $2",
+                                      {page_params(p)[0], page_params(p)[1], value}))
+        out.items.push_back(from(r));
+      out.total = static_cast<std::uint64_t>(
+          to_int(db_->query(std::string("SELECT COUNT(*) FROM ") + table + where + "$1", {value}).at(0).at(0)));
+      return out;
+    });
+  }
+
   template <class T>
   result<std::vector<T>> alive(const char* columns, const char* cluster_column, std::int64_t cluster_id,
                                std::int64_t since, T (*from)(const sql_row&)) {
@@ -602,7 +595,10 @@ class sql_store final : public store {
     });
   }
 
+  account_store& accounts() override { return *accounts_; }
+
   std::unique_ptr<sql_connection> db_;
+  std::unique_ptr<account_store> accounts_ = make_sql_account_store(*db_);
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 // is of the database, never of a cache.
 
 #include "core/error.hpp"
+#include "manager/account_store.hpp"
 #include "manager/model.hpp"
 
 #include <boost/system/error_code.hpp>
@@ -76,7 +77,8 @@ class store {
   /// Personal access tokens: t.token_hash is set by the caller (the token is never stored).
   virtual result<personal_access_token> create_token(const personal_access_token& t, std::int64_t now) = 0;
   virtual result<personal_access_token> get_token(std::int64_t id) = 0;
-  virtual result<page<personal_access_token>> list_tokens(page_request p) = 0;
+  /// Every token (user_id 0), or those of one user.
+  virtual result<page<personal_access_token>> list_tokens(page_request p, std::int64_t user_id) = 0;
   /// Replaces bio, state and expired_at of token t.id.
   virtual result<personal_access_token> update_token(const personal_access_token& t, std::int64_t now) = 0;
   virtual result<void> delete_token(std::int64_t id) = 0;
@@ -118,6 +120,9 @@ class store {
     std::uint64_t jobs_pending = 0, jobs_running = 0;  // the job queue (docs/preheat.md)
   };
   virtual result<counts> count(std::int64_t since) = 0;
+
+  /// The console's accounts (users, roles, sessions, audit), over the same connection.
+  virtual account_store& accounts() = 0;
 };
 
 /// Clusters scope matching considers at most (a bound on one announcement's work).

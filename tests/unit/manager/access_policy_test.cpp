@@ -117,5 +117,185 @@ TEST(access_policy, a_certificate_speaks_only_for_its_own_name) {
   EXPECT_TRUE(row_name_mismatch(id, "scheduler", "node-2"));
 }
 
+// A console user with `roles` (built-in) limited to `clusters` when cluster-admin.
+caller user(std::vector<std::string> roles, std::vector<std::int64_t> clusters = {}) {
+  caller c;
+  c.how = caller::kind::user;
+  c.user_id = 7;
+  c.user_name = "u";
+  c.granted = grant(roles, {});
+  c.scheduler_cluster_ids = std::move(clusters);
+  return c;
+}
+
+TEST(access_policy, users_by_role_and_endpoint) {
+  const auto root = user({"super-admin"}), cadmin = user({"cluster-admin"}, {1}), op = user({"job-operator"});
+  const auto guest = user({"guest"}), nothing = user({});
+  const auto both = user({"cluster-admin", "job-operator"}, {1});  // job-operator lifts the job limit
+  const auto allow = outcome::allow, deny = outcome::forbidden;
+  struct user_row {
+    const caller& who;
+    const char* method;
+    const char* path;
+    outcome verdict;
+    cluster_binding clusters;
+  };
+  const auto free = cluster_binding::none;
+  const user_row rows[] = {
+      // super-admin: everything.
+      {root, "POST", "/api/v1/scheduler-clusters", allow, free},
+      {root, "DELETE", "/api/v1/users/3", allow, free},
+      {root, "POST", "/api/v1/certificates/revoke", allow, free},
+      {root, "GET", "/api/v1/audits", allow, free},
+      {root, "POST", "/api/v1/anything-else", allow, free},
+      // cluster-admin of cluster 1: reads everywhere, writes to cluster 1 and its jobs only.
+      {cadmin, "GET", "/api/v1/scheduler-clusters/2", allow, free},
+      {cadmin, "PATCH", "/api/v1/scheduler-clusters/1", allow, free},
+      {cadmin, "DELETE", "/api/v1/scheduler-clusters/1", allow, free},
+      {cadmin, "PATCH", "/api/v1/scheduler-clusters/2", deny, free},
+      {cadmin, "PATCH", "/api/v1/scheduler-clusters/x", deny, free},
+      {cadmin, "POST", "/api/v1/scheduler-clusters", deny, free},
+      {cadmin, "POST", "/api/v1/hosts", deny, free},
+      {cadmin, "POST", "/api/v1/jobs", allow, cluster_binding::job_body},
+      {cadmin, "POST", "/api/v1/jobs/4/cancel", allow, cluster_binding::job_row},
+      {cadmin, "DELETE", "/api/v1/jobs/4", allow, cluster_binding::job_row},
+      {cadmin, "GET", "/api/v1/jobs", allow, free},
+      {cadmin, "GET", "/api/v1/audits.csv", allow, free},
+      {cadmin, "GET", "/api/v1/users", deny, free},
+      {cadmin, "POST", "/api/v1/personal-access-tokens", deny, free},
+      {cadmin, "POST", "/api/v1/certificates/revoke", deny, free},
+      {both, "POST", "/api/v1/jobs", allow, free},
+      {both, "PATCH", "/api/v1/scheduler-clusters/2", deny, free},
+      // job-operator: reads clusters, runs jobs anywhere, own tokens.
+      {op, "GET", "/api/v1/hosts", allow, free},
+      {op, "PATCH", "/api/v1/scheduler-clusters/1", deny, free},
+      {op, "POST", "/api/v1/jobs", allow, free},
+      {op, "DELETE", "/api/v1/jobs/3", allow, free},
+      {op, "GET", "/api/v1/personal-access-tokens", allow, free},
+      {op, "POST", "/api/v1/personal-access-tokens", allow, free},
+      {op, "GET", "/api/v1/audits", deny, free},
+      {op, "GET", "/api/v1/roles", deny, free},
+      // guest: reads clusters and jobs, nothing else.
+      {guest, "GET", "/api/v1/scheduler-clusters", allow, free},
+      {guest, "GET", "/api/v1/jobs/3", allow, free},
+      {guest, "POST", "/api/v1/jobs", deny, free},
+      {guest, "DELETE", "/api/v1/scheduler-clusters/1", deny, free},
+      {guest, "POST", "/api/v1/personal-access-tokens", deny, free},
+      {guest, "GET", "/api/v1/users", deny, free},
+      {guest, "GET", "/api/v1/users/me", allow, free},  // their own account needs no permission
+      {guest, "POST", "/api/v1/users/me/password", allow, free},
+      {guest, "POST", "/api/v1/anything-else", deny, free},
+      // No role: only their own account.
+      {nothing, "GET", "/api/v1/scheduler-clusters", deny, free},
+      {nothing, "GET", "/api/v1/users/me", allow, free},
+  };
+  for (const auto& r : rows) {
+    const auto d = decide_access(r.who, r.method, r.path);
+    EXPECT_EQ(d.verdict, r.verdict) << r.method << " " << r.path << " " << d.message;
+    if (r.verdict == allow) {
+      EXPECT_EQ(d.clusters, r.clusters) << r.method << " " << r.path;
+    } else {
+      EXPECT_FALSE(d.message.empty()) << r.method << " " << r.path;
+    }
+  }
+}
+
+// The permission matrix of docs/console.md: every endpoint × every built-in role (the cluster
+// admin holds cluster 1) → allowed (Y) or 403 (N). Allowed jobs writes of the cluster admin still
+// check the job's clusters (cluster_binding, tested above and in test_console_auth.py).
+TEST(access_policy, the_permission_matrix) {
+  const caller roles[] = {user({"super-admin"}), user({"cluster-admin"}, {1}), user({"job-operator"}),
+                          user({"guest"})};
+  struct cell {
+    const char* method;
+    const char* path;
+    const char* allowed;  // super-admin, cluster-admin, job-operator, guest
+  };
+  const cell matrix[] = {
+      {"GET", "/api/v1/scheduler-clusters", "YYYY"},
+      {"POST", "/api/v1/scheduler-clusters", "YNNN"},
+      {"GET", "/api/v1/scheduler-clusters/2", "YYYY"},
+      {"PATCH", "/api/v1/scheduler-clusters/1", "YYNN"},
+      {"PATCH", "/api/v1/scheduler-clusters/2", "YNNN"},
+      {"DELETE", "/api/v1/scheduler-clusters/1", "YYNN"},
+      {"DELETE", "/api/v1/scheduler-clusters/2", "YNNN"},
+      {"GET", "/api/v1/seed-peer-clusters", "YYYY"},
+      {"GET", "/api/v1/seed-peer-clusters/1", "YYYY"},
+      {"GET", "/api/v1/schedulers", "YYYY"},
+      {"POST", "/api/v1/schedulers", "YNNN"},
+      {"POST", "/api/v1/schedulers/1/keepalive", "YNNN"},
+      {"GET", "/api/v1/seed-peers", "YYYY"},
+      {"POST", "/api/v1/seed-peers", "YNNN"},
+      {"POST", "/api/v1/seed-peers/1/keepalive", "YNNN"},
+      {"GET", "/api/v1/hosts", "YYYY"},
+      {"POST", "/api/v1/hosts", "YNNN"},
+      {"GET", "/api/v1/jobs", "YYYY"},
+      {"POST", "/api/v1/jobs", "YYYN"},
+      {"GET", "/api/v1/jobs/3", "YYYY"},
+      {"PATCH", "/api/v1/jobs/3", "YYYN"},
+      {"DELETE", "/api/v1/jobs/3", "YYYN"},
+      {"POST", "/api/v1/jobs/3/cancel", "YYYN"},
+      {"POST", "/api/v1/jobs/3/copy", "YYYN"},
+      {"GET", "/api/v1/personal-access-tokens", "YNYN"},
+      {"POST", "/api/v1/personal-access-tokens", "YNYN"},
+      {"GET", "/api/v1/personal-access-tokens/1", "YNYN"},
+      {"PATCH", "/api/v1/personal-access-tokens/1", "YNYN"},
+      {"DELETE", "/api/v1/personal-access-tokens/1", "YNYN"},
+      {"GET", "/api/v1/users", "YNNN"},
+      {"POST", "/api/v1/users", "YNNN"},
+      {"GET", "/api/v1/users/2", "YNNN"},
+      {"PATCH", "/api/v1/users/2", "YNNN"},
+      {"DELETE", "/api/v1/users/2", "YNNN"},
+      {"POST", "/api/v1/users/2/reset_password", "YNNN"},
+      {"GET", "/api/v1/users/me", "YYYY"},
+      {"POST", "/api/v1/users/me/password", "YYYY"},
+      {"POST", "/api/v1/users/signout", "YYYY"},
+      {"GET", "/api/v1/roles", "YNNN"},
+      {"POST", "/api/v1/roles", "YNNN"},
+      {"PATCH", "/api/v1/roles/auditor", "YNNN"},
+      {"DELETE", "/api/v1/roles/auditor", "YNNN"},
+      {"GET", "/api/v1/permissions", "YNNN"},
+      {"GET", "/api/v1/audits", "YYNN"},
+      {"GET", "/api/v1/audits.csv", "YYNN"},
+      {"POST", "/api/v1/certificates/revoke", "YNNN"},
+      {"POST", "/api/v1/something-new", "YNNN"},
+  };
+  const char* names[] = {"super-admin", "cluster-admin", "job-operator", "guest"};
+  for (const auto& c : matrix)
+    for (std::size_t i = 0; i < 4; ++i) {
+      const auto d = decide_access(roles[i], c.method, c.path);
+      EXPECT_EQ(d.allowed(), c.allowed[i] == 'Y') << c.method << " " << c.path << " as " << names[i] << ": "
+                                                  << d.message;
+      if (!d.allowed()) {
+        EXPECT_EQ(d.verdict, outcome::forbidden) << c.method << " " << c.path;
+      }
+    }
+}
+
+TEST(access_policy, roles_grant_permissions_and_only_cluster_admin_is_limited) {
+  using enum permission;
+  const auto g = grant({"cluster-admin"}, {});
+  EXPECT_TRUE(g.scoped.has(cluster_write));
+  EXPECT_TRUE(g.scoped.has(job_write));
+  EXPECT_FALSE(g.unscoped.has(cluster_write));
+  EXPECT_FALSE(g.any().has(user_read));
+  const auto mixed = grant({"cluster-admin", "guest"}, {});
+  EXPECT_TRUE(mixed.unscoped.has(cluster_read));
+  EXPECT_FALSE(mixed.scoped.has(cluster_read));  // guest grants it everywhere
+  EXPECT_EQ(grant({"super-admin", "cluster-admin"}, {}).unscoped, permission_set::all());
+  const std::vector<role_definition> custom = {{"auditor", false, {audit_read}}};
+  EXPECT_TRUE(grant({"auditor"}, custom).unscoped.has(audit_read));
+  EXPECT_TRUE(grant({"unknown-role"}, custom).any().empty());
+  EXPECT_EQ(permission_names().size(), permission_count);
+  for (const auto& n : permission_names()) EXPECT_EQ(to_string(*permission_from(n)), n);
+  EXPECT_FALSE(permission_from("cluster:*"));
+}
+
+TEST(access_policy, a_cluster_admin_job_must_name_only_their_clusters) {
+  EXPECT_FALSE(job_cluster_violation({1, 2}, {1, 2, 3}));
+  EXPECT_TRUE(job_cluster_violation({1, 4}, {1, 2, 3}));
+  EXPECT_TRUE(job_cluster_violation({}, {1, 2, 3}));  // every cluster
+}
+
 }  // namespace
 }  // namespace df::manager

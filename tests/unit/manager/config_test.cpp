@@ -32,6 +32,15 @@ TEST(manager_config, mistakes_are_config_errors_naming_the_key) {
   EXPECT_THROW(config::parse("jobs:\n  lease: 500ms\n").validate(), config_error);
   EXPECT_THROW(config::parse("jobs:\n  lease: 2s\n  poll_interval: 3s\n").validate(), config_error);
   EXPECT_THROW(config::parse("jobs:\n  rate_limit: 0\n").validate(), config_error);
+  EXPECT_THROW(config::parse("console:\n  ttl: 1h\n"), config_error);
+  EXPECT_THROW(config::parse("console:\n  session_ttl: 30s\n").validate(), config_error);
+  EXPECT_THROW(config::parse("console:\n  idle_timeout: 24h\n").validate(), config_error);  // past the session
+  EXPECT_THROW(config::parse("console:\n  signin_max_failures: 0\n").validate(), config_error);
+  EXPECT_THROW(config::parse("audit:\n  retention: 10m\n").validate(), config_error);
+  const auto console = config::parse("console:\n  session_ttl: 2h\naudit:\n  retention: 720h\n");
+  console.validate();
+  EXPECT_EQ(console.console.session_ttl, std::chrono::hours(2));
+  EXPECT_EQ(console.audit.retention, std::chrono::hours(720));
   const auto jobs = config::parse("jobs:\n  lease: 2s\n  max_running: 8\n");
   jobs.validate();
   EXPECT_EQ(jobs.jobs.lease, std::chrono::seconds(2));
