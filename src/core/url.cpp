@@ -186,6 +186,8 @@ std::string redact_url(std::string_view text) { return replace_userinfo(text, "*
 
 std::string strip_userinfo(std::string_view text) { return replace_userinfo(text, "", false); }
 
+namespace {
+
 std::string percent_decode(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -200,8 +202,6 @@ std::string percent_decode(std::string_view text) {
   }
   return out;
 }
-
-namespace {
 
 std::string base64(std::string_view bytes) {
   static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

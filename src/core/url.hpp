@@ -47,9 +47,6 @@ std::string filter_query(std::string_view url_text, const std::vector<std::strin
 /// fetched with it is private and another request for the same task ID must be checked.
 bool query_carries_credentials(std::string_view url_text, const std::vector<std::string>& filters);
 
-/// Percent-decodes ("%2F" → "/"); a '%' not followed by two hex digits is kept as it is.
-std::string percent_decode(std::string_view text);
-
 /// Splits an `&`-separated filter list ("Expires&Signature") as the --filter flag takes it.
 std::vector<std::string> split_filter(std::string_view filter);
 

@@ -2,7 +2,6 @@
 // announces itself and is given its cluster).
 #include "manager/api_handlers.hpp"
 
-#include "core/url.hpp"
 #include "manager/scope_match.hpp"
 
 #include <spdlog/spdlog.h>
@@ -21,24 +20,14 @@ constexpr std::size_t max_clusters_tried = 16;
 component_filter parse_filter(const api_context& ctx, std::string_view query, bool has_state) {
   component_filter f;
   f.alive_since = ctx.alive_since();
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const auto eq = pair.find('=');
-    const auto key = pair.substr(0, eq);
-    auto value = std::string(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-    std::replace(value.begin(), value.end(), '+', ' ');  // a form's space
-    value = percent_decode(value);
-    if (key == "search") {
-      if (value.size() > max_search_bytes) throw invalid_value("search", "at most 128 bytes");
-      f.search = value;
-    } else if (key == "state" && has_state) {
-      if (value == "active") f.state = component_filter::state_filter::active;
-      else if (value == "inactive") f.state = component_filter::state_filter::inactive;
-      else if (!value.empty()) throw invalid_value("state", "active or inactive");
-    }
+  if (auto search = query_value(query, "search")) {
+    if (search->size() > max_search_bytes) throw invalid_value("search", "at most 128 bytes");
+    f.search = std::move(*search);
   }
+  const auto state = has_state ? query_value(query, "state") : std::nullopt;
+  if (state == "active") f.state = component_filter::state_filter::active;
+  else if (state == "inactive") f.state = component_filter::state_filter::inactive;
+  else if (state && !state->empty()) throw invalid_value("state", "active or inactive");
   return f;
 }
 
