@@ -7,11 +7,26 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <utility>
+
+namespace {
+
+// Options that also come from the environment variables Dragonfly's dfget reads.
+constexpr std::pair<const char*, const char*> dragonfly_environment[] = {
+    {"--timeout", "DFGET_TIMEOUT"},
+    {"--tag", "DFGET_TAG"},
+    {"--application", "DFGET_APPLICATION"},
+    {"--disable-back-to-source", "DFGET_DISABLE_BACK_TO_SOURCE"},
+    {"--no-progress", "DFGET_NO_PROGRESS"},
+    {"--overwrite", "DFGET_OVERWRITE"},
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using df::cli::exit_code;
   CLI::App app{"dfget: download a URL through the P2P swarm"};
-  app.set_version_flag("--version", df::version_line("dfget"), "print the version and source revision, and exit");
+  app.set_version_flag("-V,--version", df::version_line("dfget"), "print the version and source revision, and exit");
   app.footer(df::cli::exit_code_help);
   df::cli::download_options opts;
   std::vector<std::string> headers;
@@ -27,10 +42,18 @@ int main(int argc, char** argv) {
   app.add_option("--tag", opts.tag, "tag: different tags make different tasks for one URL");
   app.add_option("--application", opts.application, "application name, part of the task identity");
   app.add_option("--filter", opts.filter, "query parameters left out of the task ID, '&'-separated");
+  std::vector<std::string> filtered;
+  app.add_option("--filtered-query-param", filtered, "a query parameter left out of the task ID (repeatable; "
+                                                      "Dragonfly's spelling of --filter)");
   app.add_option("--timeout", timeout, "give up after this long, e.g. 30s or 10m (default: no limit)");
   std::string ratelimit;
   app.add_option("--ratelimit", ratelimit, "download rate for this task, e.g. 20MB (bytes/s; default: host limits only)");
-  app.add_option("--socket", opts.socket, "dfdaemon's unix socket (default /var/run/dragonfly/dfdaemon.sock)");
+  app.add_option("--socket,-e,--endpoint", opts.socket,
+                 "dfdaemon's unix socket (default /var/run/dragonfly/dfdaemon.sock; -e/--endpoint as in Dragonfly)");
+  bool overwrite = false;
+  app.add_flag("--overwrite", overwrite,
+               "accepted for Dragonfly's scripts: an existing output file is always replaced, atomically, "
+               "once the download verified");
   app.add_flag("--disable-back-to-source", opts.disable_back_to_source,
                "fail instead of fetching from the origin when the swarm cannot deliver");
   app.add_flag("--no-progress", no_progress, "no progress bar even on a terminal");
@@ -40,6 +63,7 @@ int main(int argc, char** argv) {
                "write an independent copy; by default the output is a hard link to dfdaemon's verified copy "
                "when both are on one filesystem (do not edit it in place then: replace it)");
   app.add_flag("--summary", opts.summary, "print where the bytes came from when done (default on a terminal)");
+  for (const auto& [option, env] : dragonfly_environment) app.get_option(option)->envname(env);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -51,6 +75,13 @@ int main(int argc, char** argv) {
       std::cerr << "dfget: header '" << h << "' must look like 'Name: value'\n";
       return static_cast<int>(exit_code::usage);
     }
+  }
+  for (const auto& name : filtered) {
+    if (name.empty() || name.find('&') != std::string::npos) {
+      std::cerr << "dfget: --filtered-query-param '" << name << "' must be one query parameter name\n";
+      return static_cast<int>(exit_code::usage);
+    }
+    opts.filter += (opts.filter.empty() ? "" : "&") + name;
   }
   if (!timeout.empty()) {
     const auto t = df::parse_duration(timeout);

@@ -86,9 +86,9 @@ int main(int argc, char** argv) {
       if (cfg.component_token.empty())
         spdlog::info("dfmanager: the component token is in {}/component_token", cfg.data_dir);
     }
-    df::manager::open_certificate_authority(cfg, issuer, revocations);  // before the CRL it signs is read
-    tls = df::manager::load_manager_identity(cfg.security);
     store = df::manager::open_store(cfg);
+    df::manager::open_certificate_authority(cfg, *store, issuer, revocations);  // before the CRL it signs is read
+    tls = df::manager::load_manager_identity(cfg.security);
     // The console's first account; a generated password is shown this once (docs/console.md).
     if (const auto password = df::manager::create_root_account(*store, std::getenv("DF_MANAGER_ROOT_PASSWORD"),
                                                                 std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -94,7 +94,11 @@ result<url> parse_url(std::string_view text) {
 }
 
 const std::vector<std::string>& default_filtered_params() {
-  static const std::vector<std::string> params{"Expires", "Signature", "OSSAccessKeyId", "X-Amz-*", "ns"};
+  // Dragonfly's defaults: the signing parameters of S3, GCS, OSS, OBS and COS pre-signed URLs.
+  static const std::vector<std::string> params{
+      "Expires", "Signature", "OSSAccessKeyId", "SecurityToken", "AccessKeyId",  // OSS, OBS
+      "X-Amz-*", "X-Goog-*", "X-Obs-*", "q-sign-*", "q-ak", "q-key-time", "q-header-list", "q-url-param-list",
+      "q-signature", "x-cos-security-token", "ns"};
   return params;
 }
 

@@ -82,7 +82,7 @@ result<void> cluster_policy::admit(std::string_view task_id, std::string_view ur
   const auto why = blocklist_.refusal(url, tag, application);
   if (why.empty()) return {};
   refused_.add();
-  spdlog::warn("task {}: refused: {}", task_id.substr(0, 12), why);
+  spdlog::warn("task {}: refused: {}", task_id, why);
   return blocklisted_error();
 }
 

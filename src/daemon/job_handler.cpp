@@ -18,7 +18,7 @@ constexpr auto progress_interval = std::chrono::seconds(1);
 void job_handler::handle(const proto::message& m, scheduler_router::reply_fn reply) {
   if (const auto* d = std::get_if<proto::delete_task>(&m)) {
     auto [held, error] = tasks_.remove_for_job(d->task_id);
-    if (held) spdlog::info("job: delete_task {}: {}", d->task_id.substr(0, 12), error.empty() ? "removed" : error);
+    if (held) spdlog::info("task {}: job delete_task: {}", d->task_id, error.empty() ? "removed" : error);
     reply(proto::task_deleted{d->task_id, held, error});
     return;
   }
@@ -60,7 +60,7 @@ net::awaitable<void> job_handler::preheat(proto::preheat order, scheduler_router
     done.bytes = static_cast<std::uint64_t>(task->meta().content_length.value_or(0));
     done.source = cached ? "cache" : task->sources().from_origin > 0 ? "origin" : "peers";
   }
-  spdlog::info("job: preheat of task {} {} in {} ms{}", order.task_id.substr(0, 12),
+  spdlog::info("task {}: job preheat {} in {} ms{}", order.task_id,
                done.error.empty() ? "done" : "failed", done.duration_ms, done.error.empty() ? "" : ": " + done.error);
   reply(done);
 }

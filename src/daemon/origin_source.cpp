@@ -34,6 +34,10 @@ net::header_map hop_headers(const std::map<std::string, std::string>& headers, c
   net::header_map out;
   for (const auto& [k, v] : headers) out[k] = v;
   out.erase("Host");
+  // The origin's logs tell the swarm's reads from direct pulls; the client's own agent goes beside.
+  if (const auto agent = out.find("User-Agent"); agent != out.end())
+    out["X-Dragonfly-Client-User-Agent"] = agent->second;
+  out["User-Agent"] = "dfdaemon/" DF_VERSION;
   if (!same_origin(first, current)) {
     for (const char* secret : {"Authorization", "Cookie", "Proxy-Authorization"}) out.erase(secret);
   } else if (!first.userinfo.empty() && !out.contains("Authorization")) {

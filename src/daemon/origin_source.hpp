@@ -45,7 +45,8 @@ bool same_origin(const url& a, const url& b);
 /// The headers for one hop: the requester's, without Host. Credentials go only to the origin they
 /// were given for (the first URL's scheme, host and port): a redirect elsewhere (say, to
 /// pre-signed storage) gets none. A URL's "user:password@" becomes Basic authorization when no
-/// Authorization was given.
+/// Authorization was given. `User-Agent` is the daemon's ("dfdaemon/<version>"); the client's own
+/// travels as `X-Dragonfly-Client-User-Agent`.
 net::header_map hop_headers(const std::map<std::string, std::string>& headers, const url& first, const url& current);
 
 /// How a back-to-source read ended. `origin_status` is set when the origin refused the request.

@@ -73,7 +73,7 @@ awaitable<void> peer_task::run() {
       co_return;
     }
     notices_.push_back("scheduler unreachable (" + where + "); downloading from the origin directly");
-    spdlog::warn("task {}: {}", task_id_.substr(0, 12), notices_.back());
+    spdlog::warn("task {}: {}", task_id_, notices_.back());
     co_await run_back_to_source();
     co_return;
   }
@@ -175,7 +175,7 @@ awaitable<void> peer_task::fetch_piece(std::uint32_t piece, proto::parent_info i
     } else if (phase_ == phase::running && !meta_.verified.has(piece_index(piece))) {
       record_throughput(parent_id, length, std::chrono::steady_clock::now() - asked_at, sharing);
       const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked_at);
-      spdlog::trace("task {}: piece {} from {} in {} ms ({} of ours there, {} in flight)", task_id_.substr(0, 12), piece,
+      spdlog::trace("task {}: piece {} from {} in {} ms ({} of ours there, {} in flight)", task_id_, piece,
                     parent_id, took.count(), sharing, in_flight_.size());
       (info.seed ? sources_.from_seed : sources_.from_peers) += length;
       (info.seed ? ctx_.stats.download_from_seed : ctx_.stats.download_from_peer).add(length);
@@ -288,7 +288,7 @@ awaitable<void> peer_task::revalidate_then_announce() {
     co_return;
   }
   ctx_.stats.revalidated_stale.add();
-  spdlog::warn("task {}: cached copy of {} dropped: {}", task_id_.substr(0, 12), redact_url(request_.url),
+  spdlog::warn("task {}: cached copy of {} dropped: {}", task_id_, redact_url(request_.url),
                check.status == 200 ? "it changed at the origin" : check.message);
   phase_ = phase::failed;
   discarded_->store(true);
@@ -349,7 +349,7 @@ void peer_task::announce() {
       (!meta_.digest.empty() && task_id_ == content_task_id(meta_.digest));
   if (!id_matches) {
     spdlog::warn("task {}: stored without what its ID is computed from; served from this host only",
-                 task_id_.substr(0, 12));
+                 task_id_);
     return;
   }
   const bool complete = phase_ == phase::done;
@@ -398,7 +398,7 @@ void peer_task::completion_saved(std::uint64_t epoch) {
   (back_to_source_ ? ctx_.stats.task_time_origin : ctx_.stats.task_time_p2p)
       .observe(std::chrono::steady_clock::now() - started_at_);
   if (registered_) ctx_.scheduler.send(proto::peer_done{task_id_, peer_id_});
-  spdlog::info("task {} complete: {} bytes (peers {}, seed {}, origin {})", task_id_.substr(0, 12),
+  spdlog::info("task {} complete: {} bytes (peers {}, seed {}, origin {})", task_id_,
                meta_.content_length.value_or(0), sources_.from_peers, sources_.from_seed, sources_.from_origin);
   changed_.notify_all();
   if (on_finished_) on_finished_(task_id_, true);
@@ -444,7 +444,7 @@ void peer_task::fail(task_error e) {
   if (registered_)
     ctx_.scheduler.send(proto::peer_failed{task_id_, peer_id_, error_.message, error_.origin_status,
                                            error_.error_type == "digest" ? "digest" : ""});
-  spdlog::warn("task {} failed: {}", task_id_.substr(0, 12), error_.message);
+  spdlog::warn("task {} failed: {}", task_id_, error_.message);
   changed_.notify_all();
   if (on_finished_) on_finished_(task_id_, false);
 }
@@ -452,7 +452,7 @@ void peer_task::fail(task_error e) {
 void peer_task::parent_failed(const std::string& parent_id, const std::string& reason,
                               std::vector<std::uint32_t> bad_pieces) {
   ctx_.stats.parent_failures.add();
-  spdlog::warn("task {}: dropping parent {}: {}", task_id_.substr(0, 12), parent_id, reason);
+  spdlog::warn("task {}: dropping parent {}: {}", task_id_, parent_id, reason);
   parents_.erase(parent_id);
   if (registered_)
     ctx_.scheduler.send(proto::parent_failed{task_id_, peer_id_, parent_id, reason, std::move(bad_pieces)});
@@ -497,7 +497,7 @@ awaitable<void> peer_task::save_loop() {
       const std::string message =
           fmt::format("cannot save task data in {}: {}", ctx_.cfg.data_dir, saved.error().message());
       if (phase_ == phase::running) fail({"daemon", message});
-      else spdlog::warn("task {}: {}", task_id_.substr(0, 12), message);
+      else spdlog::warn("task {}: {}", task_id_, message);
     } else if (saving_complete) {
       completion_saved(epoch);
     }

@@ -30,13 +30,13 @@ void peer_task::learn_digest(std::uint32_t piece, const std::string& digest) {
   // since this piece was stored (e.g. before a restart): the old bytes must not be mixed in.
   if (!known.empty() && meta_.verified.reset(piece_index(piece))) {
     ++generation_;
-    spdlog::warn("task {}: piece {} changed at the source; fetching it again", task_id_.substr(0, 12), piece);
+    spdlog::warn("task {}: piece {} changed at the source; fetching it again", task_id_, piece);
   }
   known = digest;
 }
 
 void peer_task::discard_pieces(const std::string& why) {
-  spdlog::warn("task {}: dropping {} stored pieces: {}", task_id_.substr(0, 12), meta_.verified.count(), why);
+  spdlog::warn("task {}: dropping {} stored pieces: {}", task_id_, meta_.verified.count(), why);
   meta_.verified = bitfield(meta_.verified.size());
   std::fill(meta_.piece_digests.begin(), meta_.piece_digests.end(), std::string{});
   ++generation_;

@@ -40,7 +40,7 @@ awaitable<void> peer_task::run_back_to_source() {
   if (phase_ != phase::running) co_return;
   back_to_source_ = true;
   ctx_.stats.back_to_source.add();
-  spdlog::info("task {}: back-to-source from {}", task_id_.substr(0, 12), redact_url(request_.url));
+  spdlog::info("task {}: back-to-source from {}", task_id_, redact_url(request_.url));
   origin_callbacks callbacks;
   callbacks.task_limit = task_limit_.get();
   // Pieces held before this read came from the swarm (say, the only seed died mid-task) when no
@@ -100,7 +100,7 @@ awaitable<void> peer_task::run_back_to_source() {
     const bool broken_off = outcome.error && outcome.origin_status == 0 && outcome.bytes > 0 &&
                             outcome.error != errc::disk_full && outcome.error != errc::storage_io;
     if (!broken_off || attempt >= max_origin_resumes || (!resume_point() && !meta_.verified.none())) break;
-    spdlog::warn("task {}: {}; resuming ({} of {})", task_id_.substr(0, 12), outcome.message, attempt + 1,
+    spdlog::warn("task {}: {}; resuming ({} of {})", task_id_, outcome.message, attempt + 1,
                  max_origin_resumes);
   }
   if (outcome.error) {

@@ -82,10 +82,10 @@ awaitable<void> peer_task::run_reverify(std::vector<std::uint32_t> asked) {
   ctx_.stats.reverify_pieces_dropped.add(dropped.size());
   if (dropped.empty()) {
     spdlog::info("task {}: re-verified {} pieces from disk at the scheduler's request: all match",
-                 task_id_.substr(0, 12), checked.size());
+                 task_id_, checked.size());
   } else {
     spdlog::warn("task {}: re-verified pieces from disk at the scheduler's request: {} fail their digest and "
-                 "are dropped (fetched again)", task_id_.substr(0, 12), dropped.size());
+                 "are dropped (fetched again)", task_id_, dropped.size());
     ++generation_;  // readers that may have sent those bytes already fail instead of finishing
   }
   if (dropped.size() > proto::max_wire_entries) {  // more than an answer carries: not worth keeping

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <strings.h>
 
@@ -52,15 +53,16 @@ std::map<std::string, std::string> origin_headers(const net::http_request& req) 
   return out;
 }
 
-std::vector<std::string> split_filters(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto amp = text.find('&', start);
-    const std::string part = text.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-    if (!part.empty()) out.push_back(part);
-    if (amp == std::string::npos) break;
-    start = amp + 1;
+// The query parameters a request leaves out of its task ID besides the defaults: this project's
+// X-Dragonfly-Filter ('&'-separated) and Dragonfly's X-Dragonfly-Filtered-Query-Params (','-separated).
+std::vector<std::string> request_filters(const net::http_request& req) {
+  auto out = split_filter(req.header("X-Dragonfly-Filter"));
+  std::string dragonfly = req.header("X-Dragonfly-Filtered-Query-Params");
+  std::replace(dragonfly.begin(), dragonfly.end(), ',', '&');
+  for (auto name : split_filter(dragonfly)) {
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    if (!name.empty()) out.push_back(std::move(name));
   }
   return out;
 }
@@ -151,7 +153,7 @@ awaitable<bool> proxy_server::serve_p2p(const net::http_request& req, net::respo
   request.headers = origin_headers(req);
   request.tag = req.header("X-Dragonfly-Tag");
   request.application = req.header("X-Dragonfly-Application");
-  request.filters = split_filters(req.header("X-Dragonfly-Filter"));
+  request.filters = request_filters(req);
   request.digest = route.digest;
   if (const auto limit = req.header("X-Dragonfly-Rate-Limit"); !limit.empty()) {
     const auto parsed = parse_size(limit);
@@ -184,7 +186,8 @@ awaitable<bool> proxy_server::serve_p2p(const net::http_request& req, net::respo
   }
   std::shared_ptr<peer_task> task = *acquired;
   task->touch();
-  if (task->state() == peer_task::phase::done) ctx_.stats.cache_hits.add();
+  const bool held_already = task->state() == peer_task::phase::done;
+  if (held_already) ctx_.stats.cache_hits.add();
 
   // Until the layout is known nothing has been sent: a failure here falls back to the upstream,
   // which also hands the runtime the registry's own answer (401 with its challenge, 404, ...).
@@ -204,6 +207,8 @@ awaitable<bool> proxy_server::serve_p2p(const net::http_request& req, net::respo
   const auto kind = parse_range_header(req.header("Range"), total, range);
   net::header_map headers;
   headers["X-Dragonfly-Task-ID"] = task_id;
+  headers["X-Dragonfly-Server-IP"] = ctx_.cfg.host.ip;
+  if (held_already) headers["X-Dragonfly-Task-Download-Finished"] = "true";  // served from this host's cache
   if (kind == range_request::unsatisfiable) {
     headers["Content-Range"] = fmt::format("bytes */{}", total);
     headers["X-Dragonfly-Error-Type"] = "proxy";
@@ -239,7 +244,7 @@ awaitable<bool> proxy_server::serve_p2p(const net::http_request& req, net::respo
     };
     while (!ready()) {
       if (task->state() == peer_task::phase::failed || task->generation() != generation) {
-        spdlog::warn("proxy: {} broke off after piece {}: {}", redact_url(req.target), i,
+        spdlog::warn("task {}: proxy answer for {} broke off after piece {}: {}", task->task_id(), redact_url(req.target), i,
                      task->generation() != generation ? "the content changed" : task->error().message);
         co_return true;  // the server closes the connection: the client sees a truncated body
       }

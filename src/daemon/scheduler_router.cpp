@@ -216,8 +216,8 @@ void scheduler_router::message_from(std::size_t member, const proto::message& m)
   if (!std::holds_alternative<proto::seed_task>(m)) {
     const std::string* task = task_of(m);
     if (task && owner(*task) != member) {
-      spdlog::debug("scheduler {}: message about task {} it does not own here; ignored", ring_.members()[member],
-                    task->substr(0, 12));
+      spdlog::debug("task {}: message from scheduler {}, which does not own it here; ignored", *task,
+                    ring_.members()[member]);
       return;
     }
   }

@@ -47,7 +47,7 @@ void task_manager::collect_garbage(std::int64_t now) {
   for (const auto& id : ctx_.store.loaded_ids()) {  // unfinished downloads nobody came back for
     const auto* m = ctx_.store.peek(id);
     if (m && now - m->last_access_unix > ttl) {
-      spdlog::info("gc: removing unfinished task {} (unused for longer than gc.task_ttl)", id.substr(0, 12));
+      spdlog::info("task {}: gc removes it, unfinished and unused for longer than gc.task_ttl", id);
       ctx_.store.remove(id);
       ctx_.stats.evicted_ttl.add();
     }
@@ -89,7 +89,7 @@ bool task_manager::drop_if_modified(const std::string& task_id) {
   const auto it = tasks_.find(task_id);
   if (it == tasks_.end() || !it->second->data_modified()) return false;
   spdlog::warn("task {}: its data file {} was modified after it completed (a hard-linked output edited in "
-               "place?); dropping it from the cache", task_id.substr(0, 12), ctx_.store.data_path(task_id).string());
+               "place?); dropping it from the cache", task_id, ctx_.store.data_path(task_id).string());
   evict(task_id, "modified after completing", ctx_.stats.evicted_modified);
   return true;
 }
@@ -97,7 +97,7 @@ bool task_manager::drop_if_modified(const std::string& task_id) {
 void task_manager::evict(const std::string& task_id, const char* why, net::metric& counter) {
   const auto it = tasks_.find(task_id);
   if (it == tasks_.end()) return;
-  spdlog::info("gc: evicting task {} ({} bytes): {}", task_id.substr(0, 12),
+  spdlog::info("task {}: gc evicts it ({} bytes): {}", task_id,
                it->second->meta().content_length.value_or(0), why);
   ctx_.scheduler.send(net::proto::leave_peer{task_id, it->second->peer_id()});
   tasks_.erase(it);

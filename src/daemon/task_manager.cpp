@@ -60,7 +60,7 @@ result<std::shared_ptr<peer_task>> task_manager::acquire(const std::string& task
   storage::task_metadata meta;
   if (resume) {
     meta = std::move(*stored);
-    spdlog::info("task {}: resuming with {} of {} pieces already verified", task_id.substr(0, 12),
+    spdlog::info("task {}: resuming with {} of {} pieces already verified", task_id,
                  meta.verified.count(), meta.verified.size());
   }
   meta.task_id = task_id;
@@ -88,7 +88,7 @@ void task_manager::on_scheduler_message(const proto::message& m) {
     task_request request{seed->url, seed->headers, seed->tag, seed->application, seed->filters, false};
     request.digest = seed->digest;
     auto task = acquire(seed->task_id, std::move(request), true);
-    if (!task) spdlog::error("seed task {}: cannot start: {}", seed->task_id.substr(0, 12), task.error().message());
+    if (!task) spdlog::error("task {}: cannot start as a seed task: {}", seed->task_id, task.error().message());
     else if ((*task)->state() == peer_task::phase::done) {
       // Already held: announce it (after the revalidation policy). Should the copy turn out stale,
       // finished() fetches it afresh, as the scheduler asked.
@@ -128,7 +128,7 @@ void task_manager::finished(const std::string& task_id, bool ok) {
   ctx_.store.remove(task_id);  // never keep unverified or partial data
   if (pending) {
     if (auto fresh = acquire(task_id, pending.mapped(), true); !fresh)
-      spdlog::error("seed task {}: cannot start again: {}", task_id.substr(0, 12), fresh.error().message());
+      spdlog::error("task {}: cannot start again as a seed task: {}", task_id, fresh.error().message());
   }
 }
 

@@ -139,6 +139,7 @@ std::optional<permission> required_permission(std::string_view method, std::stri
     return read ? cluster_read : cluster_write;
   if (r == "jobs") return read ? job_read : job_write;
   if (r == "certificates" && seg.size() == 2 && seg[1] == "revoke") return certificate_write;
+  if (r == "enrollment-tokens") return certificate_write;  // listing them too: each is bound to a cluster
   return std::nullopt;
 }
 

@@ -26,6 +26,7 @@ struct caller {
   };
   kind how = kind::anonymous;
   net::cluster_identity identity;  // for kind::certificate
+  std::string serial;              // for kind::certificate: its serial (canonical hex)
   // For kind::user: who, what their roles grant, the clusters cluster-admin is limited to, and
   // the session's CSRF token (its writes must carry it).
   std::int64_t user_id = 0;

@@ -30,6 +30,7 @@ api_response route(api_context& ctx, const api_request& req) {
   if (resource == "seed-peers") return handle_seed_peers(ctx, r);
   if (resource == "hosts") return handle_hosts(ctx, r);
   if (resource == "personal-access-tokens") return handle_personal_access_tokens(ctx, r);
+  if (resource == "enrollment-tokens") return handle_enrollment_tokens(ctx, r);
   if (resource == "jobs") return handle_jobs(ctx, r, false);
   if (resource == "users") return handle_users(ctx, r);
   if (resource == "roles") return handle_roles(ctx, r);

@@ -21,6 +21,9 @@ struct api_request {
   std::string path;   // "/api/v1/scheduler-clusters/3"
   std::string query;  // "page=2&per_page=10", without '?'
   std::string body;
+  /// The scheduler cluster the caller's certificate was issued for on enrollment (0: none, or not a
+  /// certificate): registrations and announcements are held to it (cluster_binding.hpp).
+  std::int64_t certificate_cluster = 0;
   /// The signed-in console user making the call (0: a token or a certificate), and whether they
   /// are limited to their own personal access tokens (not a super admin).
   std::int64_t user_id = 0;

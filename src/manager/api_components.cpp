@@ -2,6 +2,7 @@
 // announces itself and is given its cluster).
 #include "manager/api_handlers.hpp"
 
+#include "manager/cluster_binding.hpp"
 #include "manager/scope_match.hpp"
 
 #include <spdlog/spdlog.h>
@@ -50,7 +51,8 @@ api_response registered(const api_context& ctx, const T& record) {
   return json_response(200, j);
 }
 
-// The cluster a host gets: the best-ranked one with an active scheduler, else the best-ranked.
+// The cluster a host gets: the one its enrolled certificate is bound to, else the best-ranked one
+// with an active scheduler, else the best-ranked.
 api_response announce_host(api_context& ctx, const api_request& req) {
   auto host = decode_host(parse_body(req.body));
   const auto clusters = value_or_throw(ctx.db.all_scheduler_clusters(), "scheduler clusters");
@@ -59,7 +61,11 @@ api_response announce_host(api_context& ctx, const api_request& req) {
   const auto since = ctx.alive_since();
   std::int64_t chosen = ranks.front().cluster_id;
   std::vector<scheduler_record> schedulers;
-  for (std::size_t i = 0; i < ranks.size() && i < max_clusters_tried; ++i) {
+  if (req.certificate_cluster != 0) {  // an enrolled certificate's cluster wins over the scopes
+    chosen = req.certificate_cluster;
+    schedulers = value_or_throw(ctx.db.schedulers_alive_since(chosen, since), "schedulers");
+  }
+  for (std::size_t i = 0; req.certificate_cluster == 0 && i < ranks.size() && i < max_clusters_tried; ++i) {
     const auto& rank = ranks[i];
     auto alive = value_or_throw(ctx.db.schedulers_alive_since(rank.cluster_id, since), "schedulers");
     if (!alive.empty()) {
@@ -68,7 +74,9 @@ api_response announce_host(api_context& ctx, const api_request& req) {
       break;
     }
   }
-  const auto& cluster = *std::find_if(clusters.begin(), clusters.end(), [&](const auto& c) { return c.id == chosen; });
+  const auto found = std::find_if(clusters.begin(), clusters.end(), [&](const auto& c) { return c.id == chosen; });
+  if (found == clusters.end()) throw api_error(403, "forbidden", "the cluster this certificate was enrolled for is gone");
+  const auto& cluster = *found;
   host.scheduler_cluster_id = chosen;
   host.last_seen_at = ctx.now_ms();
   const auto stored = value_or_throw(ctx.db.upsert_host(host), "host");
@@ -112,6 +120,8 @@ api_response handle_schedulers(api_context& ctx, const routed_request& r) {
   return component_routes(
       ctx, r, "scheduler", decode_scheduler,
       [&](scheduler_record& s) {
+        if (const auto bound = r.raw.certificate_cluster)
+          s.scheduler_cluster_id = held_to_bound_cluster(s.scheduler_cluster_id, bound, "scheduler_cluster_id");
         if (s.scheduler_cluster_id == 0)
           s.scheduler_cluster_id = value_or_throw(db.default_scheduler_cluster(), "default cluster").id;
         else if (!db.get_scheduler_cluster(s.scheduler_cluster_id))
@@ -138,6 +148,10 @@ api_response handle_seed_peers(api_context& ctx, const routed_request& r) {
   return component_routes(
       ctx, r, "seed peer", decode_seed_peer,
       [&](seed_peer_record& s) {
+        if (const auto bound = r.raw.certificate_cluster) {
+          const auto paired = value_or_throw(db.get_scheduler_cluster(bound), "scheduler cluster").seed_peer_cluster_id;
+          s.seed_peer_cluster_id = held_to_bound_cluster(s.seed_peer_cluster_id, paired, "seed_peer_cluster_id");
+        }
         if (s.seed_peer_cluster_id == 0)
           s.seed_peer_cluster_id = value_or_throw(db.default_scheduler_cluster(), "default cluster").seed_peer_cluster_id;
         else if (!db.get_seed_peer_cluster(s.seed_peer_cluster_id))

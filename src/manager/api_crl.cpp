@@ -13,7 +13,7 @@ namespace {
 }
 
 // The serials a revoke body names.
-std::vector<std::string> serials_named(const json& body, const revocation_list& list, const certificate_issuer& ca) {
+std::vector<std::string> serials_named(const json& body, enrollment_store& issued, const certificate_issuer& ca) {
   for (const auto& [key, value] : body.items())
     if (key != "serial" && key != "name" && key != "role" && key != "certificate")
       throw api_error(400, "unknown_field", key + ": not a field of a revocation");
@@ -36,7 +36,7 @@ std::vector<std::string> serials_named(const json& body, const revocation_list& 
     return {issued->serial};
   }
   const auto role = body.contains("role") ? text("role") : std::string();
-  auto serials = list.issued_to(role, text("name"));
+  auto serials = value_or_throw(issued.issued_to(role, text("name")), "certificates");
   if (serials.empty()) throw api_error(404, "not_found", "this manager issued no certificate for that name");
   return serials;
 }
@@ -66,15 +66,16 @@ api_response serve_crl(revocation_list* list, const api_request& req) {
   });
 }
 
-api_response revoke_certificates(revocation_list* list, const certificate_issuer* ca, const api_request& req) {
+api_response revoke_certificates(revocation_list* list, const certificate_issuer* ca, enrollment_store& issued,
+                                 const api_request& req) {
   return answered([&] {
     if (req.method != "POST") method_not_allowed("POST");
     if (!list || !ca) not_the_ca();
-    const auto serials = serials_named(parse_body(req.body), *list, *ca);
+    const auto serials = serials_named(parse_body(req.body), issued, *ca);
     std::string why;
     if (!list->revoke(serials, why)) {
       spdlog::error("dfmanager: revocation not persisted: {}", why);
-      throw api_error(503, "store_unavailable", "the revocation could not be written; try again");
+      throw api_error(503, "store_unavailable", "the revocation could not be recorded or signed; try again");
     }
     for (const auto& s : serials) spdlog::info("dfmanager: revoked certificate serial {}", s);
     return json_response(200, {{"revoked", serials}, {"crl_number", list->crl_number()}});

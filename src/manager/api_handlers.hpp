@@ -58,6 +58,7 @@ api_response handle_schedulers(api_context& ctx, const routed_request& r);
 api_response handle_seed_peers(api_context& ctx, const routed_request& r);
 api_response handle_hosts(api_context& ctx, const routed_request& r);
 api_response handle_personal_access_tokens(api_context& ctx, const routed_request& r);
+api_response handle_enrollment_tokens(api_context& ctx, const routed_request& r);
 api_response handle_users(api_context& ctx, const routed_request& r);
 api_response handle_roles(api_context& ctx, const routed_request& r);
 api_response handle_permissions(api_context& ctx, const routed_request& r);

@@ -1,5 +1,6 @@
 #include "manager/certificate_issuer.hpp"
 
+#include "manager/revocation_list.hpp"
 #include "net/cert_mint.hpp"
 
 #include <openssl/bn.h>
@@ -164,6 +165,15 @@ result<std::string> certificate_issuer::issue(std::string_view request_pem, std:
   return pem_of(cert.get());
 }
 
+std::string serial_of(x509_st* cert) {
+  bn_ptr serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
+  char* hex = serial ? BN_bn2hex(serial.get()) : nullptr;
+  if (!hex) return {};
+  auto out = canonical_serial(hex);
+  OPENSSL_free(hex);
+  return out;
+}
+
 result<issued_certificate> certificate_issuer::describe_issued(std::string_view cert_pem, std::string& why) const {
   bio_ptr in(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
   net::x509_ptr cert(in ? PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr) : nullptr);
@@ -177,14 +187,11 @@ result<issued_certificate> certificate_issuer::describe_issued(std::string_view 
     why = "the certificate was not signed by this manager's CA";
     return errc::invalid_argument;
   }
-  bn_ptr serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert.get()), nullptr));
-  char* hex = serial ? BN_bn2hex(serial.get()) : nullptr;
-  if (!hex) {
+  issued_certificate out{serial_of(cert.get()), {}};
+  if (out.serial.empty()) {
     why = "the certificate's serial cannot be read";
     return errc::invalid_argument;
   }
-  issued_certificate out{hex, {}};
-  OPENSSL_free(hex);
   char cn[256] = {};
   const int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, cn, sizeof cn);
   if (n > 0) out.common_name.assign(cn, static_cast<std::size_t>(n));

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+struct x509_st;
+
 namespace df::manager {
 
 /// One revoked certificate: its serial (hex, as OpenSSL prints it) and when it was revoked.
@@ -57,5 +59,8 @@ class certificate_issuer {
   std::string ca_pem_;
   std::chrono::seconds validity_{0};
 };
+
+/// The serial of `cert` as canonical_serial (revocation_list.hpp) writes it; empty when unreadable.
+std::string serial_of(x509_st* cert);
 
 }  // namespace df::manager

@@ -58,8 +58,9 @@ struct config {
     std::string ca_cert;  // PEM: the cluster CA (scripts/certs.sh ca); empty = no enrollment
     std::string ca_key;   // PEM, unencrypted, readable by the manager only
     std::chrono::milliseconds validity{720LL * 3600 * 1000};  // of the certificates it signs
-    /// Bootstrap tokens and the role each grants ("peer", "seed-peer", "scheduler"). Never
-    /// printed or logged.
+    /// Bootstrap tokens and the role each grants ("peer", "seed-peer", "scheduler"), bound to no
+    /// cluster (tokens bound to one are made through /api/v1/enrollment-tokens). Never printed
+    /// or logged.
     std::vector<std::pair<std::string, std::string>> tokens;
   } enrollment;
   /// The job engine (docs/preheat.md): each replica claims runnable jobs every `poll_interval`,

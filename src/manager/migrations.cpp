@@ -123,9 +123,45 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_claimable ON jobs (state, next_run_at);
 )sql";
 
+// Enrollment (docs/manager.md, "Enrollment", "Revocation"): bootstrap tokens made through the API
+// (their SHA-256 only), the certificates signed on enrollment with the cluster each is bound to,
+// the revoked ones, and the one row every replica's CRL follows (revision, last CRL number).
+constexpr std::string_view m0006_enrollment = R"sql(
+CREATE TABLE enrollment_tokens (
+  id {id},
+  name TEXT NOT NULL UNIQUE,
+  token_hash TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  scheduler_cluster_id BIGINT NOT NULL REFERENCES scheduler_clusters(id) ON DELETE CASCADE,
+  expires_at BIGINT NOT NULL,
+  max_uses BIGINT NOT NULL DEFAULT 0,
+  uses BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE issued_certificates (
+  serial TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  name TEXT NOT NULL,
+  scheduler_cluster_id BIGINT NOT NULL DEFAULT 0,
+  not_after BIGINT NOT NULL,
+  issued_at BIGINT NOT NULL
+);
+CREATE INDEX issued_certificates_name ON issued_certificates (name);
+CREATE TABLE revoked_certificates (
+  serial TEXT PRIMARY KEY,
+  revoked_at BIGINT NOT NULL
+);
+CREATE TABLE crl_state (
+  id INTEGER PRIMARY KEY,
+  revision BIGINT NOT NULL,
+  crl_number BIGINT NOT NULL
+);
+INSERT INTO crl_state (id, revision, crl_number) VALUES (1, 0, 0);
+)sql";
+
 // The console's accounts (docs/console.md): users, custom roles, sessions (by the cookie's hash),
 // sign-in failures (the lockout, shared by replicas), the audit log, and who owns each personal
-// access token (0: made with the admin token). Number 6 belongs to another change.
+// access token (0: made with the admin token).
 constexpr std::string_view m0007_accounts = R"sql(
 CREATE TABLE users (
   id {id},
@@ -201,6 +237,7 @@ const std::vector<migration>& migrations() {
       {3, "default_cluster", m0003_default_cluster},
       {4, "one_default", m0004_one_default},
       {5, "jobs", m0005_jobs},
+      {6, "enrollment", m0006_enrollment},
       {7, "accounts", m0007_accounts},
   };
   return all;

@@ -2,6 +2,7 @@
 
 #include "manager/admin_token.hpp"
 #include "manager/api_error.hpp"
+#include "manager/certificate_issuer.hpp"
 #include "manager/cidr.hpp"
 #include "manager/job_codec.hpp"
 #include "manager/json_codec.hpp"
@@ -30,7 +31,7 @@ caller request_authenticator::identify(const net::http_request& r, std::string& 
   if (!cert) return {};
   auto id = tls_->check_certificate(cert.get(), why);
   if (!id) return {};
-  return {caller::kind::certificate, std::move(*id)};
+  return {caller::kind::certificate, std::move(*id), serial_of(cert.get())};
 }
 
 namespace {

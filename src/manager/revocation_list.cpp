@@ -21,6 +21,11 @@ std::int64_t wall_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// The message for a database error.
+std::string database_failed(const std::string& what, const boost::system::error_code& ec) {
+  return std::string("the database cannot ") + what + ": " + ec.message();
+}
+
 // Replaces `path` with `text` durably (see replace_file_durably): once this says yes, a power
 // loss cannot bring back the old content nor leave an empty file.
 bool write_atomically(const std::string& path, const std::string& text, std::string& why) {
@@ -46,9 +51,22 @@ std::string canonical_serial(std::string_view text) {
   return out;
 }
 
-revocation_list::revocation_list(std::string dir, const certificate_issuer& ca) : dir_(std::move(dir)), ca_(ca) {}
+revocation_list::revocation_list(std::string dir, const certificate_issuer& ca, enrollment_store& db)
+    : dir_(std::move(dir)), ca_(ca), db_(db) {}
 
 bool revocation_list::open(std::string& why) {
+  if (!import_files(why)) return false;
+  if (const auto r = db_.drop_expired_issued(wall_seconds()); !r) {
+    why = database_failed("drop expired certificates", r.error());
+    return false;
+  }
+  return sign_and_write(why);
+}
+
+// Earlier versions kept `revoked` ("<serial> <unix seconds>" lines) and `issued` ("<serial> <role>
+// <name> <not after>") per replica; once in the database they are renamed *.imported.
+bool revocation_list::import_files(std::string& why) {
+  namespace fs = std::filesystem;
   if (std::ifstream in(dir_ + "/revoked"); in) {
     std::string line;
     while (std::getline(in, line)) {
@@ -58,94 +76,77 @@ bool revocation_list::open(std::string& why) {
         why = dir_ + "/revoked: a line is not \"<serial hex> <unix seconds>\"";
         return false;
       }
-      revoked_.push_back(r);
+      if (const auto done = db_.revoke({r.serial}, r.revoked_at); !done) {
+        why = database_failed("import " + dir_ + "/revoked", done.error());
+        return false;
+      }
     }
   }
-  std::size_t expired = 0;
   if (std::ifstream in(dir_ + "/issued"); in) {
     std::string line;
-    const auto now = wall_seconds();
     while (std::getline(in, line)) {
       std::istringstream fields(line);
-      issued_row r;
-      if (!(fields >> r.serial >> r.role >> r.name >> r.not_after)) continue;
-      if (r.not_after > now) issued_.push_back(std::move(r));
-      else ++expired;
+      issued_record r;
+      if (!(fields >> r.serial >> r.role >> r.name >> r.not_after) || canonical_serial(r.serial) != r.serial) continue;
+      if (const auto done = db_.record_issued(r); !done) {
+        why = database_failed("import " + dir_ + "/issued", done.error());
+        return false;
+      }
     }
   }
-  if (expired > 0) {  // a renewed fleet would otherwise grow the file every day
-    std::string lines;
-    for (const auto& r : issued_)
-      lines += r.serial + " " + r.role + " " + r.name + " " + std::to_string(r.not_after) + "\n";
-    if (!write_atomically(dir_ + "/issued", lines, why)) return false;
+  std::error_code ec;
+  for (const char* name : {"/revoked", "/issued"})
+    if (fs::exists(dir_ + name, ec)) {
+      fs::rename(dir_ + name, dir_ + name + ".imported", ec);
+      if (ec) spdlog::warn("dfmanager: {}{} is in the database but cannot be renamed: {}", dir_, name, ec.message());
+      else spdlog::info("dfmanager: imported {}{} into the database", dir_, name);
+    }
+  return true;
+}
+
+bool revocation_list::refresh(std::string& why) {
+  const auto revision = db_.revocation_revision();
+  if (!revision) {
+    why = database_failed("say whether certificates were revoked", revision.error());
+    return false;
   }
+  if (*revision == revision_ && std::chrono::steady_clock::now() - signed_at_ < crl_resign_after) return true;
   return sign_and_write(why);
 }
 
-const std::string& revocation_list::crl_pem() {
-  if (std::chrono::steady_clock::now() - signed_at_ > crl_resign_after) {
-    std::string why;
-    if (!sign_and_write(why)) spdlog::error("dfmanager: cannot sign the CRL again: {}", why);
+bool revocation_list::revoke(const std::vector<std::string>& serials, std::string& why) {
+  if (const auto r = db_.revoke(serials, wall_seconds()); !r) {
+    why = database_failed("record the revocation", r.error());
+    return false;  // nothing changed
   }
-  return pem_;
+  return sign_and_write(why);  // committed: the revocation holds even if this fails
 }
 
-bool revocation_list::record_issued(const issued_certificate& cert, std::string_view role, std::string& why) {
-  const std::string line = cert.serial + ' ' + std::string(role) + ' ' + cert.common_name + ' ' +
-                           std::to_string(cert.not_after) + '\n';
-  if (auto r = append_durably(dir_ + "/issued", line, 0644); !r) {
-    why = "cannot append to " + dir_ + "/issued: " + r.error().message();
+// Signs the database's revoked list as the next CRL and serves it, then writes crl.pem.
+bool revocation_list::sign_and_write(std::string& why) {
+  // The revision first: a revocation committed between the two reads is signed again next time.
+  const auto revision = db_.revocation_revision();
+  if (!revision) {
+    why = database_failed("read the revocation revision", revision.error());
     return false;
   }
-  issued_.push_back({cert.serial, std::string(role), cert.common_name, cert.not_after});
-  return true;
-}
-
-std::vector<std::string> revocation_list::issued_to(std::string_view role, std::string_view name) const {
-  std::vector<std::string> out;
-  for (const auto& r : issued_)
-    if (r.name == name && (role.empty() || r.role == role)) out.push_back(r.serial);
-  return out;
-}
-
-bool revocation_list::revoke(const std::vector<std::string>& serials, std::string& why) {
-  auto next = revoked_;
-  const auto now = wall_seconds();
-  for (const auto& s : serials)
-    if (std::none_of(next.begin(), next.end(), [&](const auto& r) { return r.serial == s; }))
-      next.push_back({s, now});
-  // Signed first: a CA that cannot sign changes nothing, on disk or in memory.
-  auto signed_crl = sign(next, why);
-  if (!signed_crl) return false;
-  std::string lines;
-  for (const auto& r : next) lines += r.serial + " " + std::to_string(r.revoked_at) + "\n";
-  if (!write_atomically(dir_ + "/revoked", lines, why)) return false;  // nothing changed
-  // `revoked` is durable: memory follows it even if crl.pem cannot be written (open() signs it
-  // again from `revoked`), and the CRL served includes the new serials.
-  revoked_ = std::move(next);
-  install(std::move(*signed_crl));
-  return write_atomically(crl_path(), pem_, why);
-}
-
-std::optional<revocation_list::signed_crl> revocation_list::sign(const std::vector<revoked_certificate>& revoked,
-                                                                 std::string& why) const {
-  const auto number = std::max(number_ + 1, wall_seconds() * 1000);
-  auto pem = ca_.sign_crl(revoked, number, std::chrono::duration_cast<std::chrono::seconds>(crl_validity), why);
-  if (!pem) return std::nullopt;
-  return signed_crl{std::move(*pem), number};
-}
-
-void revocation_list::install(signed_crl crl) {
-  pem_ = std::move(crl.pem);
-  number_ = crl.number;
+  const auto revoked = db_.revoked_certificates();
+  if (!revoked) {
+    why = database_failed("list the revoked certificates", revoked.error());
+    return false;
+  }
+  const auto number = db_.next_crl_number(wall_seconds() * 1000);
+  if (!number) {
+    why = database_failed("number the CRL", number.error());
+    return false;
+  }
+  auto pem = ca_.sign_crl(*revoked, *number, std::chrono::duration_cast<std::chrono::seconds>(crl_validity), why);
+  if (!pem) return false;
+  pem_ = std::move(*pem);
+  number_ = *number;
+  revision_ = *revision;
   signed_at_ = std::chrono::steady_clock::now();
-}
-
-bool revocation_list::sign_and_write(std::string& why) {
-  auto crl = sign(revoked_, why);
-  if (!crl || !write_atomically(crl_path(), crl->pem, why)) return false;
-  install(std::move(*crl));
-  return true;
+  return write_atomically(crl_path(), pem_, why);
 }
 
 }  // namespace df::manager

@@ -1,11 +1,12 @@
 #pragma once
 // The certificates the manager, as the cluster CA, has revoked, and the CRL it signs over them
-// (docs/security.md, "Revocation"). Kept in the data dir: `revoked` (one "<serial hex>
-// <unix seconds>" a line), `issued` (one "<serial hex> <role> <name>
-// <not after>" a line, appended at each enrollment, to revoke by name; expired ones are dropped
-// at start) and `crl.pem`, each replaced atomically.
+// (docs/security.md, "Revocation"). The record is the database (enrollment_store.hpp), shared by
+// every replica: each signs its own CRL from it whenever its revision changed (checked every few
+// seconds) or the CRL is a day old, numbered from the database so numbers only grow, and writes
+// it to <data dir>/crl.pem for the manager's own security.crl_file.
 
 #include "manager/certificate_issuer.hpp"
+#include "manager/enrollment_store.hpp"
 
 #include <chrono>
 #include <optional>
@@ -15,57 +16,46 @@
 
 namespace df::manager {
 
-/// The revocation state of one manager's CA; created by main when enrollment.ca_* is set, used
-/// from the server's I/O thread.
+/// The revocation state of one manager replica's CA; created by main when enrollment.ca_* is set,
+/// used on the server's database thread (every method may query the database).
 class revocation_list {
  public:
-  /// The files live in `dir`; `ca` signs the CRL and must outlive this.
-  revocation_list(std::string dir, const certificate_issuer& ca);
-  /// Reads `revoked` and `issued` (when present; `issued` without its expired certificates) and
-  /// signs crl.pem; false with `why` when a file cannot be read or written.
+  /// crl.pem lives in `dir`; `ca` signs the CRL and `db` keeps the record; both must outlive this.
+  revocation_list(std::string dir, const certificate_issuer& ca, enrollment_store& db);
+  /// Imports the files earlier versions kept in `dir` (`revoked`, `issued`; harmless to repeat),
+  /// forgets expired issued certificates, then signs crl.pem; false with `why` when the database or
+  /// a file cannot be read or written.
   bool open(std::string& why);
-  /// The CRL (PEM), signed again first when it is older than a day (each is valid for a week);
-  /// the server also calls it every few seconds, so crl.pem never goes stale.
-  const std::string& crl_pem();
+  /// Signs the CRL again when the database's revision is not the one it was signed from, or when
+  /// it is a day old (each is valid for a week); false with `why` when it could not. Called every
+  /// few seconds by the server.
+  bool refresh(std::string& why);
+  /// The CRL (PEM) last signed.
+  const std::string& crl_pem() const { return pem_; }
   /// The crl.pem it writes (for security.crl_file of the manager itself).
   std::string crl_path() const { return dir_ + "/crl.pem"; }
-  /// Notes a certificate the manager signed; false with `why` when `issued` cannot be appended.
-  bool record_issued(const issued_certificate& cert, std::string_view role, std::string& why);
-  /// Serials of the certificates issued for `name` (any role when `role` is empty).
-  std::vector<std::string> issued_to(std::string_view role, std::string_view name) const;
-  /// Revokes `serials` (hex; ones already revoked are kept as they were): signs the new CRL, then
-  /// writes `revoked` and crl.pem durably (fsync'ed). False with `why` when the CRL cannot be
-  /// signed or `revoked` written (then nothing changed, on disk or in memory), or when crl.pem
-  /// cannot be written (the revocation then holds, in `revoked`, in memory and in the CRL served).
+  /// Revokes `serials` (hex; ones already revoked are kept as they were): committed to the
+  /// database first, then the CRL signed again and crl.pem written. False with `why` when the
+  /// database refused (nothing changed), or when the CRL could not be signed or written (the
+  /// revocation then holds, and refresh() signs it in).
   bool revoke(const std::vector<std::string>& serials, std::string& why);
   /// The CRL number of the last CRL signed.
   std::int64_t crl_number() const { return number_; }
 
  private:
-  struct signed_crl {
-    std::string pem;
-    std::int64_t number = 0;
-  };
-  /// A CRL of `revoked` numbered after the last one; nullopt with `why` when the CA cannot sign.
-  std::optional<signed_crl> sign(const std::vector<revoked_certificate>& revoked, std::string& why) const;
-  /// Makes `crl` the one served.
-  void install(signed_crl crl);
+  bool import_files(std::string& why);
   bool sign_and_write(std::string& why);
 
-  struct issued_row {
-    std::string serial, role, name;
-    std::int64_t not_after = 0;
-  };
   std::string dir_;
   const certificate_issuer& ca_;
-  std::vector<revoked_certificate> revoked_;
-  std::vector<issued_row> issued_;
+  enrollment_store& db_;
   std::string pem_;
-  std::int64_t number_ = 0;  // milliseconds since the epoch when it was signed: always increasing
+  std::int64_t number_ = 0;    // from the database: above every CRL any replica signed
+  std::int64_t revision_ = -1;  // the database's revocation revision pem_ was signed from
   std::chrono::steady_clock::time_point signed_at_{};
 };
 
-/// A serial in the form the CRL and the files keep (upper-case hex without leading zeros);
+/// A serial in the form the CRL and the database keep (upper-case hex without leading zeros);
 /// empty when `text` is not 1–40 hex digits.
 std::string canonical_serial(std::string_view text);
 

@@ -5,8 +5,10 @@
 #include "manager/api.hpp"
 #include "manager/api_crl.hpp"
 #include "manager/certificate_issuer.hpp"
+#include "manager/cluster_binding.hpp"
 #include "manager/console_assets.hpp"
 #include "manager/console_gate.hpp"
+#include "manager/enrollment.hpp"
 #include "manager/request_auth.hpp"
 #include "manager/revocation_list.hpp"
 #include "manager/sql_store.hpp"
@@ -46,10 +48,10 @@ api_response error_answer(int status, const std::string& code, const std::string
 }
 
 // The bounded set of route classes request durations are labelled with (no IDs in labels).
-constexpr std::array<std::string_view, 18> route_classes{
+constexpr std::array<std::string_view, 19> route_classes{
     "healthy", "metrics", "certificates", "crl", "revoke", "scheduler-clusters", "seed-peer-clusters",
     "schedulers", "seed-peers", "hosts", "jobs", "personal-access-tokens", "users", "roles", "audits",
-    "permissions", "oapi", "other"};
+    "permissions", "enrollment-tokens", "oapi", "other"};
 
 // The index in route_classes of a request's path (its query removed).
 std::size_t route_class(std::string_view path) {
@@ -162,7 +164,14 @@ struct server::impl {
     }
     api_response res;
     if (req.path == "/api/v1/certificates") {
-      res = enroll(req);
+      const auto enrolled = co_await on_db([this, &req] {
+        return enroll_certificate(issuer.get(), cfg.enrollment.tokens, db->enrollment(), req, wall_ms());
+      });
+      res = enrolled.response;
+      if (res.status == 201) enrollments_issued.add();
+      if (enrolled.refused) enrollments_refused.add();
+      if (res.status == 401) unauthorized.add();
+      if (res.status == 503) store_errors.add();
     } else if (req.path == "/api/v1/webhooks/registry") {  // a registry's push notification (docs/preheat.md)
       const auto authorization = r.header("Authorization");
       res = co_await on_db([this, &req, &authorization] { return handle_registry_webhook(ctx, req, authorization); });
@@ -179,7 +188,7 @@ struct server::impl {
       if (res.status >= 400 && res.status < 500) (res.status == 401 ? unauthorized : res.status == 403 ? forbidden : invalid).add();
       if (res.status == 503) store_errors.add();
     } else if (req.path == "/api/v1/crl") {
-      res = serve_crl(revocations.get(), req);
+      res = co_await on_db([this, &req] { return serve_crl(revocations.get(), req); });
     } else if (is_session_endpoint(req.path)) {
       res = co_await gate.session_endpoint(r, req);
     } else {
@@ -230,7 +239,8 @@ struct server::impl {
     } else if (wrong_address) {
       res = error_answer(403, "forbidden", *wrong_address);
     } else if (req.path == "/api/v1/certificates/revoke") {
-      res = revoke_certificates(revocations.get(), issuer.get(), req);
+      res = co_await on_db(
+          [this, &req] { return revoke_certificates(revocations.get(), issuer.get(), db->enrollment(), req); });
       if (res.status == 200) revoked.add();
     } else {
       auto as_user = req;  // what the API needs to know of a console user
@@ -242,50 +252,13 @@ struct server::impl {
           return error_answer(403, "forbidden", *wrong);
         if (auto wrong = cluster_binding_violation(*db, who, decision, req.body, wall_ms()))
           return error_answer(403, "forbidden", *wrong);
-        return handle_api(ctx, req);
+        return handle_api(ctx, with_certificate_cluster(db->enrollment(), who, req));
       });
     }
     if (res.error_code == "forbidden" || res.error_code == "csrf") forbidden.add();
     else if (res.status >= 400 && res.status < 500) invalid.add();
     if (res.status == 503) store_errors.add();
     co_return res;
-  }
-
-  /// Enrollment: {"csr": PEM, "token": bootstrap token} → 201 {"certificate", "ca"}; the token
-  /// (never logged) decides the role.
-  api_response enroll(const api_request& req) {
-    const auto& answer = error_answer;
-    if (!issuer) return answer(404, "not_found", "enrollment is not configured (enrollment.ca_cert)");
-    if (req.method != "POST") return answer(405, "method_not_allowed", "allowed: POST");
-    const auto body = nlohmann::json::parse(req.body, nullptr, false);
-    if (!body.is_object() || body.size() != 2 || !body.contains("csr") || !body.contains("token") ||
-        !body["csr"].is_string() || !body["token"].is_string())
-      return answer(400, "invalid", "the body must be {\"csr\": PEM, \"token\": bootstrap token}");
-    std::string role;
-    for (const auto& [token, granted] : cfg.enrollment.tokens)
-      if (bearer_matches("Bearer " + body["token"].get<std::string>(), token)) role = granted;
-    if (role.empty()) {
-      enrollments_refused.add();
-      unauthorized.add();
-      return answer(401, "unauthorized", "unknown enrollment token");
-    }
-    std::string why;
-    auto cert = issuer->issue(body["csr"].get<std::string>(), role, why);
-    if (!cert) {
-      enrollments_refused.add();
-      return answer(400, "invalid", why);
-    }
-    enrollments_issued.add();
-    spdlog::info("dfmanager: issued a {} certificate on enrollment", role);
-    if (revocations) {
-      const auto issued = issuer->describe_issued(*cert, why);
-      if (!issued || !revocations->record_issued(*issued, role, why))
-        spdlog::error("dfmanager: the certificate cannot be revoked by name: {}", why);
-    }
-    api_response r;
-    r.status = 201;
-    r.body = nlohmann::json{{"certificate", *cert}, {"ca", issuer->ca_pem()}}.dump();
-    return r;
   }
 
   // On the database thread.
@@ -301,15 +274,20 @@ struct server::impl {
     return metrics.render();
   }
 
-  // Every crl_refresh_interval until stop(): as the CA, signs its CRL again when it is a day old
-  // (so that it never expires); re-reads security.crl_file when it changed.
+  // Every crl_refresh_interval until stop(): as the CA, signs its CRL again when the database's
+  // revocations changed (another replica revoked) or it is a day old; re-reads security.crl_file
+  // when it changed.
   awaitable<void> maintain_crl() {
     while (!stopped) {
       crl_timer.expires_after(crl_refresh_interval);
       co_await crl_timer.async_wait(net::use_nothrow);
       if (stopped) break;
-      if (revocations) revocations->crl_pem();
       std::string why;
+      if (revocations) {
+        const bool fresh = co_await on_db([this, &why] { return revocations->refresh(why); });
+        if (!fresh) spdlog::error("dfmanager: cannot sign the CRL from the database: {}", why);
+        why.clear();
+      }
       if (!tls) continue;
       if (tls->refresh_crl(why)) spdlog::info("dfmanager: security.crl_file reloaded");
       else if (!why.empty()) spdlog::error("dfmanager: cannot reload security.crl_file: {}", why);
@@ -399,7 +377,7 @@ std::unique_ptr<store> open_store(const config& cfg) {
   }
 }
 
-void open_certificate_authority(const config& cfg, std::unique_ptr<certificate_issuer>& issuer,
+void open_certificate_authority(const config& cfg, store& db, std::unique_ptr<certificate_issuer>& issuer,
                                 std::unique_ptr<revocation_list>& revocations) {
   if (cfg.enrollment.ca_cert.empty()) return;
   std::string why;
@@ -407,7 +385,7 @@ void open_certificate_authority(const config& cfg, std::unique_ptr<certificate_i
                                          std::chrono::duration_cast<std::chrono::seconds>(cfg.enrollment.validity), why);
   if (!loaded) throw config_error(why);
   issuer = std::move(*loaded);
-  revocations = std::make_unique<revocation_list>(cfg.data_dir, *issuer);
+  revocations = std::make_unique<revocation_list>(cfg.data_dir, *issuer, db.enrollment());
   if (!revocations->open(why)) throw config_error(why);
 }
 

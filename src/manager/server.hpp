@@ -55,8 +55,9 @@ class server {
 std::unique_ptr<store> open_store(const config& cfg);
 
 /// The manager as the cluster CA when enrollment.ca_cert is set (else both stay null): the issuer
-/// and its revocation list (in data_dir, whose crl.pem it signs now); throws config_error.
-void open_certificate_authority(const config& cfg, std::unique_ptr<certificate_issuer>& issuer,
+/// and its revocation list (recorded in `db`, which must outlive it; it signs data_dir/crl.pem now);
+/// throws config_error.
+void open_certificate_authority(const config& cfg, store& db, std::unique_ptr<certificate_issuer>& issuer,
                                 std::unique_ptr<revocation_list>& revocations);
 
 /// The manager's TLS identity for security.mode tls / mtls (null for off); throws config_error

@@ -1,5 +1,6 @@
 #include "manager/sql_store.hpp"
 
+#include "manager/enrollment_store.hpp"
 #include "manager/job_codec.hpp"
 #include "manager/json_codec.hpp"
 #include "manager/migrations.hpp"
@@ -166,7 +167,10 @@ class sql_store final : public store {
  public:
   explicit sql_store(std::unique_ptr<sql_connection> db) : db_(std::move(db)) {
     if (const int n = migrate(*db_)) spdlog::info("manager store: applied {} schema migration(s)", n);
+    enrollment_ = make_sql_enrollment_store(*db_);
   }
+
+  enrollment_store& enrollment() override { return *enrollment_; }
 
   result<scheduler_cluster> create_scheduler_cluster(const scheduler_cluster& c, std::int64_t now) override {
     return in_transaction([&]() -> result<scheduler_cluster> {
@@ -477,6 +481,7 @@ class sql_store final : public store {
   }
 
  private:
+  // Runs f, turning the connection's and the decoders' exceptions into errors (sql_guarded.hpp).
   template <class F>
   auto guarded(F&& f) -> decltype(f()) {
     return sql_guarded(std::forward<F>(f));
@@ -598,6 +603,7 @@ class sql_store final : public store {
   account_store& accounts() override { return *accounts_; }
 
   std::unique_ptr<sql_connection> db_;
+  std::unique_ptr<enrollment_store> enrollment_;  // on db_
   std::unique_ptr<account_store> accounts_ = make_sql_account_store(*db_);
 };
 

@@ -19,6 +19,8 @@
 
 namespace df::manager {
 
+class enrollment_store;
+
 /// Every error a store returns; the comment is the message users see.
 enum class store_errc {
   ok = 0,
@@ -113,6 +115,10 @@ class store {
   virtual result<bool> finish_job(std::int64_t id, const std::string& owner, job_state state,
                                   const std::string& outcome, const std::string& reason, std::int64_t now,
                                   std::int64_t next_run_at) = 0;
+
+  /// The enrollment tokens, issued and revoked certificates (enrollment_store.hpp), on the same
+  /// connection and thread.
+  virtual enrollment_store& enrollment() = 0;
 
   /// Counts for the metrics: (schedulers, seed peers) alive since `since`, and hosts.
   struct counts {

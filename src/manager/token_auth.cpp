@@ -29,7 +29,7 @@ std::string random_base64url(std::size_t bytes) {
   return out;
 }
 
-std::string generate_token() { return "dfp_" + random_base64url(32); }
+std::string generate_token(std::string_view prefix) { return std::string(prefix) + random_base64url(32); }
 
 std::string token_hash(std::string_view token) { return sha256_hex(token); }
 

@@ -12,8 +12,9 @@ namespace df::manager {
 
 /// base64url (no padding) over `bytes` random bytes: session cookies, CSRF tokens, passwords.
 std::string random_base64url(std::size_t bytes);
-/// A new token: "dfp_" and 43 characters of base64url over 32 random bytes.
-std::string generate_token();
+/// A new token: `prefix` ("dfp_" for personal access tokens, "dfe_" for enrollment tokens) and 43
+/// characters of base64url over 32 random bytes.
+std::string generate_token(std::string_view prefix = "dfp_");
 /// What is stored: the lower-case hex SHA-256 of the token.
 std::string token_hash(std::string_view token);
 

@@ -29,7 +29,7 @@ void swarm::quarantine(task_state& task, peer_state& holder) {
   ++holder.quarantines;
   stats_.quarantined.add();
   spdlog::warn("task {}: peer {} on host {} reported failing by {} hosts; quarantined{} (no one's parent now)",
-               task.request.task_id.substr(0, 12), holder.peer_id, holder.host_id, holder.reported_by.size(),
+               task.request.task_id, holder.peer_id, holder.host_id, holder.reported_by.size(),
                holder.quarantines > 1 ? " for good (the second time in this task)" : "");
   std::vector<std::string> children(holder.children.begin(), holder.children.end());
   for (const auto& id : children) {
@@ -68,7 +68,7 @@ result<void> swarm::on_reverified(const std::string& host_id, const proto::rever
   // disk is fine and the reports came from elsewhere. Reported again, it is out for good: a
   // rogue can answer anything, so its word buys one second chance per task, no more.
   const bool readmit = peer.quarantined && peer.quarantines == 1;
-  spdlog::info("task {}: peer {} re-verified {} pieces and dropped {}; {}", m.task_id.substr(0, 12), m.peer_id,
+  spdlog::info("task {}: peer {} re-verified {} pieces and dropped {}; {}", m.task_id, m.peer_id,
                m.verified.size() + m.dropped.size(), m.dropped.size(),
                readmit ? "re-admitted" : peer.quarantined ? "stays quarantined" : "not quarantined");
   if (readmit) {

@@ -117,7 +117,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
     if (why.empty()) return false;
     blocklisted.add();
     if (claims_log.allow(std::chrono::steady_clock::now()))
-      spdlog::warn("scheduler: task {} of host {} refused: {}", r->task_id.substr(0, 12), host_id, why);
+      spdlog::warn("task {}: registration of host {} refused: {}", r->task_id, host_id, why);
     if (!r->complete && !r->source)
       send_now(host_id, proto::task_failed{r->task_id, r->peer_id, "refused by the scheduler: " + why, 0, "p2p"});
     return true;

@@ -220,7 +220,7 @@ bool swarm::trigger_seed(task_state& task) {
   task.seed_pending_host = pick->host_id;
   stats_.seed_triggers.add();
   if (pick->outside_idc) stats_.seed_triggers_outside_idc.add();
-  spdlog::info("task {}: asking seed {} to fetch {}{}", task.request.task_id.substr(0, 12), pick->host_id,
+  spdlog::info("task {}: asking seed {} to fetch {}{}", task.request.task_id, pick->host_id,
                redact_url(task.request.url), pick->outside_idc ? " (no seed of idc " + task.requester_idc + " could)" : "");
   out_(pick->host_id, task.request);
   return true;
@@ -243,7 +243,7 @@ void swarm::make_source(task_state& task, peer_state& peer, const std::string& r
   task.source_peer = peer.peer_id;
   peer.is_source = true;
   stats_.back_to_source_orders.add();
-  spdlog::info("task {}: peer {} goes back to source ({})", task.request.task_id.substr(0, 12), peer.peer_id, reason);
+  spdlog::info("task {}: peer {} goes back to source ({})", task.request.task_id, peer.peer_id, reason);
   out_(peer.host_id, proto::back_to_source{task.request.task_id, peer.peer_id, reason});
   schedule_all(task);
 }
@@ -328,7 +328,7 @@ result<void> swarm::on_parent_failed(const std::string& host_id, const proto::pa
   return with_own_peer(host_id, m, [&](peer_state& child, task_state& task) -> result<void> {
     if (!task.peers.contains(m.parent_peer_id)) return {};  // left already (or never was)
     stats_.parent_failures.add();
-    spdlog::info("task {}: peer {} reports parent {} failing: {}", m.task_id.substr(0, 12), m.peer_id,
+    spdlog::info("task {}: peer {} reports parent {} failing: {}", m.task_id, m.peer_id,
                  m.parent_peer_id, m.reason);
     // A child reports a parent once per incident: more reports (its other requests that were in
     // flight) name more pieces but count for nothing, even after the parent was re-admitted.
@@ -411,7 +411,7 @@ void swarm::set_parents(task_state& task, peer_state& peer, std::vector<std::str
     msg.parents.push_back(std::move(info));
   }
   stats_.reschedules.add();
-  spdlog::debug("task {}: peer {} gets {} parents: {}", task.request.task_id.substr(0, 12), peer.peer_id,
+  spdlog::debug("task {}: peer {} gets {} parents: {}", task.request.task_id, peer.peer_id,
                 parents.size(), fmt::join(parents, ", "));
   out_(peer.host_id, std::move(msg));
 }
@@ -455,7 +455,7 @@ void swarm::remove_peer(task_state& task, const std::string& peer_id) {
 void swarm::fail_task(task_state& task, const std::string& message, int origin_status,
                       const std::string& error_type) {
   const std::string task_id = task.request.task_id;
-  spdlog::warn("task {} failed at its source: {}", task_id.substr(0, 12), message);
+  spdlog::warn("task {} failed at its source: {}", task_id, message);
   stats_.tasks_failed.add();
   for (auto& [id, p] : task.peers) {
     if (!p.is_source) out_(p.host_id, proto::task_failed{task_id, id, message, origin_status, error_type});

@@ -107,6 +107,43 @@ class EdgeCases(unittest.TestCase):
         self.check_ok(self.s.dfget(self.b, url, out, "--digest", "sha256:" + good))
         self.assertEqual(sw.sha256_file(out), good)
 
+    def test_dragonfly_spellings_of_dfget_flags(self):
+        """-e/--endpoint, --filtered-query-param (repeatable), --overwrite, -V and DFGET_* variables, as a
+        Dragonfly user's scripts write them (docs/dragonfly-compat.md)."""
+        name = "compat.bin"
+        sw.write_random_file(os.path.join(self.root, name), 300000, seed=42)
+        good = sw.sha256_file(os.path.join(self.root, name))
+
+        def run(daemon, query, out, *extra, env=None):
+            argv = [self.s._bin("dfget"), self.s.origin_url("/files/%s?%s" % (name, query)), "-O", out] + list(extra)
+            r = subprocess.run(argv + ["-e" if daemon is self.a else "--endpoint", daemon.socket],
+                               capture_output=True, text=True, timeout=60, env=dict(os.environ, **(env or {})))
+            self.s.scan("dfget", r.stderr)
+            self.check_ok(r)
+            self.assertEqual(sw.sha256_file(out), good)
+
+        def fetched():
+            """GETs of the file: the access checks a query-carrying URL gets are HEADs (docs/security.md)."""
+            stats = self.s.origin_stats()
+            return stats["paths"].get("/files/" + name, 0) - stats["heads"].get("/files/" + name, 0)
+        filters = ["--filtered-query-param", "sig", "--filtered-query-param", "exp"]
+        run(self.a, "sig=1&exp=2", self.out("compat-a"), *filters)
+        self.assertEqual(fetched(), 1)
+        # Other values of the filtered parameters: the same task, so the origin is not asked again.
+        run(self.b, "exp=8&sig=9", self.out("compat-b"), "--overwrite", *filters)
+        run(self.b, "exp=8&sig=9", self.out("compat-b"), "--overwrite", *filters)  # the output exists: replaced
+        self.assertEqual(fetched(), 1, "the filtered parameters still made a task of their own")
+        # DFGET_TAG makes another task, as --tag does.
+        run(self.b, "sig=1&exp=2", self.out("compat-tag"), *filters, env={"DFGET_TAG": "other"})
+        self.assertEqual(fetched(), 2, "DFGET_TAG was not read")
+        bad = subprocess.run([self.s._bin("dfget"), "http://x/", "-O", self.out("x"), "-e", self.a.socket,
+                              "--filtered-query-param", "a&b"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(bad.returncode, 2, bad.stderr)
+        self.assertIn("one query parameter name", bad.stderr)
+        version = subprocess.run([self.s._bin("dfget"), "-V"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(version.returncode, 0, version.stderr)
+        self.assertTrue(version.stdout.startswith("dfget "), version.stdout)
+
     def test_bytes_over_the_socket_instead_of_file_passing(self):
         name = "piece_plus.bin"
         out = self.out("streamed")
@@ -166,8 +203,13 @@ class EdgeCases(unittest.TestCase):
         out = self.out("auth")
         r = self.s.dfget(self.a, url, out)
         self.assert_clean_failure(r, out, "401")
-        self.check_ok(self.s.dfget(self.a, url, out, "-H", "Authorization: Bearer secret", "--tag", "auth"))
+        self.check_ok(self.s.dfget(self.a, url, out, "-H", "Authorization: Bearer secret", "--tag", "auth",
+                                   "-H", "User-Agent: my-tool/1.0"))
         self.assertEqual(sw.sha256_file(out), sw.sha256_file(os.path.join(self.root, "small.bin")))
+        # The origin sees the daemon's own agent, the client's beside it, on every request.
+        agents = self.s.origin_stats()["agents"]["/auth/small.bin"]
+        self.assertTrue([a for a in agents if a.startswith("dfdaemon/") and a.endswith(" | my-tool/1.0")], agents)
+        self.assertTrue(all(a.startswith("dfdaemon/") for a in agents), agents)
 
     @staticmethod
     def exchange(sock, payload):

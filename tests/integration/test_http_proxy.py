@@ -78,6 +78,23 @@ class HttpProxy(unittest.TestCase):
         self.assertEqual(stats["paths"].get("/files/b.bin") - heads, 1, "the origin was read more than once")
         self.assertEqual(self.a.received()["origin"] + self.c.received()["origin"], 0)
 
+    def test_dragonfly_request_and_answer_headers(self):
+        url = self.s.origin_url("/files/c.bin")
+        p2p = {"X-Dragonfly-Use-P2P": "true"}
+        status, first, body = via_proxy(self.b.proxy_url(), url, p2p)
+        self.assertEqual((status, body), (200, self.expected("c.bin")))
+        self.assertEqual(first.get("X-Dragonfly-Server-IP"), "127.0.0.1")
+        self.assertIsNone(first.get("X-Dragonfly-Task-Download-Finished"), "a first download counted as a cache hit")
+        sw.wait_until(lambda: sw.task_meta(self.b.data_dir, lambda m: m.get("url") == url).get("complete"), 10,
+                      "b to hold the whole task")
+        # Dragonfly's comma-separated filter list: other values of those parameters, the same task,
+        # and now from this host's cache.
+        status, again, body = via_proxy(self.b.proxy_url(), url + "?sig=1&v=&exp=2",
+                                        dict(p2p, **{"X-Dragonfly-Filtered-Query-Params": "sig, exp ,v"}))
+        self.assertEqual((status, body), (200, self.expected("c.bin")))
+        self.assertEqual(again.get("X-Dragonfly-Task-ID"), first.get("X-Dragonfly-Task-ID"))
+        self.assertEqual(again.get("X-Dragonfly-Task-Download-Finished"), "true")
+
     def test_content_read_with_a_presigned_url_is_not_public(self):
         # The seed reads it itself (from its own proxy), with a signature the task ID leaves out.
         unsigned = self.s.origin_url("/signed/a.bin")

@@ -18,7 +18,8 @@ was hit. Paths:
   GET /v2/<name>/blobs/<digest>  the file <name>.blob, whatever the digest says (a registry that lies)
   GET /stats               JSON: {"requests": n, "range_requests": n, "body_bytes": n, "paths": {path: count},
                            "heads": {path: HEAD requests (also in paths)},
-                           "authorized": {path: requests that carried Authorization or Cookie}}
+                           "authorized": {path: requests that carried Authorization or Cookie},
+                           "agents": {path: sorted distinct "User-Agent | X-Dragonfly-Client-User-Agent"}}
   POST /reset              zeroes the counters
   POST /release            lets every /hold/ answer (now and later) finish
 """
@@ -47,11 +48,14 @@ class Counters:
         self.paths = {}   # every request, HEADs included
         self.heads = {}   # HEADs only (revalidations, the proxy's access checks)
         self.authorized = {}
+        self.agents = {}  # path -> set of "User-Agent | X-Dragonfly-Client-User-Agent"
 
     def hit(self, path, headers):
         with self.lock:
             self.requests += 1
             self.paths[path] = self.paths.get(path, 0) + 1
+            agent = "%s | %s" % (headers.get("User-Agent", ""), headers.get("X-Dragonfly-Client-User-Agent", ""))
+            self.agents.setdefault(path, set()).add(agent)
             if headers.get("Authorization") or headers.get("Cookie"):
                 self.authorized[path] = self.authorized.get(path, 0) + 1
 
@@ -106,7 +110,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with c.lock:
                 body = json.dumps({"requests": c.requests, "range_requests": c.range_requests,
                                    "range_starts": c.range_starts,
-                                   "body_bytes": c.body_bytes, "paths": c.paths, "heads": c.heads, "authorized": c.authorized})
+                                   "body_bytes": c.body_bytes, "paths": c.paths, "heads": c.heads, "authorized": c.authorized,
+                                   "agents": {p: sorted(a) for p, a in c.agents.items()}})
             return self.send_plain(200, body)
         self.server.counters.hit(path, self.headers)
         m = re.fullmatch(r"/redirect/(\d+)/([A-Za-z0-9._-]+)", path)

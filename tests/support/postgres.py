@@ -128,6 +128,15 @@ class Postgres:
         self.dir = None
 
 
+def start_or_skip():
+    """A started Postgres, or unittest.SkipTest when there is none here (for setUpClass)."""
+    import unittest
+    try:
+        return Postgres().start()
+    except Unavailable as e:
+        raise unittest.SkipTest(str(e))
+
+
 def main(argv):
     if len(argv) < 3 or argv[1] != "run" or "--" not in argv:
         print("usage: postgres.py run -- COMMAND...", file=sys.stderr)

@@ -18,12 +18,27 @@ TEST(task_id, is_64_hex_and_stable) {
   EXPECT_NE(a, id("http://example.com/b.iso"));
 }
 
+TEST(task_id, golden_vectors_follow_the_documented_formula) {
+  // sha256 of "<filtered url>\ntag:<len>:<tag>\napplication:<len>:<application>" (docs/protocol.md),
+  // computed outside this code base; a change here orphans every cached task in the field.
+  EXPECT_EQ(id("http://example.com/a.iso"), "15f6a4b6972ec627eb5b11c5a01a891291312e09d807426341212b9511966071");
+  EXPECT_EQ(id("http://example.com/a.iso?X-Amz-Date=1&v=1&Signature=s#frag", "t", "app"),
+            "13a0e4894d9543385dde836ba3bbca032afeca0046c24f1a07fec3c45b9f40a2");
+}
+
 TEST(task_id, signing_params_and_ns_are_ignored) {
   const auto base = id("http://example.com/a.iso?v=1");
   EXPECT_EQ(base, id("http://example.com/a.iso?v=1&Expires=123&Signature=abc"));
   EXPECT_EQ(base, id("http://example.com/a.iso?OSSAccessKeyId=k&v=1"));
   EXPECT_EQ(base, id("http://example.com/a.iso?v=1&X-Amz-Signature=s&x-amz-date=d"));
   EXPECT_EQ(base, id("http://example.com/a.iso?v=1&ns=docker.io"));
+  // GCS, OBS, COS and OSS security tokens as Dragonfly filters them.
+  EXPECT_EQ(base, id("http://example.com/a.iso?X-Goog-Algorithm=a&v=1&X-Goog-Signature=s&X-Goog-Date=d"));
+  EXPECT_EQ(base, id("http://example.com/a.iso?AccessKeyId=k&v=1&Expires=1&Signature=s&X-Obs-Security-Token=t"));
+  EXPECT_EQ(base, id("http://example.com/a.iso?q-sign-algorithm=sha1&q-ak=k&q-sign-time=1&q-key-time=1&"
+                     "q-header-list=&q-url-param-list=&q-signature=s&x-cos-security-token=t&v=1"));
+  EXPECT_EQ(base, id("http://example.com/a.iso?v=1&SecurityToken=t"));
+  EXPECT_NE(base, id("http://example.com/a.iso?v=1&q-other=1"));
   EXPECT_NE(base, id("http://example.com/a.iso?v=2"));
 }
 

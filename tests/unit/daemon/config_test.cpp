@@ -95,6 +95,9 @@ security:
 
 TEST(daemon_config, the_shipped_file_states_the_defaults) {
   EXPECT_EQ(config::load(DF_SOURCE_DIR "/configs/dfdaemon.yaml").to_yaml(), config::parse("").to_yaml());
+  // Every key --print-config shows is written out in the sample, not only implied by its default.
+  EXPECT_EQ(test::settings_missing_from(config::parse("").to_yaml(), DF_SOURCE_DIR "/configs/dfdaemon.yaml"),
+            std::vector<std::string>{});
 }
 
 TEST(daemon_config, every_key_is_read_into_its_setting) {

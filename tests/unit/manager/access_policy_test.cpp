@@ -258,6 +258,9 @@ TEST(access_policy, the_permission_matrix) {
       {"GET", "/api/v1/audits", "YYNN"},
       {"GET", "/api/v1/audits.csv", "YYNN"},
       {"POST", "/api/v1/certificates/revoke", "YNNN"},
+      {"GET", "/api/v1/enrollment-tokens", "YNNN"},
+      {"POST", "/api/v1/enrollment-tokens", "YNNN"},
+      {"DELETE", "/api/v1/enrollment-tokens/1", "YNNN"},
       {"POST", "/api/v1/something-new", "YNNN"},
   };
   const char* names[] = {"super-admin", "cluster-admin", "job-operator", "guest"};

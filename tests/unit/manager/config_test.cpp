@@ -1,5 +1,6 @@
 #include "core/yaml_config.hpp"
 #include "manager/config.hpp"
+#include "support/settings.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,6 +10,9 @@ namespace {
 TEST(manager_config, the_shipped_file_states_the_defaults) {
   const auto shipped = config::load(DF_SOURCE_DIR "/configs/dfmanager.yaml");
   EXPECT_EQ(shipped.to_yaml(), config{}.to_yaml());
+  // Every key --print-config shows is written out in the sample, not only implied by its default.
+  EXPECT_EQ(test::settings_missing_from(config{}.to_yaml(), DF_SOURCE_DIR "/configs/dfmanager.yaml"),
+            std::vector<std::string>{});
 }
 
 TEST(manager_config, sections_may_be_absent_or_partial) {

@@ -3,10 +3,7 @@
 // "postgres" instances are registered as their own CTest test, which is skipped — exit 77 — when
 // PostgreSQL is not installed).
 #include "manager/migrations.hpp"
-#include "manager/sql_store.hpp"
-#include "../../support/temp_dir.hpp"
-
-#include <gtest/gtest.h>
+#include "store_fixture.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -18,35 +15,8 @@
 namespace df::manager {
 namespace {
 
-const char* postgres_conninfo() { return std::getenv("DF_TEST_POSTGRES"); }
-
-class store_test : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    if (GetParam() == "postgres") {
-      if (!postgres_conninfo()) GTEST_SKIP() << "DF_TEST_POSTGRES is not set (run through tests/support/postgres.py)";
-      // A clean schema for every test.
-      open_postgres(postgres_conninfo(), 10000)->execute_script("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
-    }
-    db = make_sql_store(connect());
-  }
-
-  std::unique_ptr<sql_connection> connect() {
-    if (GetParam() == "postgres") return open_postgres(postgres_conninfo(), 10000);
-    return open_sqlite((dir.path() / "manager.db").string(), 5000);
-  }
-
-  scheduler_cluster named(const std::string& name) {
-    scheduler_cluster c;
-    c.name = name;
-    c.scopes.cidrs = {"10.0.0.0/8"};
-    c.config.peer_upload_rate_limit = 1000;
-    return c;
-  }
-
-  df::test::temp_dir dir;
-  std::unique_ptr<store> db;
-};
+// The fixture is shared with enrollment_store_test.cpp.
+class store_test : public store_fixture {};
 
 TEST_P(store_test, first_start_creates_the_default_cluster_and_migrating_again_does_nothing) {
   const auto def = db->default_scheduler_cluster();

@@ -58,6 +58,9 @@ log_level: "info"
 
 TEST(scheduler_config, the_shipped_file_states_the_defaults) {
   EXPECT_EQ(config::load(DF_SOURCE_DIR "/configs/dfscheduler.yaml").to_yaml(), config::parse("").to_yaml());
+  // Every key --print-config shows is written out in the sample, not only implied by its default.
+  EXPECT_EQ(test::settings_missing_from(config::parse("").to_yaml(), DF_SOURCE_DIR "/configs/dfscheduler.yaml"),
+            std::vector<std::string>{});
 }
 
 TEST(scheduler_config, every_key_is_read_into_its_setting) {

@@ -34,6 +34,18 @@ inline std::vector<std::string> same_settings(const std::string& printed_a, cons
   return same;
 }
 
+/// The settings (dotted key paths) of a --print-config text that a sample config file does not
+/// state: a sample meant to list every key with its default should have none.
+inline std::vector<std::string> settings_missing_from(const std::string& printed, const std::string& sample_file) {
+  std::map<std::string, std::string> all, stated;
+  detail::collect_settings(YAML::Load(printed), "", all);
+  detail::collect_settings(YAML::LoadFile(sample_file), "", stated);
+  std::vector<std::string> missing;
+  for (const auto& [path, value] : all)
+    if (!stated.contains(path)) missing.push_back(path);
+  return missing;
+}
+
 /// What parsing and validating `yaml` as a Config throws (config_error's message); "" when valid.
 template <class Config>
 std::string config_error_of(const std::string& yaml) {
