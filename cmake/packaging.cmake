@@ -11,7 +11,10 @@ install(FILES packaging/systemd/dfdaemon.service packaging/systemd/dfscheduler.s
         DESTINATION lib/systemd/system)
 install(FILES packaging/tmpfiles/dragonfly.conf DESTINATION lib/tmpfiles.d)
 install(PROGRAMS scripts/certs.sh DESTINATION ${CMAKE_INSTALL_DATADIR}/dragonfly-cpp RENAME dragonfly-certs)
-install(FILES README.md docs/deploy.md docs/manager.md docs/security.md DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/dragonfly-cpp)
+# The web console (docs/console.md), built by scripts/console.sh (scripts/build.sh and package.sh run
+# it); dfmanager's console.dir names this directory.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/console/dist/ DESTINATION ${CMAKE_INSTALL_DATADIR}/dragonfly/console OPTIONAL)
+install(FILES README.md docs/deploy.md docs/manager.md docs/security.md docs/console.md DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/dragonfly-cpp)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME dragonfly-cpp)

@@ -14,6 +14,7 @@ dist=${DIST_DIR:-$PWD/dist}
 scripts/setup.sh
 cmake -S . -B "$build_dir" -G Ninja >/dev/null
 cmake --build "$build_dir" -j "${JOBS:-2}" --target dfdaemon dfget dfscheduler dfmanager dfcert
+scripts/console.sh  # console/dist, installed under /usr/share/dragonfly/console
 mkdir -p "$dist"
 (cd "$build_dir" && cpack -G DEB -B "$dist" >/dev/null)
 rm -rf "$dist/_CPack_Packages"

@@ -16,6 +16,11 @@ packages=(
   mmdebstrap systemd podman buildah uidmap python3-yaml podman-compose
   golang-github-containernetworking-plugin-dnsname
 )
+# The web console (scripts/console.sh) needs Node.js and npm; its browser tests Debian's Chromium.
+# A Node.js from elsewhere (with its own npm) is kept.
+packages+=(chromium)
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 if [ "${1:-}" = "--bench" ]; then
   packages+=(aria2 opentracker python3-matplotlib)
 fi

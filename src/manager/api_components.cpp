@@ -16,6 +16,22 @@ namespace {
 // Ranked clusters an announcement looks into for an active scheduler (one query each).
 constexpr std::size_t max_clusters_tried = 16;
 
+// ?search=TEXT&state=active|inactive next to page and per_page (docs/manager.md); `state` only
+// where rows have one (schedulers, seed peers).
+component_filter parse_filter(const api_context& ctx, std::string_view query, bool has_state) {
+  component_filter f;
+  f.alive_since = ctx.alive_since();
+  if (auto search = query_value(query, "search")) {
+    if (search->size() > max_search_bytes) throw invalid_value("search", "at most 128 bytes");
+    f.search = std::move(*search);
+  }
+  const auto state = has_state ? query_value(query, "state") : std::nullopt;
+  if (state == "active") f.state = component_filter::state_filter::active;
+  else if (state == "inactive") f.state = component_filter::state_filter::inactive;
+  else if (state && !state->empty()) throw invalid_value("state", "active or inactive");
+  return f;
+}
+
 template <class T>
 T with_state(T record, const api_context& ctx) {
   record.state = record.last_keepalive_at >= ctx.alive_since() ? component_state::active : component_state::inactive;
@@ -79,7 +95,7 @@ api_response component_routes(api_context& ctx, const routed_request& r, const c
                               Register reg, Get get, Keepalive keepalive, List list, Extra answer_extra) {
   const auto& m = r.raw.method;
   if (r.segments.size() == 1) {
-    if (m == "GET") return list_with_state(ctx, list(parse_page(r.raw.query)));
+    if (m == "GET") return list_with_state(ctx, list(parse_page(r.raw.query), parse_filter(ctx, r.raw.query, true)));
     if (m != "POST") method_not_allowed("GET, POST");
     auto record = decode(parse_body(r.raw.body));
     return registered(ctx, value_or_throw(reg(record), what));
@@ -117,7 +133,7 @@ api_response handle_schedulers(api_context& ctx, const routed_request& r) {
       },
       [&](std::int64_t id) { return db.get_scheduler(id); },
       [&](std::int64_t id) { return db.keepalive_scheduler(id, ctx.now_ms()); },
-      [&](page_request p) { return db.list_schedulers(p); },
+      [&](page_request p, const component_filter& f) { return db.list_schedulers(p, f); },
       // A scheduler learns its cluster's config from its keepalives (docs/manager.md).
       [&](std::int64_t id, json& answer) {
         const auto s = value_or_throw(db.get_scheduler(id), "scheduler");
@@ -147,13 +163,14 @@ api_response handle_seed_peers(api_context& ctx, const routed_request& r) {
       },
       [&](std::int64_t id) { return db.get_seed_peer(id); },
       [&](std::int64_t id) { return db.keepalive_seed_peer(id, ctx.now_ms()); },
-      [&](page_request p) { return db.list_seed_peers(p); }, [](std::int64_t, json&) {});
+      [&](page_request p, const component_filter& f) { return db.list_seed_peers(p, f); }, [](std::int64_t, json&) {});
 }
 
 api_response handle_hosts(api_context& ctx, const routed_request& r) {
   if (r.segments.size() != 1) throw api_error(404, "not_found", "no such resource");
   if (r.raw.method == "GET")
-    return list_response(ctx.db.list_hosts(parse_page(r.raw.query)), [](const host_record& h) { return to_json(h); });
+    return list_response(ctx.db.list_hosts(parse_page(r.raw.query), parse_filter(ctx, r.raw.query, false)),
+                         [](const host_record& h) { return to_json(h); });
   if (r.raw.method == "POST") return announce_host(ctx, r.raw);
   method_not_allowed("GET, POST");
 }

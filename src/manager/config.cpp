@@ -98,7 +98,9 @@ config from_yaml(const YAML::Node& root) {
   read_value(root["jobs"], "max_running", c.jobs.max_running);
   read_value(root["jobs"], "max_attempts", c.jobs.max_attempts);
   read_value(root["jobs"], "rate_limit", c.jobs.rate_limit);
-  check_keys(root["console"], "console", {"session_ttl", "idle_timeout", "signin_max_failures", "signin_window"});
+  check_keys(root["console"], "console",
+             {"dir", "session_ttl", "idle_timeout", "signin_max_failures", "signin_window"});
+  read_value(root["console"], "dir", c.console.dir);
   read_duration(root["console"], "session_ttl", c.console.session_ttl);
   read_duration(root["console"], "idle_timeout", c.console.idle_timeout);
   read_value(root["console"], "signin_max_failures", c.console.signin_max_failures);
@@ -250,6 +252,7 @@ std::string config::to_yaml() const {
   }
   out << YAML::EndSeq << YAML::EndMap;
   out << YAML::Key << "console" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "dir" << YAML::Value << YAML::DoubleQuoted << console.dir;
   out << YAML::Key << "session_ttl" << YAML::Value << ms(console.session_ttl);
   out << YAML::Key << "idle_timeout" << YAML::Value << ms(console.idle_timeout);
   out << YAML::Key << "signin_max_failures" << YAML::Value << console.signin_max_failures;

@@ -85,7 +85,9 @@ struct config {
   /// The web console's sign-in (docs/console.md): a session lasts `session_ttl` at most and ends
   /// after `idle_timeout` without a request; `signin_max_failures` failed sign-ins for a name or
   /// an address within `signin_window` refuse further tries (429) until the window has passed.
+  /// `dir` holds the built console's files, served at `/` ("" = no console).
   struct console_config {
+    std::string dir = "/usr/share/dragonfly/console";
     std::chrono::milliseconds session_ttl{12LL * 3600 * 1000};
     std::chrono::milliseconds idle_timeout{3600LL * 1000};
     std::uint32_t signin_max_failures = 5;

@@ -110,6 +110,15 @@ struct page_request {
 };
 inline constexpr std::uint32_t max_per_page = 100;
 
+/// Narrows a list of schedulers, seed peers or hosts (`?search=&state=`, docs/manager.md).
+struct component_filter {
+  std::string search;  // rows whose hostname, ip, idc or location contain it, any case; "" = all
+  /// Schedulers and seed peers: active = last keepalive at or after `alive_since` (hosts: ignored).
+  enum class state_filter { any, active, inactive } state = state_filter::any;
+  std::int64_t alive_since = 0;
+};
+inline constexpr std::size_t max_search_bytes = 128;
+
 /// Rows of one page and the total count over every page.
 template <class T>
 struct page {

@@ -6,6 +6,7 @@
 #include "manager/api_crl.hpp"
 #include "manager/certificate_issuer.hpp"
 #include "manager/cluster_binding.hpp"
+#include "manager/console_assets.hpp"
 #include "manager/console_gate.hpp"
 #include "manager/enrollment.hpp"
 #include "manager/request_auth.hpp"
@@ -157,6 +158,10 @@ struct server::impl {
       co_await net::write_simple(w, 200, "text/plain; version=0.0.4", text);
       co_return;
     }
+    if (console && is_console_path(req.path)) {  // the web console's files (docs/console.md)
+      co_await console->serve(r, w);
+      co_return;
+    }
     api_response res;
     if (req.path == "/api/v1/certificates") {
       const auto enrolled = co_await on_db([this, &req] {
@@ -303,6 +308,7 @@ struct server::impl {
   std::unique_ptr<revocation_list> revocations;  // with `issuer`, which it uses
   std::shared_ptr<net::tls_identity> tls;
   std::optional<request_authenticator> auth;
+  std::unique_ptr<console_assets> console;  // null: console.dir is "" or missing
   boost::asio::steady_timer crl_timer{io};
   bool stopped = false;
   boost::asio::thread_pool db_thread{1};
@@ -334,6 +340,13 @@ void server::use_tls(std::shared_ptr<net::tls_identity> tls) {
 result<std::uint16_t> server::start() {
   auto& i = *impl_;
   i.auth.emplace(i.admin_token, i.component_token, i.tls.get());
+  if (!i.cfg.console.dir.empty()) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(i.cfg.console.dir, ec))
+      i.console = std::make_unique<console_assets>(i.cfg.console.dir);
+    else
+      spdlog::warn("dfmanager: console.dir {} is not a directory: no web console", i.cfg.console.dir);
+  }
   auto port = i.http.listen(i.cfg.listen, i.cfg.port);
   if (!port) return port;
   i.http.start();

@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <functional>
 
 namespace df::manager {
@@ -148,6 +149,16 @@ job_record job_from(const sql_row& r) {
 std::string paged(const std::string& select, const std::string& order) {
   return "SELECT " + select + " ORDER BY " + order + " LIMIT $1 OFFSET $2";
 }
+// A LIKE pattern matching `text` anywhere, in lower case, with its own % _ ! escaped by '!'.
+std::string like_pattern(std::string_view text) {
+  std::string out = "%";
+  for (const char c : text) {
+    if (c == '%' || c == '_' || c == '!') out += '!';
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out + "%";
+}
+
 std::vector<sql_param> page_params(page_request p) {
   return {std::int64_t{p.per_page}, std::int64_t{p.per_page} * (std::int64_t{p.page} - 1)};
 }
@@ -256,8 +267,8 @@ class sql_store final : public store {
     return get_one<scheduler_record>(scheduler_columns, id, scheduler_from);
   }
 
-  result<page<scheduler_record>> list_schedulers(page_request p) override {
-    return list<scheduler_record>(scheduler_columns, "id", "schedulers", p, scheduler_from);
+  result<page<scheduler_record>> list_schedulers(page_request p, const component_filter& f) override {
+    return list_components<scheduler_record>(scheduler_columns, "schedulers", true, p, f, scheduler_from);
   }
 
   result<std::vector<scheduler_record>> schedulers_alive_since(std::int64_t cluster_id, std::int64_t since) override {
@@ -286,8 +297,8 @@ class sql_store final : public store {
     return get_one<seed_peer_record>(seed_peer_columns, id, seed_peer_from);
   }
 
-  result<page<seed_peer_record>> list_seed_peers(page_request p) override {
-    return list<seed_peer_record>(seed_peer_columns, "id", "seed_peers", p, seed_peer_from);
+  result<page<seed_peer_record>> list_seed_peers(page_request p, const component_filter& f) override {
+    return list_components<seed_peer_record>(seed_peer_columns, "seed_peers", true, p, f, seed_peer_from);
   }
 
   result<std::vector<seed_peer_record>> seed_peers_alive_since(std::int64_t cluster_id, std::int64_t since) override {
@@ -309,8 +320,8 @@ class sql_store final : public store {
     });
   }
 
-  result<page<host_record>> list_hosts(page_request p) override {
-    return list<host_record>(host_columns, "id", "hosts", p, host_from);
+  result<page<host_record>> list_hosts(page_request p, const component_filter& f) override {
+    return list_components<host_record>(host_columns, "hosts", false, p, f, host_from);
   }
 
   result<personal_access_token> create_token(const personal_access_token& t, std::int64_t now) override {
@@ -503,6 +514,41 @@ class sql_store final : public store {
       page<T> out;
       for (const auto& r : db_->query(paged(columns, order), page_params(p))) out.items.push_back(from(r));
       out.total = static_cast<std::uint64_t>(to_int(db_->query(std::string("SELECT COUNT(*) FROM ") + table).at(0).at(0)));
+      return out;
+    });
+  }
+
+  // A page of schedulers, seed peers or hosts narrowed by `f` (a case-insensitive substring of
+  // hostname, ip, idc or location; a keepalive state where the table has one), and their count.
+  template <class T>
+  result<page<T>> list_components(const char* columns, const char* table, bool has_keepalive, page_request p,
+                                  const component_filter& f, T (*from)(const sql_row&)) {
+    return guarded([&]() -> result<page<T>> {
+      std::vector<sql_param> params;  // the filter's, numbered from $1 (the count) or $3 (the page)
+      const auto where = [&](int first) {
+        std::string w;
+        int n = first;
+        if (!f.search.empty()) {
+          const auto like = "$" + std::to_string(n++);
+          for (const char* col : {"hostname", "ip", "idc", "location"})
+            w += std::string(w.empty() ? " WHERE (" : " OR ") + "LOWER(" + col + ") LIKE " + like + " ESCAPE '!'";
+          w += ")";
+        }
+        if (has_keepalive && f.state != component_filter::state_filter::any)
+          w += std::string(w.empty() ? " WHERE " : " AND ") + "last_keepalive_at" +
+               (f.state == component_filter::state_filter::active ? " >= $" : " < $") + std::to_string(n++);
+        return w;
+      };
+      if (!f.search.empty()) params.emplace_back(like_pattern(f.search));
+      if (has_keepalive && f.state != component_filter::state_filter::any) params.emplace_back(f.alive_since);
+      auto paged_params = page_params(p);
+      paged_params.insert(paged_params.end(), params.begin(), params.end());
+      page<T> out;
+      for (const auto& r : db_->query("SELECT " + std::string(columns) + where(3) + " ORDER BY id LIMIT $1 OFFSET $2",
+                                      paged_params))
+        out.items.push_back(from(r));
+      out.total = static_cast<std::uint64_t>(
+          to_int(db_->query(std::string("SELECT COUNT(*) FROM ") + table + where(1), params).at(0).at(0)));
       return out;
     });
   }

@@ -61,20 +61,20 @@ class store {
   virtual result<scheduler_record> register_scheduler(const scheduler_record& s, std::int64_t now) = 0;
   virtual result<void> keepalive_scheduler(std::int64_t id, std::int64_t now) = 0;
   virtual result<scheduler_record> get_scheduler(std::int64_t id) = 0;
-  virtual result<page<scheduler_record>> list_schedulers(page_request p) = 0;
+  virtual result<page<scheduler_record>> list_schedulers(page_request p, const component_filter& f = {}) = 0;
   /// The schedulers of a cluster whose last keepalive is at or after `since`.
   virtual result<std::vector<scheduler_record>> schedulers_alive_since(std::int64_t cluster_id, std::int64_t since) = 0;
 
   virtual result<seed_peer_record> register_seed_peer(const seed_peer_record& s, std::int64_t now) = 0;
   virtual result<void> keepalive_seed_peer(std::int64_t id, std::int64_t now) = 0;
   virtual result<seed_peer_record> get_seed_peer(std::int64_t id) = 0;
-  virtual result<page<seed_peer_record>> list_seed_peers(page_request p) = 0;
+  virtual result<page<seed_peer_record>> list_seed_peers(page_request p, const component_filter& f = {}) = 0;
   virtual result<std::vector<seed_peer_record>> seed_peers_alive_since(std::int64_t seed_peer_cluster_id,
                                                                        std::int64_t since) = 0;
 
   /// Records a host's announcement (one row per hostname and ip); last seen = h.last_seen_at.
   virtual result<host_record> upsert_host(const host_record& h) = 0;
-  virtual result<page<host_record>> list_hosts(page_request p) = 0;
+  virtual result<page<host_record>> list_hosts(page_request p, const component_filter& f = {}) = 0;
 
   /// Personal access tokens: t.token_hash is set by the caller (the token is never stored).
   virtual result<personal_access_token> create_token(const personal_access_token& t, std::int64_t now) = 0;

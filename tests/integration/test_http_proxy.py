@@ -193,12 +193,7 @@ class HttpProxy(unittest.TestCase):
 
 
 def urllib_get_direct(url, headers):
-    req = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
+    return sw.fetch(url, headers=headers, timeout=60)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,8 @@ class DebianPackageTest(unittest.TestCase):
             r = self.chroot("/usr/bin/" + u, "--config", "/etc/dragonfly/%s.yaml" % u, "--print-config")
             self.assertEqual(r.returncode, 0, "%s: %s" % (u, r.stderr))
         self.assertTrue(os.path.exists(os.path.join(self.root, "usr/share/doc/dragonfly-cpp/deploy.md")))
+        # The web console where dfmanager's default console.dir looks (scripts/build.sh builds it).
+        self.assertTrue(os.path.exists(os.path.join(self.root, "usr/share/dragonfly/console/index.html")))
 
     def test_units_verify_and_are_hardened(self):
         r = subprocess.run(["systemd-analyze", "verify", "--root=" + self.root] +

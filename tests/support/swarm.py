@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -87,6 +88,16 @@ def write_random_file(path, size, seed=1):
 def get(url, timeout=5, context=None):
     with urllib.request.urlopen(url, timeout=timeout, context=context) as r:
         return r.read().decode()
+
+
+def fetch(url, method="GET", headers=None, timeout=10):
+    """→ (status, headers, body bytes) of one plain request; an HTTP error status is an answer too."""
+    req = urllib.request.Request(url, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
 
 
 def parse_metrics(text):

@@ -64,6 +64,8 @@ TEST_F(api_test, clear_errors) {
       {"POST", "/api/v1/schedulers", R"({"hostname":"s","ip":"10.0.0.1","port":1,"scheduler_cluster_id":77})", 400,
        "invalid_value"},
       {"POST", "/api/v1/schedulers/12/keepalive", "", 404, "not_found"},
+      {"GET", "/api/v1/schedulers?state=dead", "", 400, "invalid_value"},
+      {"GET", "/api/v1/hosts?search=" + std::string(129, 'a'), "", 400, "invalid_value"},
   };
   for (const auto& [method, path, body, status, code] : cases) {
     const auto r = call(method, path, body);
@@ -107,6 +109,30 @@ TEST_F(api_test, a_host_gets_its_cluster_with_its_active_schedulers_only) {
   answer = call_json("POST", "/api/v1/hosts", host);
   EXPECT_EQ(answer["scheduler_cluster"]["id"], cluster);
   EXPECT_EQ(call_json("GET", "/api/v1/hosts").size(), 1u);
+}
+
+TEST_F(api_test, component_lists_take_a_search_and_a_state) {
+  call_json("POST", "/api/v1/schedulers", R"({"hostname":"old-sched","ip":"10.0.0.1","port":8002,"idc":"hz","location":"east china"})");
+  now += 15'001;  // the first one misses three keepalives
+  call_json("POST", "/api/v1/schedulers", R"({"hostname":"new-sched","ip":"10.0.0.2","port":8002,"idc":"bj"})");
+  const auto names = [&](const std::string& query) {
+    std::vector<std::string> out;
+    for (const auto& s : call_json("GET", "/api/v1/schedulers?" + query)) out.push_back(s["hostname"]);
+    return out;
+  };
+  using v = std::vector<std::string>;
+  EXPECT_EQ(names("search=HZ"), v{"old-sched"});
+  EXPECT_EQ(names("search=east+china"), v{"old-sched"});  // a form's space
+  EXPECT_EQ(names("search=t%20c&page=1"), v{"old-sched"});
+  EXPECT_EQ(names("state=active"), v{"new-sched"});
+  EXPECT_EQ(names("state=inactive&search=sched"), v{"old-sched"});
+  EXPECT_EQ(names("state="), (v{"old-sched", "new-sched"}));
+  const auto r = call("GET", "/api/v1/schedulers?state=active");
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].second, "1");  // X-Total-Count counts what matches
+  call_json("POST", "/api/v1/hosts", R"({"hostname":"h1","ip":"10.0.0.9","location":"cn|hz"})");
+  EXPECT_EQ(call_json("GET", "/api/v1/hosts?search=cn%7C").size(), 1u);
+  EXPECT_EQ(call_json("GET", "/api/v1/hosts?search=nowhere").size(), 0u);
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <set>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 namespace df::manager {
 namespace {
@@ -172,6 +174,46 @@ TEST_P(store_test, deleting_a_cluster_deletes_its_schedulers) {
   ASSERT_TRUE(db->register_scheduler(s, 1));
   ASSERT_TRUE(db->delete_scheduler_cluster(c->id));
   EXPECT_EQ(db->list_schedulers({})->total, 0u);
+}
+
+TEST_P(store_test, component_lists_are_searched_and_filtered_by_state_in_the_database) {
+  const auto def = *db->default_scheduler_cluster();
+  for (const auto& [name, ip, idc, keepalive] :
+       {std::tuple{"sched-hz-1", "10.1.0.1", "HZ", 100}, std::tuple{"sched-hz-2", "10.1.0.2", "hz", 5},
+        std::tuple{"sched-bj-1", "10.2.0.1", "bj", 100}, std::tuple{"odd_100%", "10.3.0.1", "", 100}}) {
+    scheduler_record s;
+    s.hostname = name;
+    s.ip = ip;
+    s.idc = idc;
+    s.port = 8002;
+    s.scheduler_cluster_id = def.id;
+    ASSERT_TRUE(db->register_scheduler(s, keepalive));
+  }
+  const auto names = [&](component_filter f, page_request p = {}) {
+    std::vector<std::string> out;
+    const auto listed = db->list_schedulers(p, f);
+    EXPECT_TRUE(listed);
+    for (const auto& s : listed->items) out.push_back(s.hostname);
+    out.push_back("total " + std::to_string(listed->total));
+    return out;
+  };
+  using v = std::vector<std::string>;
+  using state = component_filter::state_filter;
+  EXPECT_EQ(names({"HZ"}), (v{"sched-hz-1", "sched-hz-2", "total 2"}));  // hostname or idc, any case
+  EXPECT_EQ(names({"10.2."}), (v{"sched-bj-1", "total 1"}));
+  EXPECT_EQ(names({"0%"}), (v{"odd_100%", "total 1"}));  // % and _ are literal
+  EXPECT_EQ(names({"o_d"}), (v{"total 0"}));  // "_" would match the "d" of "odd"
+  EXPECT_EQ(names({"", state::active, 50}), (v{"sched-hz-1", "sched-bj-1", "odd_100%", "total 3"}));
+  EXPECT_EQ(names({"hz", state::inactive, 50}), (v{"sched-hz-2", "total 1"}));
+  EXPECT_EQ(names({"sched", state::any, 0}, {2, 2}), (v{"sched-bj-1", "total 3"}));  // the total of every page
+  host_record h;
+  h.hostname = "node-7";
+  h.ip = "10.9.0.7";
+  h.location = "cn|hangzhou";
+  h.scheduler_cluster_id = def.id;
+  ASSERT_TRUE(db->upsert_host(h));
+  EXPECT_EQ(db->list_hosts({}, {"HANGZHOU"})->total, 1u);
+  EXPECT_EQ(db->list_hosts({}, {"beijing"})->total, 0u);
 }
 
 TEST_P(store_test, replicas_starting_together_migrate_once) {

@@ -1,0 +1,193 @@
+// Drives the console in Debian's headless Chromium (playwright-core, no browser download) against
+// a running dfmanager; started by tests/integration/test_console_browser.py, which checks its exit
+// status. Every step waits on a condition (locator auto-waiting, expect-style polling), never on
+// a fixed sleep. Screenshots of each page go to SCREENSHOT_DIR (docs/console.md shows them).
+//
+//   CONSOLE_URL=http://127.0.0.1:PORT ROOT_PASSWORD=… SCREENSHOT_DIR=… node console_browser.mjs SCENARIO
+//
+// Scenarios: "signin" — the page loads under its CSP and a wrong password is refused inline;
+// "full" — root signs in, sees the clusters, a bad CIDR is refused inline, a valid cluster is
+// created, a guest user is made; the guest finds every create control disabled and a forced API
+// write refused (403); the audit page lists the earlier writes.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const base = process.env.CONSOLE_URL;
+const rootPassword = process.env.ROOT_PASSWORD ?? "";
+const shots = process.env.SCREENSHOT_DIR ?? "";
+const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const scenario = process.argv[2] ?? "full";
+const timeout = 15000;
+const guest = { name: "guest-1", password: "guest-password-42" };
+
+function check(ok, what) {
+  if (!ok) throw new Error(`check failed: ${what}`);
+  console.log(`ok: ${what}`);
+}
+
+// Polls `f` until it returns a truthy value (or throws after `timeout`).
+async function eventually(f, what) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await f();
+    if (v) return check(true, what);
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function shot(page, name) {
+  if (!shots) return;
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function signIn(page, name, password) {
+  await page.goto(base + "/");
+  await page.getByLabel("User name", { exact: true }).fill(name);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+async function signOut(page) {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign in" }).waitFor({ timeout });
+}
+
+async function go(page, section) {
+  await page.getByRole("navigation", { name: "sections" }).getByRole("link", { name: section, exact: true }).click();
+  await page.getByRole("heading", { level: 1 }).filter({ hasText: section }).first().waitFor({ timeout });
+}
+
+async function signinScenario(page) {
+  await page.goto(base + "/");
+  await page.getByRole("button", { name: "Sign in" }).waitFor({ timeout });
+  check(true, "the sign-in page renders");
+  await shot(page, "signin");
+  await signIn(page, "root", "not-the-password-at-all");
+  await page.getByRole("alert").waitFor({ timeout });
+  check((await page.getByRole("alert").textContent()).includes("401"), "a wrong password is refused inline (401)");
+}
+
+// A file preheat to hz-1 (which has no scheduler, so it fails saying so): created from the form,
+// watched on its detail page until it ends, copied, and the copy deleted.
+async function jobSteps(page) {
+  await go(page, "Jobs");
+  await page.getByRole("button", { name: "New preheat" }).click();
+  const form = page.getByRole("form", { name: "new preheat" });
+  await form.getByLabel("File URLs").fill("http://127.0.0.1:9/never.bin");
+  await form.getByRole("checkbox", { name: "hz-1", exact: true }).check();
+  await form.getByRole("button", { name: "Create preheat" }).click();
+  const state = page.getByTestId("job-state");
+  await eventually(async () => ["FAILURE", "SUCCESS"].includes(((await state.textContent().catch(() => "")) ?? "").trim()),
+    "the new job's page follows it until it ends");
+  const first = page.url();
+  await shot(page, "job");
+  await page.getByRole("button", { name: "Copy" }).click();
+  await eventually(async () => page.url() !== first && /\/jobs\/\d+$/.test(page.url()), "Copy opens the new job");
+  await page.getByRole("heading", { name: /^Job \d+$/ }).waitFor({ timeout });
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "Delete" }).click();
+  await page.getByRole("heading", { name: "Jobs" }).waitFor({ timeout });
+  const copyId = page.url();
+  check(/\/jobs$/.test(copyId), "Delete returns to the list");
+  await shot(page, "jobs");
+}
+
+async function fullScenario(page) {
+  await signIn(page, "root", rootPassword);
+  await page.getByRole("heading", { name: "Clusters" }).waitFor({ timeout });
+  await page.getByRole("cell", { name: "cluster-1" }).waitFor({ timeout });
+  check(true, "root signs in and sees the default cluster");
+  await shot(page, "clusters");
+
+  await page.getByRole("button", { name: "New cluster" }).click();
+  const form = page.getByRole("form", { name: "new cluster" });
+  await form.getByLabel("Name", { exact: true }).fill("hz-1");
+  await form.getByLabel("CIDRs").fill("10.8.0.0/33");
+  await form.getByRole("button", { name: "Create cluster" }).click();
+  await form.getByRole("alert").waitFor({ timeout });
+  const message = await form.getByRole("alert").textContent();
+  check(message.includes("cidrs") && message.includes("400"), `a bad CIDR is refused inline: ${message}`);
+  await shot(page, "cluster-invalid");
+  await form.getByLabel("CIDRs").fill("10.8.0.0/16");
+  await form.getByRole("button", { name: "Create cluster" }).click();
+  await page.getByRole("cell", { name: "hz-1" }).waitFor({ timeout });
+  check(true, "a valid cluster is created and listed");
+
+  for (const section of ["Schedulers", "Seed peers", "Hosts"]) {
+    await go(page, section);
+    await shot(page, section.toLowerCase().replace(" ", "-"));
+  }
+  await jobSteps(page);
+
+  await go(page, "Users");
+  await page.getByRole("button", { name: "New user" }).click();
+  const userForm = page.getByRole("form", { name: "new user" });
+  await userForm.getByLabel("Name", { exact: true }).fill(guest.name);
+  await userForm.getByLabel("Password", { exact: true }).fill(guest.password);
+  await userForm.getByRole("checkbox", { name: "guest", exact: true }).check();
+  await userForm.getByRole("button", { name: "Create user" }).click();
+  await page.getByRole("cell", { name: guest.name, exact: true }).waitFor({ timeout });
+  check(true, "a guest user is created");
+  await shot(page, "users");
+  await signOut(page);
+
+  await signIn(page, guest.name, guest.password);
+  await page.getByRole("heading", { name: "Clusters" }).waitFor({ timeout });
+  await page.getByRole("cell", { name: "hz-1" }).waitFor({ timeout });
+  check(await page.getByRole("button", { name: "New cluster" }).isDisabled(), "the guest's New cluster is disabled");
+  const edits = page.getByRole("button", { name: "Edit" });
+  await eventually(async () => (await edits.count()) >= 2, "the clusters' rows are shown to the guest");
+  for (const b of await edits.all()) check(await b.isDisabled(), "an Edit button is disabled for the guest");
+  await go(page, "Jobs");
+  check(await page.getByRole("button", { name: "New preheat" }).isDisabled(), "the guest's New preheat is disabled");
+  await go(page, "Users");
+  const forced = await page.evaluate(async () => {
+    const me = await (await fetch("/api/v1/users/me")).json();
+    const r = await fetch("/api/v1/scheduler-clusters", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": me.csrf_token },
+      body: JSON.stringify({ name: "guest-was-here" }),
+    });
+    return r.status;
+  });
+  check(forced === 403, `a forced API write by the guest is refused: ${forced}`);
+  await signOut(page);
+
+  await signIn(page, "root", rootPassword);
+  await page.getByRole("heading", { name: "Clusters" }).waitFor({ timeout });
+  await go(page, "Audit");
+  const rows = page.getByRole("row");
+  await eventually(async () => {
+    const text = (await rows.allTextContents()).join("\n");
+    return text.includes("POST /api/v1/scheduler-clusters") && text.includes("POST /api/v1/users") && text.includes("403");
+  }, "the audit page lists the cluster and user writes and the guest's refused one");
+  await shot(page, "audit");
+  for (const section of ["Roles", "Access tokens", "Account"]) {
+    await go(page, section);
+    await shot(page, section.toLowerCase().replace(" ", "-"));
+  }
+}
+
+const browser = await chromium.launch({ executablePath, headless: true, args: ["--no-sandbox"] });
+let failed = false;
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const problems = [];
+  page.on("console", (m) => {
+    // Refused requests (the 401 before sign-in, the guest's 403) are expected; anything else is not.
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(m.text());
+  });
+  page.on("pageerror", (e) => problems.push(String(e)));
+  if (scenario === "signin") await signinScenario(page);
+  else await fullScenario(page);
+  check(problems.length === 0, `no script errors or CSP violations in the page (${problems.join("; ")})`);
+} catch (e) {
+  failed = true;
+  console.error(String(e.stack ?? e));
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);
