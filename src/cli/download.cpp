@@ -96,6 +96,9 @@ class temp_output {
       error_ = std::strerror(errno);
       return false;
     }
+    // When the output already is a hard link to the same cached file (a second download of it),
+    // rename(2) succeeds without doing anything and the temporary name stays: remove it.
+    ::unlink(path_.c_str());
     committed_ = true;
     interrupted_path[0] = '\0';
     return true;

@@ -132,6 +132,8 @@ class EdgeCases(unittest.TestCase):
         # Other values of the filtered parameters: the same task, so the origin is not asked again.
         run(self.b, "exp=8&sig=9", self.out("compat-b"), "--overwrite", *filters)
         run(self.b, "exp=8&sig=9", self.out("compat-b"), "--overwrite", *filters)  # the output exists: replaced
+        # ... by a hard link to the same cached file, where rename(2) does nothing: no temporary left.
+        self.assertEqual([f for f in os.listdir(self.s.workdir) if ".dfget-" in f], [], "temporary files left")
         self.assertEqual(fetched(), 1, "the filtered parameters still made a task of their own")
         # DFGET_TAG makes another task, as --tag does.
         run(self.b, "sig=1&exp=2", self.out("compat-tag"), *filters, env={"DFGET_TAG": "other"})
