@@ -7,8 +7,10 @@
 //
 // Scenarios: "signin" — the page loads under its CSP and a wrong password is refused inline;
 // "full" — root signs in, sees the clusters, a bad CIDR is refused inline, a valid cluster is
-// created, a guest user is made; the guest finds every create, edit and delete control absent
-// (clusters, jobs, a job's page, roles, tokens) and a forced API write refused (403); the audit page lists the earlier writes.
+// created, a file preheat is followed, copied and deleted; on Tasks bad input is refused inline,
+// a search and a deletion run as jobs and their results are shown; a guest user is made; the guest
+// finds every create, edit and delete control absent (clusters, jobs, a job's page, tasks, roles,
+// tokens) and a forced API write refused (403); the audit page lists the earlier writes.
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -103,6 +105,53 @@ async function jobSteps(page) {
   await shot(page, "jobs");
 }
 
+// Task search: bad input is refused inline (no job made); a search by URL runs a get_task job that
+// ends (no scheduler is connected, so it fails saying so) and shows its result without an error;
+// "Delete everywhere" runs a delete_task job after a confirm dialog.
+async function taskSteps(page) {
+  await go(page, "Tasks");
+  const form = page.getByRole("form", { name: "task search" });
+  const url = form.getByRole("textbox", { name: "URL", exact: true });
+  const search = form.getByRole("button", { name: "Search" });
+  const invalid = async (field, text, what) => {
+    await search.click();
+    await form.locator(".invalid", { hasText: text }).waitFor({ timeout });
+    check((await field.getAttribute("aria-invalid")) === "true", `${what} is refused inline: ${text}`);
+  };
+  await invalid(url, "required", "an empty URL");
+  await url.fill("not a url");
+  await invalid(url, "not a URL", "a URL that does not parse");
+  await url.fill("ftp://127.0.0.1/x");
+  await invalid(url, "not an http(s) URL", "a URL that is not http(s)");
+  await form.getByRole("radio", { name: "Task ID" }).check();
+  const id = form.getByRole("textbox", { name: "Task ID", exact: true });
+  await invalid(id, "required", "an empty task ID");
+  await id.fill("abc123");
+  await invalid(id, "64 hex digits", "a task ID that is not 64 hex digits");
+  check((await page.getByRole("region", { name: "Search" }).count()) === 0, "bad input makes no job");
+  await shot(page, "tasks-invalid");
+
+  await form.getByRole("radio", { name: "URL" }).check();
+  await url.fill("http://127.0.0.1:9/never.bin");
+  await form.getByLabel("Tag").fill("console-test");
+  await search.click();
+  const ended = async (testid) => {
+    const state = page.getByTestId(testid);
+    await eventually(async () => /^(SUCCESS|FAILURE|CANCELED)/.test(((await state.textContent().catch(() => "")) ?? "").trim()),
+      `the ${testid.replace("-state", "")} job ends and the page shows its state`);
+  };
+  await ended("get_task-state");
+  const result = page.getByRole("region", { name: "Search" });
+  await result.getByRole("table", { name: "Search hosts" }).waitFor({ timeout });
+  check((await form.getByRole("alert").count()) === 0, "the search is shown without an error");
+  await shot(page, "tasks");
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "Delete everywhere" }).click();
+  await ended("delete_task-state");
+  await page.getByRole("table", { name: "Deletion hosts" }).waitFor({ timeout });
+  check((await page.getByRole("alert").count()) === 0, "the deletion is shown without an error");
+}
+
 async function fullScenario(page) {
   await signIn(page, "root", rootPassword);
   await page.getByRole("heading", { name: "Clusters" }).waitFor({ timeout });
@@ -131,6 +180,7 @@ async function fullScenario(page) {
     await shot(page, section.toLowerCase().replace(" ", "-"));
   }
   await jobSteps(page);
+  await taskSteps(page);
 
   await go(page, "Users");
   await page.getByRole("button", { name: "New user" }).click();
@@ -153,6 +203,8 @@ async function fullScenario(page) {
   await page.getByRole("link", { name: /^\d+$/ }).first().click();
   await page.getByTestId("job-state").waitFor({ timeout });
   await absent(page, ["Stop", "Copy", "Delete"], "on a job's page");
+  await go(page, "Tasks");
+  await absent(page, ["Search", "Delete everywhere"], "on Tasks");
   await go(page, "Roles");
   await absent(page, ["Create role", "Edit", "Delete"], "on Roles");
   await go(page, "Access tokens");

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { api } from "../api";
 import type { Job } from "../types";
-import { formatBytes, useLoad } from "../ui";
+import { formatBytes, formatTime, useLoad } from "../ui";
 import { DataTable } from "./DataTable";
 
 /** The states a job ends in. */
@@ -80,5 +80,32 @@ export function HostResults({ job, label, okText = "success", empty }: { job: Jo
         </>
       )}
     />
+  );
+}
+
+/** Job `job`'s facts: state (marked `testId` for tests), type, clusters, times, the reason it failed. */
+export function JobFacts({ job, live, testId }: { job: Job; live: boolean; testId: string }) {
+  return (
+    <dl className="facts">
+      <dt>State</dt>
+      <dd className={`state ${job.state}`} data-testid={testId}>
+        {job.state}
+        {live && <small className="muted"> (refreshing)</small>}
+      </dd>
+      <dt>Type</dt>
+      <dd>{job.type}</dd>
+      <dt>Clusters</dt>
+      <dd>{job.scheduler_cluster_ids.length ? job.scheduler_cluster_ids.join(", ") : "all"}</dd>
+      <dt>Created</dt>
+      <dd>{formatTime(job.created_at)}</dd>
+      <dt>Finished</dt>
+      <dd>{formatTime(job.finished_at)}</dd>
+      {job.reason && (
+        <>
+          <dt>Reason</dt>
+          <dd>{job.reason}</dd>
+        </>
+      )}
+    </dl>
   );
 }

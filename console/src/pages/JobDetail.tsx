@@ -2,8 +2,8 @@
 import { api } from "../api";
 import { Link, navigate } from "../router";
 import type { Job } from "../types";
-import { ErrorBox, formatTime, Guarded, useAction } from "../ui";
-import { finishedStates, HostResults, useJob } from "../components/JobResults";
+import { ErrorBox, Guarded, useAction } from "../ui";
+import { finishedStates, HostResults, JobFacts, useJob } from "../components/JobResults";
 
 export function JobDetail({ id }: { id: number }) {
   const { job: j, error, live, follow } = useJob(id);
@@ -20,24 +20,7 @@ export function JobDetail({ id }: { id: number }) {
       <ErrorBox error={error ?? action.error} />
       {j && (
         <>
-          <dl className="facts">
-            <dt>State</dt>
-            <dd className={`state ${j.state}`} data-testid="job-state">{j.state}</dd>
-            <dt>Type</dt>
-            <dd>{j.type}</dd>
-            <dt>Clusters</dt>
-            <dd>{j.scheduler_cluster_ids.length ? j.scheduler_cluster_ids.join(", ") : "all"}</dd>
-            <dt>Created</dt>
-            <dd>{formatTime(j.created_at)}</dd>
-            <dt>Finished</dt>
-            <dd>{formatTime(j.finished_at)}</dd>
-            {j.reason && (
-              <>
-                <dt>Reason</dt>
-                <dd>{j.reason}</dd>
-              </>
-            )}
-          </dl>
+          <JobFacts job={j} live={live} testId="job-state" />
           <details>
             <summary>Arguments</summary>
             <pre>{JSON.stringify(j.args, null, 2)}</pre>
@@ -53,7 +36,7 @@ export function JobDetail({ id }: { id: number }) {
               Delete
             </Guarded>
           </div>
-          <h2>Per-host results {live && <small className="muted">(refreshing)</small>}</h2>
+          <h2>Per-host results</h2>
           <HostResults job={j} label="per-host results" />
         </>
       )}
