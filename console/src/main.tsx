@@ -100,6 +100,9 @@ function App() {
   };
   return (
     <SessionContext.Provider value={session}>
+      <a className="skip" href="#content">
+        Skip to content
+      </a>
       <header className="top">
         <strong>Dragonfly</strong>
         <span className="who">
@@ -115,7 +118,7 @@ function App() {
             </Link>
           ))}
         </nav>
-        <main>
+        <main id="content" tabIndex={-1}>
           <Page path={path} />
         </main>
       </div>

@@ -8,12 +8,15 @@
 // Scenarios: "signin" — the page loads under its CSP and a wrong password is refused inline;
 // "full" — root signs in, sees the clusters, a bad CIDR is refused inline, a valid cluster is
 // created, a file preheat is followed, copied and deleted; on Tasks bad input is refused inline,
-// a search and a deletion run as jobs and their results are shown; a guest user is made; the guest
+// a search and a deletion run as jobs and their results are shown; the navigation and the task
+// form are reached with Tab and show their focus; every page passes axe-core (no serious or
+// critical violation); a guest user is made; the guest
 // finds every create, edit and delete control absent (clusters, jobs, a job's page, tasks, roles,
 // tokens) and a forced API write refused (403); the audit page lists the earlier writes.
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { createRequire } from "node:module";
 
 const base = process.env.CONSOLE_URL;
 const rootPassword = process.env.ROOT_PASSWORD ?? "";
@@ -21,6 +24,7 @@ const shots = process.env.SCREENSHOT_DIR ?? "";
 const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const scenario = process.argv[2] ?? "full";
 const timeout = 15000;
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const guest = { name: "guest-1", password: "guest-password-42" };
 
 function check(ok, what) {
@@ -39,10 +43,73 @@ async function eventually(f, what) {
   }
 }
 
+// Runs axe-core (a devDependency, injected here, never in the bundle) on the page as it stands and
+// fails on any violation of impact serious or critical. The console's CSP refuses inline scripts,
+// so page.addScriptTag cannot add it; it is evaluated through the DevTools protocol instead (which
+// the CSP does not cover), and the page keeps its real CSP for the checks that follow.
+async function accessible(page, name) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  check(violations.length === 0, `axe finds no serious or critical violation on ${name}${violations.length ? ":\n  " + violations.join("\n  ") : ""}`);
+}
+
+// The check can fail: axe finds the unlabelled field and the nameless button of a bad page.
+async function accessibleCanFail(browser) {
+  const page = await browser.newPage();
+  await page.setContent('<main><h1>bad</h1><input type="text"><button></button></main>');
+  await page.evaluate(axeSource);
+  const ids = await page.evaluate(async () => (await window.axe.run(document)).violations.map((v) => v.id));
+  await page.close();
+  check(ids.includes("label") && ids.includes("button-name"), `axe finds the violations of a bad page (${ids.join(", ")})`);
+}
+
+// Tabs through the page from the top (at most `limit` stops): what got the focus, in order, and
+// whether each showed a visible focus outline.
+async function tabStops(page, limit) {
+  await page.evaluate(() => (document.activeElement instanceof HTMLElement ? document.activeElement.blur() : undefined));
+  const stops = [];
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press("Tab");
+    stops.push(await page.evaluate(() => {
+      const el = document.activeElement;
+      const style = getComputedStyle(el);
+      const name = el.getAttribute("aria-label") || (el.labels && el.labels[0]?.textContent) || el.textContent || "";
+      return { name: name.trim(), tag: el.tagName, outlined: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2 };
+    }));
+  }
+  return stops;
+}
+
+// The main navigation and a form are reached with Tab alone, every stop with a visible outline,
+// and the form is filled and sent from the keyboard.
+async function keyboardSteps(page) {
+  await go(page, "Tasks");
+  const stops = await tabStops(page, 25);
+  const names = stops.map((s) => s.name);
+  for (const want of ["Skip to content", "Clusters", "Tasks", "Account", "URL", "Search"])
+    check(names.includes(want), `Tab reaches ${want}`);
+  const bare = stops.filter((s) => !s.outlined && s.tag !== "BODY");
+  check(bare.length === 0, `every Tab stop shows a focus outline (${bare.map((s) => s.name).join(", ")})`);
+  const url = page.getByRole("form", { name: "task search" }).getByRole("textbox", { name: "URL", exact: true });
+  await url.focus();
+  await page.keyboard.type("not a url");
+  await page.keyboard.press("Enter");
+  await page.locator(".invalid", { hasText: "not a URL" }).waitFor({ timeout });
+  check(true, "the task search is filled and sent from the keyboard");
+  await url.fill("");
+}
+
+// One page seen: checked for accessibility, then saved as `name`.png (1280x800) in SCREENSHOT_DIR.
 async function shot(page, name) {
+  await accessible(page, name);
   if (!shots) return;
   mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(shots, `${name}.png`) });
 }
 
 async function signIn(page, name, password) {
@@ -180,6 +247,7 @@ async function fullScenario(page) {
     await shot(page, section.toLowerCase().replace(" ", "-"));
   }
   await jobSteps(page);
+  await keyboardSteps(page);
   await taskSteps(page);
 
   await go(page, "Users");
@@ -247,6 +315,7 @@ try {
     if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(m.text());
   });
   page.on("pageerror", (e) => problems.push(String(e)));
+  await accessibleCanFail(browser);
   if (scenario === "signin") await signinScenario(page);
   else await fullScenario(page);
   check(problems.length === 0, `no script errors or CSP violations in the page (${problems.join("; ")})`);
