@@ -27,7 +27,7 @@ export function validate(q: Query): Partial<Record<keyof Query, string>> {
   if (q.by === "task_id") {
     const id = q.task_id.trim();
     if (id === "") return { task_id: "required" };
-    return /^[0-9a-f]{64}$/i.test(id) ? {} : { task_id: "a task ID is 64 hex digits (SHA-256)" };
+    return /^[0-9a-f]{64}$/i.test(id) ? {} : { task_id: "not a task ID: it has 64 hex digits (SHA-256)" };
   }
   const url = q.url.trim();
   if (url === "") return { url: "required" };
