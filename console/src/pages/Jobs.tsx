@@ -2,7 +2,8 @@
 import { useState } from "react";
 import { api, apiPage } from "../api";
 import { Link, navigate } from "../router";
-import type { Cluster, Job } from "../types";
+import type { Job } from "../types";
+import { ClusterPicker } from "../components/ClusterPicker";
 import { Choice, DataTable, ErrorBox, Field, FormActions, formatTime, Guarded, splitList, useAction, useLoad } from "../ui";
 
 const perPage = 20;
@@ -16,7 +17,6 @@ function PreheatForm({ onDone }: { onDone: () => void }) {
   const [bio, setBio] = useState("");
   const [platform, setPlatform] = useState("");
   const action = useAction();
-  const clusters = useLoad(() => apiPage<Cluster>("/api/v1/scheduler-clusters", 1, 100), []);
 
   const submit = action.submit(async () => {
     const list = splitList(urls);
@@ -29,9 +29,6 @@ function PreheatForm({ onDone }: { onDone: () => void }) {
     onDone();
     navigate(`/jobs/${job.id}`);
   });
-
-  const toggle = (id: number) =>
-    setClusterIds(clusterIds.includes(id) ? clusterIds.filter((x) => x !== id) : [...clusterIds, id]);
 
   return (
     <form className="card" onSubmit={submit} aria-label="new preheat">
@@ -60,18 +57,11 @@ function PreheatForm({ onDone }: { onDone: () => void }) {
           <option value="all_peers">every peer</option>
         </select>
       </Field>
-      <fieldset>
-        <legend>Clusters (none: every cluster)</legend>
-        {clusters.data?.items.map((c) => (
-          <label className="check" key={c.id}>
-            <input type="checkbox" checked={clusterIds.includes(c.id)} onChange={() => toggle(c.id)} /> {c.name}
-          </label>
-        ))}
-      </fieldset>
+      <ClusterPicker chosen={clusterIds} onChange={setClusterIds} />
       <Field label="Description">
         <input name="bio" value={bio} onChange={(e) => setBio(e.target.value)} />
       </Field>
-      <FormActions submit="Create preheat" onCancel={onDone} error={action.error ?? clusters.error} busy={action.busy} />
+      <FormActions submit="Create preheat" onCancel={onDone} error={action.error} busy={action.busy} />
     </form>
   );
 }

@@ -8,6 +8,7 @@ import type { Job } from "../types";
 import { useCan } from "../session";
 import { ErrorBox, Field, FormActions, Guarded, useAction } from "../ui";
 import { HostResults, JobFacts, useJob } from "../components/JobResults";
+import { ClusterPicker } from "../components/ClusterPicker";
 
 type By = "url" | "task_id";
 
@@ -68,8 +69,9 @@ function JobOutcome({ id, title, okText, empty }: { id: number; title: string; o
 export function Tasks() {
   const [q, setQ] = useState<Query>(blank);
   const [shown, setShown] = useState(false);  // inline messages once a search was tried
-  const [search, setSearch] = useState<{ id: number; args: Record<string, string> } | null>(null);
+  const [search, setSearch] = useState<{ id: number; args: Record<string, string>; clusters: number[] } | null>(null);
   const [deletion, setDeletion] = useState<number | null>(null);
+  const [clusterIds, setClusterIds] = useState<number[]>([]);
   const action = useAction();
   const can = useCan("job:write");  // a search is a job too
   const problems = shown ? validate(q) : {};
@@ -79,16 +81,16 @@ export function Tasks() {
     setShown(true);
     if (Object.keys(validate(q)).length > 0) return;
     const args = argsOf(q);
-    const job = await api<Job>("POST", "/api/v1/jobs", { type: "get_task", args });
+    const job = await api<Job>("POST", "/api/v1/jobs", { type: "get_task", args, scheduler_cluster_ids: clusterIds });
     setDeletion(null);
-    setSearch({ id: job.id, args });
+    setSearch({ id: job.id, args, clusters: clusterIds });
   });
   const removeEverywhere = () => {
     if (!search) return;
     const what = search.args.task_id || search.args.url;
     if (!confirm(`Delete task ${what} from every host that holds it?`)) return;
     void action.run(async () => {
-      const job = await api<Job>("POST", "/api/v1/jobs", { type: "delete_task", args: search.args });
+      const job = await api<Job>("POST", "/api/v1/jobs", { type: "delete_task", args: search.args, scheduler_cluster_ids: search.clusters });
       setDeletion(job.id);
     });
   };
@@ -129,6 +131,7 @@ export function Tasks() {
             <input name="task_id" value={q.task_id} onChange={set("task_id")} spellCheck={false} />
           </Field>
         )}
+        <ClusterPicker chosen={clusterIds} onChange={setClusterIds} />
         <FormActions submit="Search" error={action.error} busy={action.busy} />
       </form>
       )}
