@@ -59,14 +59,14 @@ export function Roles() {
         }
       />
       {can && (
-      <form className="card" onSubmit={submit} aria-label={editing ? `edit role ${name}` : "new role"}>
-        <h2>{editing ? `Edit ${name}` : "New role"}</h2>
-        <Field label="Name">
-          <input name="name" required disabled={editing} value={name} onChange={(e) => setName(e.target.value)} />
-        </Field>
-        <CheckList legend="Permissions" options={permissions.data ?? []} chosen={chosen} onChange={setChosen} />
-        <FormActions submit={editing ? "Save" : "Create role"} onCancel={editing ? () => edit(null) : undefined} error={null} busy={action.busy} />
-      </form>
+        <form className="card" onSubmit={submit} aria-label={editing ? `edit role ${name}` : "new role"}>
+          <h2>{editing ? `Edit ${name}` : "New role"}</h2>
+          <Field label="Name">
+            <input name="name" required disabled={editing} value={name} onChange={(e) => setName(e.target.value)} />
+          </Field>
+          <CheckList legend="Permissions" options={permissions.data ?? []} chosen={chosen} onChange={setChosen} />
+          <FormActions submit={editing ? "Save" : "Create role"} onCancel={editing ? () => edit(null) : undefined} error={null} busy={action.busy} />
+        </form>
       )}
     </section>
   );

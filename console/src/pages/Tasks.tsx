@@ -101,39 +101,39 @@ export function Tasks() {
       <p className="muted">Which hosts hold a task, by its URL or its task ID; and its deletion from all of them.</p>
       {!can && <p>Searching runs a get_task job, which needs the job:write permission.</p>}
       {can && (
-      <form className="card" onSubmit={submit} aria-label="task search" noValidate>
-        <fieldset>
-          <legend>Search by</legend>
-          <label className="check">
-            <input type="radio" name="by" checked={q.by === "url"} onChange={() => setQ({ ...q, by: "url" })} /> URL
-          </label>
-          <label className="check">
-            <input type="radio" name="by" checked={q.by === "task_id"} onChange={() => setQ({ ...q, by: "task_id" })} /> Task ID
-          </label>
-        </fieldset>
-        {q.by === "url" ? (
-          <div className="grid">
-            <Field label="URL" hint="the URL the task was downloaded from" error={problems.url}>
-              <input name="url" type="url" value={q.url} onChange={set("url")} />
+        <form className="card" onSubmit={submit} aria-label="task search" noValidate>
+          <fieldset>
+            <legend>Search by</legend>
+            <label className="check">
+              <input type="radio" name="by" checked={q.by === "url"} onChange={() => setQ({ ...q, by: "url" })} /> URL
+            </label>
+            <label className="check">
+              <input type="radio" name="by" checked={q.by === "task_id"} onChange={() => setQ({ ...q, by: "task_id" })} /> Task ID
+            </label>
+          </fieldset>
+          {q.by === "url" ? (
+            <div className="grid">
+              <Field label="URL" hint="the URL the task was downloaded from" error={problems.url}>
+                <input name="url" type="url" value={q.url} onChange={set("url")} />
+              </Field>
+              <Field label="Tag" hint="optional, as given to dfget">
+                <input name="tag" value={q.tag} onChange={set("tag")} />
+              </Field>
+              <Field label="Application" hint="optional">
+                <input name="application" value={q.application} onChange={set("application")} />
+              </Field>
+              <Field label="Filtered query parameters" hint="optional, e.g. Expires&Signature">
+                <input name="filtered_query_params" value={q.filtered_query_params} onChange={set("filtered_query_params")} />
+              </Field>
+            </div>
+          ) : (
+            <Field label="Task ID" hint="64 hex digits" error={problems.task_id}>
+              <input name="task_id" value={q.task_id} onChange={set("task_id")} spellCheck={false} />
             </Field>
-            <Field label="Tag" hint="optional, as given to dfget">
-              <input name="tag" value={q.tag} onChange={set("tag")} />
-            </Field>
-            <Field label="Application" hint="optional">
-              <input name="application" value={q.application} onChange={set("application")} />
-            </Field>
-            <Field label="Filtered query parameters" hint="optional, e.g. Expires&Signature">
-              <input name="filtered_query_params" value={q.filtered_query_params} onChange={set("filtered_query_params")} />
-            </Field>
-          </div>
-        ) : (
-          <Field label="Task ID" hint="64 hex digits" error={problems.task_id}>
-            <input name="task_id" value={q.task_id} onChange={set("task_id")} spellCheck={false} />
-          </Field>
-        )}
-        <ClusterPicker chosen={clusterIds} onChange={setClusterIds} />
-        <FormActions submit="Search" error={action.error} busy={action.busy} />
-      </form>
+          )}
+          <ClusterPicker chosen={clusterIds} onChange={setClusterIds} />
+          <FormActions submit="Search" error={action.error} busy={action.busy} />
+        </form>
       )}
       {search && (
         <>

@@ -32,19 +32,19 @@ export function Tokens() {
         </div>
       )}
       {can && (
-      <form className="card" onSubmit={create} aria-label="new token">
-        <h2>New token</h2>
-        <div className="grid">
-          <Field label="Name">
-            <input name="name" required value={name} onChange={(e) => setName(e.target.value)} />
-          </Field>
-          <Field label="Valid for (days)">
-            <input name="days" inputMode="numeric" value={days} onChange={(e) => setDays(e.target.value)} />
-          </Field>
-        </div>
-        <CheckList legend="Scopes" options={["job", "cluster"]} chosen={scopes} onChange={setScopes} />
-        <FormActions submit="Create token" error={null} busy={action.busy} />
-      </form>
+        <form className="card" onSubmit={create} aria-label="new token">
+          <h2>New token</h2>
+          <div className="grid">
+            <Field label="Name">
+              <input name="name" required value={name} onChange={(e) => setName(e.target.value)} />
+            </Field>
+            <Field label="Valid for (days)">
+              <input name="days" inputMode="numeric" value={days} onChange={(e) => setDays(e.target.value)} />
+            </Field>
+          </div>
+          <CheckList legend="Scopes" options={["job", "cluster"]} chosen={scopes} onChange={setScopes} />
+          <FormActions submit="Create token" error={null} busy={action.busy} />
+        </form>
       )}
       <ErrorBox error={list.error ?? action.error} />
       <DataTable
