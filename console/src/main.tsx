@@ -10,6 +10,7 @@ import { Clusters } from "./pages/Clusters";
 import { Components } from "./pages/Components";
 import { Jobs } from "./pages/Jobs";
 import { JobDetail } from "./pages/JobDetail";
+import { Tasks } from "./pages/Tasks";
 import { Users } from "./pages/Users";
 import { Roles } from "./pages/Roles";
 import { Audit } from "./pages/Audit";
@@ -23,6 +24,7 @@ const sections: [string, string][] = [
   ["/seed-peers", "Seed peers"],
   ["/hosts", "Hosts"],
   ["/jobs", "Jobs"],
+  ["/tasks", "Tasks"],
   ["/users", "Users"],
   ["/roles", "Roles"],
   ["/audit", "Audit"],
@@ -44,6 +46,8 @@ function Page({ path }: { path: string }) {
       return <Components kind="hosts" />;
     case "/jobs":
       return <Jobs />;
+    case "/tasks":
+      return <Tasks />;
     case "/users":
       return <Users />;
     case "/roles":
@@ -96,6 +100,9 @@ function App() {
   };
   return (
     <SessionContext.Provider value={session}>
+      <a className="skip" href="#content">
+        Skip to content
+      </a>
       <header className="top">
         <strong>Dragonfly</strong>
         <span className="who">
@@ -111,7 +118,7 @@ function App() {
             </Link>
           ))}
         </nav>
-        <main>
+        <main id="content" tabIndex={-1}>
           <Page path={path} />
         </main>
       </div>

@@ -1,5 +1,5 @@
 // Who is signed in (GET /api/v1/users/me) and what they may do; the server decides, the console
-// only disables what would be refused.
+// only leaves out the controls that would be refused.
 import { createContext, useContext } from "react";
 import type { Me } from "./types";
 

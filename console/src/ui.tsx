@@ -1,37 +1,12 @@
-// Small shared pieces: error banner, pager, time and size formatting, a loading hook.
-import { cloneElement, useCallback, useEffect, useId, useState, type ReactElement, type ReactNode } from "react";
-import { ApiError } from "./api";
+// Small shared pieces: labelled fields, permission-guarded buttons, time and size formatting,
+// loading and action hooks. Tables, pagers and form errors are in components/.
+import { cloneElement, useCallback, useEffect, useId, useState, type FormEvent, type ReactElement, type ReactNode } from "react";
+import { useCan } from "./session";
 
-/** A server error shown inline, with the message the API gave (its 400s name the field). */
-export function ErrorBox({ error }: { error: unknown }) {
-  if (!error) return null;
-  const text = error instanceof ApiError ? `${error.message}` : String(error);
-  const code = error instanceof ApiError ? ` (${error.status} ${error.code})` : "";
-  return (
-    <p className="error" role="alert">
-      {text}
-      {code}
-    </p>
-  );
-}
-
-/** Page controls for a server-side paged list. */
-export function Pager(props: { page: number; perPage: number; total: number; onPage: (p: number) => void }) {
-  const pages = Math.max(1, Math.ceil(props.total / props.perPage));
-  return (
-    <nav className="pager" aria-label="pages">
-      <button disabled={props.page <= 1} onClick={() => props.onPage(props.page - 1)}>
-        Previous
-      </button>
-      <span>
-        page {props.page} of {pages} ({props.total} in all)
-      </span>
-      <button disabled={props.page >= pages} onClick={() => props.onPage(props.page + 1)}>
-        Next
-      </button>
-    </nav>
-  );
-}
+export { ErrorBox, FormActions } from "./components/FormError";
+export { DataTable, Head } from "./components/DataTable";
+export { Pager } from "./components/Pager";
+export { Choice } from "./components/Choice";
 
 /** Loads something and reloads it on demand (and every `pollMs` when given). */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[], pollMs = 0) {
@@ -62,6 +37,7 @@ export function formatTime(t: number | string | undefined): string {
   return Number.isNaN(d.getTime()) ? String(t) : d.toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
 }
 
+/** A byte count in binary units (KiB, MiB, …). */
 export function formatBytes(n: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let i = 0;
@@ -72,14 +48,25 @@ export function formatBytes(n: number): string {
   return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
 
-/** A labelled form field: the label names the control, the hint describes it (aria-describedby). */
-export function Field(props: { label: string; children: ReactElement; hint?: string }) {
+/** A labelled form field: the label names the control, the hint describes it, and an inline
+ *  validation message (`error`) marks it invalid and is read with it (aria-describedby). */
+export function Field(props: { label: string; children: ReactElement; hint?: string; error?: string }) {
   const id = useId();
+  const described = [props.hint && `${id}-hint`, props.error && `${id}-error`].filter(Boolean).join(" ");
   return (
     <div className="field">
       <label htmlFor={id}>{props.label}</label>
-      {cloneElement(props.children, { id, "aria-describedby": props.hint ? `${id}-hint` : undefined })}
+      {cloneElement(props.children, {
+        id,
+        "aria-describedby": described || undefined,
+        "aria-invalid": props.error ? true : undefined,
+      })}
       {props.hint && <small id={`${id}-hint`}>{props.hint}</small>}
+      {props.error && (
+        <small id={`${id}-error`} className="invalid">
+          {props.error}
+        </small>
+      )}
     </div>
   );
 }
@@ -90,19 +77,6 @@ export function splitList(text: string): string[] {
     .split(/[,\n]/)
     .map((s) => s.trim())
     .filter((s) => s !== "");
-}
-
-/** A table's head row from its column titles ("" for an unnamed column). */
-export function Head({ cols }: { cols: string[] }) {
-  return (
-    <thead>
-      <tr>
-        {cols.map((c, i) => (
-          <th key={i}>{c}</th>
-        ))}
-      </tr>
-    </thead>
-  );
 }
 
 /** Checkboxes choosing a subset of `options`. */
@@ -121,11 +95,14 @@ export function CheckList(props: { legend: string; options: string[]; chosen: st
   );
 }
 
-/** Runs API calls for a page: the last one's error, and `after` (e.g. a reload) on success. */
-export function useAction(after: () => void) {
+/** Runs API calls for a page or form: the last one's error, and `after` (e.g. a reload) on
+ *  success; `submit(f)` is a form's onSubmit running `f`. */
+export function useAction(after: () => void = () => {}) {
   const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
   const run = async (f: () => Promise<unknown>): Promise<boolean> => {
     setError(null);
+    setBusy(true);
     try {
       await f();
       after();
@@ -133,21 +110,28 @@ export function useAction(after: () => void) {
     } catch (e) {
       setError(e);
       return false;
+    } finally {
+      setBusy(false);
     }
   };
-  return { run, error, setError };
+  const submit = (f: () => Promise<unknown>) => (e: FormEvent) => {
+    e.preventDefault();
+    void run(f);
+  };
+  return { run, submit, error, setError, busy };
 }
 
-/** A button the signed-in user may lack the permission for: disabled, saying which. */
-export function Guarded(props: { allowed: boolean; permission: string; disabled?: boolean; onClick?: () => void; type?: "submit"; children: ReactNode }) {
+/** A button needing `permission`: absent for a user who lacks it (the server refuses anyway). */
+export function Guarded(props: { permission: string; disabled?: boolean; onClick?: () => void; type?: "submit"; children: ReactNode }) {
+  if (!useCan(props.permission)) return null;
   return (
-    <button
-      type={props.type ?? "button"}
-      disabled={!props.allowed || props.disabled}
-      title={props.allowed ? undefined : `needs the ${props.permission} permission`}
-      onClick={props.onClick}
-    >
+    <button type={props.type ?? "button"} disabled={props.disabled} onClick={props.onClick}>
       {props.children}
     </button>
   );
+}
+
+/** Shows `children` (a form, a toolbar) only to a user holding `permission`. */
+export function Allowed(props: { permission: string; children: ReactNode }) {
+  return useCan(props.permission) ? <>{props.children}</> : null;
 }

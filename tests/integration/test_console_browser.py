@@ -2,8 +2,11 @@
 (docs/console.md): the files come with their types, caching and security headers, nothing outside
 console.dir is reachable, app routes fall back to index.html; then console/tests/console_browser.mjs
 (playwright-core) signs in as root with DF_MANAGER_ROOT_PASSWORD, creates clusters (a bad CIDR is
-refused inline), a guest user, checks the guest's disabled controls and refused API write, and
-reads the audit page. Screenshots land in <build>/console-screenshots.
+refused inline), follows a preheat job, searches and deletes a task (bad input refused inline),
+checks keyboard navigation and runs axe-core on every page, makes a guest user, checks that the
+guest's create/edit/delete controls are absent and a forced API write refused, and reads the audit
+page. Screenshots (1280x800) land in <build>/console-screenshots, or with
+DOCS_SCREENSHOTS=docs/console in docs/console/ (the ones docs/console.md shows).
 
 Needs node, chromium and console/dist (scripts/build.sh builds it; scripts/setup.sh installs the
 rest); skips otherwise (a failure under DF_REQUIRE_ALL=1)."""
@@ -19,7 +22,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "support"))
 import manager as mg  # noqa: E402
 import swarm as sw  # noqa: E402
 
-CONSOLE = os.path.abspath(os.path.join(HERE, "..", "..", "console"))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+CONSOLE = os.path.join(REPO, "console")
 DIST = os.path.join(CONSOLE, "dist")
 SCRIPT = os.path.join(CONSOLE, "tests", "console_browser.mjs")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -38,6 +42,15 @@ def missing():
     return None
 
 
+def screenshot_dir(bin_dir):
+    """Where the pages' screenshots go: DOCS_SCREENSHOTS (relative to the source tree, e.g.
+    docs/console, to refresh the ones docs/console.md shows), else <build>/console-screenshots."""
+    docs = os.environ.get("DOCS_SCREENSHOTS", "")
+    if docs:
+        return os.path.join(REPO, docs)
+    return os.path.join(os.path.dirname(os.path.abspath(bin_dir)), "console-screenshots")
+
+
 @unittest.skipIf(missing(), missing())
 class ConsoleBrowser(unittest.TestCase):
     def setUp(self):
@@ -53,9 +66,8 @@ class ConsoleBrowser(unittest.TestCase):
         self.s.stop()
 
     def browser(self, scenario):
-        build = os.path.dirname(os.path.abspath(self.s.bin_dir))
         env = dict(os.environ, CONSOLE_URL=self.base, ROOT_PASSWORD=ROOT_PASSWORD, CHROMIUM=CHROMIUM,
-                   SCREENSHOT_DIR=os.path.join(build, "console-screenshots"))
+                   SCREENSHOT_DIR=screenshot_dir(self.s.bin_dir))
         r = subprocess.run(["node", SCRIPT, scenario], env=env, capture_output=True, text=True, timeout=300,
                            cwd=CONSOLE)
         print(r.stdout, r.stderr, sep="\n")

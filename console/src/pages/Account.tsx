@@ -1,33 +1,28 @@
 // The signed-in user's account: who they are, what they may do, and a password change.
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { api } from "../api";
 import { useSession } from "../session";
-import { ErrorBox, Field } from "../ui";
+import { Field, FormActions, useAction } from "../ui";
 
 export function Account() {
   const { me } = useSession();
   const [oldPassword, setOld] = useState("");
   const [newPassword, setNew] = useState("");
   const [repeat, setRepeat] = useState("");
-  const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
+  const action = useAction(() => setDone(true));
+  const tooShort = newPassword !== "" && newPassword.length < 12;
+  const differ = repeat !== "" && newPassword !== repeat;
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setError(null);
+  const submit = action.submit(async () => {
     setDone(false);
-    if (newPassword !== repeat) return setError("the new passwords differ");
-    if (newPassword.length < 12) return setError("the new password needs at least 12 characters");
-    try {
-      await api("POST", "/api/v1/users/me/password", { old_password: oldPassword, new_password: newPassword });
-      setOld("");
-      setNew("");
-      setRepeat("");
-      setDone(true);
-    } catch (err) {
-      setError(err);
-    }
-  }
+    if (newPassword !== repeat) throw new Error("the new passwords differ");
+    if (newPassword.length < 12) throw new Error("the new password needs at least 12 characters");
+    await api("POST", "/api/v1/users/me/password", { old_password: oldPassword, new_password: newPassword });
+    setOld("");
+    setNew("");
+    setRepeat("");
+  });
 
   return (
     <section>
@@ -45,15 +40,14 @@ export function Account() {
         <Field label="Current password">
           <input type="password" autoComplete="current-password" value={oldPassword} onChange={(e) => setOld(e.target.value)} />
         </Field>
-        <Field label="New password" hint="at least 12 characters; your other sessions end">
+        <Field label="New password" hint="at least 12 characters; your other sessions end" error={tooShort ? "too short: at least 12 characters" : undefined}>
           <input type="password" autoComplete="new-password" value={newPassword} onChange={(e) => setNew(e.target.value)} />
         </Field>
-        <Field label="New password again">
+        <Field label="New password again" error={differ ? "differs from the new password" : undefined}>
           <input type="password" autoComplete="new-password" value={repeat} onChange={(e) => setRepeat(e.target.value)} />
         </Field>
-        <button type="submit">Change password</button>
+        <FormActions submit="Change password" error={action.error} busy={action.busy} />
         {done && <p role="status">Password changed.</p>}
-        <ErrorBox error={error} />
       </form>
     </section>
   );

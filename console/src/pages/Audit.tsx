@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { apiPage, queryString } from "../api";
 import type { AuditEntry } from "../types";
-import { ErrorBox, formatTime, Pager, useLoad, Head } from "../ui";
+import { Choice, DataTable, ErrorBox, formatTime, useLoad } from "../ui";
 
 const perPage = 50;
 
@@ -10,10 +10,11 @@ export function Audit() {
   const [page, setPage] = useState(1);
   const [filters, setFilters] = useState({ actor: "", actor_type: "", method: "", path: "", status: "" });
   const list = useLoad(() => apiPage<AuditEntry>("/api/v1/audits", page, perPage, filters), [page, filters]);
-  const set = (k: keyof typeof filters) => (e: { target: { value: string } }) => {
-    setFilters({ ...filters, [k]: e.target.value });
+  const setTo = (k: keyof typeof filters) => (value: string) => {
+    setFilters({ ...filters, [k]: value });
     setPage(1);
   };
+  const set = (k: keyof typeof filters) => (e: { target: { value: string } }) => setTo(k)(e.target.value);
 
   return (
     <section>
@@ -22,26 +23,8 @@ export function Audit() {
         <label>
           Actor <input value={filters.actor} onChange={set("actor")} />
         </label>
-        <label>
-          Actor type{" "}
-          <select value={filters.actor_type} onChange={set("actor_type")}>
-            {["", "user", "admin_token", "personal_access_token", "anonymous"].map((t) => (
-              <option key={t} value={t}>
-                {t || "any"}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Method{" "}
-          <select value={filters.method} onChange={set("method")}>
-            {["", "POST", "PATCH", "PUT", "DELETE"].map((m) => (
-              <option key={m} value={m}>
-                {m || "any"}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice label="Actor type" value={filters.actor_type} options={["", "user", "admin_token", "personal_access_token", "anonymous"]} onChange={setTo("actor_type")} />
+        <Choice label="Method" value={filters.method} options={["", "POST", "PATCH", "PUT", "DELETE"]} onChange={setTo("method")} />
         <label>
           Path <input value={filters.path} onChange={set("path")} />
         </label>
@@ -53,29 +36,29 @@ export function Audit() {
         </a>
       </div>
       <ErrorBox error={list.error} />
-      <table>
-        <Head cols={["Time", "Actor", "From", "Request", "Status", "Resource"]} />
-        <tbody>
-          {list.data?.items.map((a) => (
-            <tr key={a.id}>
-              <td>{formatTime(a.time)}</td>
-              <td>
-                {a.actor} <small className="muted">{a.actor_type}</small>
-              </td>
-              <td>{a.ip}</td>
-              <td>
-                {a.method} {a.path}
-              </td>
-              <td>{a.status}</td>
-              <td>
-                {a.resource}
-                {a.resource_id ? ` ${a.resource_id}` : ""}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {list.data && <Pager page={page} perPage={perPage} total={list.data.total} onPage={setPage} />}
+      <DataTable
+        cols={["Time", "Actor", "From", "Request", "Status", "Resource"]}
+        rows={list.data?.items}
+        rowKey={(a) => a.id}
+        paging={{ page, perPage, total: list.data?.total, onPage: setPage }}
+        cells={(a) => (
+          <>
+            <td>{formatTime(a.time)}</td>
+            <td>
+              {a.actor} <small className="muted">{a.actor_type}</small>
+            </td>
+            <td>{a.ip}</td>
+            <td>
+              {a.method} {a.path}
+            </td>
+            <td>{a.status}</td>
+            <td>
+              {a.resource}
+              {a.resource_id ? ` ${a.resource_id}` : ""}
+            </td>
+          </>
+        )}
+      />
     </section>
   );
 }

@@ -1,10 +1,10 @@
 // Scheduler clusters: list, create, edit (scopes and config) and delete; the API validates and
 // its 400 message (naming the field) is shown under the form.
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { api, apiPage } from "../api";
 import { useCan } from "../session";
 import type { Cluster } from "../types";
-import { ErrorBox, Field, formatTime, Guarded, Head, Pager, splitList, useAction, useLoad } from "../ui";
+import { DataTable, ErrorBox, Field, FormActions, formatTime, Guarded, splitList, useAction, useLoad } from "../ui";
 
 const perPage = 20;
 
@@ -75,21 +75,13 @@ function bodyOf(d: Draft, old?: Cluster) {
 
 function ClusterForm(props: { cluster?: Cluster; onDone: () => void }) {
   const [d, setD] = useState<Draft>(props.cluster ? draftOf(props.cluster) : empty);
-  const [error, setError] = useState<unknown>(null);
-  const can = useCan("cluster:write");
+  const action = useAction(props.onDone);
   const set = (k: keyof Draft) => (e: { target: { value: string } }) => setD({ ...d, [k]: e.target.value });
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setError(null);
-    try {
-      if (props.cluster) await api("PATCH", `/api/v1/scheduler-clusters/${props.cluster.id}`, bodyOf(d, props.cluster));
-      else await api("POST", "/api/v1/scheduler-clusters", bodyOf(d));
-      props.onDone();
-    } catch (err) {
-      setError(err);
-    }
-  }
+  const submit = action.submit(() =>
+    props.cluster
+      ? api("PATCH", `/api/v1/scheduler-clusters/${props.cluster.id}`, bodyOf(d, props.cluster))
+      : api("POST", "/api/v1/scheduler-clusters", bodyOf(d)),
+  );
 
   return (
     <form className="card" onSubmit={submit} aria-label={props.cluster ? `edit cluster ${props.cluster.name}` : "new cluster"}>
@@ -132,13 +124,7 @@ function ClusterForm(props: { cluster?: Cluster; onDone: () => void }) {
           <input type="checkbox" checked={d.is_default} onChange={(e) => setD({ ...d, is_default: e.target.checked })} /> Default cluster
         </label>
       </div>
-      <Guarded allowed={can} permission="cluster:write" type="submit">
-        {props.cluster ? "Save" : "Create cluster"}
-      </Guarded>{" "}
-      <button type="button" onClick={props.onDone}>
-        Cancel
-      </button>
-      <ErrorBox error={error} />
+      <FormActions submit={props.cluster ? "Save" : "Create cluster"} onCancel={props.onDone} error={action.error} busy={action.busy} />
     </form>
   );
 }
@@ -161,46 +147,50 @@ export function Clusters() {
   return (
     <section>
       <h1>Clusters</h1>
-      <Guarded allowed={can} permission="cluster:write" onClick={() => setEditing("new")}>
+      <Guarded permission="cluster:write" onClick={() => setEditing("new")}>
         New cluster
       </Guarded>
       {editing && <ClusterForm key={editing === "new" ? "new" : editing.id} cluster={editing === "new" ? undefined : editing} onDone={done} />}
       <ErrorBox error={list.error ?? action.error} />
-      <table>
-        <Head cols={["ID", "Name", "Scopes", "Parents", "Default", "Updated", ""]} />
-        <tbody>
-          {list.data?.items.map((c) => (
-            <tr key={c.id}>
-              <td>{c.id}</td>
-              <td>
-                {c.name}
-                {c.bio && <small className="muted"> — {c.bio}</small>}
-              </td>
-              <td>
-                {[c.scopes.idc && `idc ${c.scopes.idc}`, c.scopes.location && `location ${c.scopes.location}`,
-                  c.scopes.cidrs.length > 0 && `cidrs ${c.scopes.cidrs.join(" ")}`,
-                  c.scopes.hostnames.length > 0 && `hosts ${c.scopes.hostnames.join(" ")}`]
-                  .filter(Boolean)
-                  .join("; ") || "—"}
-              </td>
-              <td>
-                {c.config.candidate_parent_limit} / {c.config.filter_parent_limit}
-              </td>
-              <td>{c.is_default ? "yes" : ""}</td>
-              <td>{formatTime(c.updated_at)}</td>
-              <td className="actions">
-                <Guarded allowed={can} permission="cluster:write" onClick={() => setEditing(c)}>
-                  Edit
-                </Guarded>
-                <Guarded allowed={can} permission="cluster:write" disabled={c.is_default} onClick={() => remove(c)}>
-                  Delete
-                </Guarded>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {list.data && <Pager page={page} perPage={perPage} total={list.data.total} onPage={setPage} />}
+      <DataTable
+        cols={["ID", "Name", "Scopes", "Parents", "Default", "Updated"]}
+        rows={list.data?.items}
+        rowKey={(c) => c.id}
+        paging={{ page, perPage, total: list.data?.total, onPage: setPage }}
+        cells={(c) => (
+          <>
+            <td>{c.id}</td>
+            <td>
+              {c.name}
+              {c.bio && <small className="muted"> — {c.bio}</small>}
+            </td>
+            <td>
+              {[c.scopes.idc && `idc ${c.scopes.idc}`, c.scopes.location && `location ${c.scopes.location}`,
+                c.scopes.cidrs.length > 0 && `cidrs ${c.scopes.cidrs.join(" ")}`,
+                c.scopes.hostnames.length > 0 && `hosts ${c.scopes.hostnames.join(" ")}`]
+                .filter(Boolean)
+                .join("; ") || "—"}
+            </td>
+            <td>
+              {c.config.candidate_parent_limit} / {c.config.filter_parent_limit}
+            </td>
+            <td>{c.is_default ? "yes" : ""}</td>
+            <td>{formatTime(c.updated_at)}</td>
+          </>
+        )}
+        actions={
+          can
+            ? (c) => (
+                <>
+                  <button onClick={() => setEditing(c)}>Edit</button>
+                  <button disabled={c.is_default} onClick={() => remove(c)}>
+                    Delete
+                  </button>
+                </>
+              )
+            : undefined
+        }
+      />
     </section>
   );
 }

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { apiPage } from "../api";
 import type { Host, Scheduler, SeedPeer } from "../types";
-import { ErrorBox, formatBytes, formatTime, Head, Pager, useLoad } from "../ui";
+import { Choice, DataTable, ErrorBox, formatBytes, formatTime, useLoad } from "../ui";
 
 type Kind = "schedulers" | "seed-peers" | "hosts";
 type Row = Scheduler | SeedPeer | Host;
@@ -20,7 +20,6 @@ export function Components({ kind }: { kind: Kind }) {
     [kind, page, perPage, text, state],
     10000,
   );
-  const rows = list.data?.items ?? [];
   const hosts = kind === "hosts";
 
   return (
@@ -31,14 +30,7 @@ export function Components({ kind }: { kind: Kind }) {
           Search <input type="search" maxLength={128} value={text} onChange={(e) => { setText(e.target.value); setPage(1); }} placeholder="name, IP, IDC, location" />
         </label>
         {!hosts && (
-          <label>
-            State{" "}
-            <select value={state} onChange={(e) => { setState(e.target.value); setPage(1); }}>
-              <option value="">any</option>
-              <option value="active">active</option>
-              <option value="inactive">inactive</option>
-            </select>
-          </label>
+          <Choice label="State" value={state} options={["", "active", "inactive"]} onChange={(v) => { setState(v); setPage(1); }} />
         )}
         <label>
           Per page{" "}
@@ -50,27 +42,25 @@ export function Components({ kind }: { kind: Kind }) {
         </label>
       </div>
       <ErrorBox error={list.error} />
-      <table>
-        <Head
-          cols={["ID", "Host name", "IP", "IDC", "Location", "Cluster", hosts ? "Version" : "State", hosts ? "Cache" : "Port", "Last seen"]}
-        />
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.id}>
-              <td>{r.id}</td>
-              <td>{r.hostname}</td>
-              <td>{r.ip}</td>
-              <td>{r.idc || "—"}</td>
-              <td>{r.location || "—"}</td>
-              <td>{"seed_peer_cluster_id" in r ? r.seed_peer_cluster_id : r.scheduler_cluster_id}</td>
-              {"version" in r ? <td>{r.version || "—"}</td> : <td className={`state ${r.state}`}>{r.state}</td>}
-              {"cache_bytes" in r ? <td>{formatBytes(r.cache_bytes)}</td> : <td>{r.port}</td>}
-              <td>{formatTime("last_seen_at" in r ? r.last_seen_at : r.last_keepalive_at)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {list.data && <Pager page={page} perPage={perPage} total={list.data.total} onPage={setPage} />}
+      <DataTable
+        cols={["ID", "Host name", "IP", "IDC", "Location", "Cluster", hosts ? "Version" : "State", hosts ? "Cache" : "Port", "Last seen"]}
+        rows={list.data?.items}
+        rowKey={(r) => r.id}
+        paging={{ page, perPage, total: list.data?.total, onPage: setPage }}
+        cells={(r) => (
+          <>
+            <td>{r.id}</td>
+            <td>{r.hostname}</td>
+            <td>{r.ip}</td>
+            <td>{r.idc || "—"}</td>
+            <td>{r.location || "—"}</td>
+            <td>{"seed_peer_cluster_id" in r ? r.seed_peer_cluster_id : r.scheduler_cluster_id}</td>
+            {"version" in r ? <td>{r.version || "—"}</td> : <td className={`state ${r.state}`}>{r.state}</td>}
+            {"cache_bytes" in r ? <td>{formatBytes(r.cache_bytes)}</td> : <td>{r.port}</td>}
+            <td>{formatTime("last_seen_at" in r ? r.last_seen_at : r.last_keepalive_at)}</td>
+          </>
+        )}
+      />
     </section>
   );
 }

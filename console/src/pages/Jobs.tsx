@@ -1,12 +1,13 @@
 // Jobs: the list (newest first, by state) and the preheat form (image or file, scope, clusters).
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { api, apiPage } from "../api";
 import { Link, navigate } from "../router";
-import { useCan } from "../session";
-import type { Cluster, Job } from "../types";
-import { ErrorBox, Field, formatTime, Pager, splitList, useLoad, Guarded, Head } from "../ui";
+import type { Job } from "../types";
+import { ClusterPicker } from "../components/ClusterPicker";
+import { Choice, DataTable, ErrorBox, Field, FormActions, formatTime, Guarded, splitList, useAction, useLoad } from "../ui";
 
 const perPage = 20;
+const jobStates = ["PENDING", "RUNNING", "SUCCESS", "FAILURE", "CANCELED"];
 
 function PreheatForm({ onDone }: { onDone: () => void }) {
   const [type, setType] = useState<"image" | "file">("file");
@@ -15,29 +16,19 @@ function PreheatForm({ onDone }: { onDone: () => void }) {
   const [clusterIds, setClusterIds] = useState<number[]>([]);
   const [bio, setBio] = useState("");
   const [platform, setPlatform] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const clusters = useLoad(() => apiPage<Cluster>("/api/v1/scheduler-clusters", 1, 100), []);
+  const action = useAction();
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setError(null);
+  const submit = action.submit(async () => {
     const list = splitList(urls);
     const args: Record<string, unknown> = { type, scope };
     if (type === "image") {
       args.url = list[0] ?? "";
       if (platform) args.platform = platform;
     } else args.urls = list;
-    try {
-      const job = await api<Job>("POST", "/api/v1/jobs", { type: "preheat", bio, scheduler_cluster_ids: clusterIds, args });
-      onDone();
-      navigate(`/jobs/${job.id}`);
-    } catch (err) {
-      setError(err);
-    }
-  }
-
-  const toggle = (id: number) =>
-    setClusterIds(clusterIds.includes(id) ? clusterIds.filter((x) => x !== id) : [...clusterIds, id]);
+    const job = await api<Job>("POST", "/api/v1/jobs", { type: "preheat", bio, scheduler_cluster_ids: clusterIds, args });
+    onDone();
+    navigate(`/jobs/${job.id}`);
+  });
 
   return (
     <form className="card" onSubmit={submit} aria-label="new preheat">
@@ -66,22 +57,11 @@ function PreheatForm({ onDone }: { onDone: () => void }) {
           <option value="all_peers">every peer</option>
         </select>
       </Field>
-      <fieldset>
-        <legend>Clusters (none: every cluster)</legend>
-        {clusters.data?.items.map((c) => (
-          <label className="check" key={c.id}>
-            <input type="checkbox" checked={clusterIds.includes(c.id)} onChange={() => toggle(c.id)} /> {c.name}
-          </label>
-        ))}
-      </fieldset>
+      <ClusterPicker chosen={clusterIds} onChange={setClusterIds} />
       <Field label="Description">
         <input name="bio" value={bio} onChange={(e) => setBio(e.target.value)} />
       </Field>
-      <button type="submit">Create preheat</button>{" "}
-      <button type="button" onClick={onDone}>
-        Cancel
-      </button>
-      <ErrorBox error={error ?? clusters.error} />
+      <FormActions submit="Create preheat" onCancel={onDone} error={action.error} busy={action.busy} />
     </form>
   );
 }
@@ -90,50 +70,40 @@ export function Jobs() {
   const [page, setPage] = useState(1);
   const [state, setState] = useState("");
   const [creating, setCreating] = useState(false);
-  const can = useCan("job:write");
   const list = useLoad(() => apiPage<Job>("/api/v1/jobs", page, perPage, { state }), [page, state], 5000);
 
   return (
     <section>
       <h1>Jobs</h1>
       <div className="filters">
-        <Guarded allowed={can} permission="job:write" onClick={() => setCreating(true)}>
+        <Guarded permission="job:write" onClick={() => setCreating(true)}>
           New preheat
         </Guarded>
-        <label>
-          State{" "}
-          <select value={state} onChange={(e) => { setState(e.target.value); setPage(1); }}>
-            {["", "PENDING", "RUNNING", "SUCCESS", "FAILURE", "CANCELED"].map((s) => (
-              <option key={s} value={s}>
-                {s || "any"}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice label="State" value={state} options={["", ...jobStates]} onChange={(v) => { setState(v); setPage(1); }} />
       </div>
       {creating && <PreheatForm onDone={() => { setCreating(false); list.reload(); }} />}
       <ErrorBox error={list.error} />
-      <table>
-        <Head cols={["ID", "Type", "State", "What", "Clusters", "Created"]} />
-        <tbody>
-          {list.data?.items.map((j) => (
-            <tr key={j.id}>
-              <td>
-                <Link href={`/jobs/${j.id}`}>{j.id}</Link>
-              </td>
-              <td>
-                {j.type}
-                {typeof j.args.type === "string" && ` (${j.args.type})`}
-              </td>
-              <td className={`state ${j.state}`}>{j.state}</td>
-              <td className="url">{String(j.args.url ?? (Array.isArray(j.args.urls) ? j.args.urls.join(" ") : j.args.task_id ?? ""))}</td>
-              <td>{j.scheduler_cluster_ids.length ? j.scheduler_cluster_ids.join(", ") : "all"}</td>
-              <td>{formatTime(j.created_at)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {list.data && <Pager page={page} perPage={perPage} total={list.data.total} onPage={setPage} />}
+      <DataTable
+        cols={["ID", "Type", "State", "What", "Clusters", "Created"]}
+        rows={list.data?.items}
+        rowKey={(j) => j.id}
+        paging={{ page, perPage, total: list.data?.total, onPage: setPage }}
+        cells={(j) => (
+          <>
+            <td>
+              <Link href={`/jobs/${j.id}`}>{j.id}</Link>
+            </td>
+            <td>
+              {j.type}
+              {typeof j.args.type === "string" && ` (${j.args.type})`}
+            </td>
+            <td className={`state ${j.state}`}>{j.state}</td>
+            <td className="url">{String(j.args.url || (Array.isArray(j.args.urls) ? j.args.urls.join(" ") : j.args.task_id ?? ""))}</td>
+            <td>{j.scheduler_cluster_ids.length ? j.scheduler_cluster_ids.join(", ") : "all"}</td>
+            <td>{formatTime(j.created_at)}</td>
+          </>
+        )}
+      />
     </section>
   );
 }

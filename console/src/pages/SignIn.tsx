@@ -1,28 +1,17 @@
 // The sign-in form: POST /api/v1/users/signin sets the session cookie.
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { api, setCsrfToken } from "../api";
-import { ErrorBox, Field } from "../ui";
+import { Field, FormActions, useAction } from "../ui";
 
 export function SignIn({ onSignedIn }: { onSignedIn: () => Promise<void> }) {
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await api<{ csrf_token: string }>("POST", "/api/v1/users/signin", { name, password });
-      setCsrfToken(r.csrf_token);
-      await onSignedIn();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const action = useAction();
+  const submit = action.submit(async () => {
+    const r = await api<{ csrf_token: string }>("POST", "/api/v1/users/signin", { name, password });
+    setCsrfToken(r.csrf_token);
+    await onSignedIn();
+  });
 
   return (
     <main className="signin">
@@ -41,10 +30,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => Promise<void> }) {
             onChange={(e) => setPassword(e.target.value)}
           />
         </Field>
-        <button type="submit" disabled={busy}>
-          Sign in
-        </button>
-        <ErrorBox error={error} />
+        <FormActions submit="Sign in" error={action.error} busy={action.busy} />
       </form>
     </main>
   );

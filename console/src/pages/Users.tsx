@@ -1,10 +1,10 @@
 // Users: list (paged, by name), create or edit with roles and clusters, enable/disable, reset a
 // password, delete. Needs user:read to list and user:write to change.
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { api, apiPage } from "../api";
 import { useCan } from "../session";
 import type { Role, User } from "../types";
-import { CheckList, ErrorBox, Field, formatTime, Guarded, Head, Pager, splitList, useAction, useLoad } from "../ui";
+import { CheckList, DataTable, ErrorBox, Field, FormActions, formatTime, Guarded, splitList, useAction, useLoad } from "../ui";
 
 const perPage = 20;
 
@@ -19,13 +19,10 @@ function UserForm({ user, onDone }: { user?: User; onDone: () => void }) {
   const allRoles = useLoad(() => api<Role[]>("GET", "/api/v1/roles"), []);
   const action = useAction(onDone);
 
-  function submit(e: FormEvent) {
-    e.preventDefault();
+  const submit = action.submit(() => {
     const common = { email, roles, scheduler_cluster_ids: splitList(clusters).map(Number) };
-    action.run(() =>
-      user ? api("PATCH", `/api/v1/users/${user.id}`, common) : api("POST", "/api/v1/users", { name, password, ...common }),
-    );
-  }
+    return user ? api("PATCH", `/api/v1/users/${user.id}`, common) : api("POST", "/api/v1/users", { name, password, ...common });
+  });
 
   return (
     <form className="card" onSubmit={submit} aria-label={user ? `edit user ${user.name}` : "new user"}>
@@ -47,11 +44,7 @@ function UserForm({ user, onDone }: { user?: User; onDone: () => void }) {
         </Field>
       </div>
       <CheckList legend="Roles" options={allRoles.data?.map((r) => r.name) ?? []} chosen={roles} onChange={setRoles} />
-      <button type="submit">{user ? "Save" : "Create user"}</button>{" "}
-      <button type="button" onClick={onDone}>
-        Cancel
-      </button>
-      <ErrorBox error={action.error ?? allRoles.error} />
+      <FormActions submit={user ? "Save" : "Create user"} onCancel={onDone} error={action.error ?? allRoles.error} busy={action.busy} />
     </form>
   );
 }
@@ -74,7 +67,7 @@ export function Users() {
     <section>
       <h1>Users</h1>
       <div className="filters">
-        <Guarded allowed={can} permission="user:write" onClick={() => setEditing("new")}>
+        <Guarded permission="user:write" onClick={() => setEditing("new")}>
           New user
         </Guarded>
         <label>
@@ -92,37 +85,37 @@ export function Users() {
         />
       )}
       <ErrorBox error={list.error ?? action.error} />
-      <table>
-        <Head cols={["ID", "Name", "Email", "Roles", "Clusters", "State", "Last sign-in", ""]} />
-        <tbody>
-          {list.data?.items.map((u) => (
-            <tr key={u.id}>
-              <td>{u.id}</td>
-              <td>{u.name}</td>
-              <td>{u.email}</td>
-              <td>{u.roles.join(", ")}</td>
-              <td>{u.scheduler_cluster_ids.join(", ") || "—"}</td>
-              <td>{u.state}</td>
-              <td>{formatTime(u.last_signin_at)}</td>
-              <td className="actions">
-                <Guarded allowed={can} permission="user:write" onClick={() => act(() => api("PATCH", `/api/v1/users/${u.id}`, { state: u.state === "enabled" ? "disabled" : "enabled" }))}>
-                  {u.state === "enabled" ? "Disable" : "Enable"}
-                </Guarded>
-                <Guarded allowed={can} permission="user:write" onClick={() => setEditing(u)}>
-                  Edit
-                </Guarded>
-                <Guarded allowed={can} permission="user:write" onClick={() => resetPassword(u)}>
-                  Reset password
-                </Guarded>
-                <Guarded allowed={can} permission="user:write" onClick={() => confirm(`Delete user ${u.name}?`) && act(() => api("DELETE", `/api/v1/users/${u.id}`))}>
-                  Delete
-                </Guarded>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {list.data && <Pager page={page} perPage={perPage} total={list.data.total} onPage={setPage} />}
+      <DataTable
+        cols={["ID", "Name", "Email", "Roles", "Clusters", "State", "Last sign-in"]}
+        rows={list.data?.items}
+        rowKey={(u) => u.id}
+        paging={{ page, perPage, total: list.data?.total, onPage: setPage }}
+        cells={(u) => (
+          <>
+            <td>{u.id}</td>
+            <td>{u.name}</td>
+            <td>{u.email}</td>
+            <td>{u.roles.join(", ")}</td>
+            <td>{u.scheduler_cluster_ids.join(", ") || "—"}</td>
+            <td>{u.state}</td>
+            <td>{formatTime(u.last_signin_at)}</td>
+          </>
+        )}
+        actions={
+          can
+            ? (u) => (
+                <>
+                  <button onClick={() => act(() => api("PATCH", `/api/v1/users/${u.id}`, { state: u.state === "enabled" ? "disabled" : "enabled" }))}>
+                    {u.state === "enabled" ? "Disable" : "Enable"}
+                  </button>
+                  <button onClick={() => setEditing(u)}>Edit</button>
+                  <button onClick={() => resetPassword(u)}>Reset password</button>
+                  <button onClick={() => confirm(`Delete user ${u.name}?`) && act(() => api("DELETE", `/api/v1/users/${u.id}`))}>Delete</button>
+                </>
+              )
+            : undefined
+        }
+      />
     </section>
   );
 }
