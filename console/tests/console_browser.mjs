@@ -12,7 +12,12 @@
 // form are reached with Tab and show their focus; every page passes axe-core (no serious or
 // critical violation); a guest user is made; the guest
 // finds every create, edit and delete control absent (clusters, jobs, a job's page, tasks, roles,
-// tokens) and a forced API write refused (403); the audit page lists the earlier writes.
+// tokens) and a forced API write refused (403); the audit page lists the earlier writes;
+// "swarm" — against a manager with a real swarm (CLUSTER, HOSTS, FILE_URL, HELD_URL from the
+// Python test): root sees every host, the scheduler and the seed peer appear, preheats FILE_URL to
+// every peer of CLUSTER from the form and watches it end SUCCESS with one row per host, starts a
+// preheat of HELD_URL (the origin holds it), stops it from the job's page (CANCELED), and finds
+// both in the audit log.
 import { chromium } from "playwright-core";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -160,7 +165,7 @@ async function jobSteps(page) {
   await eventually(async () => ["FAILURE", "SUCCESS"].includes(((await state.textContent().catch(() => "")) ?? "").trim()),
     "the new job's page follows it until it ends");
   const first = page.url();
-  await shot(page, "job");
+  await accessible(page, "a failed job");  // the swarm scenario takes job.png with real hosts
   await page.getByRole("button", { name: "Copy" }).click();
   await eventually(async () => page.url() !== first && /\/jobs\/\d+$/.test(page.url()), "Copy opens the new job");
   await page.getByRole("heading", { name: /^Job \d+$/ }).waitFor({ timeout });
@@ -244,7 +249,7 @@ async function fullScenario(page) {
 
   for (const section of ["Schedulers", "Seed peers", "Hosts"]) {
     await go(page, section);
-    await shot(page, section.toLowerCase().replace(" ", "-"));
+    await accessible(page, `${section} (empty)`);  // the swarm scenario takes their screenshots
   }
   await jobSteps(page);
   await keyboardSteps(page);
@@ -305,6 +310,74 @@ async function fullScenario(page) {
   }
 }
 
+// The component pages poll every 10 s; reloading is quicker: `section` is shown again until every
+// name in `names` is a cell of its table.
+async function showsAll(page, section, names) {
+  await eventually(async () => {
+    await go(page, section);
+    await page.getByRole("table").first().waitFor({ timeout });
+    const cells = await page.getByRole("cell").allTextContents();
+    return names.every((n) => cells.includes(n));
+  }, `${section} lists ${names.join(", ")}`);
+}
+
+async function newPreheat(page, url, cluster) {
+  await go(page, "Jobs");
+  await page.getByRole("button", { name: "New preheat" }).click();
+  const form = page.getByRole("form", { name: "new preheat" });
+  await form.getByLabel("File URLs").fill(url);
+  await form.getByLabel("Scope").selectOption("all_peers");
+  await form.getByRole("checkbox", { name: cluster, exact: true }).check();
+  await form.getByRole("button", { name: "Create preheat" }).click();
+  await page.getByRole("heading", { name: /^Job \d+$/ }).waitFor({ timeout });
+  return page.url();
+}
+
+// The job page's state word (without " (refreshing)").
+async function jobState(page) {
+  return ((await page.getByTestId("job-state").textContent().catch(() => "")) ?? "").trim().split(" ")[0];
+}
+
+async function swarmScenario(page) {
+  const cluster = process.env.CLUSTER;
+  const hosts = (process.env.HOSTS ?? "").split(",");
+  await signIn(page, "root", rootPassword);
+  await page.getByRole("heading", { name: "Clusters" }).waitFor({ timeout });
+  await page.getByRole("cell", { name: cluster, exact: true }).waitFor({ timeout });
+  await showsAll(page, "Hosts", hosts);
+  await shot(page, "hosts");
+  await showsAll(page, "Schedulers", ["sched", "active"]);
+  await shot(page, "schedulers");
+  await showsAll(page, "Seed peers", ["seed", "active"]);
+  await shot(page, "seed-peers");
+
+  await newPreheat(page, process.env.FILE_URL, cluster);
+  await eventually(async () => ["SUCCESS", "FAILURE"].includes(await jobState(page)), "the swarm preheat ends");
+  check((await jobState(page)) === "SUCCESS", "the preheat to every peer of the swarm succeeds");
+  const table = page.getByRole("table", { name: "per-host results" });
+  await eventually(async () => (await table.getByRole("row").count()) === hosts.length + 1, "one row per host");
+  for (const host of hosts) {
+    const row = table.getByRole("row").filter({ has: page.getByRole("cell", { name: host, exact: true }) });
+    check((await row.count()) === 1 && (await row.getByRole("cell", { name: "success", exact: true }).count()) === 1,
+      `${host} has a success row`);
+  }
+  await shot(page, "job");
+
+  const held = await newPreheat(page, process.env.HELD_URL, cluster);
+  await eventually(async () => (await jobState(page)) === "RUNNING", "the held preheat runs");
+  await page.getByRole("button", { name: "Stop", exact: true }).click();
+  await eventually(async () => (await jobState(page)) === "CANCELED", "Stop cancels the running job");
+  check(page.url() === held && (await page.getByRole("button", { name: "Stop", exact: true }).isDisabled()),
+    "the stopped job stays on its page and cannot be stopped again");
+  const heldId = held.split("/").pop();
+
+  await go(page, "Audit");
+  await eventually(async () => {
+    const text = (await page.getByRole("row").allTextContents()).join("\n");
+    return text.includes("POST /api/v1/jobs") && text.includes(`POST /api/v1/jobs/${heldId}/cancel`);
+  }, "the audit page lists both preheats and the stop");
+}
+
 const browser = await chromium.launch({ executablePath, headless: true, args: ["--no-sandbox"] });
 let failed = false;
 try {
@@ -317,6 +390,7 @@ try {
   page.on("pageerror", (e) => problems.push(String(e)));
   await accessibleCanFail(browser);
   if (scenario === "signin") await signinScenario(page);
+  else if (scenario === "swarm") await swarmScenario(page);
   else await fullScenario(page);
   check(problems.length === 0, `no script errors or CSP violations in the page (${problems.join("; ")})`);
 } catch (e) {
