@@ -9,7 +9,9 @@ page. A second test gives the manager a real swarm (a scheduler cluster made thr
 dfscheduler, a seed and two daemons found through the manager, a local origin): in the browser the
 hosts, schedulers and seed peers appear, a file preheat to every peer ends SUCCESS with one row per
 host, a preheat held by the origin is stopped from the job's page (CANCELED), and the audit page
-lists both. Screenshots (1280x800) land in <build>/console-screenshots, or with
+lists both; Analytics shows the manager's answer (charts, or the message of a manager without
+analytics), then sample answers routed in the browser as charts with their numbers; and node's
+test runner checks the page's data shaping (console/tests/analytics_shape.test.mjs). Screenshots (1280x800) land in <build>/console-screenshots, or with
 DOCS_SCREENSHOTS=docs/console in docs/console/ (the ones docs/console.md shows).
 
 Needs node, chromium and console/dist (scripts/build.sh builds it; scripts/setup.sh installs the
@@ -115,6 +117,13 @@ class ConsoleBrowser(unittest.TestCase):
         # The API is still the API.
         self.assertEqual(sw.fetch(self.base + "/api/v1/scheduler-clusters")[0], 401)
         self.assertEqual(sw.fetch(self.base + "/healthy")[0], 200)
+
+    def test_analytics_data_shaping(self):
+        # The Analytics page's pure functions (console/src/analytics.ts) under node's test runner.
+        r = subprocess.run(["node", "--test", os.path.join("tests", "analytics_shape.test.mjs")], capture_output=True,
+                           text=True, timeout=120, cwd=CONSOLE)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("# pass 4", r.stdout)
 
     def test_sign_in_page_refuses_a_wrong_password(self):
         self.browser("signin")
