@@ -17,9 +17,14 @@ const M = { left: 64, right: 48, top: 12, bottom: 28 };
 const plotW = W - M.left - M.right;
 const plotH = H - M.top - M.bottom;
 
-// A round number at least `v` (1, 2 or 5 times a power of ten), 1 for nothing.
-function niceCeil(v: number): number {
+// A round number at least `v` (1, 2 or 5 times a power of ten), 1 for nothing; `binary`: of a
+// power of 1024 (bytes: 50 MiB rather than 47.7 MiB).
+function niceCeil(v: number, binary = false): number {
   if (!(v > 0)) return 1;
+  if (binary) {
+    const unit = 1024 ** Math.max(0, Math.floor(Math.log(v) / Math.log(1024)));
+    return unit * niceCeil(v / unit);
+  }
   const p = 10 ** Math.floor(Math.log10(v));
   return [1, 2, 5, 10].map((k) => k * p).find((x) => x >= v) ?? 10 * p;
 }
@@ -36,7 +41,8 @@ function linePath(values: (number | null)[], x: (i: number) => number, y: (v: nu
   return d;
 }
 
-/** A captioned chart of `layers` over `labels`; `format` writes left-axis values, `formatRight` right ones. */
+/** A captioned chart of `layers` over `labels`; `format` writes left-axis values, `formatRight` right
+ *  ones; `binary` rounds the left axis to powers of 1024 (bytes). */
 export function Chart(props: {
   id: string;
   caption: string;
@@ -44,13 +50,14 @@ export function Chart(props: {
   layers: Layer[];
   format: (v: number) => string;
   formatRight?: (v: number) => string;
+  binary?: boolean;
 }) {
   const { labels, layers } = props;
   const n = Math.max(labels.length, 1);
   const bars = layers.filter((l) => l.kind === "bar");
   const stacks = labels.map((_, i) => bars.reduce((sum, l) => sum + (l.values[i] ?? 0), 0));
   const leftLines = layers.filter((l) => l.kind === "line" && l.axis !== "right").flatMap((l) => l.values);
-  const leftMax = niceCeil(Math.max(0, ...stacks, ...leftLines.map((v) => v ?? 0)));
+  const leftMax = niceCeil(Math.max(0, ...stacks, ...leftLines.map((v) => v ?? 0)), props.binary);
   const rightMax = 100;
   const slot = plotW / n;
   const x = (i: number) => M.left + slot * (i + 0.5);

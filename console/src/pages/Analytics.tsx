@@ -104,7 +104,7 @@ export function Analytics() {
               { name: "p50", values: dl.p50, kind: "line", tone: 0 },
               { name: "p95", values: dl.p95, kind: "line", tone: 3 },
             ]} />
-          <Chart id="bytes" caption="Bytes from peers and from the origin, and P2P share" labels={dl.labels} format={formatBytes}
+          <Chart id="bytes" caption="Bytes from peers and from the origin, and P2P share" labels={dl.labels} format={formatBytes} binary
             formatRight={percentAxis}
             layers={[
               { name: "from peers", values: dl.peers, kind: "bar", tone: 0 },
