@@ -16,6 +16,7 @@ import { Roles } from "./pages/Roles";
 import { Audit } from "./pages/Audit";
 import { Tokens } from "./pages/Tokens";
 import { Account } from "./pages/Account";
+import { Analytics } from "./pages/Analytics";
 import "./style.css";
 
 const sections: [string, string][] = [
@@ -25,6 +26,7 @@ const sections: [string, string][] = [
   ["/hosts", "Hosts"],
   ["/jobs", "Jobs"],
   ["/tasks", "Tasks"],
+  ["/analytics", "Analytics"],
   ["/users", "Users"],
   ["/roles", "Roles"],
   ["/audit", "Audit"],
@@ -48,6 +50,8 @@ function Page({ path }: { path: string }) {
       return <Jobs />;
     case "/tasks":
       return <Tasks />;
+    case "/analytics":
+      return <Analytics />;
     case "/users":
       return <Users />;
     case "/roles":

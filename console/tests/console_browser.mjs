@@ -12,7 +12,14 @@
 // form are reached with Tab and show their focus; every page passes axe-core (no serious or
 // critical violation); a guest user is made; the guest
 // finds every create, edit and delete control absent (clusters, jobs, a job's page, tasks, roles,
-// tokens) and a forced API write refused (403); the audit page lists the earlier writes.
+// tokens) and a forced API write refused (403); the audit page lists the earlier writes;
+// "swarm" — against a manager with a real swarm (CLUSTER, HOSTS, FILE_URL, HELD_URL from the
+// Python test): root sees every host, the scheduler and the seed peer appear, preheats FILE_URL to
+// every peer of CLUSTER from the form and watches it end SUCCESS with one row per host, starts a
+// preheat of HELD_URL (the origin holds it), stops it from the job's page (CANCELED), and finds
+// both in the audit log; on Analytics it finds the charts or, from a manager without analytics
+// (404), the message saying so, then draws sample answers (the API routed in the browser) as four
+// captioned charts with their numbers, totals and a per-cluster table, filtered by cluster.
 import { chromium } from "playwright-core";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -160,7 +167,7 @@ async function jobSteps(page) {
   await eventually(async () => ["FAILURE", "SUCCESS"].includes(((await state.textContent().catch(() => "")) ?? "").trim()),
     "the new job's page follows it until it ends");
   const first = page.url();
-  await shot(page, "job");
+  await accessible(page, "a failed job");  // the swarm scenario takes job.png with real hosts
   await page.getByRole("button", { name: "Copy" }).click();
   await eventually(async () => page.url() !== first && /\/jobs\/\d+$/.test(page.url()), "Copy opens the new job");
   await page.getByRole("heading", { name: /^Job \d+$/ }).waitFor({ timeout });
@@ -244,7 +251,7 @@ async function fullScenario(page) {
 
   for (const section of ["Schedulers", "Seed peers", "Hosts"]) {
     await go(page, section);
-    await shot(page, section.toLowerCase().replace(" ", "-"));
+    await accessible(page, `${section} (empty)`);  // the swarm scenario takes their screenshots
   }
   await jobSteps(page);
   await keyboardSteps(page);
@@ -305,6 +312,140 @@ async function fullScenario(page) {
   }
 }
 
+// The component pages poll every 10 s; reloading is quicker: `section` is shown again until every
+// name in `names` is a cell of its table.
+async function showsAll(page, section, names) {
+  await eventually(async () => {
+    await go(page, section);
+    await page.getByRole("table").first().waitFor({ timeout });
+    const cells = await page.getByRole("cell").allTextContents();
+    return names.every((n) => cells.includes(n));
+  }, `${section} lists ${names.join(", ")}`);
+}
+
+async function newPreheat(page, url, cluster) {
+  await go(page, "Jobs");
+  await page.getByRole("button", { name: "New preheat" }).click();
+  const form = page.getByRole("form", { name: "new preheat" });
+  await form.getByLabel("File URLs").fill(url);
+  await form.getByLabel("Scope").selectOption("all_peers");
+  await form.getByRole("checkbox", { name: cluster, exact: true }).check();
+  await form.getByRole("button", { name: "Create preheat" }).click();
+  await page.getByRole("heading", { name: /^Job \d+$/ }).waitFor({ timeout });
+  return page.url();
+}
+
+// The job page's state word (without " (refreshing)").
+async function jobState(page) {
+  return ((await page.getByTestId("job-state").textContent().catch(() => "")) ?? "").trim().split(" ")[0];
+}
+
+// Sample analytics answers over the 24-hour window ending at the next full hour (some hours
+// empty), the cluster totals of `cluster` giving a P2P share of 75 %.
+function sampleAnalytics(path, cluster) {
+  const hour = 3600 * 1000;
+  const from = Math.ceil(Date.now() / hour) * hour - 24 * hour;
+  const iso = (t) => new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const jobs = path.includes("/jobs");
+  const buckets = [];
+  for (let i = 0; i < 24; i++) {
+    if (i % 5 === 3) continue;
+    const count = jobs ? 1 + (i % 3) : 20 + i;
+    const failed = jobs ? (i % 7 === 0 ? 1 : 0) : i % 4;
+    buckets.push({ start: iso(from + i * hour), count, succeeded: count - failed, failed, p50_ms: 100 + 5 * i, p95_ms: 400 + 20 * i,
+      ...(jobs ? {} : { bytes_total: (i + 20) << 20, bytes_from_peers: (i + 10) << 20, bytes_from_origin: 10 << 20 }) });
+  }
+  const totals = { count: 300, succeeded: 290, failed: 10, p50_ms: 120, p95_ms: 800 };
+  const gib = 2 ** 30;  // (not 1 << 30: JavaScript shifts are 32-bit)
+  const bytes = { bytes_total: 4 * gib, bytes_from_peers: 3 * gib, bytes_from_origin: gib };
+  if (jobs) return { bucket: 3600, buckets, totals };
+  return { bucket: 3600, buckets, totals: { ...totals, ...bytes }, clusters: [{ cluster_id: 2, name: cluster, ...totals, ...bytes }] };
+}
+
+const chartCaptions = ["Downloads per bucket and success rate", "Distribution time (p50 and p95)",
+  "Bytes from peers and from the origin, and P2P share", "Jobs per bucket and success rate (every cluster)"];
+
+async function analyticsSteps(page, cluster) {
+  await go(page, "Analytics");
+  const none = page.getByText("No analytics data recorded by this manager");
+  const charts = page.getByRole("figure");
+  await eventually(async () => (await none.count()) + (await charts.count()) > 0,
+    "Analytics shows the manager's charts or says it records no analytics");
+  await accessible(page, "analytics (the manager's answer)");
+
+  const asked = [];
+  await page.route("**/api/v1/analytics/**", (route) => {
+    asked.push(route.request().url());
+    route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(sampleAnalytics(route.request().url(), cluster)) });
+  });
+  await go(page, "Jobs");
+  await go(page, "Analytics");
+  for (const caption of chartCaptions) await page.getByRole("figure", { name: caption, exact: true }).waitFor({ timeout });
+  check(true, "the sample answers are drawn as four captioned charts");
+  check(asked.some((u) => u.includes("/analytics/downloads?") && u.includes("bucket=3600") && !u.includes("cluster_id")),
+    "the last 24 hours are asked in hourly buckets over every cluster");
+  check((await page.getByLabel("totals").textContent()).includes("75% from peers"), "the totals give the P2P share");
+  const bytes = page.getByRole("figure", { name: chartCaptions[2], exact: true });
+  await bytes.getByText(/^Numbers:/).click();
+  const numbers = bytes.getByRole("table");
+  check((await numbers.getByRole("row").count()) === 25, "the bytes chart's numbers have a row per hour");
+  check((await numbers.getByRole("row").nth(1).textContent()).includes("50%"), "the first hour's P2P share is 50% (10 MiB of 20 MiB)");
+  await bytes.getByText(/^Numbers:/).click();  // closed again for the screenshot
+  const row = page.getByRole("table", { name: "downloads per cluster" }).getByRole("row", { name: new RegExp(`^${cluster}\\b`) });
+  check((await row.textContent()).includes("75%") && (await row.textContent()).includes("96.7%"),
+    "the per-cluster table gives the success rate and P2P share");
+  await page.getByRole("combobox", { name: /^Cluster/ }).selectOption({ label: cluster });
+  await eventually(async () => asked.some((u) => /cluster_id=2(&|$)/.test(u)), "the cluster filter asks for that cluster");
+  await page.getByRole("combobox", { name: /^Range/ }).selectOption("7d");
+  await eventually(async () => asked.some((u) => u.includes("bucket=21600")), "the 7-day range asks for 6-hour buckets");
+  await page.getByRole("combobox", { name: /^Range/ }).selectOption("24h");
+  await page.getByRole("figure", { name: chartCaptions[0], exact: true }).waitFor({ timeout });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, "analytics");
+  await page.unroute("**/api/v1/analytics/**");
+}
+
+async function swarmScenario(page) {
+  const cluster = process.env.CLUSTER;
+  const hosts = (process.env.HOSTS ?? "").split(",");
+  await signIn(page, "root", rootPassword);
+  await page.getByRole("heading", { name: "Clusters" }).waitFor({ timeout });
+  await page.getByRole("cell", { name: cluster, exact: true }).waitFor({ timeout });
+  await showsAll(page, "Hosts", hosts);
+  await shot(page, "hosts");
+  await showsAll(page, "Schedulers", ["sched", "active"]);
+  await shot(page, "schedulers");
+  await showsAll(page, "Seed peers", ["seed", "active"]);
+  await shot(page, "seed-peers");
+
+  await newPreheat(page, process.env.FILE_URL, cluster);
+  await eventually(async () => ["SUCCESS", "FAILURE"].includes(await jobState(page)), "the swarm preheat ends");
+  check((await jobState(page)) === "SUCCESS", "the preheat to every peer of the swarm succeeds");
+  const table = page.getByRole("table", { name: "per-host results" });
+  await eventually(async () => (await table.getByRole("row").count()) === hosts.length + 1, "one row per host");
+  for (const host of hosts) {
+    const row = table.getByRole("row").filter({ has: page.getByRole("cell", { name: host, exact: true }) });
+    check((await row.count()) === 1 && (await row.getByRole("cell", { name: "success", exact: true }).count()) === 1,
+      `${host} has a success row`);
+  }
+  await shot(page, "job");
+
+  const held = await newPreheat(page, process.env.HELD_URL, cluster);
+  await eventually(async () => (await jobState(page)) === "RUNNING", "the held preheat runs");
+  await page.getByRole("button", { name: "Stop", exact: true }).click();
+  await eventually(async () => (await jobState(page)) === "CANCELED", "Stop cancels the running job");
+  check(page.url() === held && (await page.getByRole("button", { name: "Stop", exact: true }).isDisabled()),
+    "the stopped job stays on its page and cannot be stopped again");
+  const heldId = held.split("/").pop();
+
+  await go(page, "Audit");
+  await eventually(async () => {
+    const text = (await page.getByRole("row").allTextContents()).join("\n");
+    return text.includes("POST /api/v1/jobs") && text.includes(`POST /api/v1/jobs/${heldId}/cancel`);
+  }, "the audit page lists both preheats and the stop");
+  await analyticsSteps(page, cluster);
+}
+
 const browser = await chromium.launch({ executablePath, headless: true, args: ["--no-sandbox"] });
 let failed = false;
 try {
@@ -317,6 +458,7 @@ try {
   page.on("pageerror", (e) => problems.push(String(e)));
   await accessibleCanFail(browser);
   if (scenario === "signin") await signinScenario(page);
+  else if (scenario === "swarm") await swarmScenario(page);
   else await fullScenario(page);
   check(problems.length === 0, `no script errors or CSP violations in the page (${problems.join("; ")})`);
 } catch (e) {
