@@ -25,7 +25,7 @@ bool read_file(const fs::path& path, std::string& out) {
 }
 
 // Writes via a temporary file and rename, keeping a .bak of a different previous version.
-bool write_file(const fs::path& path, const std::string& text, std::string& error) {
+bool write_config_file(const fs::path& path, const std::string& text, std::string& error) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   if (ec) {
@@ -135,7 +135,7 @@ int run_runtime_init(const std::string& runtime, const runtime_init_options& o) 
     if (o.all_registries) targets.push_back({"_default", ""});
     for (const auto& t : targets) {
       const fs::path path = fs::path(o.hosts_dir) / t.host / "hosts.toml";
-      if (!write_file(path, containerd_hosts_toml(t, o.mirror), error)) {
+      if (!write_config_file(path, containerd_hosts_toml(t, o.mirror), error)) {
         std::cerr << "dfdaemon init: " << error << "\n";
         return 7;
       }
@@ -145,7 +145,7 @@ int run_runtime_init(const std::string& runtime, const runtime_init_options& o) 
     if (!read_file(o.containerd_config, config)) {
       const std::string text = "version = 2\n\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"" +
                                o.hosts_dir + "\"\n";
-      if (!write_file(o.containerd_config, text, error)) {
+      if (!write_config_file(o.containerd_config, text, error)) {
         std::cerr << "dfdaemon init: " << error << "\n";
         return 7;
       }
@@ -170,7 +170,7 @@ int run_runtime_init(const std::string& runtime, const runtime_init_options& o) 
                 << "left unchanged\n";
       return 7;
     }
-    if (!write_file(o.docker_daemon_json, *text, error)) {
+    if (!write_config_file(o.docker_daemon_json, *text, error)) {
       std::cerr << "dfdaemon init: " << error << "\n";
       return 7;
     }
@@ -184,7 +184,7 @@ int run_runtime_init(const std::string& runtime, const runtime_init_options& o) 
       return 2;
     }
     const fs::path path = fs::path(o.registries_conf_dir) / "dragonfly.conf";
-    if (!write_file(path, podman_registries_conf(targets, o.mirror), error)) {
+    if (!write_config_file(path, podman_registries_conf(targets, o.mirror), error)) {
       std::cerr << "dfdaemon init: " << error << "\n";
       return 7;
     }

@@ -12,7 +12,7 @@ namespace df::daemon {
 namespace proto = net::proto;
 
 namespace {
-constexpr auto progress_interval = std::chrono::seconds(1);
+constexpr auto job_progress_interval = std::chrono::seconds(1);
 }  // namespace
 
 void job_handler::handle(const proto::message& m, scheduler_router::reply_fn reply) {
@@ -51,7 +51,7 @@ net::awaitable<void> job_handler::preheat(proto::preheat order, scheduler_router
   task->touch();
   const bool cached = task->state() == peer_task::phase::done;
   // peer_task reports done only once its completion is saved: the preheat is durable when it does.
-  while (task->state() == peer_task::phase::running) co_await task->changed().wait_for(progress_interval);
+  while (task->state() == peer_task::phase::running) co_await task->changed().wait_for(job_progress_interval);
   done.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   if (task->state() == peer_task::phase::failed) {

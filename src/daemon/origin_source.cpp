@@ -15,7 +15,7 @@ namespace df::daemon {
 namespace {
 
 constexpr int max_redirects = 5;
-constexpr std::size_t read_chunk = 4 << 20;
+constexpr std::size_t origin_read_chunk = 4 << 20;
 
 }  // namespace
 
@@ -174,7 +174,7 @@ net::awaitable<origin_outcome> read_from_origin(daemon_context& ctx, const std::
       co_return r;
     };
     for (;;) {
-      const std::size_t want = std::min(read_chunk, piece.size() - filled);
+      const std::size_t want = std::min(origin_read_chunk, piece.size() - filled);
       const std::span<std::byte> into(piece.data() + filled, want);
       auto n = co_await (*conn)->read_body(into, timeout);
       if (!n) {

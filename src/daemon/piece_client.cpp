@@ -9,7 +9,7 @@
 namespace df::daemon {
 
 namespace {
-constexpr std::size_t read_chunk = 4 << 20;
+constexpr std::size_t peer_read_chunk = 4 << 20;
 constexpr std::size_t max_idle_per_parent = 8;
 }  // namespace
 
@@ -53,7 +53,7 @@ net::awaitable<result<byte_buffer>> piece_client::fetch(const std::string& ip, s
   byte_buffer data(length);
   std::size_t filled = 0;
   while (filled < length) {
-    const std::size_t want = std::min<std::size_t>(read_chunk, length - filled);  // bounds rate-limit bursts
+    const std::size_t want = std::min<std::size_t>(peer_read_chunk, length - filled);  // bounds rate-limit bursts
     const std::span<std::byte> into(data.data() + filled, want);
     auto n = co_await conn->read_body(into, timeout);
     if (!n) co_return n.error();

@@ -50,7 +50,7 @@ asn1_integer_ptr serial_from_hex(const std::string& hex) {
   return asn1_integer_ptr(BN_to_ASN1_INTEGER(bn.get(), nullptr));
 }
 
-bool valid_name(std::string_view name) {
+bool valid_certificate_name(std::string_view name) {
   return !name.empty() && name.size() <= 253 && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
            c == '_';
@@ -125,7 +125,7 @@ result<std::string> certificate_issuer::issue(std::string_view request_pem, std:
   char cn[256] = {};
   const int cn_len = X509_NAME_get_text_by_NID(X509_REQ_get_subject_name(req.get()), NID_commonName, cn, sizeof cn);
   const std::string name = cn_len > 0 ? std::string(cn, static_cast<std::size_t>(cn_len)) : std::string();
-  if (!valid_name(name)) {
+  if (!valid_certificate_name(name)) {
     why = "the certificate request's common name must be the host or instance name (letters, digits, '.', "
           "'-', '_'; at most 253)";
     return errc::invalid_argument;

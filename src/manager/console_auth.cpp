@@ -111,7 +111,7 @@ session_answer signin(account_store& db, const console_settings& s, const sessio
   return out;
 }
 
-api_response no_content() {
+api_response no_content_response() {
   api_response res;
   res.status = 204;
   return res;
@@ -119,7 +119,7 @@ api_response no_content() {
 
 session_answer signout(store& db, const console_settings& s, const session_request& r, std::int64_t now) {
   session_answer out;
-  out.response = no_content();
+  out.response = no_content_response();
   out.response.headers.emplace_back("Set-Cookie", cookie_header(s, "", 0));
   out.actor = {"anonymous", ""};
   if (r.cookie.empty()) return out;
@@ -164,7 +164,7 @@ session_answer change_password(store& db, const console_settings& s, const sessi
   value_or_throw(accounts.set_password(user.id, hash_password(new_password), now), "user");
   value_or_throw(accounts.delete_sessions_of(user.id, sha256_hex(r.cookie)), "sessions");
   spdlog::info("manager: user '{}' changed their password; their other sessions ended", user.name);
-  out.response = no_content();
+  out.response = no_content_response();
   return out;
 }
 

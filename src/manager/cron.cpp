@@ -1,5 +1,7 @@
 #include "manager/cron.hpp"
 
+#include "core/text_split.hpp"
+
 #include <charconv>
 #include <ctime>
 #include <vector>
@@ -7,16 +9,6 @@
 namespace df::manager {
 
 namespace {
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  while (true) {
-    const auto at = s.find(sep);
-    out.push_back(s.substr(0, at));
-    if (at == std::string_view::npos) return out;
-    s.remove_prefix(at + 1);
-  }
-}
 
 bool number(std::string_view s, int& out) {
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
@@ -31,15 +23,15 @@ bool parse_field(std::string_view field, const char* name, int lo, int hi, std::
     return false;
   };
   if (field.empty()) return fail("empty");
-  for (const auto item : split(field, ',')) {
-    const auto parts = split(item, '/');
+  for (const auto item : split_view(field, ',')) {
+    const auto parts = split_view(item, '/');
     if (parts.size() > 2) return fail("'" + std::string(item) + "' has more than one '/'");
     int step = 1;
     if (parts.size() == 2 && (!number(parts[1], step) || step < 1 || step > hi))
       return fail("'" + std::string(parts[1]) + "' is not a step of 1 to " + std::to_string(hi));
     int first = lo, last = hi;
     if (parts[0] != "*") {
-      const auto range = split(parts[0], '-');
+      const auto range = split_view(parts[0], '-');
       if (range.size() > 2 || !number(range[0], first) || (range.size() == 2 && !number(range[1], last)))
         return fail("'" + std::string(item) + "' is not a number, a range or *");
       if (range.size() == 1) last = parts.size() == 2 ? hi : first;
@@ -60,7 +52,7 @@ void copy_bits(const std::vector<bool>& from, std::bitset<N>& to) {
 
 std::optional<cron_schedule> parse_cron(std::string_view text, std::string& why) {
   std::vector<std::string_view> fields;
-  for (const auto f : split(text, ' '))
+  for (const auto f : split_view(text, ' '))
     if (!f.empty()) fields.push_back(f);
   if (fields.size() != 5) {
     why = "a cron expression has 5 fields (minute hour day-of-month month day-of-week), not " +

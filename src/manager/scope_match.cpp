@@ -1,5 +1,6 @@
 #include "manager/scope_match.hpp"
 
+#include "core/text_split.hpp"
 #include "manager/cidr.hpp"
 
 #include <algorithm>
@@ -10,29 +11,18 @@ namespace df::manager {
 
 namespace {
 
-std::vector<std::string_view> split(std::string_view text, char sep) {
-  std::vector<std::string_view> parts;
-  if (text.empty()) return parts;
-  for (;;) {
-    const auto at = text.find(sep);
-    parts.push_back(text.substr(0, at));
-    if (at == std::string_view::npos) return parts;
-    text.remove_prefix(at + 1);
-  }
-}
-
 bool idc_matches(const std::string& scope, const std::string& idc) {
   if (scope.empty() || idc.empty()) return false;
-  const auto idcs = split(scope, '|');
+  const auto idcs = split_view(scope, '|');
   return std::find(idcs.begin(), idcs.end(), std::string_view(idc)) != idcs.end();
 }
 
 // The location weight times the share of the scope's path that the host's path starts with:
 // scope "cn|hangzhou", host "cn|hangzhou|rack12" → all of it; host "cn|beijing" → half; "us" → 0.
 unsigned location_points(const std::string& scope, const std::string& location) {
-  const auto want = split(scope, '|');
-  const auto have = split(location, '|');
-  if (want.empty() || have.empty()) return 0;
+  if (scope.empty() || location.empty()) return 0;
+  const auto want = split_view(scope, '|');
+  const auto have = split_view(location, '|');
   std::size_t same = 0;
   while (same < want.size() && same < have.size() && want[same] == have[same]) ++same;
   return static_cast<unsigned>(scope_weights::location * same / want.size());

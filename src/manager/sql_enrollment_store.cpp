@@ -7,13 +7,11 @@ namespace df::manager {
 
 namespace {
 
-std::int64_t to_int(const std::string& s) { return s.empty() ? 0 : std::stoll(s); }
-
-constexpr const char* token_columns =
+constexpr const char* enrollment_token_columns =
     "id, name, role, scheduler_cluster_id, expires_at, max_uses, uses, created_at, token_hash FROM enrollment_tokens";
 
-enrollment_token token_from(const sql_row& r) {
-  return {to_int(r[0]), r[1], r[2], to_int(r[3]), to_int(r[4]), to_int(r[5]), to_int(r[6]), to_int(r[7]), r[8]};
+enrollment_token enrollment_token_from(const sql_row& r) {
+  return {sql_int(r[0]), r[1], r[2], sql_int(r[3]), sql_int(r[4]), sql_int(r[5]), sql_int(r[6]), sql_int(r[7]), r[8]};
 }
 
 // A token is usable while it has not expired and has uses left.
@@ -29,15 +27,15 @@ class sql_enrollment_store final : public enrollment_store {
           "INSERT INTO enrollment_tokens (name, role, scheduler_cluster_id, expires_at, max_uses, created_at, "
           "token_hash) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
           {t.name, t.role, t.scheduler_cluster_id, t.expires_at, t.max_uses, now, t.token_hash});
-      return get_enrollment_token(to_int(rows.at(0).at(0)));
+      return get_enrollment_token(sql_int(rows.at(0).at(0)));
     });
   }
 
   result<enrollment_token> get_enrollment_token(std::int64_t id) override {
     return sql_guarded([&]() -> result<enrollment_token> {
-      const auto rows = db_.query(std::string("SELECT ") + token_columns + " WHERE id = $1", {id});
+      const auto rows = db_.query(std::string("SELECT ") + enrollment_token_columns + " WHERE id = $1", {id});
       if (rows.empty()) return store_errc::not_found;
-      return token_from(rows[0]);
+      return enrollment_token_from(rows[0]);
     });
   }
 
@@ -46,9 +44,9 @@ class sql_enrollment_store final : public enrollment_store {
       page<enrollment_token> out;
       const std::int64_t per_page = p.per_page, offset = std::int64_t{p.per_page} * (std::int64_t{p.page} - 1);
       for (const auto& r :
-           db_.query(std::string("SELECT ") + token_columns + " ORDER BY id LIMIT $1 OFFSET $2", {per_page, offset}))
-        out.items.push_back(token_from(r));
-      out.total = static_cast<std::uint64_t>(to_int(db_.query("SELECT COUNT(*) FROM enrollment_tokens").at(0).at(0)));
+           db_.query(std::string("SELECT ") + enrollment_token_columns + " ORDER BY id LIMIT $1 OFFSET $2", {per_page, offset}))
+        out.items.push_back(enrollment_token_from(r));
+      out.total = static_cast<std::uint64_t>(sql_int(db_.query("SELECT COUNT(*) FROM enrollment_tokens").at(0).at(0)));
       return out;
     });
   }
@@ -64,9 +62,9 @@ class sql_enrollment_store final : public enrollment_store {
   result<enrollment_token> find_enrollment_token(const std::string& hash, std::int64_t now) override {
     return sql_guarded([&]() -> result<enrollment_token> {
       const auto rows =
-          db_.query(std::string("SELECT ") + token_columns + " WHERE token_hash = $1 AND " + usable, {hash, now});
+          db_.query(std::string("SELECT ") + enrollment_token_columns + " WHERE token_hash = $1 AND " + usable, {hash, now});
       if (rows.empty()) return store_errc::not_found;
-      return token_from(rows[0]);
+      return enrollment_token_from(rows[0]);
     });
   }
 
@@ -98,7 +96,7 @@ class sql_enrollment_store final : public enrollment_store {
           {serial});
       if (rows.empty()) return store_errc::not_found;
       const auto& r = rows[0];
-      return issued_record{r[0], r[1], r[2], to_int(r[3]), to_int(r[4]), to_int(r[5])};
+      return issued_record{r[0], r[1], r[2], sql_int(r[3]), sql_int(r[4]), sql_int(r[5])};
     });
   }
 
@@ -133,7 +131,7 @@ class sql_enrollment_store final : public enrollment_store {
 
   result<std::int64_t> revocation_revision() override {
     return sql_guarded([&]() -> result<std::int64_t> {
-      return to_int(db_.query("SELECT revision FROM crl_state WHERE id = 1").at(0).at(0));
+      return sql_int(db_.query("SELECT revision FROM crl_state WHERE id = 1").at(0).at(0));
     });
   }
 
@@ -143,14 +141,14 @@ class sql_enrollment_store final : public enrollment_store {
       for (const auto& r : db_.query("SELECT serial, revoked_at FROM revoked_certificates ORDER BY revoked_at, "
                                      "serial LIMIT $1",
                                      {static_cast<std::int64_t>(max_revoked)}))
-        out.push_back({r[0], to_int(r[1])});
+        out.push_back({r[0], sql_int(r[1])});
       return out;
     });
   }
 
   result<std::int64_t> next_crl_number(std::int64_t at_least) override {
     return sql_guarded([&]() -> result<std::int64_t> {
-      return to_int(db_.query("UPDATE crl_state SET crl_number = CASE WHEN crl_number + 1 > $1 THEN crl_number + 1 "
+      return sql_int(db_.query("UPDATE crl_state SET crl_number = CASE WHEN crl_number + 1 > $1 THEN crl_number + 1 "
                               "ELSE $1 END WHERE id = 1 RETURNING crl_number",
                               {at_least})
                         .at(0)

@@ -17,8 +17,6 @@ namespace df::manager {
 
 namespace {
 
-std::int64_t to_int(const std::string& s) { return sql_int(s); }
-
 std::string paged(const std::string& select, const std::string& order) {
   return "SELECT " + select + " ORDER BY " + order + " LIMIT $1 OFFSET $2";
 }
@@ -52,7 +50,7 @@ class sql_store final : public store {
           "INSERT INTO scheduler_clusters (name, bio, scopes, config, is_default, created_at, updated_at) "
           "VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
           {c.name, c.bio, to_json(c.scopes).dump(), to_json(c.config).dump(), std::int64_t{c.is_default}, now});
-      const auto id = to_int(rows.at(0).at(0));
+      const auto id = sql_int(rows.at(0).at(0));
       db_->query("INSERT INTO seed_peer_clusters (name, bio, scheduler_cluster_id, created_at, updated_at) "
                  "VALUES ($1, $2, $3, $4, $4)",
                  {c.name, "paired with scheduler cluster " + c.name, id, now});
@@ -128,7 +126,7 @@ class sql_store final : public store {
           "DO UPDATE SET port = excluded.port, idc = excluded.idc, location = excluded.location, "
           "last_keepalive_at = excluded.last_keepalive_at RETURNING id",
           {s.hostname, s.ip, std::int64_t{s.port}, s.idc, s.location, s.scheduler_cluster_id, now});
-      return get_scheduler(to_int(rows.at(0).at(0)));
+      return get_scheduler(sql_int(rows.at(0).at(0)));
     });
   }
 
@@ -158,7 +156,7 @@ class sql_store final : public store {
           "location = excluded.location, last_keepalive_at = excluded.last_keepalive_at RETURNING id",
           {s.hostname, s.ip, std::int64_t{s.port}, std::int64_t{s.download_port}, s.type, s.idc, s.location,
            s.seed_peer_cluster_id, now});
-      return get_seed_peer(to_int(rows.at(0).at(0)));
+      return get_seed_peer(sql_int(rows.at(0).at(0)));
     });
   }
 
@@ -189,7 +187,7 @@ class sql_store final : public store {
           "last_seen_at = excluded.last_seen_at RETURNING id",
           {h.hostname, h.ip, h.idc, h.location, h.version, static_cast<std::int64_t>(h.cache_bytes),
            static_cast<std::int64_t>(h.upload_rate_limit), h.scheduler_cluster_id, h.last_seen_at});
-      return get_one<host_record>(host_columns, to_int(rows.at(0).at(0)), host_from);
+      return get_one<host_record>(host_columns, sql_int(rows.at(0).at(0)), host_from);
     });
   }
 
@@ -203,7 +201,7 @@ class sql_store final : public store {
           "INSERT INTO personal_access_tokens (name, bio, token_hash, scopes, state, expired_at, created_at, "
           "updated_at, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
           {t.name, t.bio, t.token_hash, json(t.scopes).dump(), t.state, t.expired_at, now, t.user_id});
-      return get_token(to_int(rows.at(0).at(0)));
+      return get_token(sql_int(rows.at(0).at(0)));
     });
   }
 
@@ -348,7 +346,7 @@ class sql_store final : public store {
           "(SELECT COUNT(*) FROM jobs WHERE state = 'RUNNING')",
           {since});
       const auto& r = rows.at(0);
-      const auto n = [&r](std::size_t i) { return static_cast<std::uint64_t>(to_int(r.at(i))); };
+      const auto n = [&r](std::size_t i) { return static_cast<std::uint64_t>(sql_int(r.at(i))); };
       return counts{n(0), n(1), n(2), n(3), n(4), n(5)};
     });
   }
@@ -386,7 +384,7 @@ class sql_store final : public store {
     return guarded([&]() -> result<page<T>> {
       page<T> out;
       for (const auto& r : db_->query(paged(columns, order), page_params(p))) out.items.push_back(from(r));
-      out.total = static_cast<std::uint64_t>(to_int(db_->query(std::string("SELECT COUNT(*) FROM ") + table).at(0).at(0)));
+      out.total = static_cast<std::uint64_t>(sql_int(db_->query(std::string("SELECT COUNT(*) FROM ") + table).at(0).at(0)));
       return out;
     });
   }
@@ -421,7 +419,7 @@ class sql_store final : public store {
                                       paged_params))
         out.items.push_back(from(r));
       out.total = static_cast<std::uint64_t>(
-          to_int(db_->query(std::string("SELECT COUNT(*) FROM ") + table + where(1), params).at(0).at(0)));
+          sql_int(db_->query(std::string("SELECT COUNT(*) FROM ") + table + where(1), params).at(0).at(0)));
       return out;
     });
   }
@@ -438,7 +436,7 @@ class sql_store final : public store {
                                       {page_params(p)[0], page_params(p)[1], value}))
         out.items.push_back(from(r));
       out.total = static_cast<std::uint64_t>(
-          to_int(db_->query(std::string("SELECT COUNT(*) FROM ") + table + where + "$1", {value}).at(0).at(0)));
+          sql_int(db_->query(std::string("SELECT COUNT(*) FROM ") + table + where + "$1", {value}).at(0).at(0)));
       return out;
     });
   }

@@ -24,7 +24,7 @@ namespace {
 using clock = std::chrono::system_clock;
 constexpr auto backdate = std::chrono::minutes(5);  // clients whose clock is a little behind
 
-struct bio_free {
+struct cert_bio_free {
   void operator()(BIO* p) const noexcept { BIO_free(p); }
 };
 struct extension_free {
@@ -85,7 +85,7 @@ bool add_subject_alt_name(X509* cert, const std::string& host) {
   return X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) == 1;
 }
 
-std::string lower(std::string_view s) {
+std::string lowercase(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
   return out;
@@ -121,11 +121,11 @@ result<cert_authority> cert_authority::load(const std::string& cert_path, const 
     error_text = std::move(text);
     return make_error_code(errc::invalid_argument);
   };
-  std::unique_ptr<BIO, bio_free> cert_bio(BIO_new_file(cert_path.c_str(), "r"));
+  std::unique_ptr<BIO, cert_bio_free> cert_bio(BIO_new_file(cert_path.c_str(), "r"));
   if (!cert_bio) return fail("cannot read the CA certificate " + cert_path);
   x509_ptr cert(PEM_read_bio_X509(cert_bio.get(), nullptr, no_passphrase, nullptr));
   if (!cert) return fail(cert_path + " holds no PEM certificate");
-  std::unique_ptr<BIO, bio_free> key_bio(BIO_new_file(key_path.c_str(), "r"));
+  std::unique_ptr<BIO, cert_bio_free> key_bio(BIO_new_file(key_path.c_str(), "r"));
   if (!key_bio) return fail("cannot read the CA key " + key_path);
   evp_pkey_ptr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, no_passphrase, nullptr));
   if (!key) return fail(key_path + " holds no PEM private key (an encrypted key is not supported)");
@@ -140,7 +140,7 @@ result<cert_authority> cert_authority::load(const std::string& cert_path, const 
 result<std::shared_ptr<const leaf_certificate>> cert_authority::mint(std::string_view host_view,
                                                                      std::chrono::seconds validity,
                                                                      clock::time_point now) const {
-  const std::string host = lower(host_view);
+  const std::string host = lowercase(host_view);
   if (!valid_certificate_host(host)) return errc::invalid_argument;
   const auto until = std::min(now + validity, not_after_);
   if (until <= now) return errc::invalid_argument;  // the CA itself has expired
@@ -191,7 +191,7 @@ leaf_cache::leaf_cache(cert_authority ca, std::size_t capacity, std::chrono::sec
     : ca_(std::move(ca)), capacity_(std::max<std::size_t>(capacity, 1)), validity_(validity) {}
 
 result<std::shared_ptr<const leaf_certificate>> leaf_cache::get(std::string_view host_view, clock::time_point now) {
-  const std::string host = lower(host_view);
+  const std::string host = lowercase(host_view);
   if (const auto it = index_.find(host); it != index_.end()) {
     const entry leaf = *it->second;
     if (now + validity_ / 2 < leaf->not_after) {

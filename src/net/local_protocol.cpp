@@ -43,16 +43,16 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(download_error, error_type, message, origin_s
 
 namespace {
 
-constexpr std::string_view names[] = {"download_request", "download_started", "progress",
+constexpr std::string_view local_message_names[] = {"download_request", "download_started", "progress",
                                       "notice",           "download_done",    "download_error"};
-static_assert(std::size(names) == std::variant_size_v<message>);
+static_assert(std::size(local_message_names) == std::variant_size_v<message>);
 
 }  // namespace
 
-std::string encode(const message& m) { return encode_typed_json(names, m); }
+std::string encode(const message& m) { return encode_typed_json(local_message_names, m); }
 
 result<message> decode(std::string_view json) {
-  auto m = decode_typed_json<message>(names, json);
+  auto m = decode_typed_json<message>(local_message_names, json);
   if (m) {
     if (const auto* r = std::get_if<download_request>(&*m); r && r->version != 1) return errc::unsupported_version;
   }

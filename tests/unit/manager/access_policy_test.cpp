@@ -14,7 +14,7 @@ const caller admin{caller::kind::admin, {}};
 const caller token{caller::kind::component_token, {}};
 const caller nobody{};
 
-struct row {
+struct policy_row {
   caller who;
   const char* method;
   const char* path;
@@ -28,7 +28,7 @@ TEST(access_policy, the_table) {
   const auto sched = cert(cluster_role::scheduler), mgr = cert(cluster_role::manager);
   const auto allow = outcome::allow, deny = outcome::forbidden, who_are_you = outcome::unauthorized;
   const auto none = name_binding::none, body = name_binding::body_hostname;
-  const row rows[] = {
+  const policy_row rows[] = {
       // The admin: everything, with no binding.
       {admin, "POST", "/api/v1/scheduler-clusters", allow, none, 0},
       {admin, "DELETE", "/api/v1/scheduler-clusters/3", allow, none, 0},
@@ -58,7 +58,7 @@ TEST(access_policy, the_table) {
       {peer, "POST", "/api/v1/seed-peers", deny, none, 0},
       {peer, "POST", "/api/v1/schedulers", deny, none, 0},
       {peer, "POST", "/api/v1/seed-peers/2/keepalive", deny, none, 0},
-      // A seed peer: its host and its seed-peer row.
+      // A seed peer: its host and its seed-peer policy_row.
       {seed, "POST", "/api/v1/hosts", allow, body, 0},
       {seed, "POST", "/api/v1/seed-peers", allow, body, 0},
       {seed, "POST", "/api/v1/seed-peers/12/keepalive", allow, name_binding::seed_peer_row, 12},
@@ -66,7 +66,7 @@ TEST(access_policy, the_table) {
       {seed, "POST", "/api/v1/schedulers", deny, none, 0},
       {seed, "GET", "/api/v1/seed-peers", deny, none, 0},
       {seed, "POST", "/api/v1/seed-peer-clusters", deny, none, 0},
-      // A scheduler: its scheduler row.
+      // A scheduler: its scheduler policy_row.
       {sched, "POST", "/api/v1/schedulers", allow, body, 0},
       {sched, "POST", "/api/v1/schedulers/5/keepalive", allow, name_binding::scheduler_row, 5},
       {sched, "POST", "/api/v1/hosts", deny, none, 0},

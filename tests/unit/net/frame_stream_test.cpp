@@ -12,10 +12,10 @@ namespace df::net {
 namespace {
 
 // Two connected unix-domain stream sockets on one io_context.
-struct socket_pair {
+struct unix_pair {
   asio::io_context io;
   int fds[2] = {-1, -1};
-  socket_pair() { EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0); }
+  unix_pair() { EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0); }
   frame_stream::socket_type take(int i) {
     return frame_stream::socket_type(io, asio::generic::stream_protocol(AF_UNIX, SOCK_STREAM), fds[i]);
   }
@@ -36,7 +36,7 @@ std::vector<std::string> read_frames(asio::io_context& io, std::shared_ptr<frame
 }
 
 TEST(frame_stream, read_ahead_splits_frames_across_and_within_reads) {
-  socket_pair p;
+  unix_pair p;
   auto reader = std::make_shared<frame_stream>(p.take(0), true);
   const std::vector<std::string> payloads{"first", std::string(10000, 'x'), "", "last"};  // one over 4 KiB
   std::string bytes;
@@ -48,7 +48,7 @@ TEST(frame_stream, read_ahead_splits_frames_across_and_within_reads) {
 }
 
 TEST(frame_stream, queued_frames_arrive_whole_and_in_order) {
-  socket_pair p;
+  unix_pair p;
   auto writer = std::make_shared<frame_stream>(p.take(1));
   auto reader = std::make_shared<frame_stream>(p.take(0));
   std::vector<std::string> sent;
@@ -60,7 +60,7 @@ TEST(frame_stream, queued_frames_arrive_whole_and_in_order) {
 }
 
 TEST(frame_stream, a_payload_larger_than_one_growth_step_arrives_whole) {
-  socket_pair p;
+  unix_pair p;
   auto writer = std::make_shared<frame_stream>(p.take(1));
   auto reader = std::make_shared<frame_stream>(p.take(0), true);
   std::string big(300 * 1024 + 7, '\0');  // several 64 KiB growth steps and a remainder
@@ -70,7 +70,7 @@ TEST(frame_stream, a_payload_larger_than_one_growth_step_arrives_whole) {
 }
 
 TEST(frame_stream, a_frame_over_the_callers_limit_is_refused_after_its_header) {
-  socket_pair p;
+  unix_pair p;
   auto reader = std::make_shared<frame_stream>(p.take(0), true);
   const auto header = encode_frame_header(frame_kind::message, 32 << 10);
   ASSERT_EQ(::write(p.fds[1], header.data(), header.size()), static_cast<ssize_t>(header.size()));
@@ -85,7 +85,7 @@ TEST(frame_stream, a_frame_over_the_callers_limit_is_refused_after_its_header) {
 }
 
 TEST(frame_stream, a_half_sent_frame_ends_in_an_error_when_the_peer_closes) {
-  socket_pair p;
+  unix_pair p;
   auto reader = std::make_shared<frame_stream>(p.take(0), true);
   std::string bytes = encode_frame(frame_kind::message, std::string(100000, 'x'));
   bytes.resize(70000);

@@ -7,7 +7,7 @@
 namespace df::net::proto {
 namespace {
 
-const std::string tid(64, 'a');
+const std::string bounds_tid(64, 'a');
 
 errc decode_error(const message& m) {
   auto r = decode(encode(m));
@@ -16,15 +16,15 @@ errc decode_error(const message& m) {
 
 TEST(protocol_bounds, strings_over_their_limit_are_refused) {
   const std::string long_id(field_limits::id + 1, 'x');
-  EXPECT_EQ(decode_error(register_peer{tid, long_id, "http://o/f", {}, "", "", {}}), errc::out_of_bounds);
-  EXPECT_EQ(decode_error(register_peer{tid, "p", "http://o/" + std::string(field_limits::url, 'u'), {}, "", "", {}}),
+  EXPECT_EQ(decode_error(register_peer{bounds_tid, long_id, "http://o/f", {}, "", "", {}}), errc::out_of_bounds);
+  EXPECT_EQ(decode_error(register_peer{bounds_tid, "p", "http://o/" + std::string(field_limits::url, 'u'), {}, "", "", {}}),
             errc::out_of_bounds);
-  EXPECT_EQ(decode_error(peer_failed{tid, "p", std::string(field_limits::text + 1, 'm'), 0, ""}),
+  EXPECT_EQ(decode_error(peer_failed{bounds_tid, "p", std::string(field_limits::text + 1, 'm'), 0, ""}),
             errc::out_of_bounds);
   hello h;
   h.host.host_id = long_id;
   EXPECT_EQ(decode_error(h), errc::out_of_bounds);
-  EXPECT_EQ(decode_error(register_peer{tid, std::string(field_limits::id, 'x'), "http://o/f", {}, "", "", {}}),
+  EXPECT_EQ(decode_error(register_peer{bounds_tid, std::string(field_limits::id, 'x'), "http://o/f", {}, "", "", {}}),
             errc::ok);
 }
 
@@ -45,7 +45,7 @@ TEST(protocol_bounds, job_messages_are_bounded) {
   EXPECT_EQ(decode_error(bad_task), errc::malformed_message);
   job_result many_hosts{1, std::vector<job_host>(field_limits::job_hosts + 1), ""};
   EXPECT_EQ(decode_error(many_hosts), errc::out_of_bounds);
-  EXPECT_EQ(decode_error(preheat_done{tid, 1, 1, "peers", std::string(field_limits::text + 1, 'e')}),
+  EXPECT_EQ(decode_error(preheat_done{bounds_tid, 1, 1, "peers", std::string(field_limits::text + 1, 'e')}),
             errc::out_of_bounds);
   EXPECT_EQ(decode_error(preheat{"not-a-task", "http://o/f", {}, "", "", {}}), errc::malformed_message);
 }
@@ -53,32 +53,32 @@ TEST(protocol_bounds, job_messages_are_bounded) {
 TEST(protocol_bounds, header_count_and_size_are_bounded) {
   std::map<std::string, std::string> many;
   for (std::size_t i = 0; i <= field_limits::headers; ++i) many["h" + std::to_string(i)] = "v";
-  EXPECT_EQ(decode_error(register_peer{tid, "p", "http://o/f", many, "", "", {}}), errc::out_of_bounds);
-  EXPECT_EQ(decode_error(register_peer{tid, "p", "http://o/f", {{"Cookie", std::string(field_limits::header_bytes, 'c')}},
+  EXPECT_EQ(decode_error(register_peer{bounds_tid, "p", "http://o/f", many, "", "", {}}), errc::out_of_bounds);
+  EXPECT_EQ(decode_error(register_peer{bounds_tid, "p", "http://o/f", {{"Cookie", std::string(field_limits::header_bytes, 'c')}},
                                        "", "", {}}),
             errc::out_of_bounds);
 }
 
 TEST(protocol_bounds, piece_numbers_past_the_largest_task_are_refused) {
-  EXPECT_EQ(decode_error(piece_done{tid, "p", 4294967295u, ""}), errc::out_of_bounds);
-  EXPECT_EQ(decode_error(piece_done{tid, "p", max_piece_count, ""}), errc::out_of_bounds);
-  EXPECT_EQ(decode_error(piece_done{tid, "p", max_piece_count - 1, ""}), errc::ok);
-  EXPECT_EQ(decode_error(have{tid, "p", "q", {piece_entry{max_piece_count, "d"}}}), errc::out_of_bounds);
-  parents ps{tid, "p", {parent_info{"q", "h", "1.2.3.4", 1, false, {1, max_piece_count}}}, {}};
+  EXPECT_EQ(decode_error(piece_done{bounds_tid, "p", 4294967295u, ""}), errc::out_of_bounds);
+  EXPECT_EQ(decode_error(piece_done{bounds_tid, "p", max_piece_count, ""}), errc::out_of_bounds);
+  EXPECT_EQ(decode_error(piece_done{bounds_tid, "p", max_piece_count - 1, ""}), errc::ok);
+  EXPECT_EQ(decode_error(have{bounds_tid, "p", "q", {piece_entry{max_piece_count, "d"}}}), errc::out_of_bounds);
+  parents ps{bounds_tid, "p", {parent_info{"q", "h", "1.2.3.4", 1, false, {1, max_piece_count}}}, {}};
   EXPECT_EQ(decode_error(ps), errc::out_of_bounds);
 }
 
 TEST(protocol_bounds, reverify_piece_lists_are_bounded) {
   std::vector<std::uint32_t> many(field_limits::reverify_pieces + 1, 1);
-  EXPECT_EQ(decode_error(reverify{tid, "p", many}), errc::out_of_bounds);
-  EXPECT_EQ(decode_error(reverified{tid, "p", {}, many}), errc::out_of_bounds);
+  EXPECT_EQ(decode_error(reverify{bounds_tid, "p", many}), errc::out_of_bounds);
+  EXPECT_EQ(decode_error(reverified{bounds_tid, "p", {}, many}), errc::out_of_bounds);
   many.pop_back();
-  EXPECT_EQ(decode_error(reverify{tid, "p", many}), errc::ok);
-  EXPECT_EQ(decode_error(reverify{tid, "p", {max_piece_count}}), errc::out_of_bounds);
-  EXPECT_EQ(decode_error(reverified{tid, "p", {max_piece_count}, {}}), errc::out_of_bounds);
-  EXPECT_EQ(decode_error(reverified{tid, "p", std::vector<std::uint32_t>(max_wire_entries + 1, 2), {}}),
+  EXPECT_EQ(decode_error(reverify{bounds_tid, "p", many}), errc::ok);
+  EXPECT_EQ(decode_error(reverify{bounds_tid, "p", {max_piece_count}}), errc::out_of_bounds);
+  EXPECT_EQ(decode_error(reverified{bounds_tid, "p", {max_piece_count}, {}}), errc::out_of_bounds);
+  EXPECT_EQ(decode_error(reverified{bounds_tid, "p", std::vector<std::uint32_t>(max_wire_entries + 1, 2), {}}),
             errc::out_of_bounds);
-  EXPECT_EQ(decode_error(parent_failed{tid, "p", "q", "r", std::vector<std::uint32_t>(field_limits::reported_pieces + 1)}),
+  EXPECT_EQ(decode_error(parent_failed{bounds_tid, "p", "q", "r", std::vector<std::uint32_t>(field_limits::reported_pieces + 1)}),
             errc::out_of_bounds);
   hello h;
   h.host.host_id = "h";
@@ -89,7 +89,7 @@ TEST(protocol_bounds, reverify_piece_lists_are_bounded) {
 TEST(protocol_bounds, a_negative_piece_number_does_not_wrap_into_range) {
   // JSON numbers are not checked for sign by the library: -1 must not become piece 4294967295
   // and pass, nor a small number.
-  const auto r = decode(R"({"type":"piece_done","task_id":")" + tid + R"(","peer_id":"p","piece":-1,"digest":""})");
+  const auto r = decode(R"({"type":"piece_done","task_id":")" + bounds_tid + R"(","peer_id":"p","piece":-1,"digest":""})");
   EXPECT_FALSE(r);
 }
 
@@ -110,7 +110,7 @@ namespace df::net::proto {
 namespace {
 
 TEST(protocol_split, a_parents_message_with_many_digests_becomes_digest_chunks_then_the_parents) {
-  parents big{tid, "p", {parent_info{"q", "h", "1.2.3.4", 1, false, {}, "ff"}}, {}};
+  parents big{bounds_tid, "p", {parent_info{"q", "h", "1.2.3.4", 1, false, {}, "ff"}}, {}};
   // Signed digests, as long as they get: 64 hex, a dot, a 72-byte signature in hex.
   for (std::uint32_t i = 0; i < 100000; ++i)
     big.digests.push_back(std::string(64, 'a' + i % 6) + "." + std::string(144, '0' + i % 10));
@@ -134,7 +134,7 @@ TEST(protocol_split, a_parents_message_with_many_digests_becomes_digest_chunks_t
 }
 
 TEST(protocol_split, a_have_with_many_pieces_is_split_and_small_messages_pass_unchanged) {
-  have big{tid, "p", "q", {}};
+  have big{bounds_tid, "p", "q", {}};
   for (std::uint32_t i = 0; i < 40000; ++i) big.pieces.push_back(piece_entry{i, std::string(64, 'd') + "." + std::string(144, 'e')});
   const auto parts = split_for_wire(big);
   ASSERT_EQ(parts.size(), 5u);  // ceil(40000 / 8192)
@@ -145,7 +145,7 @@ TEST(protocol_split, a_have_with_many_pieces_is_split_and_small_messages_pass_un
   }
   EXPECT_EQ(next, 40000u);
   EXPECT_EQ(split_for_wire(keepalive{}).size(), 1u);
-  EXPECT_EQ(split_for_wire(parents{tid, "p", {}, {"d"}}).size(), 1u);
+  EXPECT_EQ(split_for_wire(parents{bounds_tid, "p", {}, {"d"}}).size(), 1u);
 }
 
 }  // namespace

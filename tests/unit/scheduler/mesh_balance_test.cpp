@@ -28,7 +28,7 @@ std::map<std::string, std::uint32_t> loads(const recorder& r) {
   return out;
 }
 
-std::vector<std::string> names(int n) {
+std::vector<std::string> host_names(int n) {
   std::vector<std::string> out;
   for (int i = 0; i < n; ++i) out.push_back("h" + std::to_string(i));
   return out;
@@ -39,8 +39,8 @@ TEST(mesh_balance, late_joiners_take_children_from_the_busiest_parents) {
   // of everyone and the last ones of nobody, unless a newcomer relieves the busiest parents.
   recorder r(parents_at_most(3));
   r.host("seed", true);
-  for (const auto& n : names(12)) r.host(n);
-  for (const auto& n : names(12)) r.reg(n, "p" + n);
+  for (const auto& n : host_names(12)) r.host(n);
+  for (const auto& n : host_names(12)) r.reg(n, "p" + n);
   const auto load = loads(r);
   const auto [lo, hi] = std::minmax_element(load.begin(), load.end(),
                                             [](const auto& a, const auto& b) { return a.second < b.second; });
@@ -61,8 +61,8 @@ TEST(mesh_balance, in_a_big_task_a_joiner_changes_nobodys_parents) {
   l.candidate_sample = 4;
   recorder r(l);
   r.host("seed", true);
-  for (const auto& n : names(9)) r.host(n);
-  for (const auto& n : names(8)) r.reg(n, "p" + n);
+  for (const auto& n : host_names(9)) r.host(n);
+  for (const auto& n : host_names(8)) r.reg(n, "p" + n);
   std::map<std::string, std::set<std::string>> before;
   for (const auto& [id, p] : r.sw.tasks().at(tid).peers)
     if (p.parents.size() >= 2) before[id] = p.parents;
