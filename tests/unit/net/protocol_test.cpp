@@ -33,7 +33,9 @@ template <class Message, class Encode, class Decode>
 void expect_golden(const std::vector<golden<Message>>& all, Encode encode, Decode decode) {
   ASSERT_EQ(all.size(), std::variant_size_v<Message>);  // one sample per message type
   for (std::size_t i = 0; i < all.size(); ++i) {
-    const auto& [m, text] = all[i];
+    // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
+    const auto& m = all[i].message;
+    const auto& text = all[i].text;
     EXPECT_EQ(m.index(), i) << text;  // in the variant's order, so none is missed
     std::visit(
         [&](const auto& v) {
