@@ -25,8 +25,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(register_peer, task_id, peer_id,
 // `signer` came later in version 1: a message without it decodes with "" (unsigned digests).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(task_meta, task_id, peer_id, content_length, piece_size, signer)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(piece_done, task_id, peer_id, piece, digest)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(peer_done, task_id, peer_id)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(peer_failed, task_id, peer_id, message, origin_status, error_type)
+// The byte counts came later in version 1: a message without them decodes with 0.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(peer_done, task_id, peer_id, bytes_from_peers, bytes_from_origin)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(peer_failed, task_id, peer_id, message, origin_status, error_type,
+                                                bytes_from_peers, bytes_from_origin)
 // `pieces` came later in version 1: a report without it names none.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(parent_failed, task_id, peer_id, parent_peer_id, reason, pieces)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(leave_peer, task_id, peer_id)
@@ -101,6 +103,9 @@ struct bounds_check {
     ok = ok && list.size() <= max;
     for (auto p : list) piece(p);
   }
+  void task_bytes(std::uint64_t peers, std::uint64_t origin) {
+    ok = ok && peers <= field_limits::task_bytes && origin <= field_limits::task_bytes;
+  }
   void digests(const std::vector<std::string>& d) {
     ok = ok && d.size() <= max_piece_count;
     for (const auto& s : d) text(s, field_limits::digest);
@@ -125,9 +130,13 @@ struct bounds_check {
     piece(m.piece);
     text(m.digest, field_limits::digest);
   }
-  void operator()(const peer_done& m) { id(m.peer_id); }
+  void operator()(const peer_done& m) {
+    id(m.peer_id);
+    task_bytes(m.bytes_from_peers, m.bytes_from_origin);
+  }
   void operator()(const peer_failed& m) {
     id(m.peer_id);
+    task_bytes(m.bytes_from_peers, m.bytes_from_origin);
     text(m.message, field_limits::text);
     id(m.error_type);
   }
