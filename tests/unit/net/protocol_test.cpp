@@ -119,8 +119,8 @@ TEST(scheduler_protocol, every_message_has_this_exact_text) {
        R"({"digest":"d7","peer_id":"p1","piece":7,"task_id":")" TID R"(","type":"piece_done"})"},
       {peer_done{TID, "p1", 30, 12},
        R"({"bytes_from_origin":12,"bytes_from_peers":30,"peer_id":"p1","task_id":")" TID R"(","type":"peer_done"})"},
-      {peer_failed{TID, "p1", "content digest mismatch", 200, "digest", 5, 0},
-       R"({"bytes_from_origin":0,"bytes_from_peers":5,"error_type":"digest","message":"content digest mismatch",)"
+      {peer_failed{TID, "p1", "content digest mismatch", 200, "digest", 5, 3},
+       R"({"bytes_from_origin":3,"bytes_from_peers":5,"error_type":"digest","message":"content digest mismatch",)"
        R"("origin_status":200,"peer_id":"p1","task_id":")" TID R"(","type":"peer_failed"})"},
       {parent_failed{TID, "p1", "p2", "piece 4 failed verification", {4}},
        R"({"parent_peer_id":"p2","peer_id":"p1","pieces":[4],"reason":"piece 4 failed verification","task_id":")" TID
