@@ -398,7 +398,9 @@ void peer_task::completion_saved(std::uint64_t epoch) {
   ctx_.stats.tasks_completed.add();
   (back_to_source_ ? ctx_.stats.task_time_origin : ctx_.stats.task_time_p2p)
       .observe(std::chrono::steady_clock::now() - started_at_);
-  if (registered_) ctx_.scheduler.send(proto::peer_done{task_id_, peer_id_});
+  // Seeds are peers too: what came from them counts as from peers (the analytics' P2P share).
+  if (registered_)
+    ctx_.scheduler.send(proto::peer_done{task_id_, peer_id_, sources_.from_peers + sources_.from_seed, sources_.from_origin});
   spdlog::info("task {} complete: {} bytes (peers {}, seed {}, origin {})", task_id_,
                meta_.content_length.value_or(0), sources_.from_peers, sources_.from_seed, sources_.from_origin);
   changed_.notify_all();
@@ -444,7 +446,8 @@ void peer_task::fail(task_error e) {
   ctx_.stats.tasks_failed.add();
   if (registered_)
     ctx_.scheduler.send(proto::peer_failed{task_id_, peer_id_, error_.message, error_.origin_status,
-                                           error_.error_type == "digest" ? "digest" : ""});
+                                           error_.error_type == "digest" ? "digest" : "",
+                                           sources_.from_peers + sources_.from_seed, sources_.from_origin});
   spdlog::warn("task {} failed: {}", task_id_, error_.message);
   changed_.notify_all();
   if (on_finished_) on_finished_(task_id_, false);

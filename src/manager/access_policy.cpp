@@ -12,7 +12,15 @@ constexpr std::string_view api_prefix = "/api/v1/";
 
 // What a component endpoint is, from the request line; the router (api.cpp) splits the same way,
 // so a path that is not exactly one of these never reaches a component handler.
-enum class endpoint { other, host_announce, scheduler_register, scheduler_keepalive, seed_register, seed_keepalive };
+enum class endpoint {
+  other,
+  host_announce,
+  scheduler_register,
+  scheduler_keepalive,
+  scheduler_downloads,
+  seed_register,
+  seed_keepalive
+};
 
 struct classified {
   endpoint what = endpoint::other;
@@ -39,6 +47,7 @@ classified classify(std::string_view method, std::string_view path) {
   const bool schedulers = seg[0] == "schedulers", seeds = seg[0] == "seed-peers";
   if (!schedulers && !seeds) return {};
   if (seg.size() == 1) return {schedulers ? endpoint::scheduler_register : endpoint::seed_register};
+  if (schedulers && seg.size() == 3 && seg[2] == "downloads") return {endpoint::scheduler_downloads, parse_id(seg[1])};
   if (seg.size() == 3 && seg[2] == "keepalive")
     return {schedulers ? endpoint::scheduler_keepalive : endpoint::seed_keepalive, parse_id(seg[1])};
   return {};
@@ -67,9 +76,10 @@ access_decision by_role(net::cluster_role role, const classified& c) {
                     "POST /api/v1/seed-peers/{id}/keepalive");
     case cluster_role::scheduler:
       if (c.what == endpoint::scheduler_register) return allow(name_binding::body_hostname);
-      if (c.what == endpoint::scheduler_keepalive) return allow(name_binding::scheduler_row, c.id);
+      if (c.what == endpoint::scheduler_keepalive || c.what == endpoint::scheduler_downloads)
+        return allow(name_binding::scheduler_row, c.id);
       return forbid("a scheduler certificate may call only POST /api/v1/schedulers and "
-                    "POST /api/v1/schedulers/{id}/keepalive");
+                    "POST /api/v1/schedulers/{id}/keepalive and /downloads");
     case cluster_role::manager: break;
   }
   return forbid("a manager certificate grants no API call; use the admin token");
@@ -130,6 +140,10 @@ std::optional<permission> required_permission(std::string_view method, std::stri
     none_needed = true;
     return std::nullopt;
   }
+  if (r == "analytics" && read) {  // every signed-in role, guest included (docs/console.md)
+    none_needed = true;
+    return std::nullopt;
+  }
   if (r == "users" || r == "roles") return read ? user_read : user_write;
   if (r == "permissions") return read ? std::optional(user_read) : std::nullopt;
   if (r == "audits" || r == "audits.csv") return read ? std::optional(audit_read) : std::nullopt;
@@ -157,7 +171,7 @@ access_decision decide_access(const caller& who, std::string_view method, std::s
     case caller::kind::component_token:
       if (classify(method, path).what != endpoint::other) return allow();
       return forbid("the component token may call only POST /api/v1/hosts, /api/v1/schedulers, "
-                    "/api/v1/seed-peers and their keepalives");
+                    "/api/v1/seed-peers, their keepalives and /api/v1/schedulers/{id}/downloads");
     case caller::kind::certificate: return by_role(who.identity.role, classify(method, path));
     case caller::kind::user: return by_permission(who, method, path);
     case caller::kind::anonymous: break;

@@ -26,6 +26,8 @@ api_response route(api_context& ctx, const api_request& req) {
   const auto resource = r.segments[0];
   if (resource == "scheduler-clusters") return handle_scheduler_clusters(ctx, r);
   if (resource == "seed-peer-clusters") return handle_seed_peer_clusters(ctx, r);
+  if (resource == "schedulers" && r.segments.size() == 3 && r.segments[2] == "downloads")
+    return handle_scheduler_downloads(ctx, r);
   if (resource == "schedulers") return handle_schedulers(ctx, r);
   if (resource == "seed-peers") return handle_seed_peers(ctx, r);
   if (resource == "hosts") return handle_hosts(ctx, r);
@@ -36,6 +38,7 @@ api_response route(api_context& ctx, const api_request& req) {
   if (resource == "roles") return handle_roles(ctx, r);
   if (resource == "permissions") return handle_permissions(ctx, r);
   if (resource == "audits" || resource == "audits.csv") return handle_audits(ctx, r);
+  if (resource == "analytics") return handle_analytics(ctx, r);
   throw api_error(404, "not_found", "no such resource");
 }
 

@@ -63,6 +63,12 @@ api_response handle_users(api_context& ctx, const routed_request& r);
 api_response handle_roles(api_context& ctx, const routed_request& r);
 api_response handle_permissions(api_context& ctx, const routed_request& r);
 api_response handle_audits(api_context& ctx, const routed_request& r);
+/// GET /api/v1/analytics/downloads and /analytics/jobs (api_analytics.cpp).
+api_response handle_analytics(api_context& ctx, const routed_request& r);
+/// POST /api/v1/schedulers/{id}/downloads: the scheduler's finished downloads, held to its cluster.
+api_response handle_scheduler_downloads(api_context& ctx, const routed_request& r);
+/// Most records one POST /api/v1/schedulers/{id}/downloads may carry (more is a 400).
+inline constexpr std::size_t max_download_batch = 500;
 /// Jobs for both APIs; `dragonfly` = the Open API's answers (200 on create, Dragonfly's states).
 api_response handle_jobs(api_context& ctx, const routed_request& r, bool dragonfly);
 

@@ -40,7 +40,7 @@ void read_webhooks(const YAML::Node& node, config::webhooks_config& w) {
 config from_yaml(const YAML::Node& root) {
   config c;
   check_keys(root, "", {"server", "data_dir", "database", "keepalive", "auth", "enrollment", "security", "jobs",
-                         "webhooks", "console", "audit", "log_level"});
+                         "webhooks", "console", "audit", "analytics", "log_level"});
   if (!root || root.IsNull()) return c;
   check_keys(root["server"], "server", {"listen", "port", "max_body", "max_connections"});
   check_keys(root["database"], "database", {"type", "sqlite", "postgres"});
@@ -107,6 +107,9 @@ config from_yaml(const YAML::Node& root) {
   read_duration(root["console"], "signin_window", c.console.signin_window);
   check_keys(root["audit"], "audit", {"retention"});
   read_duration(root["audit"], "retention", c.audit.retention);
+  check_keys(root["analytics"], "analytics", {"retention", "max_rows"});
+  read_duration(root["analytics"], "retention", c.analytics.retention);
+  read_value(root["analytics"], "max_rows", c.analytics.max_rows);
   read_value(root, "log_level", c.log_level);
   return c;
 }
@@ -167,6 +170,8 @@ void config::validate() const {
   if (console.signin_max_failures == 0 || console.signin_window < std::chrono::seconds(1))
     throw config_error("console.signin_max_failures must be at least 1 and console.signin_window at least 1s");
   if (audit.retention < std::chrono::hours(1)) throw config_error("audit.retention must be at least 1h");
+  if (analytics.retention < std::chrono::hours(1) || analytics.max_rows < 1000 || analytics.max_rows > 100000000)
+    throw config_error("analytics.retention must be at least 1h and analytics.max_rows 1000 to 100000000");
   if (database.sqlite_busy_timeout < std::chrono::milliseconds(0))
     throw config_error("database.sqlite.busy_timeout must not be negative");
   if (database.pg_statement_timeout < std::chrono::milliseconds(100))
@@ -259,6 +264,9 @@ std::string config::to_yaml() const {
   out << YAML::Key << "signin_window" << YAML::Value << ms(console.signin_window) << YAML::EndMap;
   out << YAML::Key << "audit" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "retention" << YAML::Value << ms(audit.retention) << YAML::EndMap;
+  out << YAML::Key << "analytics" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "retention" << YAML::Value << ms(analytics.retention);
+  out << YAML::Key << "max_rows" << YAML::Value << analytics.max_rows << YAML::EndMap;
   out << YAML::Key << "log_level" << YAML::Value << YAML::DoubleQuoted << log_level;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

@@ -97,6 +97,12 @@ struct config {
   struct audit_config {
     std::chrono::milliseconds retention{90LL * 24 * 3600 * 1000};
   } audit;
+  /// Download analytics (docs/manager.md, "Analytics"): download records older than `retention`
+  /// are deleted hourly, and the oldest past `max_rows`.
+  struct analytics_config {
+    std::chrono::milliseconds retention{30LL * 24 * 3600 * 1000};
+    std::uint64_t max_rows = 1000000;
+  } analytics;
   std::string log_level = "info";
 
   /// Reads a YAML file over the defaults; throws config_error with the offending key.

@@ -1,5 +1,6 @@
 #include "manager/console_gate.hpp"
 
+#include "manager/analytics_store.hpp"
 #include "manager/token_auth.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -108,6 +109,9 @@ net::awaitable<void> console_gate::housekeeping() {
       auto& a = db_.accounts();
       if (const auto n = a.prune_audits(now - cfg_.audit.retention.count()); n && *n)
         spdlog::info("manager: deleted {} audit rows past audit.retention", *n);
+      if (const auto n = db_.analytics().prune_downloads(now - cfg_.analytics.retention.count(), cfg_.analytics.max_rows);
+          n && *n)
+        spdlog::info("manager: deleted {} download records past analytics.retention or analytics.max_rows", *n);
       (void)a.prune_sessions(now, settings_.idle_timeout_ms);
       (void)a.clear_signin_failures("", now - settings_.failure_window_ms);
     });

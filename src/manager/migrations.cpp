@@ -212,6 +212,28 @@ CREATE INDEX audits_time ON audits (time_ms);
 ALTER TABLE personal_access_tokens ADD COLUMN user_id BIGINT NOT NULL DEFAULT 0;
 )sql";
 
+// Download analytics (docs/manager.md, "Analytics"): one row per finished peer download that a
+// scheduler reported, kept for analytics.retention (and at most analytics.max_rows rows).
+constexpr std::string_view m0008_downloads = R"sql(
+CREATE TABLE downloads (
+  id {id},
+  finished_at BIGINT NOT NULL,
+  scheduler_cluster_id BIGINT NOT NULL,
+  host_id TEXT NOT NULL DEFAULT '',
+  hostname TEXT NOT NULL DEFAULT '',
+  task_id TEXT NOT NULL DEFAULT '',
+  duration_ms BIGINT NOT NULL DEFAULT 0,
+  content_bytes BIGINT NOT NULL DEFAULT 0,
+  bytes_from_peers BIGINT NOT NULL DEFAULT 0,
+  bytes_from_origin BIGINT NOT NULL DEFAULT 0,
+  success INTEGER NOT NULL DEFAULT 0,
+  error_class TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX downloads_finished ON downloads (finished_at);
+CREATE INDEX downloads_cluster_finished ON downloads (scheduler_cluster_id, finished_at);
+CREATE INDEX jobs_finished ON jobs (finished_at);
+)sql";
+
 // The migration's text with the placeholders for what the dialects spell differently: `{id}`
 // (an auto-numbered primary key) and `{now_ms}` (the time, in milliseconds since the epoch).
 std::string for_dialect(std::string_view sql, sql_dialect d) {
@@ -239,6 +261,7 @@ const std::vector<migration>& migrations() {
       {5, "jobs", m0005_jobs},
       {6, "enrollment", m0006_enrollment},
       {7, "accounts", m0007_accounts},
+      {8, "downloads", m0008_downloads},
   };
   return all;
 }

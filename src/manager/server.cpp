@@ -48,10 +48,10 @@ api_response error_answer(int status, const std::string& code, const std::string
 }
 
 // The bounded set of route classes request durations are labelled with (no IDs in labels).
-constexpr std::array<std::string_view, 19> route_classes{
+constexpr std::array<std::string_view, 20> route_classes{
     "healthy", "metrics", "certificates", "crl", "revoke", "scheduler-clusters", "seed-peer-clusters",
     "schedulers", "seed-peers", "hosts", "jobs", "personal-access-tokens", "users", "roles", "audits",
-    "permissions", "enrollment-tokens", "oapi", "other"};
+    "permissions", "enrollment-tokens", "analytics", "oapi", "other"};
 
 // The index in route_classes of a request's path (its query removed).
 std::size_t route_class(std::string_view path) {
@@ -116,6 +116,11 @@ struct server::impl {
         jobs_running(metrics.gauge("dragonfly_manager_jobs", "", "state=\"RUNNING\"")),
         tls_refused(metrics.counter("dragonfly_manager_tls_handshakes_failed_total",
                                     "TLS connections closed before a request: a failed, timed-out or refused handshake")),
+        downloads_recorded(metrics.counter("dragonfly_manager_download_records_total",
+                                           "Download records schedulers reported and the manager stored")),
+        download_batches_refused(metrics.counter("dragonfly_manager_download_batches_refused_total",
+                                                 "Download record batches refused (invalid, oversize, another "
+                                                 "cluster's, or the database failed)")),
         revoked(metrics.counter("dragonfly_manager_revocations_total",
                                 "POST /api/v1/certificates/revoke requests that revoked certificates")),
         http(io.get_executor(), [this](const net::http_request& r, net::response_writer& w) { return serve(r, w); }) {
@@ -258,7 +263,22 @@ struct server::impl {
     if (res.error_code == "forbidden" || res.error_code == "csrf") forbidden.add();
     else if (res.status >= 400 && res.status < 500) invalid.add();
     if (res.status == 503) store_errors.add();
+    if (is_download_report(req)) count_download_report(res);
     co_return res;
+  }
+
+  static bool is_download_report(const api_request& req) {
+    return req.method == "POST" && req.path.starts_with("/api/v1/schedulers/") && req.path.ends_with("/downloads");
+  }
+
+  void count_download_report(const api_response& res) {
+    if (res.status != 200) {
+      download_batches_refused.add();
+      return;
+    }
+    const auto answer = nlohmann::json::parse(res.body, nullptr, false);
+    if (answer.is_object() && answer.contains("accepted") && answer["accepted"].is_number_unsigned())
+      downloads_recorded.add(answer["accepted"].get<std::uint64_t>());
   }
 
   // On the database thread.
@@ -302,7 +322,8 @@ struct server::impl {
   net::metrics_registry metrics;
   net::metric &ok, &client_errors, &server_errors, &unauthorized, &forbidden, &invalid, &too_large, &refused;
   net::metric &store_errors, &active_schedulers, &active_seed_peers, &hosts, &enrollments_issued,
-      &enrollments_refused, &clusters, &jobs_pending, &jobs_running, &tls_refused, &revoked;
+      &enrollments_refused, &clusters, &jobs_pending, &jobs_running, &tls_refused, &downloads_recorded,
+      &download_batches_refused, &revoked;
   std::vector<net::histogram*> request_time;  // by route_classes index
   std::unique_ptr<certificate_issuer> issuer;
   std::unique_ptr<revocation_list> revocations;  // with `issuer`, which it uses

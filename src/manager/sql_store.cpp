@@ -1,6 +1,7 @@
 #include "manager/sql_store.hpp"
 
 #include "manager/enrollment_store.hpp"
+#include "manager/sql_analytics_store.hpp"
 #include "manager/job_codec.hpp"
 #include "manager/json_codec.hpp"
 #include "manager/migrations.hpp"
@@ -472,10 +473,12 @@ class sql_store final : public store {
   }
 
   account_store& accounts() override { return *accounts_; }
+  analytics_store& analytics() override { return *analytics_; }
 
   std::unique_ptr<sql_connection> db_;
   std::unique_ptr<enrollment_store> enrollment_;  // on db_
   std::unique_ptr<account_store> accounts_ = make_sql_account_store(*db_);
+  std::unique_ptr<analytics_store> analytics_ = make_sql_analytics_store(*db_);
 };
 
 }  // namespace

@@ -19,6 +19,7 @@
 
 namespace df::manager {
 
+class analytics_store;
 class enrollment_store;
 
 /// Every error a store returns; the comment is the message users see.
@@ -129,6 +130,8 @@ class store {
 
   /// The console's accounts (users, roles, sessions, audit), over the same connection.
   virtual account_store& accounts() = 0;
+  /// The download records and the analytics reads (analytics_store.hpp), over the same connection.
+  virtual analytics_store& analytics() = 0;
 };
 
 /// Clusters scope matching considers at most (a bound on one announcement's work).

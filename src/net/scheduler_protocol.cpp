@@ -25,9 +25,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(register_peer, task_id, peer_id,
 // `signer` came later in version 1: a message without it decodes with "" (unsigned digests).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(task_meta, task_id, peer_id, content_length, piece_size, signer)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(piece_done, task_id, peer_id, piece, digest)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(peer_done, task_id, peer_id)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(peer_failed, task_id, peer_id, message, origin_status, error_type)
-// `pieces` came later in version 1: a report without it scheduler_message_names none.
+// The byte counts came later in version 1: a message without them decodes with 0.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(peer_done, task_id, peer_id, bytes_from_peers, bytes_from_origin)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(peer_failed, task_id, peer_id, message, origin_status, error_type,
+                                                bytes_from_peers, bytes_from_origin)
+// `pieces` came later in version 1: a report without it names none.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(parent_failed, task_id, peer_id, parent_peer_id, reason, pieces)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(leave_peer, task_id, peer_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(seed_task, task_id, url, headers, tag, application, filters, digest)
@@ -51,12 +53,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(job_result, job_id, hosts, error
 namespace {
 
 // Names in the order of the message variant's alternatives.
-constexpr std::string_view scheduler_message_names[] = {
+constexpr std::string_view names[] = {
     "hello",       "keepalive",     "register_peer", "task_meta", "piece_done", "peer_done",
     "peer_failed", "parent_failed", "leave_peer",    "seed_task", "task_info",  "parents",
     "have",        "back_to_source", "task_failed", "digests",   "reverify",   "reverified",
     "preheat",     "delete_task",   "preheat_done",  "task_deleted", "job_request", "job_result"};
-static_assert(std::size(scheduler_message_names) == std::variant_size_v<message>);
+static_assert(std::size(names) == std::variant_size_v<message>);
 
 // Task IDs name directories and URLs; a message with a malformed one is rejected up front (a
 // job_request may name none: its task comes from its URL).
@@ -101,6 +103,9 @@ struct bounds_check {
     ok = ok && list.size() <= max;
     for (auto p : list) piece(p);
   }
+  void task_bytes(std::uint64_t peers, std::uint64_t origin) {
+    ok = ok && peers <= field_limits::task_bytes && origin <= field_limits::task_bytes;
+  }
   void digests(const std::vector<std::string>& d) {
     ok = ok && d.size() <= max_piece_count;
     for (const auto& s : d) text(s, field_limits::digest);
@@ -125,9 +130,13 @@ struct bounds_check {
     piece(m.piece);
     text(m.digest, field_limits::digest);
   }
-  void operator()(const peer_done& m) { id(m.peer_id); }
+  void operator()(const peer_done& m) {
+    id(m.peer_id);
+    task_bytes(m.bytes_from_peers, m.bytes_from_origin);
+  }
   void operator()(const peer_failed& m) {
     id(m.peer_id);
+    task_bytes(m.bytes_from_peers, m.bytes_from_origin);
     text(m.message, field_limits::text);
     id(m.error_type);
   }
@@ -217,7 +226,7 @@ struct bounds_check {
 
 }  // namespace
 
-std::string_view type_name(const message& m) { return scheduler_message_names[m.index()]; }
+std::string_view type_name(const message& m) { return names[m.index()]; }
 
 bool has_feature(const host_info& host, std::string_view feature) {
   return std::find(host.features.begin(), host.features.end(), feature) != host.features.end();
@@ -246,10 +255,10 @@ std::vector<message> split_for_wire(message m) {
   return out;
 }
 
-std::string encode(const message& m) { return encode_typed_json(scheduler_message_names, m); }
+std::string encode(const message& m) { return encode_typed_json(names, m); }
 
 result<message> decode(std::string_view json) {
-  auto m = decode_typed_json<message>(scheduler_message_names, json);
+  auto m = decode_typed_json<message>(names, json);
   if (!m) return m;
   if (const auto* h = std::get_if<hello>(&*m); h && h->version != protocol_version) return errc::unsupported_version;
   if (!task_id_ok(*m)) return errc::malformed_message;
@@ -264,7 +273,7 @@ bool is_unknown_type(std::string_view json) {
   if (j.is_discarded() || !j.is_object()) return false;
   const auto type = j.find("type");
   return type != j.end() && type->is_string() &&
-         std::find(std::begin(scheduler_message_names), std::end(scheduler_message_names), type->get<std::string>()) == std::end(scheduler_message_names);
+         std::find(std::begin(names), std::end(names), type->get<std::string>()) == std::end(names);
 }
 
 }  // namespace df::net::proto

@@ -81,12 +81,22 @@ struct task_meta {
 /// A peer stored and verified a piece; `digest` is set when the peer read it from the origin
 /// ("<hex>" or, signed by the source, "<hex>.<hex signature>": net/digest_signature.hpp).
 struct piece_done { std::string task_id, peer_id; std::uint32_t piece = 0; std::string digest; };
-/// A peer holds the whole task.
-struct peer_done { std::string task_id, peer_id; };
+/// A peer holds the whole task. The byte counts (optional, later in version 1; 0 from older
+/// daemons) say where its content came from, for the manager's download analytics.
+struct peer_done {
+  std::string task_id, peer_id;
+  std::uint64_t bytes_from_peers = 0, bytes_from_origin = 0;
+};
 /// A peer gave up; origin_status is the origin's HTTP status when that was the cause.
 /// `error_type` "digest" says the content itself failed its digest (nobody should fetch it
 /// again directly); "" for any other cause.
-struct peer_failed { std::string task_id, peer_id, message; int origin_status = 0; std::string error_type; };
+/// The byte counts are as in peer_done (what it had received before giving up).
+struct peer_failed {
+  std::string task_id, peer_id, message;
+  int origin_status = 0;
+  std::string error_type;
+  std::uint64_t bytes_from_peers = 0, bytes_from_origin = 0;
+};
 /// A child could not use one of its parents (connection, digest mismatch, missing piece).
 /// `pieces`: the ones whose bytes failed their digest ([] for any other cause).
 struct parent_failed {
@@ -213,6 +223,7 @@ struct field_limits {
   static constexpr std::size_t parents = 64;        // parents in one `parents` message
   static constexpr std::size_t features = 16;       // host_info::features entries
   static constexpr std::size_t reported_pieces = 64;  // pieces named in one parent_failed
+  static constexpr std::uint64_t task_bytes = std::uint64_t{1} << 50;  // a byte count in peer_done/peer_failed
   static constexpr std::size_t reverify_pieces = 1024;  // pieces in one `reverify`
   static constexpr std::size_t job_urls = 256;      // URLs in one job_request
   static constexpr std::size_t job_hosts = 8192;    // host results in one job_result

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <deque>
 #include <optional>
 
 namespace df::scheduler {
@@ -32,6 +34,23 @@ std::string registration_body(const config& cfg, std::uint16_t port) {
   return j.dump();
 }
 
+// One queued download as the manager's API takes it (bounded to what it accepts).
+nlohmann::json report_json(const download_report& r, std::int64_t finished_at) {
+  constexpr std::int64_t max_bytes = std::int64_t{1} << 50, max_duration = 7LL * 24 * 3600 * 1000;
+  const auto clamp = [](std::int64_t v, std::int64_t hi) { return std::clamp<std::int64_t>(v, 0, hi); };
+  const auto small = [](std::uint64_t v) { return static_cast<std::int64_t>(std::min<std::uint64_t>(v, 1ULL << 50)); };
+  return {{"finished_at", finished_at},
+          {"host_id", r.host_id.substr(0, 256)},
+          {"hostname", r.hostname.substr(0, 256)},
+          {"task_id", r.task_id.substr(0, 128)},
+          {"duration_ms", clamp(r.duration_ms, max_duration)},
+          {"content_bytes", clamp(r.content_bytes, max_bytes)},
+          {"bytes_from_peers", small(r.bytes_from_peers)},
+          {"bytes_from_origin", small(r.bytes_from_origin)},
+          {"success", r.success},
+          {"error_class", r.error_class}};
+}
+
 }  // namespace
 
 struct manager_registration::state {
@@ -42,7 +61,33 @@ struct manager_registration::state {
         body(registration_body(c, p)),
         timer(e),
         tally(metrics, "dragonfly_scheduler_manager_requests_total",
-              "Requests to dfmanager (register, keepalive), by result") {}
+              "Requests to dfmanager (register, keepalive), by result"),
+        reports_sent(metrics.counter("dragonfly_scheduler_manager_download_reports_total",
+                                     "Finished downloads reported to dfmanager's analytics, by result",
+                                     "result=\"sent\"")),
+        reports_dropped(metrics.counter("dragonfly_scheduler_manager_download_reports_total", "", "result=\"dropped\"")),
+        reports_refused(metrics.counter("dragonfly_scheduler_manager_download_reports_total", "", "result=\"refused\"")) {}
+
+  /// Sends the queued downloads in batches until none is left or the manager does not take them
+  /// (it is away: they wait for the next keepalive; it refused them: they are dropped, counted).
+  awaitable<void> send_reports() {
+    const std::string post = "POST", target = "/api/v1/schedulers/" + std::to_string(id) + "/downloads";
+    while (!reports.empty() && !stopped) {
+      const auto n = std::min(reports.size(), report_batch);
+      nlohmann::json batch = nlohmann::json::array();
+      for (std::size_t i = 0; i < n; ++i) batch.push_back(reports[i]);
+      const std::string body = nlohmann::json{{"downloads", std::move(batch)}}.dump();
+      auto reply = co_await client.request(post, target, body);
+      if (!reply || reply->status >= 500 || reply->status == 404) co_return;  // try again after the next keepalive
+      if (reply->status != 200) {
+        spdlog::warn("manager: download reports refused ({} records): {} {}", n, reply->status, net::excerpt(reply->body));
+        reports_refused.add(n);
+      } else {
+        reports_sent.add(n);
+      }
+      reports.erase(reports.begin(), reports.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+  }
 
   awaitable<bool> register_once() {
     const std::string post = "POST", target = "/api/v1/schedulers";
@@ -104,6 +149,8 @@ struct manager_registration::state {
         if (id == 0) continue;
         co_await crl.fetch(client);  // mtls: revoked hosts are refused within one keepalive
         if (stopped) break;
+        co_await send_reports();
+        if (stopped) break;
         timer.expires_after(interval);
       }
       co_await timer.async_wait(use_nothrow);
@@ -115,6 +162,8 @@ struct manager_registration::state {
   std::string body;
   net::asio::steady_timer timer;
   net::manager_request_tally tally;
+  net::metric &reports_sent, &reports_dropped, &reports_refused;
+  std::deque<nlohmann::json> reports;  // at most max_queued_reports, oldest first
   config_handler on_config;
   std::optional<mp::cluster_config> current;
   std::int64_t id = 0;
@@ -132,6 +181,17 @@ void manager_registration::start(config_handler on_config) {
   auto s = state_;
   s->on_config = std::move(on_config);
   net::asio::co_spawn(s->timer.get_executor(), [s] { return s->run(); }, net::asio::detached);
+}
+
+void manager_registration::report(download_report r) {
+  auto& s = *state_;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  if (s.reports.size() >= max_queued_reports) {
+    s.reports.pop_front();
+    s.reports_dropped.add();
+  }
+  s.reports.push_back(report_json(r, now));
 }
 
 void manager_registration::stop() {

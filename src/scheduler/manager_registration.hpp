@@ -1,11 +1,13 @@
 #pragma once
 // dfscheduler's side of dfmanager (docs/manager.md): register, keep alive, register again when the
 // manager forgot us, and take the cluster's config from each keepalive answer; in mtls, also take
-// the manager's CRL after each keepalive.
+// the manager's CRL after each keepalive. After each keepalive it also sends the finished downloads
+// queued since (POST /api/v1/schedulers/{id}/downloads, docs/manager.md "Analytics").
 
 #include "net/asio.hpp"
 #include "net/manager_protocol.hpp"
 #include "scheduler/config.hpp"
+#include "scheduler/download_report.hpp"
 
 #include <functional>
 #include <memory>
@@ -33,6 +35,14 @@ class manager_registration {
 
   void start(config_handler on_config);
   void stop();
+
+  /// Queues a finished download for the manager (stamped now); past max_queued_reports the
+  /// oldest is dropped and counted.
+  void report(download_report r);
+
+  /// Downloads held while the manager is away, and the most sent in one request.
+  static constexpr std::size_t max_queued_reports = 10000;
+  static constexpr std::size_t report_batch = 500;
 
  private:
   struct state;

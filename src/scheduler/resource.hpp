@@ -47,6 +47,8 @@ struct peer_state {
   std::set<std::uint32_t> source_assigned;   // told, not yet fetched: this peer's share of new pieces
   std::size_t digests_sent = 0;              // task digests already sent in a `parents` message
   std::uint64_t registered_seq = 0;  // order of arrival, for picking a back-to-source peer
+  std::chrono::steady_clock::time_point registered_at;  // for the download's duration (analytics)
+  bool announced_complete = false;  // registered holding everything (a re-announce): no download to report
   bool done = false;
   bool is_source = false;  // reads the task from the origin
 };

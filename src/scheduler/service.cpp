@@ -466,6 +466,10 @@ result<void> service::start() {
     i.manager->start([weak](const net::manager::cluster_config& c) {
       if (auto self = weak.lock()) self->apply_cluster_config(c);
     });
+    // Finished downloads go to the manager's analytics (docs/manager.md, "Analytics").
+    i.sw.set_download_sink([weak](download_report r) {
+      if (auto self = weak.lock(); self && self->manager) self->manager->report(std::move(r));
+    });
   }
   spdlog::info("dfscheduler listening on {}:{}", i.cfg.listen, port());
   if (i.cfg.security.seed_peers.empty() && i.cfg.security.mode != security_mode::mtls && i.cfg.listen != "127.0.0.1" &&

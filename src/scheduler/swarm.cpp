@@ -162,6 +162,8 @@ result<void> swarm::on_register(const std::string& host_id, const proto::registe
   peer.host_id = host_id;
   peer.pieces = bitfield(task.piece_count());
   peer.registered_seq = next_seq_++;
+  peer.registered_at = now_();
+  peer.announced_complete = m.complete;
   host.peers.emplace(m.task_id, m.peer_id);
   stats_.peers_registered.add();
 
@@ -309,6 +311,7 @@ void swarm::confirm_held_piece(task_state& task, const peer_state& source, std::
 
 result<void> swarm::on_peer_done(const std::string& host_id, const proto::peer_done& m) {
   return with_own_peer(host_id, m, [&](peer_state& peer, task_state& task) -> result<void> {
+    if (!peer.done) report_download(task, peer, true, m.bytes_from_peers, m.bytes_from_origin, "");
     peer.done = true;
     relink(task, peer, {});  // frees the parents' upload slots
     if (peer.is_source) reveal_source(task, false);
@@ -318,6 +321,9 @@ result<void> swarm::on_peer_done(const std::string& host_id, const proto::peer_d
 
 result<void> swarm::on_peer_failed(const std::string& host_id, const proto::peer_failed& m) {
   return with_own_peer(host_id, m, [&](peer_state& peer, task_state& task) -> result<void> {
+    if (!peer.done)
+      report_download(task, peer, false, m.bytes_from_peers, m.bytes_from_origin,
+                      error_class_of(m.error_type, m.origin_status));
     if (peer.is_source && !peer.done) fail_task(task, m.message, m.origin_status, m.error_type);
     else remove_peer(task, m.peer_id);
     return {};
@@ -458,12 +464,30 @@ void swarm::fail_task(task_state& task, const std::string& message, int origin_s
   spdlog::warn("task {} failed at its source: {}", task_id, message);
   stats_.tasks_failed.add();
   for (auto& [id, p] : task.peers) {
+    // The source reported its own failure; every other unfinished peer fails with the task.
+    if (!p.is_source && !p.done) report_download(task, p, false, 0, 0, error_class_of(error_type, origin_status));
     if (!p.is_source) out_(p.host_id, proto::task_failed{task_id, id, message, origin_status, error_type});
     relink(task, p, {});
     if (auto h = hosts_.find(p.host_id); h != hosts_.end()) h->second.peers.erase({task_id, id});
   }
   tasks_.erase(task_id);
   stats_.tasks.set(tasks_.size());
+}
+
+void swarm::report_download(const task_state& task, const peer_state& peer, bool ok, std::uint64_t from_peers,
+                            std::uint64_t from_origin, const std::string& error_class) {
+  if (!download_sink_ || peer.announced_complete) return;
+  download_report r;
+  r.task_id = task.request.task_id;
+  r.host_id = peer.host_id;
+  if (const auto h = hosts_.find(peer.host_id); h != hosts_.end()) r.hostname = h->second.info.hostname;
+  r.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now_() - peer.registered_at).count();
+  r.content_bytes = ok ? std::max<std::int64_t>(task.content_length, 0) : 0;
+  r.bytes_from_peers = from_peers;
+  r.bytes_from_origin = from_origin;
+  r.success = ok;
+  r.error_class = error_class;
+  download_sink_(std::move(r));
 }
 
 void swarm::on_host_gone(const std::string& host_id) {

@@ -3,6 +3,7 @@
 // the model; replies leave through an outbox so tests can drive it without sockets.
 
 #include "net/metrics.hpp"
+#include "scheduler/download_report.hpp"
 #include "scheduler/parent_selector.hpp"
 #include "scheduler/resource.hpp"
 
@@ -58,6 +59,9 @@ class swarm {
   result<void> on_message(const std::string& host_id, const net::proto::message& m);
   /// The host's connection closed or it stopped sending keepalives: drop it and its peers.
   void on_host_gone(const std::string& host_id);
+
+  /// Where finished downloads go (the manager's analytics); none by default.
+  void set_download_sink(std::function<void(download_report)> sink) { download_sink_ = std::move(sink); }
 
   /// Replaces the tunables from now on (the cluster config from dfmanager changed them).
   void set_limits(const selection_limits& limits) { limits_ = limits; }
@@ -150,6 +154,9 @@ class swarm {
   /// A peer leaves: its outstanding share goes to others.
   void reassign_source_pieces(task_state& task, const std::set<std::uint32_t>& pieces);
   void remove_peer(task_state& task, const std::string& peer_id);
+  /// Tells the download sink that `peer` finished (unless it only re-announced a complete task).
+  void report_download(const task_state& task, const peer_state& peer, bool ok, std::uint64_t from_peers,
+                       std::uint64_t from_origin, const std::string& error_class);
   void fail_task(task_state& task, const std::string& message, int origin_status,
                  const std::string& error_type = {});
 
@@ -162,6 +169,7 @@ class swarm {
   std::uint64_t next_seq_ = 0;
   clock_fn now_;
   std::chrono::steady_clock::time_point started_;
+  std::function<void(download_report)> download_sink_;
 };
 
 }  // namespace df::scheduler

@@ -44,6 +44,9 @@ TEST(access_policy, the_table) {
       {token, "POST", "/api/v1/schedulers/7/keepalive", allow, none, 0},
       {token, "POST", "/api/v1/seed-peers", allow, none, 0},
       {token, "POST", "/api/v1/seed-peers/7/keepalive", allow, none, 0},
+      {token, "POST", "/api/v1/schedulers/7/downloads", allow, none, 0},
+      {token, "POST", "/api/v1/seed-peers/7/downloads", deny, none, 0},
+      {token, "GET", "/api/v1/analytics/downloads", deny, none, 0},
       {token, "GET", "/api/v1/hosts", deny, none, 0},
       {token, "GET", "/api/v1/schedulers", deny, none, 0},
       {token, "POST", "/api/v1/scheduler-clusters", deny, none, 0},
@@ -69,6 +72,10 @@ TEST(access_policy, the_table) {
       // A scheduler: its scheduler policy_row.
       {sched, "POST", "/api/v1/schedulers", allow, body, 0},
       {sched, "POST", "/api/v1/schedulers/5/keepalive", allow, name_binding::scheduler_row, 5},
+      {sched, "POST", "/api/v1/schedulers/5/downloads", allow, name_binding::scheduler_row, 5},
+      {sched, "GET", "/api/v1/analytics/downloads", deny, none, 0},
+      {seed, "POST", "/api/v1/schedulers/5/downloads", deny, none, 0},
+      {peer, "POST", "/api/v1/schedulers/5/downloads", deny, none, 0},
       {sched, "POST", "/api/v1/hosts", deny, none, 0},
       {sched, "POST", "/api/v1/seed-peers", deny, none, 0},
       {sched, "GET", "/api/v1/schedulers/5", deny, none, 0},
@@ -185,6 +192,9 @@ TEST(access_policy, users_by_role_and_endpoint) {
       {guest, "GET", "/api/v1/users/me", allow, free},  // their own account needs no permission
       {guest, "POST", "/api/v1/users/me/password", allow, free},
       {guest, "POST", "/api/v1/anything-else", deny, free},
+      {guest, "GET", "/api/v1/analytics/downloads", allow, free},
+      {guest, "POST", "/api/v1/analytics/downloads", deny, free},
+      {nothing, "GET", "/api/v1/analytics/jobs", allow, free},  // any signed-in user reads analytics
       // No role: only their own account.
       {nothing, "GET", "/api/v1/scheduler-clusters", deny, free},
       {nothing, "GET", "/api/v1/users/me", allow, free},
@@ -229,6 +239,9 @@ TEST(access_policy, the_permission_matrix) {
       {"POST", "/api/v1/seed-peers/1/keepalive", "YNNN"},
       {"GET", "/api/v1/hosts", "YYYY"},
       {"POST", "/api/v1/hosts", "YNNN"},
+      {"POST", "/api/v1/schedulers/1/downloads", "YNNN"},
+      {"GET", "/api/v1/analytics/downloads", "YYYY"},
+      {"GET", "/api/v1/analytics/jobs", "YYYY"},
       {"GET", "/api/v1/jobs", "YYYY"},
       {"POST", "/api/v1/jobs", "YYYN"},
       {"GET", "/api/v1/jobs/3", "YYYY"},

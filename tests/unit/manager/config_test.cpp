@@ -45,6 +45,16 @@ TEST(manager_config, mistakes_are_config_errors_naming_the_key) {
   console.validate();
   EXPECT_EQ(console.console.session_ttl, std::chrono::hours(2));
   EXPECT_EQ(console.audit.retention, std::chrono::hours(720));
+  EXPECT_EQ(console.analytics.retention, std::chrono::hours(720));  // the default: 30 days
+  EXPECT_EQ(console.analytics.max_rows, 1000000u);
+  EXPECT_THROW(config::parse("analytics:\n  retention: 10m\n").validate(), config_error);
+  EXPECT_THROW(config::parse("analytics:\n  max_rows: 10\n").validate(), config_error);
+  EXPECT_THROW(config::parse("analytics:\n  keep: 1h\n"), config_error);
+  const auto analytics = config::parse("analytics:\n  retention: 48h\n  max_rows: 5000\n");
+  analytics.validate();
+  EXPECT_EQ(analytics.analytics.retention, std::chrono::hours(48));
+  EXPECT_EQ(analytics.analytics.max_rows, 5000u);
+  EXPECT_NE(analytics.to_yaml().find("max_rows: 5000"), std::string::npos);
   const auto jobs = config::parse("jobs:\n  lease: 2s\n  max_running: 8\n");
   jobs.validate();
   EXPECT_EQ(jobs.jobs.lease, std::chrono::seconds(2));

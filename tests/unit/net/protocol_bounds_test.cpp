@@ -21,6 +21,8 @@ TEST(protocol_bounds, strings_over_their_limit_are_refused) {
             errc::out_of_bounds);
   EXPECT_EQ(decode_error(peer_failed{bounds_tid, "p", std::string(field_limits::text + 1, 'm'), 0, ""}),
             errc::out_of_bounds);
+  EXPECT_EQ(decode_error(peer_done{tid, "p", field_limits::task_bytes + 1, 0}), errc::out_of_bounds);
+  EXPECT_EQ(decode_error(peer_failed{tid, "p", "m", 0, "", 0, field_limits::task_bytes + 1}), errc::out_of_bounds);
   hello h;
   h.host.host_id = long_id;
   EXPECT_EQ(decode_error(h), errc::out_of_bounds);

@@ -119,10 +119,11 @@ TEST(scheduler_protocol, every_message_has_this_exact_text) {
        R"({"content_length":123,"peer_id":"p1","piece_size":4194304,"signer":"PEM","task_id":")" TID R"(","type":"task_meta"})"},
       {piece_done{TID, "p1", 7, "d7"},
        R"({"digest":"d7","peer_id":"p1","piece":7,"task_id":")" TID R"(","type":"piece_done"})"},
-      {peer_done{TID, "p1"}, R"({"peer_id":"p1","task_id":")" TID R"(","type":"peer_done"})"},
-      {peer_failed{TID, "p1", "content digest mismatch", 200, "digest"},
-       R"({"error_type":"digest","message":"content digest mismatch","origin_status":200,"peer_id":"p1",)"
-       R"("task_id":")" TID R"(","type":"peer_failed"})"},
+      {peer_done{TID, "p1", 30, 12},
+       R"({"bytes_from_origin":12,"bytes_from_peers":30,"peer_id":"p1","task_id":")" TID R"(","type":"peer_done"})"},
+      {peer_failed{TID, "p1", "content digest mismatch", 200, "digest", 5, 3},
+       R"({"bytes_from_origin":3,"bytes_from_peers":5,"error_type":"digest","message":"content digest mismatch",)"
+       R"("origin_status":200,"peer_id":"p1","task_id":")" TID R"(","type":"peer_failed"})"},
       {parent_failed{TID, "p1", "p2", "piece 4 failed verification", {4}},
        R"({"parent_peer_id":"p2","peer_id":"p1","pieces":[4],"reason":"piece 4 failed verification","task_id":")" TID
        R"(","type":"parent_failed"})"},
@@ -188,6 +189,14 @@ TEST(scheduler_protocol, fields_added_later_may_be_missing) {
                               R"("reason":"r"})");
   ASSERT_TRUE(report);
   EXPECT_TRUE(std::get<proto::parent_failed>(*report).pieces.empty());
+  // ... and from before peer_done's and peer_failed's byte counts.
+  auto done = proto::decode(R"({"type":"peer_done","task_id":")" TID R"(","peer_id":"p"})");
+  ASSERT_TRUE(done);
+  EXPECT_EQ(std::get<proto::peer_done>(*done).bytes_from_peers, 0u);
+  EXPECT_EQ(std::get<proto::peer_done>(*done).bytes_from_origin, 0u);
+  auto gave_up = proto::decode(R"({"type":"peer_failed","task_id":")" TID R"(","peer_id":"p","message":"m"})");
+  ASSERT_TRUE(gave_up);
+  EXPECT_EQ(std::get<proto::peer_failed>(*gave_up).bytes_from_peers, 0u);
 }
 
 TEST(scheduler_protocol, a_message_type_from_a_newer_version_is_told_apart_from_garbage) {
