@@ -16,4 +16,9 @@ option(DF_UNITY_BUILD "Compile each target's sources in batches (unity build)" O
 if(DF_UNITY_BUILD)
   set(CMAKE_UNITY_BUILD ON)
   set(CMAKE_UNITY_BUILD_BATCH_SIZE 6)
+  # GCC takes the .cpp files a unity source includes for headers and then warns that a coroutine
+  # frame in them holds a type with internal linkage; each file is still included exactly once.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    add_compile_options(-Wno-subobject-linkage)
+  endif()
 endif()

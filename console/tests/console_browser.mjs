@@ -17,8 +17,8 @@
 // Python test): root sees every host, the scheduler and the seed peer appear, preheats FILE_URL to
 // every peer of CLUSTER from the form and watches it end SUCCESS with one row per host, starts a
 // preheat of HELD_URL (the origin holds it), stops it from the job's page (CANCELED), and finds
-// both in the audit log; on Analytics it finds the charts or, from a manager without analytics
-// (404), the message saying so, then draws sample answers (the API routed in the browser) as four
+// both in the audit log; on Analytics it waits for the swarm's downloads to be counted and drawn as
+// four charts from the manager's own records, then draws sample answers (the API routed in the browser) as four
 // captioned charts with their numbers, totals and a per-cluster table, filtered by cluster.
 import { chromium } from "playwright-core";
 import { mkdirSync, readFileSync } from "node:fs";
@@ -366,11 +366,17 @@ const chartCaptions = ["Downloads per bucket and success rate", "Distribution ti
   "Bytes from peers and from the origin, and P2P share", "Jobs per bucket and success rate (every cluster)"];
 
 async function analyticsSteps(page, cluster) {
-  await go(page, "Analytics");
-  const none = page.getByText("No analytics data recorded by this manager");
-  const charts = page.getByRole("figure");
-  await eventually(async () => (await none.count()) + (await charts.count()) > 0,
-    "Analytics shows the manager's charts or says it records no analytics");
+  // The swarm's downloads reach the manager with the scheduler's next keepalive: reload until the
+  // totals count them, then the four charts are the manager's own.
+  const totals = page.getByRole("definition").first();
+  await eventually(async () => {
+    await go(page, "Analytics");
+    await page.getByRole("figure").first().waitFor({ timeout: 5000 }).catch(() => {});
+    const n = parseInt(((await totals.count()) ? await totals.textContent() : "0") || "0", 10);
+    return n > 0;
+  }, "Analytics counts the swarm's downloads recorded by the manager");
+  check((await page.getByText("No analytics data recorded by this manager").count()) === 0 &&
+    (await page.getByRole("figure").count()) === chartCaptions.length, "the manager's answer draws every chart");
   await accessible(page, "analytics (the manager's answer)");
 
   const asked = [];
